@@ -1,0 +1,1 @@
+"""The conseils command-line tool."""

@@ -1,0 +1,1 @@
+"""Local Apache Kafka broker: launcher library and ``conseils kafka`` commands."""

@@ -1,0 +1,115 @@
+"""``conseils kafka``: start, stop and inspect the local Kafka broker."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from conseils_cli.kafka import launcher
+
+app = typer.Typer(
+    name="kafka",
+    help="Broker Kafka local (KRaft, un seul nœud, sans Docker).",
+    no_args_is_help=True,
+)
+
+# Everything for people goes to stderr: stdout carries only machine-readable output.
+err = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+StateDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        help="Dossier d'état du broker (défaut : $CONSEILS_STATE_DIR ou <dépôt>/.var/kafka).",
+        file_okay=False,
+    ),
+]
+
+
+def _quiet_aiokafka() -> None:
+    # Connection-refused noise while the broker boots is expected.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+
+
+def _fail(error: launcher.KafkaLauncherError) -> typer.Exit:
+    err.print(f"[bold red]Erreur :[/] {escape(str(error))}")
+    if error.log_tail:
+        err.print("[dim]--- fin du journal ---[/]")
+        err.print(escape(error.log_tail), markup=False, highlight=False)
+    return typer.Exit(code=1)
+
+
+@app.command("start")
+def start_command(
+    state_dir: StateDirOption = None,
+    timeout: Annotated[float, typer.Option(help="Délai maximal d'attente du broker, en secondes.")] = 90.0,
+) -> None:
+    """Démarre le broker (ou réutilise celui qui tourne) et affiche son adresse.
+
+    La dernière ligne de la sortie standard est l'adresse bootstrap seule :
+    BOOTSTRAP=$(conseils kafka start | tail -1)
+    """
+    _quiet_aiokafka()
+    try:
+        with err.status("Préparation du broker Kafka…") as spinner:
+            info = launcher.start(
+                state_dir,
+                timeout=timeout,
+                progress=lambda message: spinner.update(escape(message)),
+            )
+    except launcher.KafkaLauncherError as error:
+        raise _fail(error) from error
+    if info.external:
+        err.print(f"[green]Broker externe joignable[/] (KAFKA_BOOTSTRAP_SERVERS) : {info.bootstrap}")
+    else:
+        err.print(
+            f"[green]Broker Kafka {launcher.KAFKA_VERSION} prêt[/] "
+            f"(pid {info.pid}, journal : {escape(str(info.log_file))})"
+        )
+    out.print(info.bootstrap)
+
+
+@app.command("stop")
+def stop_command(
+    state_dir: StateDirOption = None,
+    timeout: Annotated[float, typer.Option(help="Délai avant SIGKILL, en secondes.")] = 30.0,
+) -> None:
+    """Arrête le broker local (SIGTERM, puis SIGKILL après le délai)."""
+    try:
+        info = launcher.stop(state_dir, timeout=timeout)
+    except launcher.KafkaLauncherError as error:
+        raise _fail(error) from error
+    if info is None:
+        err.print("Aucun broker local en cours d'exécution.")
+    else:
+        err.print(f"[green]Broker arrêté[/] (pid {info.pid}, {info.bootstrap}).")
+
+
+@app.command("status")
+def status_command(
+    state_dir: StateDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON sur la sortie standard.")] = False,
+) -> None:
+    """Indique si le broker tourne et répond (code 0), sinon code 1."""
+    _quiet_aiokafka()
+    info = launcher.status(state_dir)
+    if as_json:
+        payload = {"running": info is not None, **(info.to_json() if info else {})}
+        out.print(json.dumps(payload), markup=False)
+    elif info is None:
+        out.print("Broker Kafka : arrêté (ou ne répond pas).")
+    elif info.external:
+        out.print(f"Broker Kafka externe : en marche sur {info.bootstrap}")
+    else:
+        out.print(
+            f"Broker Kafka : en marche sur {info.bootstrap} (pid {info.pid})\nJournal : {info.log_file}",
+            markup=False,
+        )
+    raise typer.Exit(code=0 if info is not None else 1)

@@ -1,0 +1,22 @@
+"""Entry point of the ``conseils`` command: a thin assembly of sub-command groups.
+
+Each group lives in its own package (``conseils_cli.<group>.commands``) and is
+registered here with ``app.add_typer``.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from conseils_cli.kafka.commands import app as kafka_app
+
+app = typer.Typer(
+    name="conseils",
+    help="Outils du projet conseils : broker Kafka local, territoires, exploitation.",
+    no_args_is_help=True,
+)
+app.add_typer(kafka_app, name="kafka")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,116 @@
+"""Who is calling: signed bearer tokens verified the same way by every service.
+
+The website (or a test) signs a `Principal` with the territory's shared
+secret (HMAC-SHA256); services only verify. Tokens carry ids and roles, never
+contact data, and expire.
+
+Roles: `councillor`, `coordinator` (a councillor who coordinates a council),
+`staff`, `operator`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from conseils_runtime.http import DomainError
+
+Role = Literal["councillor", "coordinator", "staff", "operator"]
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+    code = "non_authentifie"
+
+
+class Principal(BaseModel):
+    subject: str  # member id for councillors, staff account id for staff
+    role: Role
+    council_id: uuid.UUID | None = None
+    expires_at: int
+
+    @property
+    def member_id(self) -> uuid.UUID | None:
+        if self.role in ("councillor", "coordinator"):
+            return uuid.UUID(self.subject)
+        return None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("staff", "operator")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_token(
+    secret: str,
+    *,
+    subject: str,
+    role: Role,
+    council_id: uuid.UUID | None = None,
+    ttl_seconds: int = 12 * 3600,
+) -> str:
+    principal = Principal(
+        subject=subject, role=role, council_id=council_id, expires_at=int(time.time()) + ttl_seconds
+    )
+    body = _b64(principal.model_dump_json().encode())
+    signature = _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
+    return f"{body}.{signature}"
+
+
+def verify_token(secret: str, token: str) -> Principal:
+    try:
+        body, signature = token.split(".", 1)
+    except ValueError:
+        raise Unauthenticated("Jeton d'accès invalide.") from None
+    expected = _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
+    if not hmac.compare_digest(expected, signature):
+        raise Unauthenticated("Jeton d'accès invalide.")
+    try:
+        principal = Principal.model_validate(json.loads(_unb64(body)))
+    except (ValueError, ValidationError):
+        raise Unauthenticated("Jeton d'accès invalide.") from None
+    if principal.expires_at < time.time():
+        raise Unauthenticated("Session expirée : reconnectez-vous.")
+    return principal
+
+
+class Authenticator:
+    """FastAPI dependencies for one service, bound to its secret."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+
+    def principal(self, request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        token = token or request.cookies.get("conseils_session", "")
+        if not token:
+            raise Unauthenticated("Authentification requise.")
+        return verify_token(self.secret, token)
+
+    def require(self, *roles: Role) -> Callable[[Request], Awaitable[Principal]]:
+        async def dependency(request: Request) -> Principal:
+            principal = self.principal(request)
+            if principal.role not in roles:
+                raise DomainError(
+                    "Vous n'avez pas le droit de faire cette action.", code="interdit", status_code=403
+                )
+            return principal
+
+        return dependency

@@ -1,0 +1,306 @@
+"""Idempotent event consumers with bounded retry and dead letters.
+
+A message is committed to Kafka only after its effect is committed to the
+database, together with a `processed_events` row keyed by (consumer, event
+id): a redelivered event finds that row and has no second effect.
+
+Failures are sorted in three kinds:
+- an invalid envelope or payload, or an unknown version of a handled type:
+  dead-lettered at once, since retrying cannot help;
+- a failing handler: retried `max_attempts` times with exponential backoff,
+  then dead-lettered with its origin in headers, so it never blocks its
+  partition for longer than the backoff;
+- the database or broker being unavailable (or `RetryLater`): not the
+  message's fault, so it is neither dead-lettered nor committed; the
+  consumer seeks back and tries again after a pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conseils_runtime import metrics
+from conseils_runtime.database import Database, RuntimeTables
+from conseils_runtime.logs import correlation_id_var, get_logger
+from conseils_runtime.outbox import Outbox
+from conseils_schemas import (
+    Event,
+    EventMetadata,
+    InvalidEnvelope,
+    UnknownEventType,
+    dlq_topic,
+    from_kafka_headers,
+    parse_event,
+    topic_name,
+)
+
+log = get_logger(__name__)
+
+E = TypeVar("E", bound=Event)
+
+DLQ_HEADERS = (
+    "dlq_origin_topic",
+    "dlq_origin_partition",
+    "dlq_origin_offset",
+    "dlq_consumer_group",
+    "dlq_error",
+    "dlq_attempts",
+    "dlq_failed_at",
+)
+_VERSION_SUFFIX = re.compile(r"\.v\d+$")
+
+
+class RetryLater(Exception):
+    """Raised by a handler when a dependency is temporarily unavailable."""
+
+
+@dataclass
+class EventContext:
+    """What a handler gets beside the event: its transaction and the outbox."""
+
+    session: AsyncSession
+    metadata: EventMetadata
+    outbox: Outbox
+    topic: str
+    partition: int
+    offset: int
+
+    async def publish(self, event: Event) -> EventMetadata:
+        """Publish an event in the handler's transaction, keeping the correlation id."""
+        return await self.outbox.add(self.session, event, correlation_id=self.metadata.correlationid)
+
+
+Handler = Callable[[Any, EventContext], Awaitable[None]]
+
+
+def _is_infrastructure_error(error: BaseException) -> bool:
+    if isinstance(error, RetryLater | ConnectionError | TimeoutError | OSError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
+
+
+async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    """Keep the body as bytes: the consumer validates it against the event model."""
+    return message.body
+
+
+class EventConsumer:
+    """One consumer group: handlers per event type, on one or more topics."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        group_id: str,
+        territory: str,
+        database: Database,
+        tables: RuntimeTables,
+        broker: KafkaBroker,
+        outbox: Outbox,
+        max_attempts: int = 3,
+        retry_backoff_seconds: float = 0.2,
+        infrastructure_pause_seconds: float = 1.0,
+    ) -> None:
+        self.name = name
+        self.group_id = group_id
+        self._territory = territory
+        self._database = database
+        self._processed = tables.processed_events
+        self._broker = broker
+        self._outbox = outbox
+        self._max_attempts = max_attempts
+        self._backoff = retry_backoff_seconds
+        self._infrastructure_pause = infrastructure_pause_seconds
+        self._handlers: dict[str, Handler] = {}
+        self._families: set[str] = set()
+        self._topics: set[str] = set()
+
+    def on(self, event_class: type[E]) -> Callable[[Callable[[E, EventContext], Awaitable[None]]], Handler]:
+        """Register the handler of one event type; its topic is subscribed."""
+
+        def register(handler: Callable[[E, EventContext], Awaitable[None]]) -> Handler:
+            self._handlers[event_class.event_type] = handler
+            self._families.add(_VERSION_SUFFIX.sub("", event_class.event_type))
+            self._topics.add(topic_name(self._territory, event_class.topic))
+            return handler
+
+        return register
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted(self._topics)
+
+    def subscribe(self) -> None:
+        """Attach this consumer to the broker; call once all handlers are registered."""
+        if not self._topics:
+            raise RuntimeError(f"consumer {self.name} has no handler")
+
+        @self._broker.subscriber(
+            *self.topics,
+            group_id=self.group_id,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest",
+            decoder=_raw_body,
+            no_reply=True,
+            title=f"{self.group_id}:subscribe",
+        )
+        async def consume(body: bytes, message: KafkaMessage) -> None:
+            await self.handle(message)
+
+    async def handle(self, message: KafkaMessage) -> None:
+        record: ConsumerRecord[Any, Any] = message.raw_message
+        try:
+            metadata = from_kafka_headers(record.headers)
+        except InvalidEnvelope as error:
+            await self._dead_letter(
+                message, record, f"invalid envelope: {error}", attempts=1, reason="invalid"
+            )
+            return
+        correlation_token = correlation_id_var.set(metadata.correlationid)
+        try:
+            await self._handle_event(message, record, metadata)
+        finally:
+            correlation_id_var.reset(correlation_token)
+
+    async def _handle_event(
+        self, message: KafkaMessage, record: ConsumerRecord[Any, Any], metadata: EventMetadata
+    ) -> None:
+        handler = self._handlers.get(metadata.type)
+        if handler is None:
+            if _VERSION_SUFFIX.sub("", metadata.type) in self._families:
+                await self._dead_letter(
+                    message,
+                    record,
+                    f"unsupported event version: {metadata.type}",
+                    attempts=1,
+                    reason="version",
+                )
+            else:  # another consumer's event on a shared topic
+                metrics.EVENTS_CONSUMED.labels(self.name, metadata.type, "ignored").inc()
+                await message.ack()
+            return
+        try:
+            event = parse_event(metadata.type, record.value or b"")
+        except (ValidationError, UnknownEventType, ValueError) as error:
+            await self._dead_letter(
+                message, record, f"invalid payload: {error}", attempts=1, reason="invalid"
+            )
+            return
+
+        context_args = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        for attempt in range(1, self._max_attempts + 1):
+            started = time.perf_counter()
+            try:
+                outcome = await self._run_once(handler, event, metadata, context_args)
+            except Exception as error:
+                if _is_infrastructure_error(error):
+                    metrics.INFRASTRUCTURE_ERRORS.labels(self.name).inc()
+                    log.warning(
+                        "infrastructure unavailable, message will be redelivered",
+                        consumer=self.name,
+                        event_id=metadata.id,
+                        error=repr(error),
+                    )
+                    await asyncio.sleep(self._infrastructure_pause)
+                    await message.nack()
+                    return
+                if attempt == self._max_attempts:
+                    log.error(
+                        "handler failed, dead-lettering",
+                        consumer=self.name,
+                        event_id=metadata.id,
+                        event_type=metadata.type,
+                        attempts=attempt,
+                        error=repr(error),
+                    )
+                    await self._dead_letter(message, record, repr(error), attempts=attempt, reason="failed")
+                    return
+                metrics.HANDLER_RETRIES.labels(self.name).inc()
+                log.info(
+                    "handler failed, retrying",
+                    consumer=self.name,
+                    event_id=metadata.id,
+                    attempt=attempt,
+                    error=repr(error),
+                )
+                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+                continue
+            metrics.HANDLER_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+            metrics.EVENTS_CONSUMED.labels(self.name, metadata.type, outcome).inc()
+            await message.ack()
+            return
+
+    async def _run_once(
+        self, handler: Handler, event: Event, metadata: EventMetadata, context_args: dict[str, Any]
+    ) -> str:
+        processed = self._processed
+        async with self._database.sessionmaker() as session, session.begin():
+            already = await session.execute(
+                select(processed.c.event_id).where(
+                    processed.c.consumer == self.group_id, processed.c.event_id == metadata.id
+                )
+            )
+            if already.first() is not None:
+                return "duplicate"
+            context = EventContext(session=session, metadata=metadata, outbox=self._outbox, **context_args)
+            await handler(event, context)
+            await session.execute(
+                insert(processed).values(
+                    consumer=self.group_id,
+                    event_id=metadata.id,
+                    event_type=metadata.type,
+                    processed_at=datetime.now(UTC),
+                )
+            )
+        return "processed"
+
+    async def _dead_letter(
+        self,
+        message: KafkaMessage,
+        record: ConsumerRecord[Any, Any],
+        error: str,
+        *,
+        attempts: int,
+        reason: str,
+    ) -> None:
+        headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
+        headers.update(
+            {
+                "dlq_origin_topic": record.topic,
+                "dlq_origin_partition": str(record.partition),
+                "dlq_origin_offset": str(record.offset),
+                "dlq_consumer_group": self.group_id,
+                "dlq_error": error[:2000],
+                "dlq_attempts": str(attempts),
+                "dlq_failed_at": datetime.now(UTC).isoformat(),
+            }
+        )
+        try:
+            await self._broker.publish(record.value, dlq_topic(record.topic), key=record.key, headers=headers)
+        except Exception as publish_error:  # the broker is gone: do not commit, try again later
+            metrics.INFRASTRUCTURE_ERRORS.labels(self.name).inc()
+            log.warning("dead-letter publish failed, message will be redelivered", error=repr(publish_error))
+            await asyncio.sleep(self._infrastructure_pause)
+            await message.nack()
+            return
+        metrics.DEAD_LETTERS.labels(self.name, record.topic, reason).inc()
+        metrics.EVENTS_CONSUMED.labels(self.name, headers.get("ce_type", "unknown"), "dead_lettered").inc()
+        await message.ack()

@@ -1,0 +1,114 @@
+"""Database handle (SQLAlchemy 2 async) and the runtime's own tables.
+
+The same code runs on SQLite (embedded default, aiosqlite) and PostgreSQL
+(asyncpg). On SQLite every transaction starts with BEGIN IMMEDIATE: the relay
+and the consumers of one process write concurrently, and a deferred
+transaction that reads then writes would fail with "database is locked"
+instead of waiting for the lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    text,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+_BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+@dataclass(frozen=True)
+class RuntimeTables:
+    """The outbox and processed-event tables, defined on a service's own metadata."""
+
+    outbox: Table
+    processed_events: Table
+
+    @classmethod
+    def define(cls, metadata: MetaData) -> RuntimeTables:
+        outbox = Table(
+            "outbox_messages",
+            metadata,
+            Column("seq", _BIG_ID, primary_key=True, autoincrement=True),
+            Column("event_id", String(64), nullable=False, unique=True),
+            Column("topic", String(255), nullable=False),
+            Column("key", String(255), nullable=True),
+            Column("headers", JSON, nullable=False),
+            Column("payload", LargeBinary, nullable=True),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("published_at", DateTime(timezone=True), nullable=True),
+            Column("attempts", Integer, nullable=False, default=0),
+            Column("last_error", Text, nullable=True),
+            Index("ix_outbox_pending", "published_at", "seq"),
+        )
+        processed = Table(
+            "processed_events",
+            metadata,
+            Column("consumer", String(255), primary_key=True),
+            Column("event_id", String(64), primary_key=True),
+            Column("event_type", String(255), nullable=False),
+            Column("processed_at", DateTime(timezone=True), nullable=False),
+        )
+        return cls(outbox=outbox, processed_events=processed)
+
+
+class Database:
+    """One service's database: engine, session factory, readiness probe."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            engine_options.setdefault("connect_args", {"timeout": 30})
+        else:
+            engine_options.setdefault("pool_pre_ping", True)
+            engine_options.setdefault("pool_size", 10)
+        self.engine: AsyncEngine = create_async_engine(url, **engine_options)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine, expire_on_commit=False
+        )
+
+    async def create_all(self, metadata: MetaData) -> None:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,130 @@
+"""HTTP conventions shared by the services: French error bodies, no stack
+traces, security headers.
+
+Every error body is `{"detail": "<message en français>", "code": "<stable code>"}`
+(validation errors add `"errors": [{"champ": ..., "message": ...}]`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from conseils_runtime.logs import get_logger
+
+log = get_logger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action; `message` is shown to the user (French)."""
+
+    status_code = 422
+    code = "regle_metier"
+
+    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "introuvable"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflit"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "interdit"
+
+
+_STATUS_MESSAGES = {
+    400: "Requête invalide.",
+    401: "Authentification requise.",
+    403: "Vous n'avez pas le droit de faire cette action.",
+    404: "Page ou ressource introuvable.",
+    405: "Méthode non autorisée.",
+    413: "Fichier ou requête trop volumineux.",
+    415: "Type de contenu non pris en charge.",
+    429: "Trop de demandes : réessayez dans un moment.",
+}
+
+_VALIDATION_MESSAGES = {
+    "missing": "champ obligatoire manquant",
+    "string_too_short": "texte trop court",
+    "string_too_long": "texte trop long",
+    "uuid_parsing": "identifiant invalide",
+    "datetime_parsing": "date et heure invalides",
+    "datetime_from_date_parsing": "date et heure invalides",
+    "date_parsing": "date invalide",
+    "int_parsing": "nombre entier attendu",
+    "literal_error": "valeur non autorisée",
+    "enum": "valeur non autorisée",
+    "json_invalid": "JSON invalide",
+    "extra_forbidden": "champ inconnu",
+    "string_pattern_mismatch": "format invalide",
+    "value_error": "valeur invalide",
+}
+
+
+def french_validation_errors(errors: Any) -> list[dict[str, str]]:
+    result = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        message = _VALIDATION_MESSAGES.get(error.get("type", ""), "valeur invalide")
+        if error.get("type") == "value_error":
+            message = str(error.get("msg", message)).removeprefix("Value error, ")
+        result.append({"champ": ".".join(location) or "requête", "message": message})
+    return result
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, error: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": error.message, "code": error.code}, status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = french_validation_errors(error.errors())
+        summary = "; ".join(f"{e['champ']} : {e['message']}" for e in errors)
+        return JSONResponse(
+            {"detail": f"Données invalides — {summary}", "code": "donnees_invalides", "errors": errors},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        detail = error.detail if isinstance(error.detail, str) and not error.detail.isascii() else None
+        message = detail or _STATUS_MESSAGES.get(error.status_code, "Erreur.")
+        return JSONResponse(
+            {"detail": message, "code": f"http_{error.status_code}"},
+            status_code=error.status_code,
+            headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error", path=request.url.path, error=repr(error))
+        return JSONResponse(
+            {"detail": "Erreur interne : l'équipe technique a été prévenue.", "code": "erreur_interne"},
+            status_code=500,
+        )
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

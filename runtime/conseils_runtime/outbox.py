@@ -1,0 +1,214 @@
+"""Transactional outbox: events are written in the same transaction as the
+state change, then relayed to Kafka by `OutboxRelay`.
+
+Delivery is at least once: a crash between the broker's acknowledgement and
+the `published_at` update re-sends a batch with the same CloudEvents id, and
+consumers drop it by that id. Rows are relayed in `seq` order, so the events
+of one aggregate (one key, one partition) keep their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from conseils_runtime import metrics
+from conseils_runtime.database import Database, RuntimeTables
+from conseils_runtime.logs import correlation_id_var, get_logger
+from conseils_schemas import Event, EventMetadata, to_kafka_headers, topic_name
+
+log = get_logger(__name__)
+
+_WAKE_CALLBACKS = "conseils_outbox_wake"
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_relay_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_WAKE_CALLBACKS, ()):
+        callback()
+
+
+class Outbox:
+    """Writes events to the outbox table inside the caller's transaction."""
+
+    def __init__(self, tables: RuntimeTables, *, territory: str, service_name: str) -> None:
+        self._table = tables.outbox
+        self.territory = territory
+        self.source = f"/conseils/{territory}/{service_name}"
+        self._wake_callbacks: list[Callable[[], None]] = []
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Called after each commit that wrote to the outbox (the relay wakes up)."""
+        self._wake_callbacks.append(callback)
+
+    async def add(
+        self,
+        session: AsyncSession,
+        event: Event,
+        *,
+        correlation_id: str | None = None,
+    ) -> EventMetadata:
+        metadata = EventMetadata(
+            source=self.source,
+            type=event.event_type,
+            subject=event.partition_key(),
+            correlationid=correlation_id or correlation_id_var.get() or str(uuid.uuid4()),
+        )
+        await self._insert(
+            session,
+            event_id=metadata.id,
+            topic=topic_name(self.territory, event.topic),
+            key=event.partition_key(),
+            headers=[[name, value.decode()] for name, value in to_kafka_headers(metadata)],
+            payload=event.model_dump_json().encode(),
+        )
+        return metadata
+
+    async def add_tombstone(self, session: AsyncSession, base_topic: str, key: str) -> None:
+        """A null value for `key` on a compacted topic: Kafka drops the key's history."""
+        await self._insert(
+            session,
+            event_id=f"tombstone-{uuid.uuid4()}",
+            topic=topic_name(self.territory, base_topic),
+            key=key,
+            headers=[],
+            payload=None,
+        )
+
+    async def _insert(self, session: AsyncSession, **values: Any) -> None:
+        await session.execute(insert(self._table).values(created_at=datetime.now(UTC), attempts=0, **values))
+        callbacks = session.sync_session.info.setdefault(_WAKE_CALLBACKS, [])
+        for callback in self._wake_callbacks:
+            if callback not in callbacks:
+                callbacks.append(callback)
+
+
+class OutboxRelay:
+    """Moves committed outbox rows to Kafka, oldest first."""
+
+    def __init__(
+        self,
+        database: Database,
+        tables: RuntimeTables,
+        broker: KafkaBroker,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self._database = database
+        self._table = tables.outbox
+        self._broker = broker
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.last_error: str | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                relayed = await self.relay_once()
+                failures = 0
+                self.last_error = None
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # Kafka or database down: keep the rows, retry later
+                failures += 1
+                self.last_error = repr(error)
+                metrics.OUTBOX_RELAY_FAILURES.inc()
+                log.warning("outbox relay failed, will retry", error=repr(error), failures=failures)
+                await asyncio.sleep(min(0.5 * 2 ** min(failures, 6), 10.0))
+                continue
+            if relayed == self._batch_size:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending rows; returns how many were published."""
+        query = (
+            select(self._table)
+            .where(self._table.c.published_at.is_(None))
+            .order_by(self._table.c.seq)
+            .limit(self._batch_size)
+        )
+        if self._database.is_sqlite:
+            # One process writes a SQLite file: read, publish, then mark, in
+            # separate short transactions so producers are never blocked by Kafka.
+            async with self._database.sessionmaker() as session, session.begin():
+                rows = (await session.execute(query)).mappings().all()
+            if rows:
+                await self._publish(rows)
+                async with self._database.sessionmaker() as session, session.begin():
+                    await self._mark_published(session, [row["seq"] for row in rows])
+        else:
+            # Several replicas may relay one PostgreSQL outbox: lock the batch.
+            async with self._database.sessionmaker() as session, session.begin():
+                rows = (await session.execute(query.with_for_update(skip_locked=True))).mappings().all()
+                if rows:
+                    await self._publish(rows)
+                    await self._mark_published(session, [row["seq"] for row in rows])
+        if rows:
+            metrics.OUTBOX_RELAYED.inc(len(rows))
+        return len(rows)
+
+    async def _publish(self, rows: Any) -> None:
+        futures = []
+        for row in rows:
+            headers = dict(row["headers"])
+            future = await self._broker.publish(
+                row["payload"],
+                row["topic"],
+                key=row["key"].encode() if row["key"] is not None else None,
+                headers=headers,
+                correlation_id=headers.get("ce_correlationid"),
+                no_confirm=True,
+            )
+            futures.append(future)
+        # No timeout of our own: cancelling would not recall records already in
+        # the producer's buffer, and they would go out twice. The producer fails
+        # them itself after its request timeout, and the rows stay pending.
+        await asyncio.gather(*futures)
+
+    async def _mark_published(self, session: AsyncSession, seqs: list[int]) -> None:
+        await session.execute(
+            update(self._table).where(self._table.c.seq.in_(seqs)).values(published_at=datetime.now(UTC))
+        )
+
+    async def pending_count(self) -> int:
+        from sqlalchemy import func
+
+        async with self._database.sessionmaker() as session:
+            result = await session.execute(
+                select(func.count()).select_from(self._table).where(self._table.c.published_at.is_(None))
+            )
+            return int(result.scalar_one())

@@ -1,0 +1,123 @@
+"""Assembly of one service's runtime: database, broker, outbox relay,
+consumers, and the FastAPI lifespan that starts and stops them in order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter
+from faststream.kafka import KafkaBroker
+from sqlalchemy import MetaData
+
+from conseils_runtime.consumer import EventConsumer
+from conseils_runtime.database import Database, RuntimeTables
+from conseils_runtime.health import health_router
+from conseils_runtime.logs import configure_logging, get_logger
+from conseils_runtime.outbox import Outbox, OutboxRelay
+from conseils_runtime.settings import ServiceSettings
+from conseils_runtime.topics import ensure_topics
+from conseils_schemas import topic_name
+
+log = get_logger(__name__)
+
+
+def make_broker(settings: ServiceSettings) -> KafkaBroker:
+    """An idempotent producer (acks=all) whose consumers commit only on demand."""
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"conseils-{settings.territory}-{settings.service_name}",
+        enable_idempotence=True,
+        acks="all",
+        graceful_timeout=15.0,
+        log_level=logging.WARNING,
+    )
+
+
+class ServiceRuntime:
+    """Everything a service runs besides its own domain and endpoints."""
+
+    def __init__(self, settings: ServiceSettings, metadata: MetaData) -> None:
+        self.settings = settings
+        self.metadata = metadata
+        self.tables = RuntimeTables.define(metadata)
+        self.database = Database(settings.resolved_database_url())
+        self.broker = make_broker(settings)
+        self.outbox = Outbox(self.tables, territory=settings.territory, service_name=settings.service_name)
+        self.relay = OutboxRelay(
+            self.database,
+            self.tables,
+            self.broker,
+            batch_size=settings.outbox_batch_size,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        self.outbox.on_commit(self.relay.wake)
+        self.consumers: list[EventConsumer] = []
+        self._started = False
+
+    def topic(self, base: str) -> str:
+        return topic_name(self.settings.territory, base)
+
+    def consumer(self, name: str, **options: Any) -> EventConsumer:
+        """A new consumer group `<territory>.<service>.<name>`; register handlers with `.on()`."""
+        consumer = EventConsumer(
+            name,
+            group_id=self.settings.consumer_group(name),
+            territory=self.settings.territory,
+            database=self.database,
+            tables=self.tables,
+            broker=self.broker,
+            outbox=self.outbox,
+            max_attempts=self.settings.max_attempts,
+            retry_backoff_seconds=self.settings.retry_backoff_seconds,
+            **options,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def health_router(self) -> APIRouter:
+        return health_router(self)
+
+    async def start(self) -> None:
+        configure_logging(self.settings.log_level, json=self.settings.log_json)
+        if self.settings.create_schema:
+            await self.database.create_all(self.metadata)
+        await ensure_topics(self.settings.kafka_bootstrap_servers, self.settings.territory)
+        for consumer in self.consumers:
+            consumer.subscribe()
+        await self.broker.start()
+        self.relay.start()
+        self._started = True
+        log.info("service started", service=self.settings.service_name, territory=self.settings.territory)
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.broker.stop()
+        await self.database.dispose()
+        self._started = False
+
+    @asynccontextmanager
+    async def lifespan(self, _app: object = None) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.database.ping(), timeout=3)
+            checks["database"] = "ok"
+        except Exception as error:
+            checks["database"] = f"indisponible: {type(error).__name__}"
+        try:
+            checks["kafka"] = "ok" if await self.broker.ping(timeout=3) else "indisponible"
+        except Exception as error:
+            checks["kafka"] = f"indisponible: {type(error).__name__}"
+        if self.relay.last_error:
+            checks["outbox"] = "relais en échec"
+        return checks

@@ -1,0 +1,79 @@
+"""Settings shared by every service, read from the environment (and `.env`).
+
+Each service subclasses `ServiceSettings` with its own `env_prefix`; the
+Kafka bootstrap address and the territory are common to all and keep their
+conventional names (`KAFKA_BOOTSTRAP_SERVERS`, `CONSEILS_TERRITORY`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs to run; services add their own fields."""
+
+    model_config = SettingsConfigDict(env_prefix="CONSEILS_", env_file=".env", extra="ignore")
+
+    service_name: str = "service"
+    territory: str = Field(
+        default="plaine-commune",
+        validation_alias=AliasChoices("CONSEILS_TERRITORY", "territory"),
+        description="Territory slug; prefixes every topic and consumer group.",
+    )
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy async URL; empty means a SQLite file under data_dir.",
+    )
+    data_dir: Path = Path(".var/data")
+    create_schema: bool = Field(
+        default=True,
+        description="Create missing tables at start (embedded mode); production runs Alembic.",
+    )
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    retry_backoff_seconds: float = Field(default=0.2, gt=0, le=30)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    auth_secret: str = Field(
+        default="dev-secret-change-me",
+        validation_alias=AliasChoices("CONSEILS_AUTH_SECRET", "auth_secret"),
+        description="Shared HMAC secret that signs access tokens; set a long random value in production.",
+    )
+    territory_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CONSEILS_TERRITORY_FILE", "territory_file"),
+        description="The territory YAML file; default: the Plaine Commune demo.",
+    )
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("territory")
+    @classmethod
+    def _territory_is_a_slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError("territory must be a lowercase slug such as 'plaine-commune'")
+        return value
+
+    @property
+    def topic_prefix(self) -> str:
+        return self.territory
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{self.service_name}.db').resolve()}"
+
+    def consumer_group(self, name: str) -> str:
+        """Consumer groups carry the territory so territories can share a cluster."""
+        return f"{self.territory}.{self.service_name}.{name}"

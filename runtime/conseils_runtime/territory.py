@@ -1,0 +1,271 @@
+"""The territory file: one YAML document drives a whole deployment.
+
+It names the territory (topic and consumer-group prefix), its cities,
+neighbourhoods and councils, the themes of its contrat de ville, the
+instance types with their policies, mail and notification settings, and the
+staff accounts. The registry seeds from it, the meetings service reads the
+policies, the notifications service the mail settings.
+
+A malformed file is refused with the line and the reason, in French.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+_SLUG = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class TerritoryFileError(ValueError):
+    """A territory file that cannot be used, with where and why."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path} : " + " ; ".join(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Theme(_Strict):
+    slug: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=2)
+
+
+class Neighbourhood(_Strict):
+    code: str = Field(min_length=2, description="Code QPV, e.g. QN09301M")
+    name: str
+
+
+class City(_Strict):
+    code: str = Field(pattern=r"^\d[0-9AB]\d{3}$", description="Code INSEE")
+    name: str
+    neighbourhoods: list[Neighbourhood] = []
+
+
+class Council(_Strict):
+    slug: str = Field(pattern=_SLUG)
+    name: str
+    city: str = Field(description="Code INSEE of its city")
+    neighbourhood: str = Field(description="Code of its neighbourhood")
+
+
+class EveningRule(_Strict):
+    weekday_earliest_start: time = time(18, 0)
+    saturday_allowed: bool = True
+    sunday_allowed: bool = False
+
+
+class InstanceType(_Strict):
+    slug: str = Field(pattern=_SLUG)
+    name: str
+    political: bool
+    scope: Literal["territory", "city", "theme", "council"]
+    evening_rule: EveningRule | None = None
+    min_notice_days: int = Field(default=21, ge=0, le=365)
+    dossier_notice_days: int = Field(default=10, ge=0, le=365)
+    participant_seats_per_council: int | None = Field(default=2, ge=0)
+    capacity: int | None = Field(default=None, ge=1)
+    observers_allowed: bool = True
+    on_breach: Literal["warn", "refuse"] = "warn"
+    registration_closes_hours: int = Field(default=24, ge=0, le=24 * 30)
+
+
+class StaffAccount(_Strict):
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str
+    organisation: str
+    kind: Literal["territory", "city", "state"]
+    role: Literal["staff", "operator"] = "staff"
+
+
+class MailSettings(_Strict):
+    sender: str
+    public_base_url: str = "http://127.0.0.1:8000"
+
+
+class NotificationSettings(_Strict):
+    reminder_days: list[int] = [7, 1]
+    digest_weekday: Literal["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"] = "lundi"
+    nobody_registered_alert_days: int = 7
+
+
+class TerritoryInfo(_Strict):
+    slug: str = Field(pattern=_SLUG)
+    name: str
+    kind: str = "EPT"
+    timezone: str = "Europe/Paris"
+
+
+class DemoMember(_Strict):
+    council: str
+    display_name: str
+    email: str
+    college: Literal["habitants", "acteurs_locaux"] = "habitants"
+    drawn_by_lot: bool = False
+    role: Literal["member", "coordinator"] = "member"
+    referent_for: list[str] = []
+    themes_followed: list[str] = []
+
+
+class TerritoryConfig(_Strict):
+    territory: TerritoryInfo
+    demo: bool = False
+    mail: MailSettings
+    notifications: NotificationSettings = NotificationSettings()
+    themes: list[Theme] = Field(min_length=1)
+    cities: list[City] = Field(min_length=1)
+    councils: list[Council] = []
+    instance_types: list[InstanceType] = Field(min_length=1)
+    staff: list[StaffAccount] = []
+    demo_members: list[DemoMember] = []
+
+    @field_validator("themes", "cities", "councils", "instance_types")
+    @classmethod
+    def _unique(cls, items: list[Any]) -> list[Any]:
+        keys = [str(getattr(item, "slug", None) or getattr(item, "code", "")) for item in items]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"identifiants en double : {', '.join(duplicates)}")
+        return items
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> TerritoryConfig:
+        cities = {city.code: city for city in self.cities}
+        themes = {theme.slug for theme in self.themes}
+        councils = {council.slug for council in self.councils}
+        problems: list[str] = []
+        for council in self.councils:
+            city = cities.get(council.city)
+            if city is None:
+                problems.append(f"le conseil {council.slug} cite une ville inconnue ({council.city})")
+            elif council.neighbourhood not in {n.code for n in city.neighbourhoods}:
+                problems.append(
+                    f"le conseil {council.slug} cite un quartier inconnu de {city.name} "
+                    f"({council.neighbourhood})"
+                )
+        for member in self.demo_members:
+            if member.council not in councils:
+                problems.append(f"le membre de démonstration {member.email} cite un conseil inconnu")
+            for theme in [*member.referent_for, *member.themes_followed]:
+                if theme not in themes:
+                    problems.append(f"le membre de démonstration {member.email} cite une thématique inconnue")
+        if problems:
+            raise ValueError(" ; ".join(problems))
+        return self
+
+    def theme(self, slug: str) -> Theme:
+        return next(theme for theme in self.themes if theme.slug == slug)
+
+    def instance_type(self, slug: str) -> InstanceType:
+        return next(kind for kind in self.instance_types if kind.slug == slug)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Keeps the line of every mapping key so errors can point at it."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping: dict[str, Any] = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
+    lines = {str(key.value): key.start_mark.line + 1 for key, _value in node.value}
+    mapping["__lines__"] = lines
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k not in {"__lines__", "__line__"}}
+    if isinstance(value, list):
+        return [_strip_lines(item) for item in value]
+    return value
+
+
+def _line_of(document: Any, location: tuple[int | str, ...]) -> int | None:
+    node, line = document, None
+    for part in location:
+        if isinstance(node, dict):
+            line = node.get("__lines__", {}).get(str(part), node.get("__line__", line))
+            node = node.get(str(part)) if str(part) in node else None
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            if isinstance(node, dict):
+                line = node.get("__line__", line)
+        else:
+            break
+    return line
+
+
+def parse_territory(text: str, path: str = "<territoire>") -> TerritoryConfig:
+    try:
+        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"ligne {mark.line + 1}" if mark is not None else "fichier"
+        raise TerritoryFileError(
+            path, [f"{where} : YAML illisible ({getattr(error, 'problem', error)})"]
+        ) from None
+    if not isinstance(document, dict):
+        raise TerritoryFileError(path, ["le fichier doit contenir un document YAML (clé: valeur)"])
+    try:
+        return TerritoryConfig.model_validate(_strip_lines(document))
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors():
+            location = tuple(detail["loc"])
+            line = _line_of(document, location)
+            field = ".".join(str(part) for part in location) or "racine"
+            prefix = f"ligne {line}, " if line else ""
+            problems.append(f"{prefix}{field} : {_french(detail)}")
+        raise TerritoryFileError(path, problems) from None
+
+
+_MESSAGES = {
+    "missing": "champ obligatoire manquant",
+    "extra_forbidden": "champ inconnu",
+    "string_pattern_mismatch": "format invalide",
+    "int_parsing": "nombre entier attendu",
+    "bool_parsing": "oui/non (true/false) attendu",
+    "literal_error": "valeur non autorisée",
+    "too_short": "liste trop courte",
+    "time_parsing": "heure attendue (HH:MM)",
+}
+
+
+def _french(detail: Any) -> str:
+    message = _MESSAGES.get(detail["type"])
+    if detail["type"] == "literal_error":
+        return f"{message} ({detail['ctx'].get('expected', '')})"
+    if detail["type"] == "value_error":
+        return re.sub(r"^Value error, ", "", str(detail["msg"]))
+    return message or str(detail["msg"])
+
+
+def load_territory(path: str | Path) -> TerritoryConfig:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise TerritoryFileError(str(path), [f"lecture impossible ({error.strerror})"]) from None
+    return parse_territory(text, str(path))
+
+
+def default_territory_path() -> Path:
+    """The demo territory shipped in the repository."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "territories" / "plaine-commune.yaml"
+        if candidate.exists():
+            return candidate
+    return Path("territories/plaine-commune.yaml")
