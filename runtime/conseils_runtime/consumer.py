@@ -130,6 +130,7 @@ class EventConsumer:
         self._backoff = retry_backoff_seconds
         self._infrastructure_pause = infrastructure_pause_seconds
         self._handlers: dict[str, Handler] = {}
+        self.event_classes: list[type[Event]] = []
         self._families: set[str] = set()
         self._topics: set[str] = set()
 
@@ -138,6 +139,7 @@ class EventConsumer:
 
         def register(handler: Callable[[E, EventContext], Awaitable[None]]) -> Handler:
             self._handlers[event_class.event_type] = handler
+            self.event_classes.append(event_class)
             self._families.add(_VERSION_SUFFIX.sub("", event_class.event_type))
             self._topics.add(topic_name(self._territory, event_class.topic))
             return handler

@@ -6,10 +6,11 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from conseils_runtime import metrics
+from conseils_runtime.asyncapi import asyncapi_html
 from conseils_runtime.logs import get_logger
 
 if TYPE_CHECKING:
@@ -42,5 +43,13 @@ def health_router(runtime: ServiceRuntime) -> APIRouter:
         except Exception as error:  # a scrape must not fail because the database is down
             log.warning("outbox pending count unavailable", error=repr(error))
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json", summary="Document AsyncAPI 3 des événements", include_in_schema=False)
+    async def asyncapi_document() -> JSONResponse:
+        return JSONResponse(runtime.asyncapi())
+
+    @router.get("/asyncapi", summary="Catalogue des événements (AsyncAPI)", include_in_schema=False)
+    async def asyncapi_page() -> HTMLResponse:
+        return HTMLResponse(asyncapi_html(runtime.asyncapi()))
 
     return router

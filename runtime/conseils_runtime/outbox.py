@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,8 +40,18 @@ def _wake_relay_after_commit(session: Session) -> None:
 class Outbox:
     """Writes events to the outbox table inside the caller's transaction."""
 
-    def __init__(self, tables: RuntimeTables, *, territory: str, service_name: str) -> None:
+    def __init__(
+        self,
+        tables: RuntimeTables,
+        *,
+        territory: str,
+        service_name: str,
+        declared: Sequence[type[Event]] = (),
+    ) -> None:
         self._table = tables.outbox
+        # Declared events are the service's published contract (its AsyncAPI
+        # document); publishing anything else is a programming error.
+        self._declared = {event_class.event_type for event_class in declared}
         self.territory = territory
         self.source = f"/conseils/{territory}/{service_name}"
         self._wake_callbacks: list[Callable[[], None]] = []
@@ -57,6 +67,8 @@ class Outbox:
         *,
         correlation_id: str | None = None,
     ) -> EventMetadata:
+        if self._declared and event.event_type not in self._declared:
+            raise ValueError(f"{event.event_type} is not declared in this service's `produces`")
         metadata = EventMetadata(
             source=self.source,
             type=event.event_type,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from faststream.kafka import KafkaBroker
 from sqlalchemy import MetaData
 
+from conseils_runtime.asyncapi import build_asyncapi
 from conseils_runtime.consumer import EventConsumer
 from conseils_runtime.database import Database, RuntimeTables
 from conseils_runtime.health import health_router
@@ -20,7 +21,7 @@ from conseils_runtime.logs import configure_logging, get_logger
 from conseils_runtime.outbox import Outbox, OutboxRelay
 from conseils_runtime.settings import ServiceSettings
 from conseils_runtime.topics import ensure_topics
-from conseils_schemas import topic_name
+from conseils_schemas import Event, topic_name
 
 log = get_logger(__name__)
 
@@ -40,13 +41,27 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
 class ServiceRuntime:
     """Everything a service runs besides its own domain and endpoints."""
 
-    def __init__(self, settings: ServiceSettings, metadata: MetaData) -> None:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        metadata: MetaData,
+        *,
+        produces: Sequence[type[Event]] = (),
+        version: str = "1.0.0",
+    ) -> None:
         self.settings = settings
+        self.produces = list(produces)
+        self.version = version
         self.metadata = metadata
         self.tables = RuntimeTables.define(metadata)
         self.database = Database(settings.resolved_database_url())
         self.broker = make_broker(settings)
-        self.outbox = Outbox(self.tables, territory=settings.territory, service_name=settings.service_name)
+        self.outbox = Outbox(
+            self.tables,
+            territory=settings.territory,
+            service_name=settings.service_name,
+            declared=self.produces,
+        )
         self.relay = OutboxRelay(
             self.database,
             self.tables,
@@ -80,6 +95,17 @@ class ServiceRuntime:
 
     def health_router(self) -> APIRouter:
         return health_router(self)
+
+    def asyncapi(self) -> dict[str, Any]:
+        """The AsyncAPI 3 document of this service, from its consumers and declared events."""
+        return build_asyncapi(
+            service_name=self.settings.service_name,
+            territory=self.settings.territory,
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            consumers=self.consumers,
+            produces=self.produces,
+            version=self.version,
+        )
 
     async def start(self) -> None:
         configure_logging(self.settings.log_level, json=self.settings.log_json)

@@ -1,0 +1,65 @@
+"""Writes (or checks) the committed contract documents of every service:
+docs/openapi/<service>.json and docs/asyncapi/<service>.json, generated from the code.
+
+    python scripts/contracts.py          # regenerate
+    python scripts/contracts.py --check  # exit 1 when a committed document differs from the code
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("registry", "meetings", "notifications")
+# Fixed settings: the documents must not depend on who generates them.
+DOCUMENT_SETTINGS = {
+    "territory": "plaine-commune",
+    "kafka_bootstrap_servers": "kafka:9092",
+    "database_url": "sqlite+aiosqlite:///:memory:",
+}
+
+
+def documents(service: str) -> dict[str, dict[str, Any]]:
+    app_module = importlib.import_module(f"conseils_{service}.app")
+    settings_module = importlib.import_module(f"conseils_{service}.settings")
+    settings_class = getattr(settings_module, f"{service.capitalize()}Settings")
+    app = app_module.create_app(settings_class(**DOCUMENT_SETTINGS))
+    return {
+        f"docs/openapi/{service}.json": app.openapi(),
+        f"docs/asyncapi/{service}.json": app.state.runtime.asyncapi(),
+    }
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    stale: list[str] = []
+    for service in SERVICES:
+        for relative, document in documents(service).items():
+            path = ROOT / relative
+            text = render(document)
+            if args.check:
+                if not path.exists() or path.read_text(encoding="utf-8") != text:
+                    stale.append(relative)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+                print(f"écrit : {relative}")
+    if stale:
+        print("Documents à régénérer (python scripts/contracts.py) :", *stale, sep="\n  ", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Sets up everything and runs every check: lint, types, contracts, the whole test suite
+# on a real Kafka broker and a real PostgreSQL server (both started here unless
+# KAFKA_BOOTSTRAP_SERVERS / CONSEILS_TEST_POSTGRES_URL are already set).
+# Extra arguments go to pytest, e.g. `scripts/test.sh tests/runtime -x`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+started_kafka=""
+started_postgres=""
+cleanup() {
+  status=$?
+  if [ -n "$started_kafka" ]; then .venv/bin/conseils kafka stop --state-dir .var/kafka-test >/dev/null 2>&1 || true; fi
+  if [ -n "$started_postgres" ]; then bash scripts/postgres.sh stop || true; fi
+  exit $status
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  step "Kafka : démarrage d'un broker local"
+  KAFKA_BOOTSTRAP_SERVERS=$(.venv/bin/conseils kafka start --state-dir .var/kafka-test | tail -n 1)
+  started_kafka=1
+fi
+export KAFKA_BOOTSTRAP_SERVERS
+echo "KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS"
+
+if [ -z "${CONSEILS_TEST_POSTGRES_URL:-}" ]; then
+  step "PostgreSQL : démarrage d'un serveur local"
+  CONSEILS_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start | tail -n 1)
+  started_postgres=1
+fi
+export CONSEILS_TEST_POSTGRES_URL
+echo "CONSEILS_TEST_POSTGRES_URL=$CONSEILS_TEST_POSTGRES_URL"
+
+step "ruff (lint et format)"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+step "mypy (strict)"
+.venv/bin/mypy schemas/conseils_schemas runtime/conseils_runtime cli/conseils_cli \
+  services/registry/conseils_registry services/meetings/conseils_meetings \
+  services/notifications/conseils_notifications
+
+step "contrats d'événements et documents générés à jour"
+.venv/bin/python -m conseils_schemas.export --check
+.venv/bin/python -m conseils_schemas.catalogue --check
+.venv/bin/python scripts/contracts.py --check
+
+step "pytest (Kafka et PostgreSQL réels)"
+mkdir -p test-artifacts
+.venv/bin/pytest --junitxml=test-artifacts/junit.xml --durations=15 "$@"
