@@ -43,7 +43,7 @@ step "ruff (lint et format)"
 step "mypy (strict)"
 .venv/bin/mypy schemas/conseils_schemas runtime/conseils_runtime cli/conseils_cli \
   services/registry/conseils_registry services/meetings/conseils_meetings \
-  services/notifications/conseils_notifications
+  services/notifications/conseils_notifications web/conseils_web
 
 step "contrats d'événements et documents générés à jour"
 .venv/bin/python -m conseils_schemas.export --check

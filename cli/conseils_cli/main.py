@@ -9,6 +9,8 @@ from __future__ import annotations
 import typer
 
 from conseils_cli.kafka.commands import app as kafka_app
+from conseils_cli.ops.commands import app as ops_app
+from conseils_cli.up import up_command
 
 app = typer.Typer(
     name="conseils",
@@ -16,6 +18,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(kafka_app, name="kafka")
+app.add_typer(ops_app, name="ops")
+app.command("up")(up_command)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,89 @@
+"""``conseils up``: the whole platform with a territory (Plaine Commune demo by default)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from conseils_cli.kafka import launcher
+
+err = Console(stderr=True)
+
+
+def up_command(
+    territory_file: Annotated[
+        Path | None,
+        typer.Option("--territoire", help="Fichier du territoire (défaut : démo Plaine Commune)."),
+    ] = None,
+    data_dir: Annotated[Path, typer.Option(help="Dossier des bases SQLite, documents et courriels.")] = Path(
+        ".var/up"
+    ),
+    port: Annotated[int, typer.Option(help="Port du site.")] = 8000,
+    smtp_port: Annotated[int, typer.Option(help="Port du serveur SMTP local (0 : libre).")] = 2525,
+) -> None:
+    """Démarre toute la plateforme : Kafka, les trois services, le site et un SMTP local."""
+    from conseils_runtime.territory import TerritoryFileError, default_territory_path, load_territory
+    from conseils_web.platform import PlatformOptions, run_platform
+
+    path = territory_file or default_territory_path()
+    try:
+        territory = load_territory(path)
+    except TerritoryFileError as error:
+        err.print(f"[bold red]Fichier de territoire refusé[/] {escape(str(error))}")
+        raise typer.Exit(2) from error
+
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    external = bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS"))
+    already_running = external or launcher.status() is not None
+    try:
+        with err.status("Démarrage de Kafka…"):
+            broker = launcher.start()
+    except launcher.KafkaLauncherError as error:
+        err.print(f"[bold red]Kafka n'a pas démarré :[/] {escape(str(error))}")
+        raise typer.Exit(1) from error
+    err.print(f"[green]Kafka prêt[/] : {broker.bootstrap}" + (" (externe)" if external else ""))
+
+    def ready(urls: dict[str, str]) -> None:
+        table = Table(title=f"conseils — {territory.territory.name} (démonstration)")
+        table.add_column("Rôle")
+        table.add_column("Nom")
+        table.add_column("Adresse de connexion")
+        for person in territory.staff:
+            table.add_row(
+                "exploitation" if person.role == "operator" else "équipe", person.name, person.email
+            )
+        for member in territory.demo_members:
+            role = "coordination" if member.role == "coordinator" else "conseiller·ère"
+            table.add_row(role, member.display_name, member.email)
+        err.print(table)
+        err.print(f"Site : [bold]{urls['site']}[/]   courriels reçus : {urls['site']}/courriels")
+        err.print(
+            "Services : "
+            + ", ".join(f"{name} {url}" for name, url in urls.items() if name not in {"site", "smtp"})
+        )
+        err.print(f"SMTP local : {urls['smtp']}. Arrêt : Ctrl-C.")
+
+    options = PlatformOptions(
+        territory=territory,
+        territory_file=path,
+        kafka_bootstrap=broker.bootstrap,
+        data_dir=data_dir,
+        site_port=port,
+        smtp_port=smtp_port,
+        on_ready=ready,
+    )
+    try:
+        asyncio.run(run_platform(options))
+    finally:
+        if not already_running:  # stop only the broker this command started
+            with err.status("Arrêt de Kafka…"):
+                launcher.stop()
+        err.print("Plateforme arrêtée.")

@@ -1,0 +1,127 @@
+"""`conseils up`: the whole platform in one process, for a newcomer's machine.
+
+Starts the mail catcher, seeds the territory into the registry, then serves
+the three services (each with its own SQLite file) and the site, until
+Ctrl-C; everything stops cleanly and in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import secrets
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from conseils_runtime.territory import TerritoryConfig
+from conseils_web.mailbox import MailCatcher
+from conseils_web.site import ServiceEndpoint, create_site
+
+SERVICE_PORTS = {"registry": 8101, "meetings": 8102, "notifications": 8103}
+SERVICE_LABELS = {
+    "registry": "Registre (conseils, membres, référents)",
+    "meetings": "Instances (calendrier, dossiers, inscriptions, bilan)",
+    "notifications": "Notifications (courriels, rappels, agendas)",
+}
+
+
+class _Server(uvicorn.Server):
+    """Several servers share one loop: signals are handled once, by the platform."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Any:
+        yield
+
+
+@dataclass
+class PlatformOptions:
+    territory: TerritoryConfig
+    territory_file: Path
+    kafka_bootstrap: str
+    data_dir: Path
+    host: str = "127.0.0.1"
+    site_port: int = 8000
+    smtp_port: int = 0
+    auth_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    log_level: str = "WARNING"
+    on_ready: Callable[[dict[str, str]], None] = field(default=lambda _urls: None)
+
+
+def _service_settings(name: str, options: PlatformOptions, smtp_port: int) -> Any:
+    module = importlib.import_module(f"conseils_{name}.settings")
+    settings_class = getattr(module, f"{name.capitalize()}Settings")
+    values: dict[str, Any] = {
+        "territory": options.territory.territory.slug,
+        "territory_file": options.territory_file,
+        "kafka_bootstrap_servers": options.kafka_bootstrap,
+        "database_url": f"sqlite+aiosqlite:///{(options.data_dir / f'{name}.db').resolve()}",
+        "data_dir": options.data_dir,
+        "auth_secret": options.auth_secret,
+        "log_level": options.log_level,
+        "log_json": False,
+    }
+    if name == "notifications":
+        values.update(smtp_host="127.0.0.1", smtp_port=smtp_port)
+    if name == "meetings":
+        values.update(documents_dir=options.data_dir / "documents")
+    return settings_class(**values)
+
+
+async def seed(options: PlatformOptions) -> Any:
+    """Seed the territory into the registry (idempotent: a second run changes nothing)."""
+    seed_module = importlib.import_module("conseils_registry.seed")
+    settings = _service_settings("registry", options, 0)
+    return await seed_module.seed_from_settings(settings, options.territory)
+
+
+async def run_platform(options: PlatformOptions) -> None:
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    catcher = MailCatcher(options.data_dir / "mail", port=options.smtp_port)
+    catcher.start()
+    servers: list[_Server] = []
+    try:
+        await seed(options)
+        endpoints = []
+        for name, port in SERVICE_PORTS.items():
+            app_module = importlib.import_module(f"conseils_{name}.app")
+            app = app_module.create_app(_service_settings(name, options, catcher.port))
+            config = uvicorn.Config(app, host=options.host, port=port, log_level="warning", lifespan="on")
+            servers.append(_Server(config))
+            endpoints.append(ServiceEndpoint(name, SERVICE_LABELS[name], f"http://{options.host}:{port}"))
+        site = create_site(options.territory, endpoints, options.data_dir / "mail")
+        servers.append(
+            _Server(uvicorn.Config(site, host=options.host, port=options.site_port, log_level="warning"))
+        )
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        tasks = [asyncio.create_task(server.serve()) for server in servers]
+        while not all(server.started for server in servers):
+            if any(task.done() for task in tasks):
+                break
+            await asyncio.sleep(0.1)
+        failed = [task for task in tasks if task.done()]
+        if not failed:
+            urls = {endpoint.name: endpoint.url for endpoint in endpoints}
+            urls["site"] = f"http://{options.host}:{options.site_port}"
+            urls["smtp"] = f"127.0.0.1:{catcher.port}"
+            options.on_ready(urls)
+            await asyncio.wait(
+                [asyncio.create_task(stop.wait()), *tasks], return_when=asyncio.FIRST_COMPLETED
+            )
+        # The site first, then the services (their lifespans stop consumers and the relay).
+        for server in reversed(servers):
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in failed:
+            task.result()
+    finally:
+        catcher.stop()
