@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -18,6 +19,7 @@ from conseils_runtime.consumer import EventConsumer
 from conseils_runtime.database import Database, RuntimeTables
 from conseils_runtime.health import health_router
 from conseils_runtime.logs import configure_logging, get_logger
+from conseils_runtime.migrations import upgrade_to_head
 from conseils_runtime.outbox import Outbox, OutboxRelay
 from conseils_runtime.settings import ServiceSettings
 from conseils_runtime.topics import ensure_topics
@@ -48,10 +50,12 @@ class ServiceRuntime:
         *,
         produces: Sequence[type[Event]] = (),
         version: str = "1.0.0",
+        migrations: Path | None = None,
     ) -> None:
         self.settings = settings
         self.produces = list(produces)
         self.version = version
+        self.migrations = migrations
         self.metadata = metadata
         self.tables = RuntimeTables.define(metadata)
         self.database = Database(settings.resolved_database_url())
@@ -110,7 +114,10 @@ class ServiceRuntime:
     async def start(self) -> None:
         configure_logging(self.settings.log_level, json=self.settings.log_json)
         if self.settings.create_schema:
-            await self.database.create_all(self.metadata)
+            if self.migrations is not None:
+                await upgrade_to_head(self.database, self.migrations, self.metadata)
+            else:
+                await self.database.create_all(self.metadata)
         await ensure_topics(self.settings.kafka_bootstrap_servers, self.settings.territory)
         for consumer in self.consumers:
             consumer.subscribe()
