@@ -42,6 +42,11 @@ class RuntimeTables:
 
     @classmethod
     def define(cls, metadata: MetaData) -> RuntimeTables:
+        if "outbox_messages" in metadata.tables:  # a second app built on the same metadata
+            return cls(
+                outbox=metadata.tables["outbox_messages"],
+                processed_events=metadata.tables["processed_events"],
+            )
         outbox = Table(
             "outbox_messages",
             metadata,
