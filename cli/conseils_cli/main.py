@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from conseils_cli.bench.commands import bench_command
 from conseils_cli.kafka.commands import app as kafka_app
 from conseils_cli.ops.commands import app as ops_app
 from conseils_cli.up import up_command
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(ops_app, name="ops")
 app.command("up")(up_command)
+app.command("bench")(bench_command)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         enable_idempotence=True,
         acks="all",
         graceful_timeout=15.0,
-        log_level=logging.WARNING,
+        log_level=logging.DEBUG,  # FastStream logs each message at this level: keep it out of INFO
     )
 
 

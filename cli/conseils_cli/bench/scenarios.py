@@ -1,0 +1,230 @@
+"""Benchmark scenarios on the real broker. Each one measures conseils and the
+same work done by the bare library (aiokafka, aiosmtplib) in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import time
+import uuid
+from collections.abc import Callable
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from sqlalchemy import Column, MetaData, String, Table, insert
+
+from conseils_cli.bench.results import Result, summary
+
+Progress = Callable[[str, int, int], None]
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def _create_topic(bootstrap: str, topic: str, partitions: int = 3) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+    finally:
+        await admin.close()
+
+
+async def raw_kafka_round_trip(bootstrap: str, count: int, rate: float) -> list[float]:
+    """aiokafka alone: idempotent producer (acks=all) to a consumer, latency per message."""
+    topic = f"bench-raw-{uuid.uuid4().hex[:8]}"
+    await _create_topic(bootstrap, topic)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=f"{topic}-g"
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await consumer.start()
+    await producer.start()
+    latencies: list[float] = []
+    try:
+        while not consumer.assignment():
+            await asyncio.sleep(0.05)
+
+        async def receive() -> None:
+            while len(latencies) < count:
+                batch = await consumer.getmany(timeout_ms=200)
+                now = time.perf_counter()
+                for records in batch.values():
+                    latencies.extend(now - float(record.value.decode()) for record in records)
+
+        receiver = asyncio.create_task(receive())
+        for index in range(count):
+            await producer.send(topic, str(time.perf_counter()).encode(), key=str(index % 50).encode())
+            await asyncio.sleep(1 / rate)
+        await asyncio.wait_for(receiver, timeout=120)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return latencies
+
+
+async def event_hop(bootstrap: str, database_url: str, count: int, rate: float) -> list[float]:
+    """conseils: state change + outbox in one transaction, relayed, consumed by another service."""
+    from conseils_runtime import EventContext, ServiceRuntime, ServiceSettings
+    from conseils_schemas import CouncilRegistered
+
+    territory = f"bench{uuid.uuid4().hex[:8]}"
+    committed: dict[str, float] = {}
+    latencies: list[float] = []
+    done = asyncio.Event()
+    producer_metadata = MetaData()
+    councils = Table("councils", producer_metadata, Column("id", String(36), primary_key=True))
+    producer = ServiceRuntime(
+        ServiceSettings(
+            service_name="bench-producer",
+            territory=territory,
+            kafka_bootstrap_servers=bootstrap,
+            database_url=database_url.replace("{service}", "producer"),
+            outbox_poll_seconds=0.05,
+            log_json=False,
+            log_level="WARNING",
+        ),
+        producer_metadata,
+    )
+    consumer_runtime = ServiceRuntime(
+        ServiceSettings(
+            service_name="bench-consumer",
+            territory=territory,
+            kafka_bootstrap_servers=bootstrap,
+            database_url=database_url.replace("{service}", "consumer"),
+            log_json=False,
+            log_level="WARNING",
+        ),
+        MetaData(),
+    )
+    read_model = consumer_runtime.consumer("read-model")
+
+    warmed_up = asyncio.Event()
+
+    @read_model.on(CouncilRegistered)
+    async def handle(event: CouncilRegistered, _context: EventContext) -> None:
+        if event.name == "warm-up":
+            warmed_up.set()
+            return
+        started = committed.get(event.name)
+        if started is not None:
+            latencies.append(time.perf_counter() - started)
+        if len(latencies) >= count:
+            done.set()
+
+    await producer.start()
+    await consumer_runtime.start()
+    try:
+        # The first event waits for the consumer group to form; it is not measured.
+        for index in range(-1, count):
+            council_id = uuid.uuid4()
+            name = f"c{index}" if index >= 0 else "warm-up"
+            async with producer.database.sessionmaker() as session, session.begin():
+                await session.execute(insert(councils).values(id=str(council_id)))
+                await producer.outbox.add(
+                    session,
+                    CouncilRegistered(
+                        council_id=council_id,
+                        territory=territory,
+                        city="Saint-Denis",
+                        city_code="93066",
+                        neighbourhood="bench",
+                        name=name,
+                        status="active",
+                    ),
+                )
+            committed[name] = time.perf_counter()
+            if index < 0:
+                await asyncio.wait_for(warmed_up.wait(), timeout=60)
+            await asyncio.sleep(1 / rate)
+        await asyncio.wait_for(done.wait(), timeout=120)
+    finally:
+        await consumer_runtime.stop()
+        await producer.stop()
+    return latencies
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.received = 0
+
+    async def handle_DATA(self, _server: Any, _session: Any, _envelope: Any) -> str:  # noqa: N802
+        self.received += 1
+        return "250 OK"
+
+
+async def raw_smtp_throughput(count: int, connections: int = 4) -> float:
+    """aiosmtplib alone: `count` small messages over reused connections to a local sink."""
+    import aiosmtplib
+    from aiosmtpd.controller import Controller
+
+    from conseils_web.mailbox import _free_port
+
+    sink = _Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for index in range(count):
+            queue.put_nowait(index)
+
+        async def worker() -> None:
+            client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port)
+            await client.connect()
+            try:
+                while not queue.empty():
+                    index = queue.get_nowait()
+                    message = EmailMessage()
+                    message["From"] = "bench@conseils.example"
+                    message["To"] = f"m{index}@demo.example"
+                    message["Subject"] = "Comité technique « Emploi »"
+                    message.set_content("Bonjour, vous êtes invité·e.")
+                    await client.send_message(message)
+            finally:
+                await client.quit()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    finally:
+        controller.stop()
+    return count / elapsed
+
+
+async def run_generic(bootstrap: str, work_dir: Path, *, quick: bool, progress: Progress) -> list[Result]:
+    results: list[Result] = []
+    hop_count, hop_rate = (200, 50.0) if quick else (2000, 100.0)
+    progress("Aller-retour Kafka brut (aiokafka)", 0, 3)
+    raw = summary(await raw_kafka_round_trip(bootstrap, hop_count, hop_rate))
+    progress("Saut d'événement conseils (outbox → autre service), SQLite", 1, 3)
+    database = f"sqlite+aiosqlite:///{work_dir}/hop-{{service}}.db"
+    ours = summary(await event_hop(bootstrap, database, hop_count, hop_rate))
+    for quantile in ("p50", "p99"):
+        results.append(
+            Result(
+                scenario=f"event_hop_{quantile}_sqlite",
+                value=round(ours[quantile] * 1000, 2),
+                unit="ms",
+                baseline=round(raw[quantile] * 1000, 2),
+                baseline_label="aiokafka produce→consume",
+                higher_is_better=False,
+                details={"events": hop_count, "rate_per_s": hop_rate},
+            )
+        )
+    progress("Débit SMTP brut (aiosmtplib)", 2, 3)
+    smtp_count = 500 if quick else 5000
+    results.append(
+        Result(
+            scenario="smtp_raw_throughput",
+            value=round(await raw_smtp_throughput(smtp_count), 1),
+            unit="messages/s",
+            details={"messages": smtp_count, "connections": 4, "peak_rss_mib": round(_peak_rss_mib(), 1)},
+        )
+    )
+    progress("Terminé", 3, 3)
+    return results
