@@ -30,8 +30,8 @@ echo "KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS"
 
 if [ -z "${CONSEILS_TEST_POSTGRES_URL:-}" ]; then
   step "PostgreSQL : démarrage d'un serveur local"
+  bash scripts/postgres.sh running || started_postgres=1  # stop at the end only what we started
   CONSEILS_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start | tail -n 1)
-  started_postgres=1
 fi
 export CONSEILS_TEST_POSTGRES_URL
 echo "CONSEILS_TEST_POSTGRES_URL=$CONSEILS_TEST_POSTGRES_URL"
