@@ -21,9 +21,15 @@ if [ ! -x .venv/bin/python ]; then
   echo "Création de l'environnement Python .venv…" >&2
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade "pip>=24" >&2
 editable=()
 for p in $PACKAGES; do editable+=(-e "$p"); done
 echo "Installation des dépendances (versions figées dans constraints.txt)…" >&2
-.venv/bin/python -m pip install -q -c constraints.txt -r requirements-dev.txt "${editable[@]}" >&2
+log=$(mktemp)
+if ! { .venv/bin/python -m pip install -q --upgrade "pip>=24" &&
+       .venv/bin/python -m pip install -q -c constraints.txt -r requirements-dev.txt "${editable[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "L'installation a échoué (voir ci-dessus)." >&2
+  exit 1
+fi
+rm -f "$log"
 echo "$stamp_input" > .venv/.installed
