@@ -63,12 +63,7 @@ async def _drop_postgres_database(base_url: str, name: str) -> None:
         await connection.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """The same test against SQLite (embedded default) and PostgreSQL (production)."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
-        return
+async def _fresh_postgres_database() -> AsyncIterator[str]:
     base_url = os.environ.get("CONSEILS_TEST_POSTGRES_URL")
     if not base_url:
         _missing("PostgreSQL (CONSEILS_TEST_POSTGRES_URL)")
@@ -80,3 +75,20 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield f"{head}/{name}"
     finally:
         await _drop_postgres_database(base_url, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The same test against SQLite (embedded default) and PostgreSQL (production)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
+        return
+    async for url in _fresh_postgres_database():
+        yield url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for tests that only make sense with a server."""
+    async for url in _fresh_postgres_database():
+        yield url
