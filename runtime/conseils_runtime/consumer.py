@@ -118,6 +118,7 @@ class EventConsumer:
         max_attempts: int = 3,
         retry_backoff_seconds: float = 0.2,
         infrastructure_pause_seconds: float = 1.0,
+        max_event_bytes: int = 256 * 1024,
     ) -> None:
         self.name = name
         self.group_id = group_id
@@ -129,6 +130,8 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_seconds
         self._infrastructure_pause = infrastructure_pause_seconds
+        # Events carry ids and short fields; anything this large is a producer bug or an attack.
+        self._max_event_bytes = max_event_bytes
         self._handlers: dict[str, Handler] = {}
         self.event_classes: list[type[Event]] = []
         self._families: set[str] = set()
@@ -198,6 +201,12 @@ class EventConsumer:
             else:  # another consumer's event on a shared topic
                 metrics.EVENTS_CONSUMED.labels(self.name, metadata.type, "ignored").inc()
                 await message.ack()
+            return
+        size = len(record.value or b"")
+        if size > self._max_event_bytes:
+            await self._dead_letter(
+                message, record, f"payload too large: {size} bytes", attempts=1, reason="invalid"
+            )
             return
         try:
             event = parse_event(metadata.type, record.value or b"")
