@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -89,6 +90,8 @@ def _run(work: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
         return asyncio.run(work())
     except flows.OpsError as error:
         raise _fail(str(error)) from error
+    except KafkaError as error:
+        raise _fail(f"le broker Kafka a répondu par une erreur : {error!r}") from error
 
 
 @contextmanager
@@ -350,9 +353,10 @@ def dlq_list_command(
 
 
 @dlq_app.command("show")
-def dlq_show_command(  # noqa: PLR0917 (typer passes every option as an argument)
+def dlq_show_command(
     topic: Annotated[str, typer.Argument(help="Topic de lettres mortes (ou son topic d'origine).")],
     offset: Annotated[int, typer.Argument(min=0, help="Offset du message.")],
+    *,
     partition: Annotated[int, typer.Option(min=0, help="Partition du message.")] = 0,
     bootstrap: BootstrapOption = None,
     territory: TerritoryOption = DEFAULT_TERRITORY,
@@ -385,7 +389,11 @@ def dlq_show_command(  # noqa: PLR0917 (typer passes every option as an argument
 @dlq_app.command("replay")
 def dlq_replay_command(
     topic: Annotated[str, typer.Argument(help="Topic de lettres mortes (ou son topic d'origine).")],
+    *,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Ne pas demander de confirmation.")] = False,
+    include_replayed: Annotated[
+        bool, typer.Option("--all", help="Rejouer aussi les lettres mortes déjà rejouées.")
+    ] = False,
     bootstrap: BootstrapOption = None,
     territory: TerritoryOption = DEFAULT_TERRITORY,
     as_json: JsonOption = False,
@@ -397,7 +405,7 @@ def dlq_replay_command(
     nouvelles lettres mortes.
     """
     bootstrap, territory = _context(bootstrap, territory)
-    plan = _run(lambda: flows.plan_replay(bootstrap, territory, topic))
+    plan = _run(lambda: flows.plan_replay(bootstrap, territory, topic, include_replayed=include_replayed))
     if not plan.pending:
         if as_json:
             _print_json(flows.ReplayResult(dlq_topic=plan.dlq_topic).to_json())

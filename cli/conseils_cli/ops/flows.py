@@ -707,9 +707,11 @@ class ReplayResult:
         return asdict(self)
 
 
-async def plan_replay(bootstrap: str, territory: str, topic: str) -> ReplayPlan:
+async def plan_replay(
+    bootstrap: str, territory: str, topic: str, *, include_replayed: bool = False
+) -> ReplayPlan:
     """What a replay of ``topic`` would publish: from the replay group's committed
-    offsets (or the beginning) to the current end of each partition."""
+    offsets (or the beginning, with ``include_replayed``) to the current end of each partition."""
     dlq = resolve_dlq_topic(territory, topic)
     group = replay_group(territory)
     admin = await _connect(bootstrap)
@@ -717,7 +719,7 @@ async def plan_replay(bootstrap: str, territory: str, topic: str) -> ReplayPlan:
         partitions = (await _partitions(admin, [dlq])).get(dlq)
         if partitions is None:
             raise OpsError(f"Le topic de lettres mortes {dlq} n'existe pas.")
-        replayed = await _replayed_offsets(admin, territory, partitions)
+        replayed = {} if include_replayed else await _replayed_offsets(admin, territory, partitions)
     finally:
         await admin.close()
     consumer = _consumer(bootstrap)

@@ -1,0 +1,270 @@
+"""The bilan's query layer and its outputs (JSON, CSV, HTML with SVG charts).
+
+Reads only the meetings database (its own tables and the registry read
+model), so it works the same on a database rebuilt by replaying the events.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conseils_meetings import tables
+from conseils_meetings.bilan import Bilan, BilanInstance, BilanOutcome, BilanRegistration, Row, compute_bilan
+from conseils_runtime.http import DomainError
+from conseils_runtime.territory import TerritoryConfig
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def check_period(period_from: date, period_to: date) -> None:
+    if period_to < period_from:
+        raise DomainError("La fin de la période doit être après son début.")
+    if (period_to - period_from).days > 366 * 5:
+        raise DomainError("Période trop longue (5 ans au plus).")
+
+
+async def load_bilan(
+    session: AsyncSession, territory: TerritoryConfig, period_from: date, period_to: date
+) -> Bilan:
+    check_period(period_from, period_to)
+    start = datetime.combine(period_from, time.min, UTC) - timedelta(days=1)
+    end = datetime.combine(period_to, time.max, UTC) + timedelta(days=1)
+    kinds = {kind.slug: kind for kind in territory.instance_types}
+    instance_rows = list(
+        (
+            await session.execute(
+                select(tables.instances).where(
+                    tables.instances.c.starts_at >= start, tables.instances.c.starts_at <= end
+                )
+            )
+        ).mappings()
+    )
+    ids = [row["id"] for row in instance_rows]
+    concerned: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    registrations: dict[uuid.UUID, list[BilanRegistration]] = defaultdict(list)
+    present: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID | None]] = defaultdict(dict)
+    if ids:
+        for row in await session.execute(
+            select(tables.instance_councils).where(tables.instance_councils.c.instance_id.in_(ids))
+        ):
+            concerned[row.instance_id].append(row.council_id)
+        for row in await session.execute(
+            select(tables.registrations).where(tables.registrations.c.instance_id.in_(ids))
+        ):
+            registrations[row.instance_id].append(
+                BilanRegistration(row.member_id, row.council_id, row.mode, row.status)
+            )
+        for row in await session.execute(
+            select(tables.attendance).where(tables.attendance.c.instance_id.in_(ids))
+        ):
+            present[row.instance_id][row.member_id] = row.council_id
+    members_by_council: dict[uuid.UUID, int] = defaultdict(int)
+    for row in await session.execute(
+        select(tables.members.c.council_id).where(tables.members.c.active.is_(True))
+    ):
+        if row.council_id is not None:
+            members_by_council[row.council_id] += 1
+    referents_by_theme: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = defaultdict(list)
+    for row in await session.execute(select(tables.referents).where(tables.referents.c.active.is_(True))):
+        referents_by_theme[row.theme].append((row.council_id, row.member_id))
+    councils = {
+        row.id: row.name
+        for row in await session.execute(select(tables.councils.c.id, tables.councils.c.name))
+    }
+
+    instances = []
+    for instance_row in instance_rows:
+        kind = kinds.get(instance_row["instance_type"])
+        instance_concerned = set(concerned[instance_row["id"]])
+        theme_referents = tuple(
+            (council_id, member_id)
+            for council_id, member_id in referents_by_theme.get(instance_row["theme"] or "", [])
+            if council_id in instance_concerned
+        )
+        if instance_row["scope"] == "theme":  # the referents of the theme are the ones invited
+            invited: dict[uuid.UUID, int] = defaultdict(int)
+            for council_id, _member in theme_referents:
+                invited[council_id] += 1
+        else:
+            invited = {c: members_by_council.get(c, 0) for c in instance_concerned}
+        published = instance_row["first_dossier_published_at"]
+        instances.append(
+            BilanInstance(
+                id=instance_row["id"],
+                instance_type=instance_row["instance_type"],
+                type_name=kind.name if kind else instance_row["instance_type"],
+                political=instance_row["is_political"],
+                theme=instance_row["theme"],
+                starts_at=_aware(instance_row["starts_at"]),
+                status=instance_row["status"],
+                is_evening=instance_row["is_evening"],
+                concerned=tuple(sorted(instance_concerned)),
+                invited_by_council=dict(invited),
+                registrations=tuple(registrations[instance_row["id"]]),
+                present=present[instance_row["id"]],
+                referents=theme_referents,
+                dossier_published_at=_aware(published) if published is not None else None,
+                dossier_notice_required_days=kind.dossier_notice_days if kind else 0,
+            )
+        )
+    outcomes = [
+        BilanOutcome(row.kind, row.status, row.theme)
+        for row in await session.execute(
+            select(tables.outcomes.c.kind, tables.outcomes.c.status, tables.outcomes.c.theme).where(
+                tables.outcomes.c.made_on <= period_to
+            )
+        )
+    ]
+    themes = {theme.slug: theme.name for theme in territory.themes}
+    return compute_bilan(
+        period_from, period_to, instances, councils=councils, themes=themes, outcomes=outcomes
+    )
+
+
+# --------------------------------------------------------------------------- CSV
+
+CSV_COLUMNS: list[tuple[str, str]] = [
+    ("level", "niveau"),
+    ("key", "identifiant"),
+    ("label", "libellé"),
+    ("instances_concerned", "instances concernées"),
+    ("instances_held", "instances tenues"),
+    ("councils_concerned", "conseils concernés"),
+    ("invited", "invités"),
+    ("registered", "inscrits"),
+    ("present", "présents"),
+    ("referents_expected", "référents attendus"),
+    ("referents_present", "référents présents"),
+    ("referent_presence_rate", "taux de présence des référents"),
+    ("political_held", "instances politiques tenues"),
+    ("evening_share", "part des instances politiques en soirée"),
+    ("dossier_notice_required_days", "préavis du dossier demandé (jours)"),
+    ("average_dossier_notice_days", "préavis du dossier moyen (jours)"),
+    ("dossiers_late", "dossiers en retard"),
+    ("dossiers_missing", "dossiers manquants"),
+]
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".").replace(".", ",")
+    return str(value)
+
+
+def bilan_csv(bilan: Bilan) -> str:
+    """Semicolon-separated, decimal comma: opens as is in French spreadsheets."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([title for _key, title in CSV_COLUMNS])
+    for row in bilan.rows():
+        values = row.as_dict()
+        writer.writerow([_cell(values[key]) for key, _title in CSV_COLUMNS])
+    writer.writerow([])
+    writer.writerow(["engagements et propositions", "statut", "nombre"])
+    for kind, counts in bilan.outcomes.items():
+        for status, count in counts.items():
+            writer.writerow([kind, status, count])
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    text: str
+    y: int
+    width: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    bars: list[Bar]
+    height: int
+    label_width: int = 260
+    bar_area: int = 380
+
+
+def bar_chart(title: str, items: list[tuple[str, float, str]], maximum: float | None = None) -> Chart:
+    top = maximum if maximum is not None else max((value for _l, value, _t in items), default=0)
+    top = top or 1
+    bars = [
+        Bar(label, value, text, y=24 + index * 26, width=round(380 * value / top, 1))
+        for index, (label, value, text) in enumerate(items)
+    ]
+    return Chart(title=title, bars=bars, height=32 + 26 * len(items))
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)} %"
+
+
+def bilan_charts(bilan: Bilan) -> list[Chart]:
+    def presence(rows: list[Row]) -> list[tuple[str, float, str]]:
+        return [(row.label, row.present, str(row.present)) for row in rows]
+
+    return [
+        bar_chart("Présents par conseil", presence(bilan.by_council)),
+        bar_chart("Présents par type d'instance", presence(bilan.by_type)),
+        bar_chart(
+            "Présence des référents par thématique",
+            [
+                (row.label, row.referent_presence_rate or 0.0, _percent(row.referent_presence_rate))
+                for row in bilan.by_theme
+            ],
+            maximum=1.0,
+        ),
+        bar_chart(
+            "Instances politiques tenues en soirée",
+            [
+                (row.label, row.evening_share or 0.0, _percent(row.evening_share))
+                for row in bilan.by_type
+                if row.political_held
+            ],
+            maximum=1.0,
+        ),
+    ]
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True
+    )
+    environment.filters["percent"] = _percent
+    environment.filters["number"] = lambda value: "—" if value is None else _cell(value)
+    return environment
+
+
+def bilan_html(bilan: Bilan, territory_name: str) -> str:
+    template = _environment().get_template("bilan.html.j2")
+    return template.render(
+        bilan=bilan,
+        territory=territory_name,
+        charts=bilan_charts(bilan),
+        generated_at=datetime.now(UTC),
+        outcome_labels={
+            "proposed": "proposé",
+            "in_progress": "en cours",
+            "done": "réalisé",
+            "abandoned": "abandonné",
+        },
+    )

@@ -1,0 +1,201 @@
+"""Typed queries on the meetings tables (one session, the caller's transaction)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, RowMapping, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conseils_meetings import tables
+from conseils_meetings.domain import CouncilView, Seat
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # ------------------------------------------------------------------ read model
+    async def council_views(self) -> list[CouncilView]:
+        rows = await self.session.execute(
+            select(tables.councils.c.id, tables.councils.c.city_code, tables.councils.c.active)
+        )
+        return [CouncilView(row.id, row.city_code, row.active) for row in rows]
+
+    async def member(self, member_id: uuid.UUID) -> RowMapping | None:
+        result = await self.session.execute(select(tables.members).where(tables.members.c.id == member_id))
+        return result.mappings().first()
+
+    async def members_of(self, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RowMapping]:
+        if not member_ids:
+            return {}
+        result = await self.session.execute(select(tables.members).where(tables.members.c.id.in_(member_ids)))
+        return {row["id"]: row for row in result.mappings()}
+
+    async def referent_themes(self, member_id: uuid.UUID) -> list[str]:
+        result = await self.session.execute(
+            select(tables.referents.c.theme).where(
+                tables.referents.c.member_id == member_id, tables.referents.c.active.is_(True)
+            )
+        )
+        return [row[0] for row in result]
+
+    # ------------------------------------------------------------------ instances
+    async def instance(self, instance_id: uuid.UUID, *, lock: bool = False) -> RowMapping | None:
+        query = select(tables.instances).where(tables.instances.c.id == instance_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).mappings().first()
+
+    async def update_instance(self, instance_id: uuid.UUID, **values: Any) -> None:
+        await self.session.execute(
+            update(tables.instances).where(tables.instances.c.id == instance_id).values(**values)
+        )
+
+    async def concerned(self, instance_id: uuid.UUID) -> list[uuid.UUID]:
+        result = await self.session.execute(
+            select(tables.instance_councils.c.council_id)
+            .where(tables.instance_councils.c.instance_id == instance_id)
+            .order_by(tables.instance_councils.c.council_id)
+        )
+        return [row[0] for row in result]
+
+    async def set_concerned(self, instance_id: uuid.UUID, council_ids: Sequence[uuid.UUID]) -> None:
+        await self.session.execute(
+            tables.instance_councils.delete().where(tables.instance_councils.c.instance_id == instance_id)
+        )
+        if council_ids:
+            await self.session.execute(
+                tables.instance_councils.insert(),
+                [{"instance_id": instance_id, "council_id": council_id} for council_id in council_ids],
+            )
+
+    async def list_instances(
+        self,
+        *,
+        starts_from: datetime | None,
+        starts_before: datetime | None,
+        council_id: uuid.UUID | None = None,
+        themes: Sequence[str] = (),
+        include_drafts: bool = True,
+    ) -> list[RowMapping]:
+        query = select(tables.instances).order_by(tables.instances.c.starts_at)
+        if starts_from is not None:
+            query = query.where(tables.instances.c.starts_at >= starts_from)
+        if starts_before is not None:
+            query = query.where(tables.instances.c.starts_at < starts_before)
+        if not include_drafts:
+            query = query.where(tables.instances.c.status != "draft")
+        if council_id is not None:
+            concerned = select(tables.instance_councils.c.instance_id).where(
+                tables.instance_councils.c.council_id == council_id
+            )
+            condition: ColumnElement[bool] = tables.instances.c.id.in_(concerned)
+            if themes:
+                condition = or_(condition, tables.instances.c.theme.in_(list(themes)))
+            query = query.where(condition)
+        return list((await self.session.execute(query)).mappings())
+
+    # ------------------------------------------------------------------ registrations
+    async def seats(self, instance_id: uuid.UUID) -> list[Seat]:
+        result = await self.session.execute(
+            select(tables.registrations).where(
+                tables.registrations.c.instance_id == instance_id,
+                tables.registrations.c.status != "cancelled",
+            )
+        )
+        return [Seat(row.id, row.council_id, row.mode, row.status, row.waitlist_seq) for row in result]
+
+    async def registration(self, instance_id: uuid.UUID, member_id: uuid.UUID) -> RowMapping | None:
+        result = await self.session.execute(
+            select(tables.registrations).where(
+                tables.registrations.c.instance_id == instance_id,
+                tables.registrations.c.member_id == member_id,
+            )
+        )
+        return result.mappings().first()
+
+    async def registration_by_id(self, registration_id: uuid.UUID) -> RowMapping:
+        result = await self.session.execute(
+            select(tables.registrations).where(tables.registrations.c.id == registration_id)
+        )
+        return result.mappings().one()
+
+    async def update_registration(self, registration_id: uuid.UUID, **values: Any) -> None:
+        await self.session.execute(
+            update(tables.registrations).where(tables.registrations.c.id == registration_id).values(**values)
+        )
+
+    async def registrations_of_instance(self, instance_id: uuid.UUID) -> list[RowMapping]:
+        result = await self.session.execute(
+            select(tables.registrations)
+            .where(tables.registrations.c.instance_id == instance_id)
+            .order_by(tables.registrations.c.created_at)
+        )
+        return list(result.mappings())
+
+    async def registrations_of_member(self, member_id: uuid.UUID) -> list[RowMapping]:
+        result = await self.session.execute(
+            select(
+                tables.registrations,
+                tables.instances.c.title,
+                tables.instances.c.starts_at,
+                tables.instances.c.status.label("instance_status"),
+            )
+            .join(tables.instances, tables.instances.c.id == tables.registrations.c.instance_id)
+            .where(tables.registrations.c.member_id == member_id)
+            .order_by(tables.instances.c.starts_at)
+        )
+        return list(result.mappings())
+
+    async def registration_counts(self, instance_id: uuid.UUID) -> dict[str, int]:
+        result = await self.session.execute(
+            select(tables.registrations.c.mode, tables.registrations.c.status, func.count())
+            .where(tables.registrations.c.instance_id == instance_id)
+            .group_by(tables.registrations.c.mode, tables.registrations.c.status)
+        )
+        counts = {"participants": 0, "observers": 0, "waitlisted": 0}
+        for mode, status, count in result:
+            if status == "confirmed":
+                counts["participants" if mode == "participant" else "observers"] += int(count)
+            elif status == "waitlisted":
+                counts["waitlisted"] += int(count)
+        return counts
+
+    # ------------------------------------------------------------------ documents
+    async def documents(self, instance_id: uuid.UUID, kind: str | None = None) -> list[RowMapping]:
+        query = (
+            select(tables.documents)
+            .where(tables.documents.c.instance_id == instance_id)
+            .order_by(tables.documents.c.filename, tables.documents.c.version)
+        )
+        if kind is not None:
+            query = query.where(tables.documents.c.kind == kind)
+        return list((await self.session.execute(query)).mappings())
+
+    async def latest_documents(self, instance_id: uuid.UUID, kind: str) -> list[RowMapping]:
+        latest: dict[str, RowMapping] = {}
+        for row in await self.documents(instance_id, kind):
+            latest[row["filename"]] = row  # ordered by version: the last one wins
+        return list(latest.values())
+
+    async def document(self, document_id: uuid.UUID) -> RowMapping | None:
+        result = await self.session.execute(
+            select(tables.documents).where(tables.documents.c.id == document_id)
+        )
+        return result.mappings().first()
+
+    async def next_document_version(self, instance_id: uuid.UUID, kind: str, filename: str) -> int:
+        result = await self.session.scalar(
+            select(func.max(tables.documents.c.version)).where(
+                and_(
+                    tables.documents.c.instance_id == instance_id,
+                    tables.documents.c.kind == kind,
+                    tables.documents.c.filename == filename,
+                )
+            )
+        )
+        return int(result or 0) + 1

@@ -1,0 +1,806 @@
+"""Use cases of the meetings service: one transaction each, the state change
+and its outbox events together.
+
+Registrations of one instance are serialised by locking the instance row
+(`SELECT ... FOR UPDATE` on PostgreSQL; SQLite transactions start with
+BEGIN IMMEDIATE and are serial anyway), so two councillors racing for the
+last seat cannot both get it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import RowMapping, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conseils_meetings import domain, tables
+from conseils_meetings.domain import Mode
+from conseils_meetings.repository import Repository
+from conseils_meetings.settings import MeetingsSettings
+from conseils_runtime import Database, Outbox
+from conseils_runtime.http import DomainError, NotFound
+from conseils_runtime.territory import InstanceType, TerritoryConfig
+from conseils_schemas import (
+    AttendanceRecorded,
+    DocumentRef,
+    DossierPublished,
+    Event,
+    InstanceCancelled,
+    InstanceHeld,
+    InstanceRescheduled,
+    InstanceScheduled,
+    MinutesPublished,
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationWaitlisted,
+)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class InstanceDraft:
+    instance_type: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    theme: str | None = None
+    city_code: str | None = None
+    council_id: uuid.UUID | None = None
+
+
+@dataclass
+class Preview:
+    """What scheduling would do, shown to staff before they confirm."""
+
+    warnings: list[str]
+    refused: bool
+    reason: str | None
+    concerned_council_ids: list[uuid.UUID]
+    is_evening: bool
+
+
+@dataclass
+class RegistrationOutcome:
+    registration_id: uuid.UUID
+    instance_id: uuid.UUID
+    member_id: uuid.UUID
+    council_id: uuid.UUID
+    mode: str
+    status: str
+    position: int | None = None
+    changed: bool = True
+    promoted: list[uuid.UUID] = field(default_factory=list)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes back; everything stored is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def aware_row(row: RowMapping) -> dict[str, Any]:
+    return {key: _aware(value) if isinstance(value, datetime) else value for key, value in row.items()}
+
+
+class MeetingsService:
+    def __init__(
+        self,
+        database: Database,
+        outbox: Outbox,
+        settings: MeetingsSettings,
+        territory: TerritoryConfig,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.database = database
+        self.outbox = outbox
+        self.settings = settings
+        self.territory = territory
+        self.clock = clock
+
+    @property
+    def timezone(self) -> str:
+        return self.territory.territory.timezone
+
+    def instance_type(self, slug: str) -> InstanceType:
+        for kind in self.territory.instance_types:
+            if kind.slug == slug:
+                return kind
+        raise DomainError(f"Type d'instance inconnu : {slug}.", code="type_inconnu")
+
+    def _check_theme(self, theme: str | None) -> None:
+        if theme is not None and theme not in {t.slug for t in self.territory.themes}:
+            raise DomainError(f"Thématique inconnue : {theme}.")
+
+    async def _emit(self, session: AsyncSession, *events: Event) -> None:
+        for event in events:
+            await self.outbox.add(session, event)
+
+    # ------------------------------------------------------------------ scheduling
+    async def _plan(
+        self, repo: Repository, kind: InstanceType, draft: InstanceDraft, now: datetime
+    ) -> tuple[list[uuid.UUID], list[domain.PolicyBreach]]:
+        self._check_theme(draft.theme)
+        domain.check_dates(draft.starts_at, draft.ends_at, now)
+        concerned = domain.concerned_councils(
+            kind.scope,
+            await repo.council_views(),
+            city_code=draft.city_code,
+            council_id=draft.council_id,
+            theme=draft.theme,
+        )
+        return concerned, domain.policy_breaches(kind, draft.starts_at, now, self.timezone)
+
+    async def preview(self, draft: InstanceDraft) -> Preview:
+        kind = self.instance_type(draft.instance_type)
+        async with self.database.sessionmaker() as session:
+            concerned, breaches = await self._plan(Repository(session), kind, draft, self.clock())
+        messages = [breach.message for breach in breaches]
+        refused = bool(breaches) and kind.on_breach == "refuse"
+        return Preview(
+            warnings=messages,
+            refused=refused,
+            reason=domain.PolicyRefused(breaches).message if refused else None,
+            concerned_council_ids=concerned,
+            is_evening=domain.is_evening(draft.starts_at, kind.evening_rule, self.timezone),
+        )
+
+    async def create_instance(self, draft: InstanceDraft, *, as_draft: bool = False) -> dict[str, Any]:
+        kind = self.instance_type(draft.instance_type)
+        now = self.clock()
+        instance_id = uuid.uuid4()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            concerned, breaches = await self._plan(repo, kind, draft, now)
+            warnings = [] if as_draft else domain.apply_policy(kind, breaches)
+            await session.execute(
+                tables.instances.insert().values(
+                    id=instance_id,
+                    instance_type=kind.slug,
+                    title=draft.title,
+                    theme=draft.theme,
+                    city_code=draft.city_code,
+                    council_id=draft.council_id,
+                    scope=kind.scope,
+                    starts_at=draft.starts_at,
+                    ends_at=draft.ends_at,
+                    location=draft.location,
+                    status="draft",
+                    is_political=kind.political,
+                    is_evening=domain.is_evening(draft.starts_at, kind.evening_rule, self.timezone),
+                    observers_allowed=kind.observers_allowed,
+                    sequence=0,
+                    policy_warnings=warnings,
+                    created_at=now,
+                    dossier_version=0,
+                    waitlist_counter=0,
+                )
+            )
+            await repo.set_concerned(instance_id, concerned)
+            if not as_draft:
+                await self._schedule(session, repo, instance_id, kind, now)
+        return await self.get_instance(instance_id)
+
+    async def schedule_draft(self, instance_id: uuid.UUID) -> dict[str, Any]:
+        now = self.clock()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            kind = self.instance_type(row["instance_type"])
+            draft = InstanceDraft(
+                kind.slug,
+                row["title"],
+                _aware(row["starts_at"]) or now,
+                _aware(row["ends_at"]) or now,
+                row["location"],
+                row["theme"],
+                row["city_code"],
+                row["council_id"],
+            )
+            domain.transition(row["status"], "schedule")
+            concerned, breaches = await self._plan(repo, kind, draft, now)
+            await repo.update_instance(instance_id, policy_warnings=domain.apply_policy(kind, breaches))
+            await repo.set_concerned(instance_id, concerned)
+            await self._schedule(session, repo, instance_id, kind, now)
+        return await self.get_instance(instance_id)
+
+    async def _schedule(
+        self,
+        session: AsyncSession,
+        repo: Repository,
+        instance_id: uuid.UUID,
+        kind: InstanceType,
+        now: datetime,
+    ) -> None:
+        row = await self._instance(repo, instance_id)
+        status = domain.transition(row["status"], "schedule")
+        await repo.update_instance(instance_id, status=status, scheduled_at=now)
+        await self._emit(
+            session,
+            InstanceScheduled(
+                instance_id=instance_id,
+                instance_type=kind.slug,
+                title=row["title"],
+                theme=row["theme"],
+                city_code=row["city_code"],
+                council_ids=await repo.concerned(instance_id),
+                scope=kind.scope,
+                starts_at=_aware(row["starts_at"]) or now,
+                ends_at=_aware(row["ends_at"]) or now,
+                location=row["location"],
+                is_political=kind.political,
+                is_evening=row["is_evening"],
+                observers_allowed=kind.observers_allowed,
+                sequence=row["sequence"],
+                policy_warnings=list(row["policy_warnings"]),
+            ),
+        )
+
+    async def preview_reschedule(
+        self, instance_id: uuid.UUID, starts_at: datetime, ends_at: datetime
+    ) -> Preview:
+        async with self.database.sessionmaker() as session:
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id)
+            domain.transition(row["status"], "reschedule")
+            kind = self.instance_type(row["instance_type"])
+            now = self.clock()
+            domain.check_dates(starts_at, ends_at, now)
+            breaches = domain.policy_breaches(kind, starts_at, now, self.timezone)
+            concerned = await repo.concerned(instance_id)
+        refused = bool(breaches) and kind.on_breach == "refuse"
+        return Preview(
+            warnings=[b.message for b in breaches],
+            refused=refused,
+            reason=domain.PolicyRefused(breaches).message if refused else None,
+            concerned_council_ids=concerned,
+            is_evening=domain.is_evening(starts_at, kind.evening_rule, self.timezone),
+        )
+
+    async def reschedule(
+        self, instance_id: uuid.UUID, starts_at: datetime, ends_at: datetime, location: str | None
+    ) -> dict[str, Any]:
+        now = self.clock()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            status = domain.transition(row["status"], "reschedule")
+            kind = self.instance_type(row["instance_type"])
+            domain.check_dates(starts_at, ends_at, now)
+            warnings = domain.apply_policy(kind, domain.policy_breaches(kind, starts_at, now, self.timezone))
+            sequence = row["sequence"] + 1
+            new_location = location or row["location"]
+            await repo.update_instance(
+                instance_id,
+                status=status,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=new_location,
+                sequence=sequence,
+                policy_warnings=warnings,
+                is_evening=domain.is_evening(starts_at, kind.evening_rule, self.timezone),
+            )
+            await self._emit(
+                session,
+                InstanceRescheduled(
+                    instance_id=instance_id,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    location=new_location,
+                    previous_starts_at=_aware(row["starts_at"]) or starts_at,
+                    sequence=sequence,
+                    policy_warnings=warnings,
+                ),
+            )
+        return await self.get_instance(instance_id)
+
+    async def cancel(self, instance_id: uuid.UUID, reason: str) -> dict[str, Any]:
+        now = self.clock()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            status = domain.transition(row["status"], "cancel")
+            sequence = row["sequence"] + 1
+            await repo.update_instance(
+                instance_id, status=status, sequence=sequence, cancelled_at=now, cancel_reason=reason
+            )
+            if row["status"] != "draft":  # a draft was never announced
+                await self._emit(
+                    session, InstanceCancelled(instance_id=instance_id, reason=reason, sequence=sequence)
+                )
+        return await self.get_instance(instance_id)
+
+    async def _instance(self, repo: Repository, instance_id: uuid.UUID, *, lock: bool = False) -> RowMapping:
+        row = await repo.instance(instance_id, lock=lock)
+        if row is None:
+            raise NotFound("Instance introuvable.")
+        return row
+
+    async def get_instance(self, instance_id: uuid.UUID) -> dict[str, Any]:
+        async with self.database.sessionmaker() as session:
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id)
+            result = aware_row(row)
+            kind = self.instance_type(row["instance_type"])
+            result["instance_type_name"] = kind.name
+            result["concerned_council_ids"] = await repo.concerned(instance_id)
+            result["counts"] = await repo.registration_counts(instance_id)
+            result["registration_closes_at"] = domain.registration_closes_at(kind, result["starts_at"])
+            result["dossier_documents"] = [
+                aware_row(d) for d in await repo.latest_documents(instance_id, "dossier")
+            ]
+            result["minutes_documents"] = [
+                aware_row(d) for d in await repo.latest_documents(instance_id, "minutes")
+            ]
+            result["dossier_notice_days_required"] = kind.dossier_notice_days
+            return result
+
+    async def list_instances(
+        self,
+        *,
+        starts_from: datetime | None,
+        starts_before: datetime | None,
+        member_id: uuid.UUID | None = None,
+    ) -> list[dict[str, Any]]:
+        async with self.database.sessionmaker() as session:
+            repo = Repository(session)
+            if member_id is None:
+                rows = await repo.list_instances(starts_from=starts_from, starts_before=starts_before)
+            else:
+                member = await repo.member(member_id)
+                if member is None or member["council_id"] is None:
+                    return []
+                themes = sorted({*member["themes_followed"], *await repo.referent_themes(member_id)})
+                rows = await repo.list_instances(
+                    starts_from=starts_from,
+                    starts_before=starts_before,
+                    council_id=member["council_id"],
+                    themes=themes,
+                    include_drafts=False,
+                )
+            return [aware_row(row) for row in rows]
+
+    # ------------------------------------------------------------------ registrations
+    async def register(self, instance_id: uuid.UUID, member_id: uuid.UUID, mode: Mode) -> RegistrationOutcome:
+        now = self.clock()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)  # serialises this instance's seats
+            kind = self.instance_type(row["instance_type"])
+            member = await repo.member(member_id)
+            existing = await repo.registration(instance_id, member_id)
+            if existing is not None and existing["status"] != "cancelled" and existing["mode"] == mode:
+                seats = await repo.seats(instance_id)
+                return self._outcome(existing, seats, changed=False)
+            domain.check_can_register(
+                kind,
+                status=row["status"],
+                starts_at=_aware(row["starts_at"]) or now,
+                now=now,
+                mode=mode,
+                member_active=bool(member and member["active"]),
+                member_council=member["council_id"] if member else None,
+                concerned=await repo.concerned(instance_id),
+            )
+            assert member is not None
+            council_id: uuid.UUID = member["council_id"]
+            if existing is not None and existing["status"] != "cancelled":  # switching mode
+                await repo.update_registration(existing["id"], status="cancelled", updated_at=now)
+                await self._emit(session, self._registration_event(RegistrationCancelled, existing))
+            seats = await repo.seats(instance_id)
+            status = domain.admit(kind, seats, council_id, mode)
+            waitlist_seq = 0
+            if status == "waitlisted":
+                waitlist_seq = row["waitlist_counter"] + 1
+                await repo.update_instance(instance_id, waitlist_counter=waitlist_seq)
+            values = {"mode": mode, "status": status, "waitlist_seq": waitlist_seq, "updated_at": now}
+            if existing is None:
+                registration_id = uuid.uuid4()
+                await session.execute(
+                    tables.registrations.insert().values(
+                        id=registration_id,
+                        instance_id=instance_id,
+                        member_id=member_id,
+                        council_id=council_id,
+                        created_at=now,
+                        **values,
+                    )
+                )
+            else:
+                registration_id = existing["id"]
+                await repo.update_registration(registration_id, council_id=council_id, **values)
+            saved = await repo.registration_by_id(registration_id)
+            seats = await repo.seats(instance_id)
+            outcome = self._outcome(saved, seats, changed=True)
+            if status == "confirmed":
+                await self._emit(session, self._registration_event(RegistrationConfirmed, saved))
+            else:
+                await self._emit(
+                    session,
+                    RegistrationWaitlisted(
+                        **self._registration_fields(saved), position=outcome.position or 1
+                    ),
+                )
+            return outcome
+
+    async def cancel_registration(self, instance_id: uuid.UUID, member_id: uuid.UUID) -> RegistrationOutcome:
+        now = self.clock()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            if row["status"] not in domain.OPEN_FOR_REGISTRATION:
+                raise domain.RegistrationRefused(
+                    "L'instance n'est plus ouverte aux inscriptions : "
+                    f"elle est {domain.STATUS_LABELS.get(row['status'], row['status'])}."
+                )
+            existing = await repo.registration(instance_id, member_id)
+            if existing is None:
+                raise NotFound("Vous n'êtes pas inscrit·e à cette instance.")
+            if existing["status"] == "cancelled":
+                return self._outcome(existing, [], changed=False)
+            await repo.update_registration(existing["id"], status="cancelled", updated_at=now)
+            await self._emit(session, self._registration_event(RegistrationCancelled, existing))
+            kind = self.instance_type(row["instance_type"])
+            promoted = await self._promote(session, repo, kind, instance_id, now)
+            outcome = self._outcome(await repo.registration_by_id(existing["id"]), [], changed=True)
+            outcome.promoted = promoted
+            return outcome
+
+    async def _promote(
+        self,
+        session: AsyncSession,
+        repo: Repository,
+        kind: InstanceType,
+        instance_id: uuid.UUID,
+        now: datetime,
+    ) -> list[uuid.UUID]:
+        promoted = domain.promotions(kind, await repo.seats(instance_id))
+        for registration_id in promoted:
+            await repo.update_registration(
+                registration_id, status="confirmed", waitlist_seq=0, updated_at=now
+            )
+            saved = await repo.registration_by_id(registration_id)
+            await self._emit(session, self._registration_event(RegistrationPromoted, saved))
+        return promoted
+
+    @staticmethod
+    def _registration_fields(row: RowMapping) -> dict[str, Any]:
+        return {
+            "registration_id": row["id"],
+            "instance_id": row["instance_id"],
+            "member_id": row["member_id"],
+            "council_id": row["council_id"],
+            "mode": row["mode"],
+        }
+
+    def _registration_event(self, event_class: type[Event], row: RowMapping) -> Event:
+        return event_class(**self._registration_fields(row))
+
+    @staticmethod
+    def _outcome(row: RowMapping, seats: Sequence[domain.Seat], *, changed: bool) -> RegistrationOutcome:
+        position = None
+        if row["status"] == "waitlisted":
+            position = domain.waitlist_position(seats, row["id"])
+        return RegistrationOutcome(
+            registration_id=row["id"],
+            instance_id=row["instance_id"],
+            member_id=row["member_id"],
+            council_id=row["council_id"],
+            mode=row["mode"],
+            status=row["status"],
+            position=position,
+            changed=changed,
+        )
+
+    async def instance_registrations(self, instance_id: uuid.UUID) -> list[dict[str, Any]]:
+        async with self.database.sessionmaker() as session:
+            repo = Repository(session)
+            await self._instance(repo, instance_id)
+            seats = await repo.seats(instance_id)
+            result = []
+            for row in await repo.registrations_of_instance(instance_id):
+                item = aware_row(row)
+                item["position"] = (
+                    domain.waitlist_position(seats, row["id"]) if row["status"] == "waitlisted" else None
+                )
+                result.append(item)
+            return result
+
+    async def member_registrations(self, member_id: uuid.UUID) -> list[dict[str, Any]]:
+        async with self.database.sessionmaker() as session:
+            return [aware_row(row) for row in await Repository(session).registrations_of_member(member_id)]
+
+    # ------------------------------------------------------------------ documents
+    def _documents_dir(self) -> Path:
+        directory = self.settings.documents_dir.resolve()
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
+
+    def document_path(self, storage_name: str) -> Path:
+        if not storage_name.isalnum():  # generated hex names only: no path can escape the directory
+            raise NotFound("Document introuvable.")
+        return self._documents_dir() / storage_name
+
+    async def add_document(
+        self, instance_id: uuid.UUID, kind: str, filename: str, content: bytes
+    ) -> dict[str, Any]:
+        if kind not in ("dossier", "minutes"):
+            raise DomainError("Type de pièce inconnu (dossier ou minutes).")
+        display_name = domain.safe_display_name(filename)
+        media_type = domain.check_document(
+            display_name, content[:512], len(content), self.settings.max_document_bytes
+        )
+        now = self.clock()
+        document_id = uuid.uuid4()
+        storage_name = uuid.uuid4().hex
+        path = self.document_path(storage_name)
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            if kind == "dossier" and row["status"] not in domain.OPEN_FOR_REGISTRATION | {"draft"}:
+                raise DomainError("On ne peut plus modifier le dossier d'une instance tenue ou annulée.")
+            if kind == "minutes" and row["status"] not in ("held", "minutes_published"):
+                raise DomainError("Le compte rendu se dépose après l'instance (présence enregistrée).")
+            version = await repo.next_document_version(instance_id, kind, display_name)
+            path.write_bytes(content)
+            try:
+                await session.execute(
+                    tables.documents.insert().values(
+                        id=document_id,
+                        instance_id=instance_id,
+                        kind=kind,
+                        filename=display_name,
+                        media_type=media_type,
+                        size_bytes=len(content),
+                        sha256=hashlib.sha256(content).hexdigest(),
+                        storage_name=storage_name,
+                        version=version,
+                        uploaded_at=now,
+                    )
+                )
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+            saved = await repo.document(document_id)
+            assert saved is not None
+            return aware_row(saved)
+
+    async def document_for_download(
+        self, document_id: uuid.UUID, *, staff: bool
+    ) -> tuple[dict[str, Any], Path]:
+        async with self.database.sessionmaker() as session:
+            row = await Repository(session).document(document_id)
+        if row is None or (not staff and row["published_at"] is None):
+            raise NotFound("Document introuvable.")
+        path = self.document_path(row["storage_name"])
+        if not path.is_file():
+            raise NotFound("Document introuvable.")
+        return aware_row(row), path
+
+    @staticmethod
+    def _refs(rows: Sequence[RowMapping]) -> list[DocumentRef]:
+        return [
+            DocumentRef(
+                document_id=row["id"],
+                filename=row["filename"],
+                media_type=row["media_type"],
+                size_bytes=row["size_bytes"],
+                sha256=row["sha256"],
+            )
+            for row in rows
+        ]
+
+    async def _mark_published(self, session: AsyncSession, rows: Sequence[RowMapping], now: datetime) -> None:
+        ids = [row["id"] for row in rows if row["published_at"] is None]
+        if ids:
+            await session.execute(
+                update(tables.documents).where(tables.documents.c.id.in_(ids)).values(published_at=now)
+            )
+
+    async def publish_dossier(self, instance_id: uuid.UUID) -> dict[str, Any]:
+        now = self.clock()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            status = domain.transition(row["status"], "publish_dossier")
+            documents = await repo.latest_documents(instance_id, "dossier")
+            if not documents:
+                raise DomainError("Déposez au moins un document avant de publier le dossier.")
+            version = row["dossier_version"] + 1
+            starts_at = _aware(row["starts_at"]) or now
+            await self._mark_published(session, documents, now)
+            await repo.update_instance(
+                instance_id,
+                status=status,
+                dossier_version=version,
+                dossier_published_at=now,
+                first_dossier_published_at=row["first_dossier_published_at"] or now,
+            )
+            await self._emit(
+                session,
+                DossierPublished(
+                    instance_id=instance_id,
+                    dossier_version=version,
+                    documents=self._refs(documents),
+                    published_at=now,
+                    notice_days=round((starts_at - now).total_seconds() / 86400, 2),
+                ),
+            )
+        return await self.get_instance(instance_id)
+
+    # ------------------------------------------------------------------ attendance and minutes
+    async def record_attendance(
+        self, instance_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
+    ) -> dict[str, Any]:
+        now = self.clock()
+        present = sorted(set(member_ids))
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            status = domain.transition(row["status"], "hold")
+            starts_at = _aware(row["starts_at"]) or now
+            if now < starts_at:
+                raise DomainError("L'instance n'a pas encore commencé : la présence s'enregistre après.")
+            members = await repo.members_of(present)
+            registered = {
+                r["member_id"]
+                for r in await repo.registrations_of_instance(instance_id)
+                if r["status"] == "confirmed"
+            }
+            await session.execute(
+                tables.attendance.delete().where(tables.attendance.c.instance_id == instance_id)
+            )
+            if present:
+                await session.execute(
+                    tables.attendance.insert(),
+                    [
+                        {
+                            "instance_id": instance_id,
+                            "member_id": member_id,
+                            "council_id": members[member_id]["council_id"] if member_id in members else None,
+                            "registered": member_id in registered,
+                        }
+                        for member_id in present
+                    ],
+                )
+            await self._emit(
+                session,
+                AttendanceRecorded(instance_id=instance_id, present_member_ids=present, recorded_at=now),
+            )
+            if row["status"] != "held":
+                await repo.update_instance(instance_id, status=status, held_at=now)
+                await self._emit(session, InstanceHeld(instance_id=instance_id, held_at=now))
+        return await self.get_instance(instance_id)
+
+    async def attendance(self, instance_id: uuid.UUID) -> list[dict[str, Any]]:
+        async with self.database.sessionmaker() as session:
+            result = await session.execute(
+                select(tables.attendance).where(tables.attendance.c.instance_id == instance_id)
+            )
+            return [dict(row) for row in result.mappings()]
+
+    async def publish_minutes(self, instance_id: uuid.UUID, summary: str) -> dict[str, Any]:
+        now = self.clock()
+        if not summary.strip():
+            raise DomainError("Le résumé du compte rendu est obligatoire.")
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            status = domain.transition(row["status"], "publish_minutes")
+            documents = await repo.latest_documents(instance_id, "minutes")
+            await self._mark_published(session, documents, now)
+            await repo.update_instance(
+                instance_id, status=status, minutes_summary=summary, minutes_published_at=now
+            )
+            await self._emit(
+                session,
+                MinutesPublished(
+                    instance_id=instance_id,
+                    summary=summary,
+                    documents=self._refs(documents),
+                    published_at=now,
+                ),
+            )
+        return await self.get_instance(instance_id)
+
+    # ------------------------------------------------------------------ forum outcomes
+    async def add_outcome(
+        self,
+        *,
+        kind: str,
+        text: str,
+        made_by: str,
+        made_on: date,
+        council_id: uuid.UUID | None,
+        instance_id: uuid.UUID | None,
+        theme: str | None,
+        status: str = "proposed",
+    ) -> dict[str, Any]:
+        self._check_theme(theme)
+        now = self.clock()
+        outcome_id = uuid.uuid4()
+        async with self.database.sessionmaker() as session, session.begin():
+            if instance_id is not None:
+                await self._instance(Repository(session), instance_id)
+            await session.execute(
+                tables.outcomes.insert().values(
+                    id=outcome_id,
+                    kind=kind,
+                    text=text,
+                    made_by=made_by,
+                    made_on=made_on,
+                    council_id=council_id,
+                    instance_id=instance_id,
+                    theme=theme,
+                    status=status,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await session.execute(
+                tables.outcome_updates.insert().values(
+                    id=uuid.uuid4(), outcome_id=outcome_id, status=status, note="Création.", at=now
+                )
+            )
+        return await self.outcome(outcome_id)
+
+    async def update_outcome(self, outcome_id: uuid.UUID, status: str, note: str) -> dict[str, Any]:
+        now = self.clock()
+        async with self.database.sessionmaker() as session, session.begin():
+            current = await session.scalar(
+                select(tables.outcomes.c.status).where(tables.outcomes.c.id == outcome_id).with_for_update()
+            )
+            if current is None:
+                raise NotFound("Proposition ou engagement introuvable.")
+            domain.check_outcome_update(current, status)
+            await session.execute(
+                update(tables.outcomes)
+                .where(tables.outcomes.c.id == outcome_id)
+                .values(status=status, updated_at=now)
+            )
+            await session.execute(
+                tables.outcome_updates.insert().values(
+                    id=uuid.uuid4(), outcome_id=outcome_id, status=status, note=note, at=now
+                )
+            )
+        return await self.outcome(outcome_id)
+
+    async def outcome(self, outcome_id: uuid.UUID) -> dict[str, Any]:
+        async with self.database.sessionmaker() as session:
+            row = (
+                (await session.execute(select(tables.outcomes).where(tables.outcomes.c.id == outcome_id)))
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise NotFound("Proposition ou engagement introuvable.")
+            history = await session.execute(
+                select(tables.outcome_updates)
+                .where(tables.outcome_updates.c.outcome_id == outcome_id)
+                .order_by(tables.outcome_updates.c.at)
+            )
+            result = aware_row(row)
+            result["history"] = [aware_row(item) for item in history.mappings()]
+            return result
+
+    async def list_outcomes(self, kind: str | None = None) -> list[dict[str, Any]]:
+        async with self.database.sessionmaker() as session:
+            query = select(tables.outcomes.c.id).order_by(tables.outcomes.c.made_on)
+            if kind is not None:
+                query = query.where(tables.outcomes.c.kind == kind)
+            ids = [row[0] for row in await session.execute(query)]
+        return [await self.outcome(outcome_id) for outcome_id in ids]

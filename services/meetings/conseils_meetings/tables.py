@@ -1,0 +1,170 @@
+"""Tables of the meetings service, on its own `metadata`.
+
+The read model (`councils`, `members`, `referents`) is filled only from
+registry events. Everything else is owned here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+metadata = MetaData()
+
+# --------------------------------------------------------------------------- read model (registry events)
+
+councils = Table(
+    "councils",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("city", String(200), nullable=False),
+    Column("city_code", String(5), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("council_id", Uuid, nullable=True, index=True),
+    Column("role", String(20), nullable=False, default="member"),
+    Column("themes_followed", JSON, nullable=False, default=list),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+referents = Table(
+    "referents",
+    metadata,
+    Column("council_id", Uuid, primary_key=True),
+    Column("theme", String(64), primary_key=True),
+    Column("member_id", Uuid, primary_key=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("since", Date, nullable=True),
+    Column("until", Date, nullable=True),
+)
+
+# --------------------------------------------------------------------------- instances
+
+instances = Table(
+    "instances",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("instance_type", String(64), nullable=False, index=True),
+    Column("title", String(300), nullable=False),
+    Column("theme", String(64), nullable=True),
+    Column("city_code", String(5), nullable=True),
+    Column("council_id", Uuid, nullable=True),
+    Column("scope", String(20), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("location", String(300), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("is_political", Boolean, nullable=False),
+    Column("is_evening", Boolean, nullable=False),
+    Column("observers_allowed", Boolean, nullable=False),
+    Column("sequence", Integer, nullable=False, default=0),
+    Column("policy_warnings", JSON, nullable=False, default=list),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("scheduled_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancel_reason", Text, nullable=True),
+    Column("held_at", DateTime(timezone=True), nullable=True),
+    Column("dossier_version", Integer, nullable=False, default=0),
+    Column("first_dossier_published_at", DateTime(timezone=True), nullable=True),
+    Column("dossier_published_at", DateTime(timezone=True), nullable=True),
+    Column("minutes_summary", Text, nullable=True),
+    Column("minutes_published_at", DateTime(timezone=True), nullable=True),
+    Column("waitlist_counter", Integer, nullable=False, default=0),
+)
+
+instance_councils = Table(
+    "instance_councils",
+    metadata,
+    Column("instance_id", Uuid, ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True),
+    Column("council_id", Uuid, primary_key=True),
+)
+
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("instance_id", Uuid, ForeignKey("instances.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", Uuid, nullable=False),
+    Column("council_id", Uuid, nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("waitlist_seq", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("instance_id", "member_id", name="uq_registration_member"),
+    Index("ix_registrations_member", "member_id"),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("instance_id", Uuid, ForeignKey("instances.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # dossier | minutes
+    Column("filename", String(255), nullable=False),
+    Column("media_type", String(150), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_name", String(100), nullable=False, unique=True),
+    Column("version", Integer, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+)
+
+attendance = Table(
+    "attendance",
+    metadata,
+    Column("instance_id", Uuid, ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", Uuid, primary_key=True),
+    Column("council_id", Uuid, nullable=True),
+    Column("registered", Boolean, nullable=False),
+)
+
+# --------------------------------------------------------------------------- forum outcomes
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(20), nullable=False),  # proposal | commitment
+    Column("text", Text, nullable=False),
+    Column("made_by", String(300), nullable=False),  # a council's name or an elected official's office
+    Column("council_id", Uuid, nullable=True),
+    Column("instance_id", Uuid, nullable=True),
+    Column("theme", String(64), nullable=True),
+    Column("made_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+outcome_updates = Table(
+    "outcome_updates",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("outcome_id", Uuid, ForeignKey("outcomes.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

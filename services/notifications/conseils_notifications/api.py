@@ -1,0 +1,321 @@
+"""HTTP API of the notifications service: preferences, calendar feeds, one-click
+unsubscribe, the member's inbox and the delivery log for staff and operators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from conseils_notifications import calendar
+from conseils_notifications import repository as repo
+from conseils_notifications import tables as t
+from conseils_notifications.domain import (
+    CATEGORIES,
+    DEFAULT_PREFERENCES,
+    Category,
+    Channel,
+    Preferences,
+    read_unsubscribe_token,
+    validate_preferences,
+)
+from conseils_notifications.service import NotificationsService
+from conseils_runtime.auth import Authenticator, Principal
+from conseils_runtime.http import Forbidden, NotFound
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])
+
+
+def _service(request: Request) -> NotificationsService:
+    service: NotificationsService = request.app.state.service
+    return service
+
+
+def _auth(request: Request) -> Authenticator:
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator
+
+
+async def _member(request: Request) -> Principal:
+    return await _auth(request).require("councillor", "coordinator")(request)
+
+
+async def _staff(request: Request) -> Principal:
+    return await _auth(request).require("staff", "operator")(request)
+
+
+Service = Annotated[NotificationsService, Depends(_service)]
+Member = Annotated[Principal, Depends(_member)]
+Staff = Annotated[Principal, Depends(_staff)]
+
+
+def _only_self(principal: Principal, member_id: UUID) -> None:
+    if principal.member_id != member_id:
+        raise Forbidden("Vous ne pouvez consulter ou modifier que vos propres réglages.")
+
+
+class PreferencesBody(BaseModel):
+    channels: list[Channel] = Field(default=["email"], description="email, sms")
+    categories: list[Category] = Field(default=list(CATEGORIES))
+    digest: bool = Field(
+        default=False, description="true: un récapitulatif par semaine au lieu d'un courriel par nouveauté"
+    )
+    themes: list[str] | None = Field(
+        default=None, description="Thématiques suivies; null = celles du registre"
+    )
+    language: str = Field(default="fr", pattern=r"^[a-z]{2,3}$")
+
+    @classmethod
+    def of(cls, prefs: Preferences) -> PreferencesBody:
+        return cls(
+            channels=sorted(prefs.channels),
+            categories=[c for c in CATEGORIES if c in prefs.categories],
+            digest=prefs.digest,
+            themes=sorted(prefs.themes) if prefs.themes is not None else None,
+            language=prefs.language,
+        )
+
+
+@router.get("/members/{member_id}/preferences")
+async def get_preferences(member_id: UUID, principal: Member, service: Service) -> PreferencesBody:
+    _only_self(principal, member_id)
+    async with service.sessionmaker() as session:
+        prefs = (await repo.preferences_of(session, [member_id])).get(member_id, DEFAULT_PREFERENCES)
+    return PreferencesBody.of(prefs)
+
+
+@router.put("/members/{member_id}/preferences")
+async def put_preferences(
+    member_id: UUID, body: PreferencesBody, principal: Member, service: Service
+) -> PreferencesBody:
+    _only_self(principal, member_id)
+    prefs = validate_preferences(
+        Preferences(
+            channels=frozenset(body.channels),
+            categories=frozenset(body.categories),
+            digest=body.digest,
+            themes=frozenset(body.themes) if body.themes is not None else None,
+            language=body.language,
+        ),
+        [theme.slug for theme in service.territory.themes],
+    )
+    async with service.sessionmaker() as session, session.begin():
+        await repo.save_preferences(session, member_id, prefs)
+    return PreferencesBody.of(prefs)
+
+
+class FeedLink(BaseModel):
+    url: str
+
+
+@router.post("/members/{member_id}/feed-token")
+async def new_feed_token(member_id: UUID, principal: Member, service: Service) -> FeedLink:
+    """A new secret calendar address; the previous one stops working."""
+    _only_self(principal, member_id)
+    async with service.sessionmaker() as session, session.begin():
+        token = await service.rotate_feed_token(session, member_id)
+    return FeedLink(
+        url=f"{service.settings.resolved_public_base_url()}/notifications/feeds/members/{token}.ics"
+    )
+
+
+@router.delete("/members/{member_id}/feed-token", status_code=204)
+async def revoke_feed_token(member_id: UUID, principal: Member, service: Service) -> Response:
+    _only_self(principal, member_id)
+    async with service.sessionmaker() as session, session.begin():
+        await repo.set_feed_token(session, member_id, None)
+    return Response(status_code=204)
+
+
+class InboxItem(BaseModel):
+    delivery_id: UUID
+    category: str
+    kind: str
+    channel: str
+    instance_id: UUID | None
+    subject: str | None
+    status: str
+    reason: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@router.get("/members/{member_id}/inbox")
+async def inbox(member_id: UUID, principal: Member, service: Service, limit: int = 50) -> list[InboxItem]:
+    """What was sent to me (newest first)."""
+    _only_self(principal, member_id)
+    async with service.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(t.deliveries)
+                .where(t.deliveries.c.member_id == member_id, t.deliveries.c.status == "sent")
+                .order_by(t.deliveries.c.sent_at.desc())
+                .limit(min(max(limit, 1), 200))
+            )
+        ).mappings()
+        return [InboxItem.model_validate(dict(row)) for row in rows]
+
+
+class DeliveryLogItem(InboxItem):
+    member_id: UUID
+    source_event_id: str
+    attempts: int
+    last_error: str | None
+    display_name: str | None = Field(default=None, description="Seulement pour le personnel du territoire")
+
+
+@router.get("/deliveries")
+async def delivery_log(  # noqa: PLR0917 - query parameters
+    principal: Staff,
+    service: Service,
+    instance_id: UUID | None = None,
+    member_id: UUID | None = None,
+    status: Literal["pending", "sending", "sent", "failed", "digest", "digested"] | None = None,
+    limit: int = 100,
+) -> list[DeliveryLogItem]:
+    """Who got what, when, with which outcome. Names are shown to staff, never to operators."""
+    query = select(t.deliveries).order_by(t.deliveries.c.created_at.desc()).limit(min(max(limit, 1), 1000))
+    if instance_id is not None:
+        query = query.where(t.deliveries.c.instance_id == instance_id)
+    if member_id is not None:
+        query = query.where(t.deliveries.c.member_id == member_id)
+    if status is not None:
+        query = query.where(t.deliveries.c.status == status)
+    async with service.sessionmaker() as session:
+        rows = [dict(row) for row in (await session.execute(query)).mappings()]
+        names: dict[Any, str] = {}
+        if principal.role == "staff" and rows:
+            names = {
+                row.member_id: row.display_name
+                for row in await session.execute(
+                    select(t.contacts.c.member_id, t.contacts.c.display_name).where(
+                        t.contacts.c.member_id.in_({row["member_id"] for row in rows})
+                    )
+                )
+            }
+    return [
+        DeliveryLogItem.model_validate({**row, "display_name": names.get(row["member_id"])}) for row in rows
+    ]
+
+
+# --------------------------------------------------------------------------- unsubscribe (RFC 8058)
+
+_CATEGORY_LABELS = {
+    "scheduling": "programmations, changements et annulations d'instances",
+    "dossier": "publication des dossiers",
+    "reminder": "rappels avant les instances",
+    "minutes": "comptes rendus",
+    "digest": "récapitulatifs de la semaine",
+    "all": "tous les messages",
+}
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    return HTMLResponse(
+        f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>'
+        f"<body><main><h1>{title}</h1>{body}</main></body></html>"
+    )
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe_page(token: str, request: Request, service: Service) -> HTMLResponse:
+    """A confirmation page: a GET must not unsubscribe (mail scanners follow links)."""
+    _member_id, category = read_unsubscribe_token(service.settings.auth_secret, token)
+    return _page(
+        "Se désinscrire",
+        f"<p>Ne plus recevoir : {_CATEGORY_LABELS.get(category, category)}.</p>"
+        f'<form method="post"><button type="submit">Confirmer la désinscription</button></form>',
+    )
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe(token: str, service: Service) -> HTMLResponse:
+    """One-click unsubscribe (`List-Unsubscribe=One-Click`): removes the category from the preferences."""
+    member_id, category = read_unsubscribe_token(service.settings.auth_secret, token)
+    async with service.sessionmaker() as session, session.begin():
+        prefs = (await repo.preferences_of(session, [member_id])).get(member_id, DEFAULT_PREFERENCES)
+        if category == "all":
+            categories: frozenset[Category] = frozenset()
+            digest = prefs.digest
+        elif category == "digest":  # type: ignore[comparison-overlap]
+            categories, digest = prefs.categories, False
+        else:
+            categories, digest = prefs.categories - {category}, prefs.digest
+        await repo.save_preferences(
+            session,
+            member_id,
+            Preferences(
+                channels=prefs.channels,
+                categories=categories,
+                digest=digest,
+                themes=prefs.themes,
+                language=prefs.language,
+            ),
+        )
+    return _page(
+        "Désinscription enregistrée",
+        f"<p>Vous ne recevrez plus : {_CATEGORY_LABELS.get(category, category)}.</p>",
+    )
+
+
+# --------------------------------------------------------------------------- calendar feeds
+
+_ICS = "text/calendar; charset=utf-8"
+
+
+def _ics(service: NotificationsService, snapshots: list[dict[str, Any]], name: str) -> Response:
+    body = calendar.feed(
+        snapshots,
+        name=name,
+        territory=service.settings.territory,
+        public_base_url=service.settings.resolved_public_base_url(),
+        organizer=service.settings.resolved_mail_sender(),
+    )
+    return Response(content=body, media_type=_ICS, headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.get("/feeds/agenda.ics")
+async def agenda_feed(service: Service) -> Response:
+    """The territory's public agenda."""
+    async with service.sessionmaker() as session:
+        snapshots = await service.feed_instances(session)
+    return _ics(service, snapshots, f"Instances — {service.territory.territory.name}")
+
+
+@router.get("/feeds/councils/{council_id}.ics")
+async def council_feed(council_id: UUID, service: Service) -> Response:
+    async with service.sessionmaker() as session:
+        row = (
+            await session.execute(select(t.councils.c.name).where(t.councils.c.council_id == council_id))
+        ).first()
+        if row is None:
+            raise NotFound("Conseil citoyen inconnu.")
+        snapshots = await service.feed_instances(session, council_id=council_id)
+    return _ics(service, snapshots, f"Instances — {row[0]}")
+
+
+@router.get("/feeds/themes/{theme}.ics")
+async def theme_feed(theme: str, service: Service) -> Response:
+    names = {item.slug: item.name for item in service.territory.themes}
+    if theme not in names:
+        raise NotFound("Thématique inconnue.")
+    async with service.sessionmaker() as session:
+        snapshots = await service.feed_instances(session, theme=theme)
+    return _ics(service, snapshots, f"Instances — {names[theme]}")
+
+
+@router.get("/feeds/members/{token}.ics")
+async def member_feed(token: str, service: Service) -> Response:
+    """A member's own calendar, behind a secret address they can revoke."""
+    async with service.sessionmaker() as session:
+        member_id = await repo.member_by_feed_token(session, token)
+        if member_id is None:
+            raise NotFound("Adresse d'agenda inconnue ou révoquée.")
+        snapshots = await service.feed_instances(session, member_id=member_id)
+    return _ics(service, snapshots, "Mes instances")

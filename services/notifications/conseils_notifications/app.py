@@ -1,0 +1,68 @@
+"""The notifications service's FastAPI application: runtime, consumers, the
+delivery sender and the scheduler, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from conseils_notifications import api
+from conseils_notifications.consumers import register_consumers
+from conseils_notifications.service import Clock, NotificationsService, system_clock
+from conseils_notifications.settings import NotificationsSettings
+from conseils_notifications.tables import metadata
+from conseils_notifications.tasks import DeliverySender, Scheduler
+from conseils_notifications.transport import LoggingSmsGateway, MailTransport, SmsGateway, SmtpTransport
+from conseils_runtime import ServiceRuntime
+from conseils_runtime.auth import Authenticator
+from conseils_runtime.http import install_error_handlers
+
+
+def create_app(
+    settings: NotificationsSettings | None = None,
+    *,
+    clock: Clock = system_clock,
+    transport: MailTransport | None = None,
+    sms: SmsGateway | None = None,
+) -> FastAPI:
+    settings = settings or NotificationsSettings()
+    runtime = ServiceRuntime(settings, metadata)
+    service = NotificationsService(settings, runtime.database, runtime.outbox, clock)
+    register_consumers(runtime, service)
+    mail = transport or SmtpTransport(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout_seconds,
+        concurrency=settings.smtp_concurrency,
+        rate_per_second=settings.smtp_rate_per_second,
+    )
+    sender = DeliverySender(runtime.database, service, mail, sms or LoggingSmsGateway())
+    scheduler = Scheduler(runtime.database, service, on_work=sender.wake)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            sender.start()
+            scheduler.start()
+            try:
+                yield
+            finally:
+                await scheduler.stop()
+                await sender.stop()
+                await mail.close()
+
+    app = FastAPI(title="conseils — notifications", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.service = service
+    app.state.sender = sender
+    app.state.scheduler = scheduler
+    app.state.authenticator = Authenticator(settings.auth_secret)
+    install_error_handlers(app)
+    app.include_router(runtime.health_router())
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,132 @@
+"""iCalendar (RFC 5545) documents: the invitation attached to an email and the calendar feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from typing import Any, Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from conseils_notifications.domain import ical_uid
+
+PRODID = "-//conseils//notifications//FR"
+TIMEZONE = "Europe/Paris"
+
+
+def _organizer(sender: str) -> icalendar.vCalAddress:
+    name, address = parseaddr(sender)
+    organizer = icalendar.vCalAddress(f"mailto:{address}")
+    if name:
+        organizer.params["CN"] = icalendar.vText(name)
+    return organizer
+
+
+def instance_url(public_base_url: str, instance_id: UUID | str) -> str:
+    return f"{public_base_url.rstrip('/')}/instances/{instance_id}"
+
+
+def vevent(
+    snapshot: Mapping[str, Any],
+    *,
+    territory: str,
+    public_base_url: str,
+    organizer: str | None,
+    cancelled: bool = False,
+    stamp: datetime | None = None,
+) -> icalendar.Event:
+    zone = ZoneInfo(TIMEZONE)
+    event = icalendar.Event()
+    instance_id = UUID(str(snapshot["instance_id"]))
+    event.add("uid", ical_uid(instance_id, territory))
+    event.add("sequence", int(snapshot.get("sequence", 0)))
+    event.add("dtstamp", stamp or datetime.now(UTC))
+    event.add("dtstart", _aware(snapshot["starts_at"]).astimezone(zone))
+    event.add("dtend", _aware(snapshot["ends_at"]).astimezone(zone))
+    event.add("summary", snapshot["title"])
+    event.add("location", snapshot["location"])
+    event.add("url", instance_url(public_base_url, instance_id))
+    description = snapshot.get("type_name") or ""
+    if snapshot.get("theme_name"):
+        description = f"{description} — {snapshot['theme_name']}".strip(" —")
+    if description:
+        event.add("description", description)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if organizer:
+        event.add("organizer", _organizer(organizer))
+    return event
+
+
+def _aware(value: Any) -> datetime:
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _calendar(method: str | None, name: str | None = None) -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+        calendar.add("x-wr-timezone", TIMEZONE)
+    return calendar
+
+
+def invitation(
+    snapshot: Mapping[str, Any],
+    *,
+    method: Literal["REQUEST", "CANCEL"],
+    territory: str,
+    public_base_url: str,
+    organizer: str,
+    attendee: str | None = None,
+) -> bytes:
+    """An iTIP message (RFC 5546) for one instance: REQUEST creates or updates, CANCEL removes."""
+    calendar = _calendar(method)
+    event = vevent(
+        snapshot,
+        territory=territory,
+        public_base_url=public_base_url,
+        organizer=organizer,
+        cancelled=method == "CANCEL",
+    )
+    if attendee:
+        name, address = parseaddr(attendee)
+        participant = icalendar.vCalAddress(f"mailto:{address}")
+        participant.params["CN"] = icalendar.vText(name or address)
+        participant.params["ROLE"] = icalendar.vText("OPT-PARTICIPANT")
+        participant.params["RSVP"] = icalendar.vText("FALSE")
+        event.add("attendee", participant)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def feed(
+    snapshots: Iterable[Mapping[str, Any]],
+    *,
+    name: str,
+    territory: str,
+    public_base_url: str,
+    organizer: str | None,
+) -> bytes:
+    """A subscribable calendar (METHOD:PUBLISH); cancelled instances stay, marked CANCELLED."""
+    calendar = _calendar("PUBLISH", name)
+    for snapshot in snapshots:
+        calendar.add_component(
+            vevent(
+                snapshot,
+                territory=territory,
+                public_base_url=public_base_url,
+                organizer=organizer,
+                cancelled=snapshot.get("status") == "cancelled",
+            )
+        )
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())

@@ -1,0 +1,51 @@
+"""Settings of the notifications service (env prefix `CONSEILS_NOTIFICATIONS_`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from conseils_runtime import ServiceSettings
+from conseils_runtime.territory import TerritoryConfig, default_territory_path, load_territory
+
+
+class NotificationsSettings(ServiceSettings):
+    """SMTP, sending pace, public URLs; mail sender and reminders default to the territory file."""
+
+    model_config = SettingsConfigDict(env_prefix="CONSEILS_NOTIFICATIONS_", env_file=".env", extra="ignore")
+
+    service_name: str = "notifications"
+    host: str = "127.0.0.1"
+    port: int = 8103
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    smtp_concurrency: int = Field(default=2, ge=1, le=64, description="SMTP connections used at once.")
+    smtp_rate_per_second: float = Field(default=5.0, gt=0, description="At most this many messages a second.")
+
+    public_base_url: str = Field(default="", description="Website address; default: the territory file's.")
+    mail_sender: str = Field(default="", description="From address; default: the territory file's.")
+
+    sender_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    sender_batch_size: int = Field(default=50, ge=1, le=1000)
+    sender_max_attempts: int = Field(default=8, ge=1, le=50)
+    sender_backoff_seconds: float = Field(default=5.0, gt=0, le=3600)
+    sender_lease_seconds: float = Field(default=120.0, gt=0)
+    scheduler_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
+    missing_contact_attempts: int = Field(default=5, ge=1, le=50)
+
+    @cached_property
+    def territory_config(self) -> TerritoryConfig:
+        return load_territory(self.territory_file or default_territory_path())
+
+    def resolved_mail_sender(self) -> str:
+        return self.mail_sender or self.territory_config.mail.sender
+
+    def resolved_public_base_url(self) -> str:
+        return (self.public_base_url or self.territory_config.mail.public_base_url).rstrip("/")

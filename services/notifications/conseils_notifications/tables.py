@@ -1,0 +1,150 @@
+"""Tables of the notifications service (the runtime adds its outbox and processed-event tables)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+metadata = MetaData()
+
+# Personal data: deleted on tombstone or erasure. Never copied into events.
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("member_id", Uuid, primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("phone", String(32), nullable=True),
+    Column("language", String(16), nullable=False, default="fr"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+councils = Table(
+    "councils",
+    metadata,
+    Column("council_id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("city", String(120), nullable=False),
+    Column("city_code", String(8), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("member_id", Uuid, primary_key=True),
+    Column("council_id", Uuid, nullable=False, index=True),
+    Column("role", String(20), nullable=False, default="member"),
+    Column("themes_followed", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+referents = Table(
+    "referents",
+    metadata,
+    Column("council_id", Uuid, primary_key=True),
+    Column("theme", String(64), primary_key=True),
+    Column("member_id", Uuid, nullable=False, index=True),
+)
+
+instances = Table(
+    "instances",
+    metadata,
+    Column("instance_id", Uuid, primary_key=True),
+    Column("instance_type", String(64), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("theme", String(64), nullable=True),
+    Column("city_code", String(8), nullable=True),
+    Column("scope", String(16), nullable=False),
+    Column("council_ids", JSON, nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("location", String(300), nullable=False),
+    Column("sequence", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False, default="scheduled"),
+    Column("dossier_published_at", DateTime(timezone=True), nullable=True),
+    Index("ix_instances_starts_at", "starts_at"),
+)
+
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("registration_id", Uuid, primary_key=True),
+    Column("instance_id", Uuid, nullable=False, index=True),
+    Column("member_id", Uuid, nullable=False, index=True),
+    Column("council_id", Uuid, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # confirmed | waitlisted | cancelled
+)
+
+attendance = Table(
+    "attendance",
+    metadata,
+    Column("instance_id", Uuid, primary_key=True),
+    Column("member_id", Uuid, primary_key=True),
+)
+
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("member_id", Uuid, primary_key=True),
+    Column("channels", JSON, nullable=False),
+    Column("categories", JSON, nullable=False),
+    Column("digest", Boolean, nullable=False, default=False),
+    Column("themes", JSON, nullable=True),
+    Column("language", String(16), nullable=False, default="fr"),
+    Column("feed_token", String(64), nullable=True, unique=True),
+)
+
+# One row per (source event, member, channel): the unique constraint is what makes
+# "at most one email per event and recipient" hold across redeliveries and restarts.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", Uuid, primary_key=True),
+    Column("source_event_id", String(120), nullable=False),
+    Column("member_id", Uuid, nullable=False, index=True),
+    Column("channel", String(8), nullable=False),
+    Column("category", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("instance_id", Uuid, nullable=True, index=True),
+    Column("reason", String(40), nullable=False),
+    Column("context", JSON, nullable=False),
+    # pending | sending | sent | failed | digest (waiting for the weekly digest) | digested
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("subject", String(300), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("source_event_id", "member_id", "channel", name="uq_delivery_event_member_channel"),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+)
+
+# Reminders and staff checks, stored so they survive restarts and follow the instance.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("reminder_id", Uuid, primary_key=True),
+    Column("instance_id", Uuid, nullable=False, index=True),
+    Column("kind", String(24), nullable=False),  # reminder | dossier_check | registration_check
+    Column("days_before", Integer, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+    Column("round", Integer, nullable=False, default=0),
+    UniqueConstraint("instance_id", "kind", "days_before", name="uq_reminder_instance_kind_days"),
+    Index("ix_reminders_due", "done_at", "due_at"),
+)

@@ -1,0 +1,549 @@
+"""HTTP API of the registry (JSON, French error messages).
+
+Writes are for staff (`staff`, `operator`). Councillors (`councillor`,
+`coordinator`) read their own council, its referents and its members'
+public information (name, college, role) — never another person's email or
+phone. A person may download everything held about them.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from conseils_registry.domain import CSV_COLUMNS, EntryType, PartnerKind
+from conseils_registry.repository import CouncilRecord, MemberRecord, ReferentRecord
+from conseils_registry.service import (
+    ContactInput,
+    CouncilChange,
+    CouncilCreate,
+    DirectoryEntryInput,
+    MemberChange,
+    MemberJoin,
+    RegistryService,
+    StaffAccountInput,
+)
+from conseils_registry.settings import RegistrySettings
+from conseils_runtime.auth import Authenticator, Principal
+from conseils_runtime.http import DomainError, Forbidden, NotFound
+
+# --------------------------------------------------------------------------- response models
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CouncilOut(_Out):
+    id: uuid.UUID
+    slug: str
+    name: str
+    city: str
+    city_code: str
+    neighbourhood: str
+    neighbourhood_code: str
+    status: str
+    created_on: date
+    dissolved_on: date | None
+
+
+class MemberPublic(_Out):
+    """What a councillor sees of the other members of their council."""
+
+    id: uuid.UUID
+    council_id: uuid.UUID
+    display_name: str | None
+    college: str
+    role: str
+
+
+class MemberOut(MemberPublic):
+    """What staff (and the person themselves) see."""
+
+    drawn_by_lot: bool
+    joined_on: date
+    left_on: date | None
+    themes_followed: list[str]
+    erased_at: datetime | None
+    email: str | None
+    phone: str | None
+    language: str | None
+    consent_given_at: datetime | None
+
+
+class ReferentOut(_Out):
+    council_id: uuid.UUID
+    theme: str
+    member_id: uuid.UUID
+    since: date
+    until: date | None
+    end_reason: str | None
+
+
+class DirectoryEntryOut(_Out):
+    id: uuid.UUID
+    entry_type: str
+    name: str
+    kind: str | None
+    themes: list[str]
+    contact_role: str | None
+    contact_email: str | None
+    city_code: str | None
+    address: str | None
+    url: str | None
+    description: str
+
+
+class StaffAccountOut(_Out):
+    id: uuid.UUID
+    email: str
+    name: str
+    organisation: str
+    kind: str
+    role: str
+
+
+class ThemeOut(_Out):
+    slug: str
+    name: str
+
+
+class NeighbourhoodOut(_Out):
+    code: str
+    name: str
+
+
+class CityOut(_Out):
+    code: str
+    name: str
+    neighbourhoods: list[NeighbourhoodOut]
+
+
+class ImportRowOut(BaseModel):
+    ligne: int
+    statut: str = Field(description="« ok » ou « erreur »")
+    messages: list[str]
+
+
+class ImportReportOut(BaseModel):
+    detail: str
+    code: str
+    lignes: list[ImportRowOut]
+    membres_crees: list[uuid.UUID] = []
+
+
+class DesignationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member_id: uuid.UUID
+    since: date | None = None
+
+
+class DesignationOut(BaseModel):
+    referent: ReferentOut
+    changed: bool = Field(description="Faux si cette personne était déjà référente de la thématique.")
+
+
+class LeaveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    left_on: date | None = None
+
+
+class DissolutionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dissolved_on: date | None = None
+
+
+class DirectorySection(enum.StrEnum):
+    partners = "partners"
+    schemes = "schemes"
+    places = "places"
+
+
+_SECTION_TYPES: dict[DirectorySection, EntryType] = {
+    DirectorySection.partners: "partner",
+    DirectorySection.schemes: "scheme",
+    DirectorySection.places: "place",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _service(request: Request) -> RegistryService:
+    service: RegistryService = request.app.state.registry
+    return service
+
+
+def _council_out(council: CouncilRecord) -> CouncilOut:
+    return CouncilOut.model_validate(council)
+
+
+def _member_out(member: MemberRecord, principal: Principal) -> MemberOut | MemberPublic:
+    if principal.is_staff or principal.member_id == member.id:
+        return MemberOut.model_validate(member)
+    return MemberPublic.model_validate(member)
+
+
+def _check_reads_council(principal: Principal, council_id: uuid.UUID) -> None:
+    if not principal.is_staff and principal.council_id != council_id:
+        raise Forbidden("Vous ne pouvez consulter que votre propre conseil.")
+
+
+def _referent_out(referent: ReferentRecord) -> ReferentOut:
+    return ReferentOut.model_validate(referent)
+
+
+def _decode_csv(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")  # spreadsheets saved "CSV (séparateur : point-virgule)" on Windows
+
+
+# --------------------------------------------------------------------------- router
+
+
+def _authenticator(request: Request) -> Authenticator:
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator
+
+
+async def _staff(request: Request) -> Principal:
+    return await _authenticator(request).require("staff", "operator")(request)
+
+
+async def _operator(request: Request) -> Principal:
+    return await _authenticator(request).require("operator")(request)
+
+
+async def _anyone(request: Request) -> Principal:
+    return await _authenticator(request).require("councillor", "coordinator", "staff", "operator")(request)
+
+
+def _settings(request: Request) -> RegistrySettings:
+    settings: RegistrySettings = request.app.state.settings
+    return settings
+
+
+Staff = Annotated[Principal, Depends(_staff)]
+Operator = Annotated[Principal, Depends(_operator)]
+Anyone = Annotated[Principal, Depends(_anyone)]
+Service = Annotated[RegistryService, Depends(_service)]
+Settings = Annotated[RegistrySettings, Depends(_settings)]
+
+router = APIRouter()
+
+
+# ------------------------------------------------------------------ reference data
+@router.get("/themes", response_model=list[ThemeOut], tags=["territoire"])
+async def list_themes(_principal: Anyone, service: Service) -> list[ThemeOut]:
+    async with service.reading() as repo:
+        return [ThemeOut.model_validate(dict(row)) for row in await repo.themes()]
+
+
+@router.get("/cities", response_model=list[CityOut], tags=["territoire"])
+async def list_cities(_principal: Anyone, service: Service) -> list[CityOut]:
+    async with service.reading() as repo:
+        cities = await repo.cities()
+        neighbourhoods = await repo.neighbourhoods()
+    return [
+        CityOut(
+            code=city["code"],
+            name=city["name"],
+            neighbourhoods=[
+                NeighbourhoodOut(code=n["code"], name=n["name"])
+                for n in neighbourhoods
+                if n["city_code"] == city["code"]
+            ],
+        )
+        for city in cities
+    ]
+
+
+# ------------------------------------------------------------------ councils
+@router.get("/councils", response_model=list[CouncilOut], tags=["conseils"])
+async def list_councils(
+    _principal: Anyone, service: Service, city_code: str | None = None
+) -> list[CouncilOut]:
+    """Every council of the territory (their names are public)."""
+    async with service.reading() as repo:
+        return [_council_out(council) for council in await repo.councils(city_code=city_code)]
+
+
+@router.post("/councils", response_model=CouncilOut, status_code=201, tags=["conseils"])
+async def create_council(command: CouncilCreate, _principal: Staff, service: Service) -> CouncilOut:
+    return _council_out(await service.register_council(command))
+
+
+@router.get("/councils/{council_id}", response_model=CouncilOut, tags=["conseils"])
+async def get_council(council_id: uuid.UUID, principal: Anyone, service: Service) -> CouncilOut:
+    _check_reads_council(principal, council_id)
+    async with service.reading() as repo:
+        council = await repo.council(council_id)
+    if council is None:
+        raise NotFound("Conseil introuvable.")
+    return _council_out(council)
+
+
+@router.patch("/councils/{council_id}", response_model=CouncilOut, tags=["conseils"])
+async def update_council(
+    council_id: uuid.UUID, change: CouncilChange, _principal: Staff, service: Service
+) -> CouncilOut:
+    return _council_out(await service.update_council(council_id, change))
+
+
+@router.post("/councils/{council_id}/dissolution", response_model=CouncilOut, tags=["conseils"])
+async def dissolve_council(
+    council_id: uuid.UUID, body: DissolutionIn, _principal: Staff, service: Service
+) -> CouncilOut:
+    """Dissolve a council: its members leave, its referents are withdrawn; history is kept."""
+    return _council_out(await service.dissolve_council(council_id, body.dissolved_on))
+
+
+@router.get(
+    "/councils/{council_id}/members", response_model=list[MemberOut | MemberPublic], tags=["conseils"]
+)
+async def council_members(
+    council_id: uuid.UUID, principal: Anyone, service: Service, include_left: bool = False
+) -> list[MemberOut | MemberPublic]:
+    """Active members; staff also see contact details and, on request, former members."""
+    _check_reads_council(principal, council_id)
+    async with service.reading() as repo:
+        if await repo.council(council_id) is None:
+            raise NotFound("Conseil introuvable.")
+        members = await repo.members(council_id=council_id, include_left=include_left and principal.is_staff)
+    return [_member_out(member, principal) for member in members]
+
+
+@router.get("/councils/{council_id}/referents", response_model=list[ReferentOut], tags=["référents"])
+async def council_referents(
+    council_id: uuid.UUID, principal: Anyone, service: Service, history: bool = False
+) -> list[ReferentOut]:
+    """Current referents per theme; `history=true` adds former ones."""
+    _check_reads_council(principal, council_id)
+    async with service.reading() as repo:
+        if await repo.council(council_id) is None:
+            raise NotFound("Conseil introuvable.")
+        referents = await repo.referents(council_id=council_id, active_only=not history)
+    return [_referent_out(referent) for referent in referents]
+
+
+@router.put("/councils/{council_id}/referents/{theme}", response_model=DesignationOut, tags=["référents"])
+async def designate_referent(
+    council_id: uuid.UUID, theme: str, body: DesignationIn, _principal: Staff, service: Service
+) -> DesignationOut:
+    """Designate the referent of a theme (replaces the current one, kept in history)."""
+    changed = await service.designate_referent(council_id, theme, body.member_id, body.since)
+    async with service.reading() as repo:
+        referent = await repo.active_referent(council_id, theme)
+    assert referent is not None
+    return DesignationOut(referent=_referent_out(referent), changed=changed)
+
+
+@router.delete("/councils/{council_id}/referents/{theme}", status_code=204, tags=["référents"])
+async def withdraw_referent(
+    council_id: uuid.UUID, theme: str, _principal: Staff, service: Service
+) -> Response:
+    await service.withdraw_referent(council_id, theme)
+    return Response(status_code=204)
+
+
+# ------------------------------------------------------------------ members
+@router.get("/members", response_model=list[MemberOut], tags=["membres"])
+async def list_members(
+    _principal: Staff, service: Service, council_id: uuid.UUID | None = None, include_left: bool = False
+) -> list[MemberOut]:
+    async with service.reading() as repo:
+        members = await repo.members(council_id=council_id, include_left=include_left)
+    return [MemberOut.model_validate(member) for member in members]
+
+
+@router.post("/members", response_model=MemberOut, status_code=201, tags=["membres"])
+async def join_member(command: MemberJoin, _principal: Staff, service: Service) -> MemberOut:
+    return MemberOut.model_validate(await service.join_member(command))
+
+
+@router.post(
+    "/members/import",
+    response_model=ImportReportOut,
+    status_code=201,
+    tags=["membres"],
+    responses={422: {"model": ImportReportOut, "description": "Aucun membre enregistré : voir les lignes."}},
+    description=(
+        "Import CSV de membres, tout ou rien : si une seule ligne est invalide, rien n'est enregistré "
+        "et le rapport indique chaque ligne. Séparateur `;` ou `,`, encodage UTF-8 (ou Windows-1252). "
+        f"Colonnes : {', '.join(CSV_COLUMNS)} (obligatoires : conseil, nom, email). "
+        "conseil = identifiant court du conseil (ex. saint-denis-franc-moisin) ; college = habitants ou "
+        "acteurs_locaux ; tirage_au_sort et consentement = oui ou non ; role = membre ou coordinateur ; "
+        "date_entree = AAAA-MM-JJ ou JJ/MM/AAAA ; thematiques séparées par | (ex. emploi|sante)."
+    ),
+)
+async def import_members(
+    _principal: Staff,
+    service: Service,
+    settings: Settings,
+    file: Annotated[UploadFile, File(description="Fichier CSV")],
+) -> Any:
+    data = await file.read(settings.import_max_bytes + 1)
+    if len(data) > settings.import_max_bytes:
+        raise DomainError("Fichier trop volumineux.", code="fichier_trop_volumineux", status_code=413)
+    report, created = await service.import_members(_decode_csv(data))
+    body = ImportReportOut(
+        detail=report.summary_fr(),
+        code="import_effectue" if report.ok else "import_refuse",
+        lignes=[
+            ImportRowOut(ligne=row.line, statut="ok" if row.ok else "erreur", messages=row.messages)
+            for row in report.rows
+        ],
+        membres_crees=[member.id for member in created],
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=201 if report.ok else 422)
+
+
+@router.get(
+    "/members/export.csv",
+    tags=["membres"],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "Membres au format de l'import."}},
+)
+async def export_members(_principal: Staff, service: Service, include_left: bool = False) -> Response:
+    text = await service.export_members_csv(include_left=include_left)
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="membres.csv"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/members/{member_id}", response_model=MemberOut | MemberPublic, tags=["membres"])
+async def get_member(member_id: uuid.UUID, principal: Anyone, service: Service) -> MemberOut | MemberPublic:
+    async with service.reading() as repo:
+        member = await repo.member(member_id)
+    if member is None:
+        raise NotFound("Membre introuvable.")
+    if principal.member_id != member_id:
+        _check_reads_council(principal, member.council_id)
+    return _member_out(member, principal)
+
+
+@router.patch("/members/{member_id}", response_model=MemberOut, tags=["membres"])
+async def update_member(
+    member_id: uuid.UUID, change: MemberChange, _principal: Staff, service: Service
+) -> MemberOut:
+    return MemberOut.model_validate(await service.update_member(member_id, change))
+
+
+@router.put("/members/{member_id}/contact", response_model=MemberOut, tags=["membres"])
+async def update_contact(
+    member_id: uuid.UUID, contact: ContactInput, _principal: Staff, service: Service
+) -> MemberOut:
+    return MemberOut.model_validate(await service.update_contact(member_id, contact))
+
+
+@router.post("/members/{member_id}/leave", response_model=MemberOut, tags=["membres"])
+async def leave(member_id: uuid.UUID, body: LeaveIn, _principal: Staff, service: Service) -> MemberOut:
+    """The member leaves their council and loses their referent roles."""
+    return MemberOut.model_validate(await service.leave_member(member_id, body.left_on))
+
+
+@router.delete("/members/{member_id}", status_code=204, tags=["membres"])
+async def erase_member(member_id: uuid.UUID, _principal: Staff, service: Service) -> Response:
+    """Right to erasure: removes the person's data from the registry and tells every service."""
+    await service.erase_member(member_id)
+    return Response(status_code=204)
+
+
+@router.get("/members/{member_id}/data", tags=["membres"])
+async def member_data(member_id: uuid.UUID, principal: Anyone, service: Service) -> JSONResponse:
+    """Right of access: everything the registry holds about one person (themselves or staff)."""
+    if not principal.is_staff and principal.member_id != member_id:
+        raise Forbidden("Seule la personne concernée (ou un agent) peut télécharger ces données.")
+    data = await service.member_data(member_id)
+    return JSONResponse(
+        data,
+        headers={
+            "Content-Disposition": f'attachment; filename="mes-donnees-{member_id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# ------------------------------------------------------------------ directory
+@router.get("/directory", response_model=list[DirectoryEntryOut], tags=["annuaire"])
+async def search_directory(
+    _principal: Anyone,
+    service: Service,
+    q: Annotated[str, Query(max_length=200, description="Mots recherchés (casse et accents ignorés)")] = "",
+    theme: str | None = None,
+    kind: PartnerKind | None = None,
+    section: DirectorySection | None = None,
+) -> list[DirectoryEntryOut]:
+    """Partners, schemes (dispositifs) and places of the territory."""
+    async with service.reading() as repo:
+        rows = await repo.search_directory(
+            query=q, theme=theme, kind=kind, entry_type=_SECTION_TYPES[section] if section else None
+        )
+    return [DirectoryEntryOut.model_validate(dict(row)) for row in rows]
+
+
+@router.get("/directory/{entry_id}", response_model=DirectoryEntryOut, tags=["annuaire"])
+async def get_directory_entry(entry_id: uuid.UUID, _principal: Anyone, service: Service) -> DirectoryEntryOut:
+    async with service.reading() as repo:
+        row = await repo.directory_entry(entry_id)
+    if row is None:
+        raise NotFound("Fiche de l'annuaire introuvable.")
+    return DirectoryEntryOut.model_validate(dict(row))
+
+
+@router.post("/directory/{section}", response_model=DirectoryEntryOut, status_code=201, tags=["annuaire"])
+async def create_directory_entry(
+    section: DirectorySection, command: DirectoryEntryInput, _principal: Staff, service: Service
+) -> DirectoryEntryOut:
+    entry_id = await service.save_directory_entry(_SECTION_TYPES[section], command)
+    return await get_directory_entry(entry_id, _principal, service)
+
+
+@router.put("/directory/{section}/{entry_id}", response_model=DirectoryEntryOut, tags=["annuaire"])
+async def update_directory_entry(
+    section: DirectorySection,
+    entry_id: uuid.UUID,
+    command: DirectoryEntryInput,
+    _principal: Staff,
+    service: Service,
+) -> DirectoryEntryOut:
+    await service.save_directory_entry(_SECTION_TYPES[section], command, entry_id)
+    return await get_directory_entry(entry_id, _principal, service)
+
+
+@router.delete("/directory/{section}/{entry_id}", status_code=204, tags=["annuaire"])
+async def delete_directory_entry(
+    section: DirectorySection, entry_id: uuid.UUID, _principal: Staff, service: Service
+) -> Response:
+    async with service.reading() as repo:
+        row = await repo.directory_entry(entry_id)
+    if row is None or row["entry_type"] != _SECTION_TYPES[section]:
+        raise NotFound("Fiche de l'annuaire introuvable.")
+    await service.delete_directory_entry(entry_id)
+    return Response(status_code=204)
+
+
+# ------------------------------------------------------------------ staff accounts
+@router.get("/staff-accounts", response_model=list[StaffAccountOut], tags=["agents"])
+async def list_staff(_principal: Staff, service: Service) -> list[StaffAccountOut]:
+    async with service.reading() as repo:
+        return [StaffAccountOut.model_validate(dict(row)) for row in await repo.staff_accounts()]
+
+
+@router.post("/staff-accounts", response_model=StaffAccountOut, status_code=201, tags=["agents"])
+async def create_staff(command: StaffAccountInput, _principal: Operator, service: Service) -> StaffAccountOut:
+    await service.create_staff_account(command)
+    async with service.reading() as repo:
+        row = await repo.staff_by_email(command.email)
+    assert row is not None
+    return StaffAccountOut.model_validate(dict(row))

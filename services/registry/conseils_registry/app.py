@@ -1,0 +1,39 @@
+"""`create_app(settings=None) -> FastAPI`: the registry's runtime, consumers, routers and lifespan."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from conseils_registry import api
+from conseils_registry.consumers import register_consumers
+from conseils_registry.service import RegistryService
+from conseils_registry.settings import RegistrySettings
+from conseils_registry.tables import metadata
+from conseils_runtime import ServiceRuntime
+from conseils_runtime.auth import Authenticator
+from conseils_runtime.http import install_error_handlers
+
+
+def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    settings = settings or RegistrySettings()
+    runtime = ServiceRuntime(settings, metadata)
+    register_consumers(runtime)
+    app = FastAPI(
+        title="conseils — registre",
+        version="1.0.0",
+        description=(
+            "Registre des conseils citoyens d'un territoire : conseils, membres et leurs coordonnées, "
+            "référent·es par thématique, annuaire des partenaires, dispositifs et lieux."
+        ),
+        lifespan=runtime.lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+    app.state.authenticator = Authenticator(settings.auth_secret)
+    app.state.registry = RegistryService(
+        runtime.database, runtime.outbox, runtime.tables, territory=settings.territory
+    )
+    install_error_handlers(app)
+    app.include_router(runtime.health_router())
+    app.include_router(api.router)
+    return app

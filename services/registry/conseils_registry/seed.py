@@ -1,0 +1,216 @@
+"""Seeding the registry from the territory file, idempotently.
+
+Reference data (territory, cities, neighbourhoods, themes) and staff
+accounts are upserted; councils get their derived id (uuid5 of territory and
+council slugs) and are registered once, or updated when the file changed;
+demo members join once (found again by council and email) and are designated
+referent where the theme has none. A second run with the same file changes
+nothing and publishes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from conseils_registry import tables as t
+from conseils_registry.domain import council_id_for
+from conseils_registry.service import MemberJoin, RegistryService, UnitOfWork, council_updated_event
+from conseils_runtime.service import ServiceRuntime
+from conseils_runtime.territory import TerritoryConfig
+
+
+@dataclass
+class SeedReport:
+    territory: str
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    events: int = 0
+
+    def count(self, bucket: str, kind: str) -> None:
+        counts: dict[str, int] = getattr(self, bucket)
+        counts[kind] = counts.get(kind, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.events)
+
+    def summary_fr(self) -> str:
+        labels = {
+            "cities": "villes",
+            "neighbourhoods": "quartiers",
+            "themes": "thématiques",
+            "councils": "conseils",
+            "staff": "comptes agents",
+            "members": "membres de démonstration",
+            "referents": "référent·es",
+        }
+
+        def describe(counts: dict[str, int]) -> str:
+            return ", ".join(f"{counts[key]} {label}" for key, label in labels.items() if counts.get(key))
+
+        lines = [f"Territoire « {self.territory} » :"]
+        lines.append(f"  créés : {describe(self.created) or 'rien'}")
+        lines.append(f"  mis à jour : {describe(self.updated) or 'rien'}")
+        lines.append(f"  inchangés : {describe(self.unchanged) or 'rien'}")
+        lines.append(f"  événements publiés : {self.events}")
+        if not self.changed:
+            lines.append("Rien à faire : le territoire était déjà à jour.")
+        return "\n".join(lines)
+
+
+async def _upsert(
+    unit: UnitOfWork, report: SeedReport, kind: str, table: Any, *, key: str, values: dict[str, Any]
+) -> None:
+    column = table.c[key]
+    existing = (await unit.session.execute(select(table).where(column == values[key]))).mappings().first()
+    if existing is None:
+        await unit.session.execute(insert(table).values(**values))
+        report.count("created", kind)
+    elif any(existing[name] != value for name, value in values.items()):
+        await unit.session.execute(update(table).where(column == values[key]).values(**values))
+        report.count("updated", kind)
+    else:
+        report.count("unchanged", kind)
+
+
+async def seed_territory(runtime: ServiceRuntime | RegistryService, config: TerritoryConfig) -> SeedReport:
+    """Create or update what the territory file describes; safe to run again."""
+    service = (
+        runtime
+        if isinstance(runtime, RegistryService)
+        else RegistryService(
+            runtime.database, runtime.outbox, runtime.tables, territory=runtime.settings.territory
+        )
+    )
+    slug = config.territory.slug
+    report = SeedReport(territory=config.territory.name)
+    async with service.unit() as unit:
+        info = config.territory
+        await _upsert(
+            unit,
+            report,
+            "territory",
+            t.territories,
+            key="slug",
+            values={"slug": slug, "name": info.name, "kind": info.kind, "timezone": info.timezone},
+        )
+        for city in config.cities:
+            await _upsert(
+                unit, report, "cities", t.cities, key="code", values={"code": city.code, "name": city.name}
+            )
+            for neighbourhood in city.neighbourhoods:
+                await _upsert(
+                    unit,
+                    report,
+                    "neighbourhoods",
+                    t.neighbourhoods,
+                    key="code",
+                    values={"code": neighbourhood.code, "city_code": city.code, "name": neighbourhood.name},
+                )
+        for position, theme in enumerate(config.themes):
+            await _upsert(
+                unit,
+                report,
+                "themes",
+                t.themes,
+                key="slug",
+                values={"slug": theme.slug, "name": theme.name, "position": position},
+            )
+        for account in config.staff:
+            existing = await unit.repo.staff_by_email(account.email)
+            values = {
+                "email": account.email.lower(),
+                "name": account.name,
+                "organisation": account.organisation,
+                "kind": account.kind,
+                "role": account.role,
+            }
+            if existing is None:
+                await unit.session.execute(insert(t.staff_accounts).values(id=uuid.uuid4(), **values))
+                report.count("created", "staff")
+            elif any(existing[name] != value for name, value in values.items()):
+                await unit.session.execute(
+                    update(t.staff_accounts).where(t.staff_accounts.c.id == existing["id"]).values(**values)
+                )
+                report.count("updated", "staff")
+            else:
+                report.count("unchanged", "staff")
+        await _seed_councils(service, unit, report, config, slug)
+        await _seed_demo_members(service, unit, report, config, slug)
+        report.events = len(unit.events)
+    return report
+
+
+async def _seed_councils(
+    service: RegistryService, unit: UnitOfWork, report: SeedReport, config: TerritoryConfig, slug: str
+) -> None:
+    for council in config.councils:
+        council_id = council_id_for(slug, council.slug)
+        values = {
+            "name": council.name,
+            "city_code": council.city,
+            "neighbourhood_code": council.neighbourhood,
+        }
+        existing = await unit.repo.council(council_id, lock=True)
+        if existing is None:
+            await unit.session.execute(
+                insert(t.councils).values(
+                    id=council_id, slug=council.slug, status="active", created_on=service.today(), **values
+                )
+            )
+            created = await unit.repo.council(council_id)
+            assert created is not None
+            await unit.emit(await service.council_registered_event(unit.repo, created))
+            report.count("created", "councils")
+        elif existing.dissolved_on is None and (
+            existing.name != council.name or existing.neighbourhood_code != council.neighbourhood
+        ):
+            await unit.session.execute(
+                update(t.councils).where(t.councils.c.id == council_id).values(**values)
+            )
+            after = await unit.repo.council(council_id)
+            assert after is not None
+            await unit.emit(council_updated_event(existing, after))
+            report.count("updated", "councils")
+        else:
+            report.count("unchanged", "councils")
+
+
+async def _seed_demo_members(
+    service: RegistryService, unit: UnitOfWork, report: SeedReport, config: TerritoryConfig, slug: str
+) -> None:
+    # Demo members are found again by (council, email) rather than by an id
+    # derived from the email: an id computed from an address would let anyone
+    # who knows the address find the person in the immutable event history.
+    for demo in config.demo_members:
+        council_id = council_id_for(slug, demo.council)
+        member = await unit.repo.active_member_by_email(council_id, demo.email)
+        if member is None:
+            member = await service.join_in(
+                unit,
+                MemberJoin(
+                    council_id=council_id,
+                    display_name=demo.display_name,
+                    email=demo.email,
+                    college=demo.college,
+                    drawn_by_lot=demo.drawn_by_lot,
+                    role=demo.role,
+                    themes_followed=demo.themes_followed,
+                ),
+            )
+            report.count("created", "members")
+        else:
+            report.count("unchanged", "members")
+        for theme in demo.referent_for:
+            current = await unit.repo.active_referent(council_id, theme)
+            if current is None:
+                await service.designate_in(unit, council_id, theme, member.id, service.today())
+                report.count("created", "referents")
+            else:
+                # Staff may have designated someone else since: the file does not overrule them.
+                report.count("unchanged", "referents")

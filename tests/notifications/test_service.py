@@ -1,0 +1,229 @@
+"""Use cases on a real database (SQLite and PostgreSQL): deliveries written once per
+(event, member, channel), reminders that move and vanish, staff checks, the digest."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from conseils_notifications import tables as t
+from conseils_notifications.domain import Preferences
+from conseils_notifications import repository as repo
+from conseils_notifications.service import NotificationsService
+from conseils_notifications.settings import NotificationsSettings
+from conseils_runtime import ServiceRuntime
+from conseils_schemas import InstanceCancelled, InstanceRescheduled, StaffAlertRaised
+
+from .helpers import NOW, contact, council, member, referent, scheduled
+
+pytestmark = pytest.mark.postgres
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class World:
+    def __init__(self, runtime: ServiceRuntime, service: NotificationsService, clock: Clock) -> None:
+        self.runtime, self.service, self.clock = runtime, service, clock
+
+    async def rows(self, table: t.Table, **where: object) -> list[dict[str, object]]:
+        query = select(table)
+        for name, value in where.items():
+            query = query.where(table.c[name] == value)
+        async with self.runtime.database.sessionmaker() as session:
+            return [dict(row) for row in (await session.execute(query)).mappings()]
+
+    async def outbox_types(self) -> list[str]:
+        async with self.runtime.database.sessionmaker() as session:
+            rows = await session.execute(select(self.runtime.tables.outbox.c.headers))
+            return [dict(headers)["ce_type"] for (headers,) in rows]
+
+
+@pytest.fixture
+async def world(database_url: str, territory: str) -> AsyncIterator[World]:
+    settings = NotificationsSettings(territory=territory, database_url=database_url, log_json=False)
+    runtime = ServiceRuntime(settings, t.metadata)
+    clock = Clock()
+    service = NotificationsService(settings, runtime.database, runtime.outbox, clock)
+    await runtime.database.create_all(t.metadata)
+    # Two councils with an Emploi referent each, a follower, and a member who follows nothing.
+    sd, st = council(), council("Conseil citoyen Clos Saint-Lazare", "93072")
+    aicha, karim = member(sd.council_id, ["emploi"]), member(st.council_id)
+    fatou, marc = member(sd.council_id, ["emploi"]), member(sd.council_id)
+    async with runtime.database.sessionmaker() as session, session.begin():
+        for c in (sd, st):
+            await service.council_registered(session, c)
+        for m in (aicha, karim, fatou, marc):
+            await service.member_joined(session, m)
+        await service.referent_designated(session, referent(sd.council_id, aicha.member_id))
+        await service.referent_designated(session, referent(st.council_id, karim.member_id))
+        await service.record_contact(session, contact(aicha.member_id, "Aïcha", "aicha@demo.example"))
+    w = World(runtime, service, clock)
+    w.ids = {"sd": sd.council_id, "st": st.council_id, "aicha": aicha.member_id, "karim": karim.member_id,  # type: ignore[attr-defined]
+             "fatou": fatou.member_id, "marc": marc.member_id}  # fmt: skip
+    try:
+        yield w
+    finally:
+        await runtime.database.dispose()
+
+
+async def test_scheduled_instance_gives_one_delivery_per_recipient_even_when_redelivered(world: World) -> None:
+    event = scheduled()
+    for _ in range(2):  # Kafka redelivers the same event id
+        async with world.service.sessionmaker() as session, session.begin():
+            await world.service.instance_scheduled(session, event, "event-1")
+    deliveries = await world.rows(t.deliveries, source_event_id="event-1")
+    ids = world.ids  # type: ignore[attr-defined]
+    assert {(d["member_id"], d["reason"], d["status"]) for d in deliveries} == {
+        (ids["aicha"], "theme_referent", "pending"),
+        (ids["karim"], "theme_referent", "pending"),
+        (ids["fatou"], "follows_theme", "pending"),
+    }
+    assert all(d["channel"] == "email" and d["category"] == "scheduling" for d in deliveries)
+    reminders = await world.rows(t.reminders, instance_id=event.instance_id)
+    assert {(r["kind"], r["days_before"]) for r in reminders} == {
+        ("reminder", 7),
+        ("reminder", 1),
+        ("registration_check", 7),
+        ("dossier_check", 10),
+    }
+
+
+async def test_preferences_opt_out_and_digest_are_applied(world: World) -> None:
+    ids = world.ids  # type: ignore[attr-defined]
+    async with world.service.sessionmaker() as session, session.begin():
+        await repo.save_preferences(session, ids["fatou"], Preferences(categories=frozenset({"minutes"})))
+        await repo.save_preferences(session, ids["karim"], Preferences(digest=True))
+        await world.service.instance_scheduled(session, scheduled(), "event-2")
+    status = {d["member_id"]: d["status"] for d in await world.rows(t.deliveries, source_event_id="event-2")}
+    assert status == {ids["aicha"]: "pending", ids["karim"]: "digest"}
+
+    async with world.service.sessionmaker() as session, session.begin():
+        assert await world.service.run_weekly_digest(session, "2026-W10") == 1
+        assert await world.service.run_weekly_digest(session, "2026-W10") == 0  # nothing left
+    (digest,) = await world.rows(t.deliveries, source_event_id="digest:2026-W10")
+    assert digest["member_id"] == ids["karim"] and digest["status"] == "pending"
+    assert [item["subject"] for item in digest["context"]["items"]] == [
+        "Nouvelle instance : Comité technique Emploi, mercredi 1er avril 2026 à 11 h"
+    ]
+    assert [d["status"] for d in await world.rows(t.deliveries, member_id=ids["karim"], kind="scheduled")] == [
+        "digested"
+    ]
+
+
+async def test_reschedule_moves_reminders_and_tells_those_told_before_and_registrants(world: World) -> None:
+    ids = world.ids  # type: ignore[attr-defined]
+    event = scheduled()
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.instance_scheduled(session, event, "s-1")
+        await world.service.registration(
+            session, registration_id=uuid.uuid4(), instance_id=event.instance_id, member_id=ids["marc"],
+            council_id=ids["sd"], mode="observer", status="confirmed",
+        )  # fmt: skip
+    moved = InstanceRescheduled(
+        instance_id=event.instance_id,
+        starts_at=event.starts_at + timedelta(days=5),
+        ends_at=event.ends_at + timedelta(days=5),
+        location="Salle B",
+        previous_starts_at=event.starts_at,
+        sequence=1,
+    )
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.instance_rescheduled(session, moved, "r-1")
+    told = {d["member_id"]: d["reason"] for d in await world.rows(t.deliveries, source_event_id="r-1")}
+    assert told == {
+        ids["marc"]: "registered",
+        ids["aicha"]: "told_before",
+        ids["karim"]: "told_before",
+        ids["fatou"]: "told_before",
+    }
+    (change,) = [d for d in await world.rows(t.deliveries, source_event_id="r-1") if d["member_id"] == ids["aicha"]]
+    assert change["context"]["instance"]["sequence"] == 1
+    assert change["context"]["instance"]["location"] == "Salle B"
+    due = {r["days_before"]: r["due_at"] for r in await world.rows(t.reminders, instance_id=event.instance_id, kind="reminder")}
+    assert {d: _utc(v) for d, v in due.items()} == {
+        7: moved.starts_at - timedelta(days=7),
+        1: moved.starts_at - timedelta(days=1),
+    }
+
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.instance_cancelled(
+            session, InstanceCancelled(instance_id=event.instance_id, reason="Salle indisponible", sequence=2), "c-1"
+        )
+    assert await world.rows(t.reminders, instance_id=event.instance_id) == []
+    cancelled = await world.rows(t.deliveries, source_event_id="c-1")
+    assert len(cancelled) == 4
+    assert all(d["kind"] == "cancelled" and d["context"]["instance"]["sequence"] == 2 for d in cancelled)
+
+
+async def test_due_reminders_go_to_registrants_and_lonely_referents_and_alert_staff(world: World) -> None:
+    ids = world.ids  # type: ignore[attr-defined]
+    event = scheduled(starts_in_days=20)
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.instance_scheduled(session, event, "s-2")
+        await world.service.registration(
+            session, registration_id=uuid.uuid4(), instance_id=event.instance_id, member_id=ids["fatou"],
+            council_id=ids["sd"], mode="participant", status="confirmed",
+        )  # fmt: skip
+    async with world.service.sessionmaker() as session, session.begin():
+        assert await world.service.run_due_reminders(session) == 0  # nothing due yet
+
+    world.clock.now = event.starts_at - timedelta(days=6, hours=23)  # past the 7-day and 10-day marks
+    async with world.service.sessionmaker() as session, session.begin():
+        assert await world.service.run_due_reminders(session) == 3
+    reminders = [d for d in await world.rows(t.deliveries, kind="reminder")]
+    assert {(d["member_id"], d["reason"]) for d in reminders} == {
+        (ids["fatou"], "registered"),
+        (ids["karim"], "referent_nobody_registered"),
+    }
+    assert (await world.outbox_types()).count(StaffAlertRaised.event_type) == 2  # dossier late + Stains
+    async with world.service.sessionmaker() as session, session.begin():
+        assert await world.service.run_due_reminders(session) == 0  # done, never twice
+
+    # Moved after the 7-day reminder went out: it is due again before the new date.
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.instance_rescheduled(
+            session,
+            InstanceRescheduled(
+                instance_id=event.instance_id,
+                starts_at=event.starts_at + timedelta(days=14),
+                ends_at=event.ends_at + timedelta(days=14),
+                location="Mairie",
+                previous_starts_at=event.starts_at,
+                sequence=1,
+            ),
+            "r-2",
+        )
+    world.clock.now = event.starts_at + timedelta(days=7, hours=1)
+    async with world.service.sessionmaker() as session, session.begin():
+        assert await world.service.run_due_reminders(session) >= 1
+    sources = {d["source_event_id"] for d in await world.rows(t.deliveries, kind="reminder")}
+    assert len(sources) == 2  # round 0 and round 1 of the same 7-day reminder
+
+
+async def test_erasure_and_tombstone_remove_personal_data(world: World) -> None:
+    ids = world.ids  # type: ignore[attr-defined]
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.instance_scheduled(session, scheduled(), "s-3")
+        await world.service.forget_contact(session, ids["aicha"])
+        await world.service.forget_contact(session, ids["aicha"])  # idempotent
+    assert await world.rows(t.contacts, member_id=ids["aicha"]) == []
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.member_erased(session, ids["aicha"])
+    for table in (t.members, t.deliveries, t.preferences):
+        assert await world.rows(table, member_id=ids["aicha"]) == []
+    assert await world.rows(t.referents, member_id=ids["aicha"]) == []
+
+
+def _utc(value: object) -> datetime:
+    assert isinstance(value, datetime)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
