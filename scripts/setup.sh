@@ -11,7 +11,7 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   exit 1
 fi
 
-PACKAGES="schemas runtime cli services/registry services/meetings services/notifications web"
+PACKAGES="schemas runtime cli services/registry services/meetings services/notifications web examples/open_data_agenda"
 stamp_input=$(cat constraints.txt requirements-dev.txt $(for p in $PACKAGES; do echo "$p/pyproject.toml"; done) | sha256sum | cut -c1-16)
 if [ -f .venv/.installed ] && [ "$(cat .venv/.installed)" = "$stamp_input" ]; then
   exit 0

@@ -36,6 +36,10 @@ fi
 export CONSEILS_TEST_POSTGRES_URL
 echo "CONSEILS_TEST_POSTGRES_URL=$CONSEILS_TEST_POSTGRES_URL"
 
+step "Chromium (tests dans un vrai navigateur)"
+bash scripts/chromium.sh
+export CONSEILS_CHROMIUM=/usr/bin/chromium
+
 step "ruff (lint et format)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
@@ -43,7 +47,7 @@ step "ruff (lint et format)"
 step "mypy (strict)"
 .venv/bin/mypy schemas/conseils_schemas runtime/conseils_runtime cli/conseils_cli \
   services/registry/conseils_registry services/meetings/conseils_meetings \
-  services/notifications/conseils_notifications web/conseils_web
+  services/notifications/conseils_notifications web/conseils_web examples/open_data_agenda/open_data_agenda.py
 
 step "contrats d'événements et documents générés à jour"
 .venv/bin/python -m conseils_schemas.export --check

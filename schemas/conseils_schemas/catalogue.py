@@ -288,6 +288,7 @@ Python models: `pip install conseils-schemas` (`import conseils_schemas as cs`).
 """
 
 _DELIVERY: Final = """\
+<a id="delivery"></a>
 ## Delivery and ordering — *livraison et ordre*
 
 - Topic name = `<territory>.<base topic>` (`cs.topic_name(territory, base)`); one territory
@@ -303,6 +304,7 @@ _DELIVERY: Final = """\
 """
 
 _VERSIONING: Final = """\
+<a id="versioning"></a>
 ## Versioning — *versions des contrats*
 
 - `ce_type` ends with the major version: `fr.conseils.meetings.instance.scheduled.v1`.
@@ -330,6 +332,7 @@ group of the source topic reads it again, one more reason to deduplicate on `ce_
 """
 
 _TOMBSTONE: Final = f"""\
+<a id="tombstones"></a>
 ## Tombstones on the contacts topic — *effacement des coordonnées*
 
 `<territory>.{REGISTRY_MEMBER_CONTACTS}` is **log-compacted** and keyed by member id. It is the only
@@ -350,12 +353,14 @@ def render_catalogue() -> str:
     example_dlq = dlq_topic(topic_name(_EXAMPLE_TERRITORY, ALL_TOPICS[3]))
     parts: list[str] = [
         _INTRO.format(schema_link=_SCHEMA_LINK),
+        _anchor("topics"),
         "## Topics — *topics Kafka*",
         "",
         *_topics_table(),
         "",
         "Each topic has a dead-letter topic `<topic>.dlq` (see below).",
         "",
+        _anchor("envelope"),
         "## Envelope: CloudEvents 1.0, binary mode — *enveloppe*",
         "",
         _ENVELOPE_TEXT,
@@ -363,12 +368,14 @@ def render_catalogue() -> str:
         "",
         _DELIVERY,
         _VERSIONING,
+        _anchor("dead-letters"),
         "## Dead letters — *lettres mortes*",
         "",
         _DLQ_TEXT.format(example=example_dlq),
         *dlq,
         "",
         _TOMBSTONE,
+        _anchor("events"),
         "## Events by topic — *événements par topic*",
         "",
     ]

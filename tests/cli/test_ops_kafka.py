@@ -328,3 +328,22 @@ def test_dlq_replay_command_twice(kafka_bootstrap: str, territory: str) -> None:
     everything = runner.invoke(app, [*args, "--yes", "--all", "--json"])
     assert everything.exit_code == 0, everything.output
     assert [r["ce_id"] for r in json.loads(everything.stdout)["replayed"]] == [seeded.dead_ce_id]
+
+
+def test_a_territory_without_topics_is_reported_not_crashed(kafka_bootstrap: str, territory: str) -> None:
+    runner = CliRunner()
+    common = ["--bootstrap", kafka_bootstrap, "--territory", territory]
+
+    status = runner.invoke(app, ["ops", "status", *common, "--window", "0", "--json"])
+    assert status.exit_code == 0, status.output
+    report = json.loads(status.stdout)
+    assert [t["exists"] for t in report["topics"]] == [False] * 14
+    assert (report["consumer_groups"], report["dead_letters"]) == ([], {})
+
+    trace = runner.invoke(app, ["ops", "trace", "abc", *common])
+    assert trace.exit_code == 1
+    assert f"Aucun événement pour « abc » dans le territoire {territory}." in trace.stdout
+
+    replay = runner.invoke(app, ["ops", "dlq", "replay", "alerts.staff", *common, "--yes"])
+    assert replay.exit_code == 2
+    assert "n'existe pas" in replay.output

@@ -32,7 +32,9 @@ def instance_body(kind: str = "copil", starts_at: datetime = EVENING, **extra: A
     }
 
 
-async def schedule(h: Harness, kind: str = "copil", starts_at: datetime = EVENING, **extra: Any) -> dict[str, Any]:
+async def schedule(
+    h: Harness, kind: str = "copil", starts_at: datetime = EVENING, **extra: Any
+) -> dict[str, Any]:
     response = await h.client.post("/instances", json=instance_body(kind, starts_at, **extra), headers=STAFF)
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
@@ -94,7 +96,9 @@ async def test_policy_refuses_when_the_type_says_so(harness: Harness) -> None:
     assert await harness.outbox() == []
     # short notice is refused too for this type; in the evening with notice it is fine
     short = await harness.client.post(
-        "/instances", json=instance_body("comite-programmation", NOW + timedelta(days=3, hours=8)), headers=STAFF
+        "/instances",
+        json=instance_body("comite-programmation", NOW + timedelta(days=3, hours=8)),
+        headers=STAFF,
     )
     assert short.status_code == 422
     assert "délai de prévenance trop court" in short.json()["detail"]
@@ -104,7 +108,9 @@ async def test_policy_refuses_when_the_type_says_so(harness: Harness) -> None:
 async def test_city_scope_concerns_the_councils_of_that_city(harness: Harness) -> None:
     created = await schedule(harness, "clip", DAYTIME, city_code="93066")
     world = harness.world.councils
-    assert sorted(created["concerned_council_ids"]) == sorted(str(world[n]) for n in ("franc-moisin", "floreal"))
+    assert sorted(created["concerned_council_ids"]) == sorted(
+        str(world[n]) for n in ("franc-moisin", "floreal")
+    )
     missing_city = await harness.client.post("/instances", json=instance_body("clip"), headers=STAFF)
     assert missing_city.status_code == 422
     assert "précisez la ville" in missing_city.json()["detail"]
@@ -136,7 +142,11 @@ async def test_reschedule_cancel_and_illegal_moves(harness: Harness) -> None:
         "code": "transition_interdite",
     }
     events = await harness.outbox()
-    assert [kind for kind, _ in events] == ["instance.scheduled", "instance.rescheduled", "instance.cancelled"]
+    assert [kind for kind, _ in events] == [
+        "instance.scheduled",
+        "instance.rescheduled",
+        "instance.cancelled",
+    ]
     assert events[1][1]["previous_starts_at"].startswith("2027-04-06T16:30")
     assert events[2][1] == {"instance_id": created["id"], "reason": "Salle indisponible", "sequence": 2}
 
@@ -153,7 +163,9 @@ async def test_draft_is_invisible_to_councillors_until_scheduled(harness: Harnes
 
 
 async def test_only_staff_schedule(harness: Harness) -> None:
-    denied = await harness.client.post("/instances", json=instance_body(), headers=harness.member("villette-0"))
+    denied = await harness.client.post(
+        "/instances", json=instance_body(), headers=harness.member("villette-0")
+    )
     assert denied.status_code == 403
     assert denied.json()["code"] == "interdit"
     anonymous = await harness.client.post("/instances", json=instance_body())
@@ -211,7 +223,9 @@ async def test_quota_waiting_list_promotion_and_idempotence(harness: Harness) ->
 
 
 async def test_participants_only_from_concerned_councils_and_observers_per_type(harness: Harness) -> None:
-    formation = await schedule(harness, "formation", DAYTIME, council_id=str(harness.world.councils["villette"]))
+    formation = await schedule(
+        harness, "formation", DAYTIME, council_id=str(harness.world.councils["villette"])
+    )
     refused = await harness.client.post(
         f"/instances/{formation['id']}/registrations",
         json={"mode": "participant"},
@@ -255,20 +269,22 @@ async def test_switching_mode_and_closing_time(harness: Harness) -> None:
     assert kinds[1:] == ["registration.confirmed", "registration.cancelled", "registration.confirmed"]
 
 
-async def test_two_councillors_race_for_the_last_seat(harness: Harness) -> None:
-    instance = await schedule(harness, "comite-technique", DAYTIME, theme="emploi")
+async def test_councillors_racing_for_the_last_seat_exactly_one_gets_it(harness: Harness) -> None:
+    instance = await schedule(harness, "comite-technique", DAYTIME, theme="emploi")  # 1 seat per council
     iid = uuid.UUID(instance["id"])
-    members = [harness.world.members["floreal-1"], harness.world.members["floreal-2"]]
+    members = [harness.world.members[f"floreal-{n}"] for n in range(4)]
     outcomes = await asyncio.gather(*(harness.service.register(iid, member, "participant") for member in members))
-    assert sorted(outcome.status for outcome in outcomes) == ["confirmed", "waitlisted"]
+    assert sorted(outcome.status for outcome in outcomes) == ["confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    assert sorted(outcome.position or 0 for outcome in outcomes) == [0, 1, 2, 3]
     registrations = await harness.service.instance_registrations(iid)
-    assert sorted(r["status"] for r in registrations) == ["confirmed", "waitlisted"]
+    assert sorted(r["status"] for r in registrations) == ["confirmed", "waitlisted", "waitlisted", "waitlisted"]
     # the same councillor twice at once: one registration, one event
     again = await asyncio.gather(*(harness.service.register(iid, members[0], "participant") for _ in range(2)))
     assert {outcome.registration_id for outcome in again} == {
         r["id"] for r in registrations if r["member_id"] == members[0]
     }
-    assert [kind for kind, _ in await harness.outbox()].count("registration.confirmed") == 1
+    kinds = [kind for kind, _ in await harness.outbox()]
+    assert (kinds.count("registration.confirmed"), kinds.count("registration.waitlisted")) == (1, 3)
 
 
 async def test_councillor_sees_instances_of_her_council_and_themes(harness: Harness) -> None:
@@ -341,13 +357,19 @@ async def test_attendance_holds_the_instance_then_minutes(harness: Harness) -> N
     iid = instance["id"]
     await register(harness, iid, "franc-moisin-0")
     present = [str(harness.world.members["franc-moisin-0"]), str(harness.world.members["villette-3"])]
-    early = await harness.client.post(f"/instances/{iid}/attendance", json={"present_member_ids": present}, headers=STAFF)
+    early = await harness.client.post(
+        f"/instances/{iid}/attendance", json={"present_member_ids": present}, headers=STAFF
+    )
     assert "pas encore commencé" in early.json()["detail"]
-    too_soon = await harness.client.post(f"/instances/{iid}/minutes", json={"summary": "Compte rendu"}, headers=STAFF)
+    too_soon = await harness.client.post(
+        f"/instances/{iid}/minutes", json={"summary": "Compte rendu"}, headers=STAFF
+    )
     assert too_soon.status_code == 409
 
     harness.clock.now = DAYTIME + timedelta(hours=3)
-    held = await harness.client.post(f"/instances/{iid}/attendance", json={"present_member_ids": present}, headers=STAFF)
+    held = await harness.client.post(
+        f"/instances/{iid}/attendance", json={"present_member_ids": present}, headers=STAFF
+    )
     assert held.json()["status"] == "held"
     sheet = await harness.client.get(f"/instances/{iid}/attendance", headers=STAFF)
     registered = {row["member_id"]: row["registered"] for row in sheet.json()}
@@ -396,9 +418,10 @@ async def test_commitments_keep_their_history(harness: Harness) -> None:
         )
         assert response.json()["status"] == status
     reopened = await harness.client.post(
-        f"/outcomes/{oid}/updates", json={"status": "abandoned", "note": "?"}, headers=STAFF
+        f"/outcomes/{oid}/updates", json={"status": "abandoned", "note": "Réouverture"}, headers=STAFF
     )
     assert reopened.status_code == 409
+    assert "déjà réalisé" in reopened.json()["detail"]
     listing = await harness.client.get("/outcomes?kind=commitment", headers=harness.member("villette-0"))
     assert [h["status"] for h in listing.json()[0]["history"]] == ["proposed", "in_progress", "done"]
 
@@ -428,8 +451,14 @@ async def test_bilan_json_csv_and_html(harness: Harness) -> None:
     assert bilan["total"]["average_dossier_notice_days"] == 12.0
     emploi = next(row for row in bilan["by_theme"] if row["key"] == "emploi")
     assert emploi["instances_held"] == 1
-    franc_moisin = next(row for row in bilan["by_council"] if row["key"] == str(harness.world.councils["franc-moisin"]))
-    assert (franc_moisin["registered"], franc_moisin["present"], franc_moisin["referent_presence_rate"]) == (1, 1, 1.0)
+    franc_moisin = next(
+        row for row in bilan["by_council"] if row["key"] == str(harness.world.councils["franc-moisin"])
+    )
+    assert (franc_moisin["registered"], franc_moisin["present"], franc_moisin["referent_presence_rate"]) == (
+        1,
+        1,
+        1.0,
+    )
 
     csv = await harness.client.get("/bilan?from=2027-01-01&to=2027-12-31&format=csv", headers=STAFF)
     assert csv.headers["content-type"].startswith("text/csv")
@@ -442,4 +471,6 @@ async def test_bilan_json_csv_and_html(harness: Harness) -> None:
     assert "Présence des référents par thématique" in html.text
     wrong = await harness.client.get("/bilan?from=2027-12-31&to=2027-01-01", headers=STAFF)
     assert wrong.status_code == 422
-    assert (await harness.client.get("/bilan?from=2027-01-01&to=2027-12-31", headers=harness.member("villette-0"))).status_code == 403
+    assert (
+        await harness.client.get("/bilan?from=2027-01-01&to=2027-12-31", headers=harness.member("villette-0"))
+    ).status_code == 403

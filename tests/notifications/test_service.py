@@ -76,7 +76,9 @@ async def world(database_url: str, territory: str) -> AsyncIterator[World]:
         await runtime.database.dispose()
 
 
-async def test_scheduled_instance_gives_one_delivery_per_recipient_even_when_redelivered(world: World) -> None:
+async def test_scheduled_instance_gives_one_delivery_per_recipient_even_when_redelivered(
+    world: World,
+) -> None:
     event = scheduled()
     for _ in range(2):  # Kafka redelivers the same event id
         async with world.service.sessionmaker() as session, session.begin():
@@ -115,9 +117,9 @@ async def test_preferences_opt_out_and_digest_are_applied(world: World) -> None:
     assert [item["subject"] for item in digest["context"]["items"]] == [
         "Nouvelle instance : Comité technique Emploi, mercredi 1er avril 2026 à 11 h"
     ]
-    assert [d["status"] for d in await world.rows(t.deliveries, member_id=ids["karim"], kind="scheduled")] == [
-        "digested"
-    ]
+    assert [
+        d["status"] for d in await world.rows(t.deliveries, member_id=ids["karim"], kind="scheduled")
+    ] == ["digested"]
 
 
 async def test_reschedule_moves_reminders_and_tells_those_told_before_and_registrants(world: World) -> None:
@@ -146,10 +148,15 @@ async def test_reschedule_moves_reminders_and_tells_those_told_before_and_regist
         ids["karim"]: "told_before",
         ids["fatou"]: "told_before",
     }
-    (change,) = [d for d in await world.rows(t.deliveries, source_event_id="r-1") if d["member_id"] == ids["aicha"]]
+    (change,) = [
+        d for d in await world.rows(t.deliveries, source_event_id="r-1") if d["member_id"] == ids["aicha"]
+    ]
     assert change["context"]["instance"]["sequence"] == 1
     assert change["context"]["instance"]["location"] == "Salle B"
-    due = {r["days_before"]: r["due_at"] for r in await world.rows(t.reminders, instance_id=event.instance_id, kind="reminder")}
+    due = {
+        r["days_before"]: r["due_at"]
+        for r in await world.rows(t.reminders, instance_id=event.instance_id, kind="reminder")
+    }
     assert {d: _utc(v) for d, v in due.items()} == {
         7: moved.starts_at - timedelta(days=7),
         1: moved.starts_at - timedelta(days=1),
@@ -157,7 +164,9 @@ async def test_reschedule_moves_reminders_and_tells_those_told_before_and_regist
 
     async with world.service.sessionmaker() as session, session.begin():
         await world.service.instance_cancelled(
-            session, InstanceCancelled(instance_id=event.instance_id, reason="Salle indisponible", sequence=2), "c-1"
+            session,
+            InstanceCancelled(instance_id=event.instance_id, reason="Salle indisponible", sequence=2),
+            "c-1",
         )
     assert await world.rows(t.reminders, instance_id=event.instance_id) == []
     cancelled = await world.rows(t.deliveries, source_event_id="c-1")

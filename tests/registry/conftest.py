@@ -53,14 +53,18 @@ class Registry:
 
 
 @pytest.fixture
-async def registry(database_url: str, territory: str, demo_territory: TerritoryConfig) -> AsyncIterator[Registry]:
+async def registry(
+    database_url: str, territory: str, demo_territory: TerritoryConfig
+) -> AsyncIterator[Registry]:
     """The registry seeded with the demo territory, on SQLite or PostgreSQL, without a broker."""
     settings = RegistrySettings(database_url=database_url, territory=territory, log_json=False)
     runtime = ServiceRuntime(settings, metadata)
     await runtime.database.create_all(metadata)
     await seed_territory(runtime, demo_territory)
     try:
-        yield Registry(runtime, RegistryService(runtime.database, runtime.outbox, runtime.tables, territory=territory))
+        yield Registry(
+            runtime, RegistryService(runtime.database, runtime.outbox, runtime.tables, territory=territory)
+        )
     finally:
         await runtime.database.dispose()
 
@@ -70,7 +74,9 @@ class Api:
     app: FastAPI
     client: httpx.AsyncClient
 
-    def as_(self, role: Role, subject: str | None = None, council_id: uuid.UUID | None = None) -> dict[str, str]:
+    def as_(
+        self, role: Role, subject: str | None = None, council_id: uuid.UUID | None = None
+    ) -> dict[str, str]:
         token = issue_token(SECRET, subject=subject or str(uuid.uuid4()), role=role, council_id=council_id)
         return {"Authorization": f"Bearer {token}"}
 

@@ -44,7 +44,9 @@ async def test_seeding_twice_changes_nothing_and_publishes_nothing(
         assert len(await repo.members()) == 8
 
 
-async def test_a_changed_council_name_is_updated_once(registry: Registry, demo_territory: TerritoryConfig) -> None:
+async def test_a_changed_council_name_is_updated_once(
+    registry: Registry, demo_territory: TerritoryConfig
+) -> None:
     councils = [
         council.model_copy(update={"name": "Conseil citoyen du Franc-Moisin"})
         if council.slug == "saint-denis-franc-moisin"
@@ -73,15 +75,25 @@ async def test_designating_a_referent_replaces_the_previous_one_and_keeps_histor
     assert await service.designate_referent(FRANC_MOISIN, "emploi", fatou.id) is False  # already referent
 
     async with service.reading() as repo:
-        history = [r for r in await repo.referents(council_id=FRANC_MOISIN, active_only=False) if r.theme == "emploi"]
-    assert [(r.member_id, r.end_reason) for r in history] == [(current.member_id, "replaced"), (fatou.id, None)]
+        history = [
+            r for r in await repo.referents(council_id=FRANC_MOISIN, active_only=False) if r.theme == "emploi"
+        ]
+    assert [(r.member_id, r.end_reason) for r in history] == [
+        (current.member_id, "replaced"),
+        (fatou.id, None),
+    ]
     types = [row["type"] for row in (await registry.outbox())[-2:]]
-    assert types == ["fr.conseils.registry.referent.withdrawn.v1", "fr.conseils.registry.referent.designated.v1"]
+    assert types == [
+        "fr.conseils.registry.referent.withdrawn.v1",
+        "fr.conseils.registry.referent.designated.v1",
+    ]
 
 
 async def test_a_referent_must_be_an_active_member_of_that_council(registry: Registry) -> None:
     async with registry.service.reading() as repo:
-        sophie = next(m for m in await repo.members(council_id=COURNEUVE) if m.display_name == "Sophie Nguyen")
+        sophie = next(
+            m for m in await repo.members(council_id=COURNEUVE) if m.display_name == "Sophie Nguyen"
+        )
     with pytest.raises(DomainError, match="membre de ce conseil"):
         await registry.service.designate_referent(FRANC_MOISIN, "sante", sophie.id)
     await registry.service.leave_member(sophie.id)
@@ -92,7 +104,9 @@ async def test_a_referent_must_be_an_active_member_of_that_council(registry: Reg
 async def test_a_member_who_leaves_loses_referent_roles_and_staff_are_alerted(registry: Registry) -> None:
     service = registry.service
     async with service.reading() as repo:
-        mamadou = next(m for m in await repo.members(council_id=COURNEUVE) if m.display_name == "Mamadou Traoré")
+        mamadou = next(
+            m for m in await repo.members(council_id=COURNEUVE) if m.display_name == "Mamadou Traoré"
+        )
     seq_before = len(await registry.outbox())
 
     left = await service.leave_member(mamadou.id)
@@ -138,7 +152,9 @@ async def test_dissolving_a_council_makes_its_members_leave_without_alerts(regis
     seq_before = len(await registry.outbox())
     council = await registry.service.dissolve_council(COURNEUVE)
     assert council.dissolved_on == registry.service.today()
-    types = [row["type"].removeprefix("fr.conseils.registry.") for row in (await registry.outbox())[seq_before:]]
+    types = [
+        row["type"].removeprefix("fr.conseils.registry.") for row in (await registry.outbox())[seq_before:]
+    ]
     assert types.count("member.left.v1") == 2
     assert types.count("referent.withdrawn.v1") == 2
     assert "theme.left_without_referent.v1" not in types

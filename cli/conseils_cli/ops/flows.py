@@ -160,6 +160,14 @@ def _consumer(bootstrap: str, group_id: str | None = None) -> AIOKafkaConsumer:
     )
 
 
+async def _start(consumer: AIOKafkaConsumer) -> AIOKafkaConsumer:
+    await consumer.start()
+    # aiokafka (0.14) fails to stop a consumer whose internal commit-reset task has
+    # not run yet (CancelledError from stop()): let it run once.
+    await asyncio.sleep(0)
+    return consumer
+
+
 async def _partitions(admin: AIOKafkaAdminClient, topics: Sequence[str]) -> dict[str, list[TopicPartition]]:
     """Partitions of each existing topic among ``topics`` (missing topics are left out)."""
     existing = set(await admin.list_topics())
@@ -293,7 +301,7 @@ async def _first_timestamps(
         return {}
     found: dict[tuple[TopicPartition, int], int] = {}
     consumer = _consumer(bootstrap)
-    await consumer.start()
+    await _start(consumer)
     try:
         for starts in rounds:
             consumer.assign(list(starts))
@@ -318,14 +326,17 @@ async def collect_status(bootstrap: str, territory: str, *, window: float = 2.0)
     report = StatusReport(territory=territory, bootstrap=bootstrap, window_seconds=window)
     topics = territory_topics(territory)
     admin = await _connect(bootstrap)
-    consumer = _consumer(bootstrap)
     try:
         partitions = await _partitions(admin, topics)
         group_offsets = await _group_offsets(admin, territory)
         # A group may also read topics outside the catalogue: measure those too.
         extra = sorted({tp.topic for offsets in group_offsets.values() for tp in offsets} - set(partitions))
         partitions.update(await _partitions(admin, extra))
-        await consumer.start()
+    finally:
+        await admin.close()
+    consumer = _consumer(bootstrap)
+    await _start(consumer)
+    try:
         every = [tp for tps in partitions.values() for tp in tps]
         beginning: dict[TopicPartition, int] = await consumer.beginning_offsets(every) if every else {}
         end: dict[TopicPartition, int] = await consumer.end_offsets(every) if every else {}
@@ -338,7 +349,6 @@ async def collect_status(bootstrap: str, territory: str, *, window: float = 2.0)
             later, elapsed = end, 1.0
     finally:
         await consumer.stop()
-        await admin.close()
 
     for topic in topics:
         tps = partitions.get(topic, [])
@@ -417,7 +427,7 @@ async def _scan(
             progress(0, 0)
         return []
     consumer = _consumer(bootstrap)
-    await consumer.start()
+    await _start(consumer)
     records: list[_Scanned] = []
     try:
         consumer.assign(list(tps))
@@ -640,7 +650,7 @@ async def list_dead_letters(
         raise OpsError(f"Le topic de lettres mortes {dlqs[0]} n'existe pas.")
     result: list[DeadLetterTopic] = []
     consumer = _consumer(bootstrap)
-    await consumer.start()
+    await _start(consumer)
     try:
         every = [tp for tps in partitions.values() for tp in tps]
         beginning: dict[TopicPartition, int] = await consumer.beginning_offsets(every) if every else {}
@@ -723,7 +733,7 @@ async def plan_replay(
     finally:
         await admin.close()
     consumer = _consumer(bootstrap)
-    await consumer.start()
+    await _start(consumer)
     try:
         beginning: dict[TopicPartition, int] = await consumer.beginning_offsets(partitions)
         end: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
@@ -767,7 +777,7 @@ async def replay_dead_letters(
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, client_id=_CLIENT_ID, enable_idempotence=True, acks="all"
     )
-    await consumer.start()
+    await _start(consumer)
     await producer.start()
     done = 0
     try:

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain, tables
@@ -753,7 +753,12 @@ class MeetingsService:
             )
             await session.execute(
                 tables.outcome_updates.insert().values(
-                    id=uuid.uuid4(), outcome_id=outcome_id, status=status, note="Création.", at=now
+                    id=uuid.uuid4(),
+                    outcome_id=outcome_id,
+                    position=1,
+                    status=status,
+                    note="Création.",
+                    at=now,
                 )
             )
         return await self.outcome(outcome_id)
@@ -767,6 +772,9 @@ class MeetingsService:
             if current is None:
                 raise NotFound("Proposition ou engagement introuvable.")
             domain.check_outcome_update(current, status)
+            position = await session.scalar(
+                select(func.count()).where(tables.outcome_updates.c.outcome_id == outcome_id)
+            )
             await session.execute(
                 update(tables.outcomes)
                 .where(tables.outcomes.c.id == outcome_id)
@@ -774,7 +782,12 @@ class MeetingsService:
             )
             await session.execute(
                 tables.outcome_updates.insert().values(
-                    id=uuid.uuid4(), outcome_id=outcome_id, status=status, note=note, at=now
+                    id=uuid.uuid4(),
+                    outcome_id=outcome_id,
+                    position=int(position or 0) + 1,
+                    status=status,
+                    note=note,
+                    at=now,
                 )
             )
         return await self.outcome(outcome_id)
@@ -791,7 +804,7 @@ class MeetingsService:
             history = await session.execute(
                 select(tables.outcome_updates)
                 .where(tables.outcome_updates.c.outcome_id == outcome_id)
-                .order_by(tables.outcome_updates.c.at)
+                .order_by(tables.outcome_updates.c.position)
             )
             result = aware_row(row)
             result["history"] = [aware_row(item) for item in history.mappings()]

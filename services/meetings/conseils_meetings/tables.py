@@ -164,6 +164,7 @@ outcome_updates = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("outcome_id", Uuid, ForeignKey("outcomes.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
     Column("status", String(20), nullable=False),
     Column("note", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),

@@ -126,6 +126,9 @@ class DeliverySender(_Loop):
                 await self._temporary(row, str(error))
             except PermanentFailure as error:
                 await self._failed(row, str(error), permanent=True)
+            except Exception as error:  # e.g. an address that cannot be encoded: retrying will not help
+                log.exception("delivery could not be built or sent", delivery_id=str(row["delivery_id"]))
+                await self._failed(row, f"erreur interne : {type(error).__name__}", permanent=True)
             else:
                 await self._sent(row)
 

@@ -405,19 +405,24 @@ def _parse_row(
             results[name] = check()
         except DomainError as error:
             row.messages.append(error.message)
+    college, drawn_by_lot = results.get("college"), results.get("drawn_by_lot")
+    if college is not None and drawn_by_lot is not None:
+        try:
+            check_college(str(college), bool(drawn_by_lot))
+        except DomainError as error:
+            row.messages.append(error.message)
+    checked_council, joined_on = results.get("council"), results.get("joined_on")
+    if isinstance(checked_council, CouncilState) and isinstance(joined_on, date):
+        try:
+            check_council_open(checked_council)
+            if joined_on > today:
+                raise DomainError("La date d'entrée ne peut pas être dans le futur.")
+        except DomainError as error:
+            row.messages.append(error.message)
     if row.messages:
         return None
-    checked_council = results["council"]
     assert isinstance(checked_council, CouncilState)
-    college = str(results["college"])
-    drawn_by_lot = bool(results["drawn_by_lot"])
-    joined_on = results["joined_on"]
     assert isinstance(joined_on, date)
-    try:
-        check_join(checked_council, college, drawn_by_lot, joined_on, today)
-    except DomainError as error:
-        row.messages.append(error.message)
-        return None
     contact = results["contact"]
     assert isinstance(contact, ContactCard)
     role = results["role"]
@@ -428,7 +433,7 @@ def _parse_row(
         council_id=checked_council.id,
         contact=contact,
         college="habitants" if college == "habitants" else "acteurs_locaux",
-        drawn_by_lot=drawn_by_lot,
+        drawn_by_lot=bool(drawn_by_lot),
         role="coordinator" if role == "coordinator" else "member",
         joined_on=joined_on,
         themes_followed=[str(theme) for theme in themes_followed],
