@@ -39,6 +39,8 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    for library in ("faststream", "aiokafka"):
+        logging.getLogger(library).setLevel(level.upper())
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -74,10 +74,19 @@ def _service_settings(name: str, options: PlatformOptions, smtp_port: int) -> An
 
 
 async def seed(options: PlatformOptions) -> Any:
-    """Seed the territory into the registry (idempotent: a second run changes nothing)."""
+    """Seed the territory into the registry (idempotent: a second run changes nothing).
+
+    The events wait in the registry's outbox and leave when the registry starts."""
+    from conseils_runtime import ServiceRuntime
+
     seed_module = importlib.import_module("conseils_registry.seed")
-    settings = _service_settings("registry", options, 0)
-    return await seed_module.seed_from_settings(settings, options.territory)
+    tables = importlib.import_module("conseils_registry.tables")
+    runtime = ServiceRuntime(_service_settings("registry", options, 0), tables.metadata)
+    try:
+        await runtime.database.create_all(tables.metadata)
+        return await seed_module.seed_territory(runtime, options.territory)
+    finally:
+        await runtime.database.dispose()
 
 
 async def run_platform(options: PlatformOptions) -> None:
