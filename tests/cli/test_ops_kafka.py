@@ -235,7 +235,7 @@ def test_trace_command_prints_a_timeline(
     assert "2 événement(s), 1 chaîne(s) de corrélation." in result.stdout
 
     missing = runner.invoke(app, [*args[:2], "inconnu", *args[3:], "--json"])
-    assert missing.exit_code == 0
+    assert missing.exit_code == 1
     assert json.loads(missing.stdout)["events"] == []
 
 

@@ -263,10 +263,12 @@ def trace_command(
         entries = _run(lambda: flows.trace(bootstrap, territory, ident, progress=progress))
     if as_json:
         _print_json({"id": ident, "territory": territory, "events": [e.to_json() for e in entries]})
-        return
-    if not entries:
+    elif not entries:
         out.print(f"Aucun événement pour « {escape(ident)} » dans le territoire {territory}.")
-        raise typer.Exit(code=1)
+    if not entries:
+        raise typer.Exit(code=1)  # like grep: nothing found
+    if as_json:
+        return
     prefix = f"{territory}."
     table = Table(title=f"Chronologie de {escape(ident)}", title_justify="left")
     table.add_column("Heure (UTC)")

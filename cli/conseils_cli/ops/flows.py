@@ -53,6 +53,7 @@ __all__ = [
     "collect_status",
     "decode_headers",
     "list_dead_letters",
+    "partition_lag",
     "plan_replay",
     "replay_dead_letters",
     "replay_group",
