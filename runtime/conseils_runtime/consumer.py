@@ -87,6 +87,7 @@ class EventContext:
 
 
 Handler = Callable[[Any, EventContext], Awaitable[None]]
+TombstoneHandler = Callable[[str, AsyncSession], Awaitable[None]]
 
 
 def _is_infrastructure_error(error: BaseException) -> bool:
@@ -133,6 +134,7 @@ class EventConsumer:
         # Events carry ids and short fields; anything this large is a producer bug or an attack.
         self._max_event_bytes = max_event_bytes
         self._handlers: dict[str, Handler] = {}
+        self._tombstone_handlers: dict[str, TombstoneHandler] = {}
         self.event_classes: list[type[Event]] = []
         self._families: set[str] = set()
         self._topics: set[str] = set()
@@ -145,6 +147,21 @@ class EventConsumer:
             self.event_classes.append(event_class)
             self._families.add(_VERSION_SUFFIX.sub("", event_class.event_type))
             self._topics.add(topic_name(self._territory, event_class.topic))
+            return handler
+
+        return register
+
+    def on_tombstone(self, base_topic: str) -> Callable[[TombstoneHandler], TombstoneHandler]:
+        """Register what a null value (a tombstone on a compacted topic) means for a key.
+
+        Tombstones carry no CloudEvents headers and no id: the handler must be
+        idempotent by itself (deleting what is keyed is).
+        """
+
+        def register(handler: TombstoneHandler) -> TombstoneHandler:
+            topic = topic_name(self._territory, base_topic)
+            self._tombstone_handlers[topic] = handler
+            self._topics.add(topic)
             return handler
 
         return register
@@ -172,6 +189,9 @@ class EventConsumer:
 
     async def handle(self, message: KafkaMessage) -> None:
         record: ConsumerRecord[Any, Any] = message.raw_message
+        if record.value is None and record.topic in self._tombstone_handlers:
+            await self._handle_tombstone(message, record)
+            return
         try:
             metadata = from_kafka_headers(record.headers)
         except InvalidEnvelope as error:
@@ -258,6 +278,23 @@ class EventConsumer:
             metrics.EVENTS_CONSUMED.labels(self.name, metadata.type, outcome).inc()
             await message.ack()
             return
+
+    async def _handle_tombstone(self, message: KafkaMessage, record: ConsumerRecord[Any, Any]) -> None:
+        key = record.key.decode("utf-8", "replace") if isinstance(record.key, bytes) else str(record.key)
+        try:
+            async with self._database.sessionmaker() as session, session.begin():
+                await self._tombstone_handlers[record.topic](key, session)
+        except Exception as error:
+            if not _is_infrastructure_error(error):
+                await self._dead_letter(message, record, repr(error), attempts=1, reason="failed")
+                return
+            metrics.INFRASTRUCTURE_ERRORS.labels(self.name).inc()
+            log.warning("tombstone not applied, will be redelivered", consumer=self.name, error=repr(error))
+            await asyncio.sleep(self._infrastructure_pause)
+            await message.nack()
+            return
+        metrics.EVENTS_CONSUMED.labels(self.name, "tombstone", "processed").inc()
+        await message.ack()
 
     async def _run_once(
         self, handler: Handler, event: Event, metadata: EventMetadata, context_args: dict[str, Any]
