@@ -89,7 +89,45 @@ def french_validation_errors(errors: Any) -> list[dict[str, str]]:
     return result
 
 
+_VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "HTTPValidationError",
+    "description": "Données refusées : un message en français et le détail par champ.",
+    "type": "object",
+    "required": ["detail", "code"],
+    "properties": {
+        "detail": {"type": "string", "title": "Message"},
+        "code": {"type": "string", "title": "Code stable"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["champ", "message"],
+                "properties": {"champ": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _document_error_format(app: FastAPI) -> None:
+    """FastAPI documents its own 422 body; ours is the French one above."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = generate()
+        schemas = document.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas["HTTPValidationError"] = _VALIDATION_ERROR_SCHEMA
+            schemas.pop("ValidationError", None)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    _document_error_format(app)
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, error: DomainError) -> JSONResponse:
         return JSONResponse({"detail": error.message, "code": error.code}, status_code=error.status_code)
