@@ -128,6 +128,7 @@ def _document_error_format(app: FastAPI) -> None:
 
 def install_error_handlers(app: FastAPI) -> None:
     _document_error_format(app)
+
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, error: DomainError) -> JSONResponse:
         return JSONResponse({"detail": error.message, "code": error.code}, status_code=error.status_code)

@@ -56,6 +56,16 @@ async def upgrade_to_head(database: Database, script_location: Path, metadata: M
         await connection.run_sync(upgrade)
 
 
+async def downgrade(
+    database: Database, script_location: Path, metadata: MetaData, revision: str = "base"
+) -> None:
+    def run(connection: Connection) -> None:
+        command.downgrade(_config(script_location, connection, metadata), revision)
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(run)
+
+
 async def pending_differences(database: Database, metadata: MetaData) -> list[Any]:
     """What the models have that the migrated database lacks (empty when in sync)."""
 

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -94,6 +94,15 @@ class Outbox:
             key=key,
             headers=[],
             payload=None,
+        )
+
+    async def purge(self, session: AsyncSession, base_topic: str, key: str) -> None:
+        """Delete every outbox row of `key` on a topic (relayed or not), e.g. the
+        contact cards of a person being erased: no copy may stay behind."""
+        await session.execute(
+            delete(self._table).where(
+                self._table.c.topic == topic_name(self.territory, base_topic), self._table.c.key == key
+            )
         )
 
     async def _insert(self, session: AsyncSession, **values: Any) -> None:

@@ -25,7 +25,7 @@ from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Role, issue_token
 from conseils_schemas import CouncilRegistered, MemberJoined, ReferentDesignated
 
-SECRET = "test-secret-meetings"
+SECRET = "test-secret-meetings"  # noqa: S105 - a test-only signing key
 # A Monday, well before the instances the tests schedule.
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -136,14 +136,20 @@ class Harness:
         return auth("councillor", self.world.members[name])
 
     async def outbox(self) -> list[tuple[str, dict[str, Any]]]:
-        """(type such as "instance.scheduled", payload) of every event written to the outbox, in order."""
+        """(type, payload) of every event written to the outbox, in order.
+
+        The type drops the "fr.conseils." prefix, "meetings." and the version:
+        "instance.scheduled", "alerts.staff_alert.raised".
+        """
         table = self.runtime.tables.outbox
         async with self.runtime.database.sessionmaker() as session:
             rows = (await session.execute(select(table).order_by(table.c.seq))).mappings().all()
         result = []
         for row in rows:
             headers = dict(row["headers"])
-            kind = headers["ce_type"].removeprefix("fr.conseils.meetings.").removesuffix(".v1")
+            kind = (
+                headers["ce_type"].removeprefix("fr.conseils.").removeprefix("meetings.").removesuffix(".v1")
+            )
             result.append((kind, json.loads(row["payload"])))
         return result
 

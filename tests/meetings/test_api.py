@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+
+from conseils_meetings import consumers
+from conseils_meetings.service import release_seats_of_member
+from conseils_schemas import Event, MemberLeft
 
 from .conftest import NOW, STAFF, Harness, auth
 
@@ -57,7 +61,7 @@ async def test_preview_warns_then_scheduling_records_visible_warnings(harness: H
     preview = await harness.client.post(
         "/instances", json=instance_body("copil", DAYTIME, dry_run=True), headers=STAFF
     )
-    assert preview.status_code == 201
+    assert preview.status_code == 200
     assert preview.json()["dry_run"] is True
     assert preview.json()["refused"] is False
     assert preview.json()["warnings"] == [
@@ -72,9 +76,12 @@ async def test_preview_warns_then_scheduling_records_visible_warnings(harness: H
     assert created["status"] == "scheduled"
     assert created["is_evening"] is False
     assert created["policy_warnings"] == preview.json()["warnings"]
-    [(kind, payload)] = await harness.outbox()
+    [(kind, payload), (alert_kind, alert)] = await harness.outbox()
     assert kind == "instance.scheduled"
     assert payload["instance_id"] == created["id"]
+    assert alert_kind == "alerts.staff_alert.raised"
+    assert (alert["kind"], alert["subject_id"]) == ("daytime_political_instance", created["id"])
+    assert alert["message_fr"].startswith("« Séance copil » : instance politique en journée")
     assert payload["policy_warnings"] == created["policy_warnings"]
     assert sorted(payload["council_ids"]) == sorted(str(c) for c in harness.world.councils.values())
     assert payload["is_political"] is True
@@ -172,6 +179,20 @@ async def test_only_staff_schedule(harness: Harness) -> None:
     assert anonymous.status_code == 401
 
 
+async def test_staff_alerted_once_when_the_dossier_is_late(harness: Harness) -> None:
+    late = await schedule(harness)  # copil: dossier 10 days before
+    on_time = await schedule(harness, starts_at=EVENING + timedelta(hours=1))
+    assert await harness.service.alert_late_dossiers() == 0
+    await upload(harness, on_time["id"], "odj.pdf", PDF)
+    await harness.client.post(f"/instances/{on_time['id']}/dossier/publish", headers=STAFF)
+    harness.clock.now = EVENING - timedelta(days=9)
+    assert await harness.service.alert_late_dossiers() == 1
+    assert await harness.service.alert_late_dossiers() == 0  # once per instance
+    alerts = [payload for kind, payload in await harness.outbox() if kind == "alerts.staff_alert.raised"]
+    assert [(a["kind"], a["subject_id"]) for a in alerts] == [("dossier_late", late["id"])]
+    assert "moins de 10 jours" in alerts[0]["message_fr"]
+
+
 # --------------------------------------------------------------------------- registrations
 
 
@@ -205,8 +226,20 @@ async def test_quota_waiting_list_promotion_and_idempotence(harness: Harness) ->
     detail = await harness.client.get(f"/instances/{iid}", headers=harness.member("villette-1"))
     assert detail.json()["counts"] == {"participants": 2, "observers": 1, "waitlisted": 1}
 
+    by_staff = await harness.client.delete(
+        f"/instances/{iid}/registrations/{harness.world.members['franc-moisin-1']}", headers=STAFF
+    )
+    assert by_staff.json()["status"] == "cancelled"
+    promoted = await harness.client.get("/me/registrations", headers=harness.member("franc-moisin-2"))
+    assert [r["status"] for r in promoted.json()] == ["confirmed"]
+    not_mine = await harness.client.delete(
+        f"/instances/{iid}/registrations/{harness.world.members['villette-1']}",
+        headers=harness.member("villette-1"),
+    )
+    assert not_mine.status_code == 403
+
     kinds = [kind for kind, _ in await harness.outbox()]
-    assert kinds == [
+    assert kinds[:-2] == [
         "instance.scheduled",
         "registration.confirmed",
         "registration.waitlisted",
@@ -216,10 +249,55 @@ async def test_quota_waiting_list_promotion_and_idempotence(harness: Harness) ->
         "registration.cancelled",
         "registration.promoted",
     ]
+    assert kinds[-2:] == ["registration.cancelled", "registration.promoted"]
     events = await harness.outbox()
     assert events[2][1]["position"] == 1
     assert events[7][1]["member_id"] == str(harness.world.members["franc-moisin-1"])
     assert events[7][1]["council_id"] == str(harness.world.councils["franc-moisin"])
+
+
+async def test_switching_to_observer_frees_the_participant_seat(harness: Harness) -> None:
+    instance = await schedule(harness, "comite-technique", DAYTIME, theme="emploi")  # 1 seat per council
+    iid = instance["id"]
+    await register(harness, iid, "villette-0")
+    assert (await register(harness, iid, "villette-1"))["status"] == "waitlisted"
+    switched = await register(harness, iid, "villette-0", "observer")
+    assert (switched["mode"], switched["status"]) == ("observer", "confirmed")
+    promoted = await harness.client.get("/me/registrations", headers=harness.member("villette-1"))
+    assert [(r["mode"], r["status"]) for r in promoted.json()] == [("participant", "confirmed")]
+    kinds = [kind for kind, _ in await harness.outbox()]
+    assert kinds[-3:] == ["registration.cancelled", "registration.confirmed", "registration.promoted"]
+
+
+async def test_a_member_who_leaves_gives_back_her_seat(harness: Harness) -> None:
+    instance = await schedule(harness, "comite-technique", DAYTIME, theme="emploi")
+    iid = instance["id"]
+    await register(harness, iid, "floreal-0")
+    await register(harness, iid, "floreal-1")  # waitlisted
+    leaver = harness.world.members["floreal-0"]
+    async with harness.runtime.database.sessionmaker() as session, session.begin():
+
+        async def publish(event: Event) -> None:
+            await harness.runtime.outbox.add(session, event)
+
+        await consumers.on_member_left(
+            MemberLeft(
+                member_id=leaver, council_id=harness.world.councils["floreal"], left_on=date(2027, 3, 2)
+            ),
+            session,
+        )
+        released = await release_seats_of_member(session, harness.service.territory, leaver, NOW, publish)
+    assert released == 1
+    statuses = {
+        r["member_id"]: r["status"] for r in await harness.service.instance_registrations(uuid.UUID(iid))
+    }
+    assert statuses == {leaver: "cancelled", harness.world.members["floreal-1"]: "confirmed"}
+    kinds = [kind for kind, _ in await harness.outbox()]
+    assert kinds[-2:] == ["registration.cancelled", "registration.promoted"]
+    again = await harness.client.post(
+        f"/instances/{iid}/registrations", json={"mode": "observer"}, headers=harness.member("floreal-0")
+    )
+    assert "membres actifs" in again.json()["detail"]
 
 
 async def test_participants_only_from_concerned_councils_and_observers_per_type(harness: Harness) -> None:
@@ -273,13 +351,27 @@ async def test_councillors_racing_for_the_last_seat_exactly_one_gets_it(harness:
     instance = await schedule(harness, "comite-technique", DAYTIME, theme="emploi")  # 1 seat per council
     iid = uuid.UUID(instance["id"])
     members = [harness.world.members[f"floreal-{n}"] for n in range(4)]
-    outcomes = await asyncio.gather(*(harness.service.register(iid, member, "participant") for member in members))
-    assert sorted(outcome.status for outcome in outcomes) == ["confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    outcomes = await asyncio.gather(
+        *(harness.service.register(iid, member, "participant") for member in members)
+    )
+    assert sorted(outcome.status for outcome in outcomes) == [
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+        "waitlisted",
+    ]
     assert sorted(outcome.position or 0 for outcome in outcomes) == [0, 1, 2, 3]
     registrations = await harness.service.instance_registrations(iid)
-    assert sorted(r["status"] for r in registrations) == ["confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    assert sorted(r["status"] for r in registrations) == [
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+        "waitlisted",
+    ]
     # the same councillor twice at once: one registration, one event
-    again = await asyncio.gather(*(harness.service.register(iid, members[0], "participant") for _ in range(2)))
+    again = await asyncio.gather(
+        *(harness.service.register(iid, members[0], "participant") for _ in range(2))
+    )
     assert {outcome.registration_id for outcome in again} == {
         r["id"] for r in registrations if r["member_id"] == members[0]
     }
@@ -346,7 +438,7 @@ async def test_dossier_upload_versions_publication_and_download(harness: Harness
     assert download.content == PDF + b"% v2\n"
     assert download.headers["content-type"] == "application/pdf"
     assert "ordre-du-jour.pdf" in download.headers["content-disposition"]
-    [(kind, payload)] = [(k, p) for k, p in await harness.outbox() if k == "dossier.published"]
+    [(_kind, payload)] = [(k, p) for k, p in await harness.outbox() if k == "dossier.published"]
     assert payload["notice_days"] == pytest.approx(16.31, abs=0.001)  # 16 days 7 h 30
     assert payload["documents"][0]["document_id"] == second["id"]
     assert (await harness.client.get("/documents/not-an-id/download", headers=councillor)).status_code == 422
@@ -467,7 +559,8 @@ async def test_bilan_json_csv_and_html(harness: Harness) -> None:
     assert any(line.startswith("thematique;emploi;Emploi, insertion") for line in lines)
     html = await harness.client.get("/bilan?from=2027-01-01&to=2027-12-31&format=html", headers=STAFF)
     assert html.headers["content-type"].startswith("text/html")
-    assert "<svg" in html.text and "<script" not in html.text
+    assert "<svg" in html.text
+    assert "<script" not in html.text
     assert "Présence des référents par thématique" in html.text
     wrong = await harness.client.get("/bilan?from=2027-12-31&to=2027-01-01", headers=STAFF)
     assert wrong.status_code == 422

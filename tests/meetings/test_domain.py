@@ -215,7 +215,7 @@ ADMIT_CASES = [
 
 
 @pytest.mark.parametrize(("per_council", "capacity", "seats", "council", "mode", "expected"), ADMIT_CASES)
-def test_admission(
+def test_admission(  # noqa: PLR0917 - one argument per column of the table
     per_council: int | None,
     capacity: int | None,
     seats: list[Seat],
@@ -311,7 +311,7 @@ MB = 1024 * 1024
         ),
         ("plan.png", b"\x89PNG\r\n\x1a\n....", "image/png"),
         ("photo.jpeg", b"\xff\xd8\xff\xe0", "image/jpeg"),
-        ("notes.txt", "Ordre du jour : emploi".encode(), "text/plain"),
+        ("notes.txt", b"Ordre du jour : emploi", "text/plain"),
     ],
 )
 def test_allowed_documents(filename: str, head: bytes, expected: str) -> None:

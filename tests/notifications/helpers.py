@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 
 from conseils_schemas import (
     CouncilRegistered,
@@ -46,7 +47,11 @@ def referent(council_id: uuid.UUID, member_id: uuid.UUID, theme: str = "emploi")
 
 
 def scheduled(
-    *, starts_in_days: float = 30, theme: str | None = "emploi", scope: str = "theme", sequence: int = 0
+    *,
+    starts_in_days: float = 30,
+    theme: str | None = "emploi",
+    scope: Literal["territory", "city", "theme", "council"] = "theme",
+    sequence: int = 0,
 ) -> InstanceScheduled:
     starts = NOW + timedelta(days=starts_in_days)
     return InstanceScheduled(
@@ -54,7 +59,7 @@ def scheduled(
         instance_type="comite-technique" if scope == "theme" else "copil",
         title="Comité technique Emploi" if scope == "theme" else "Comité de pilotage",
         theme=theme,
-        scope=scope,  # type: ignore[arg-type]
+        scope=scope,
         starts_at=starts,
         ends_at=starts + timedelta(hours=2),
         location="Mairie de Saint-Denis",

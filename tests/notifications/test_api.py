@@ -24,7 +24,7 @@ from conseils_runtime.auth import issue_token
 from .helpers import NOW, contact, council, member, referent, scheduled
 
 pytestmark = pytest.mark.postgres
-SECRET = "api-test-secret"
+SECRET = "api-test-secret"  # noqa: S105 - a test key
 
 
 class Api:
@@ -77,7 +77,8 @@ async def test_preferences_belong_to_the_member(api: Api) -> None:
     url = f"/notifications/members/{me}/preferences"
     assert (await api.client.get(url)).status_code == 401
     refused = await api.client.get(url, headers=api.as_member(other))
-    assert refused.status_code == 403 and "vos propres réglages" in refused.json()["detail"]
+    assert refused.status_code == 403
+    assert "vos propres réglages" in refused.json()["detail"]
     assert (await api.client.get(url, headers=api.as_staff())).status_code == 403
 
     defaults = (await api.client.get(url, headers=api.as_member(me))).json()
@@ -96,18 +97,21 @@ async def test_preferences_belong_to_the_member(api: Api) -> None:
         "language": "fr",
     }
     saved = await api.client.put(url, json=body, headers=api.as_member(me, "coordinator"))
-    assert saved.status_code == 200 and saved.json() == {**body, "channels": ["email", "sms"]}
+    assert saved.status_code == 200
+    assert saved.json() == {**body, "channels": ["email", "sms"]}
     assert (await api.client.get(url, headers=api.as_member(me))).json()["digest"] is True
 
     bad = await api.client.put(url, json={**body, "themes": ["cuisine"]}, headers=api.as_member(me))
-    assert bad.status_code == 422 and bad.json()["detail"] == "Thématique inconnue : cuisine."
+    assert bad.status_code == 422
+    assert bad.json()["detail"] == "Thématique inconnue : cuisine."
 
 
 async def test_one_click_unsubscribe_removes_only_that_category(api: Api) -> None:
     me = uuid.uuid4()
     token = unsubscribe_token(SECRET, me, "reminder")
     page = await api.client.get(f"/notifications/unsubscribe/{token}")
-    assert page.status_code == 200 and 'method="post"' in page.text
+    assert page.status_code == 200
+    assert 'method="post"' in page.text
     prefs_url = f"/notifications/members/{me}/preferences"
     assert "reminder" in (await api.client.get(prefs_url, headers=api.as_member(me))).json()["categories"]
 
@@ -115,12 +119,14 @@ async def test_one_click_unsubscribe_removes_only_that_category(api: Api) -> Non
         f"/notifications/unsubscribe/{token}", content="List-Unsubscribe=One-Click",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )  # fmt: skip
-    assert done.status_code == 200 and "rappels" in done.text
+    assert done.status_code == 200
+    assert "rappels" in done.text
     categories = (await api.client.get(prefs_url, headers=api.as_member(me))).json()["categories"]
     assert categories == ["scheduling", "dossier", "minutes"]
 
     forged = await api.client.post(f"/notifications/unsubscribe/{token[:-2]}xx")
-    assert forged.status_code == 400 and forged.json()["detail"] == "Lien de désinscription invalide."
+    assert forged.status_code == 400
+    assert forged.json()["detail"] == "Lien de désinscription invalide."
 
 
 async def test_feeds_and_revocable_member_feed(api: Api) -> None:
@@ -128,7 +134,8 @@ async def test_feeds_and_revocable_member_feed(api: Api) -> None:
     for path in ("/notifications/feeds/agenda.ics", f"/notifications/feeds/councils/{ids['council']}.ics",
                  "/notifications/feeds/themes/emploi.ics"):  # fmt: skip
         response = await api.client.get(path)
-        assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/calendar")
         (event,) = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
         assert str(event["UID"]).startswith(str(ids["instance"]))
     empty = icalendar.Calendar.from_ical(
@@ -179,5 +186,6 @@ async def test_inbox_and_delivery_log_show_personal_data_only_to_staff(api: Api)
         (str(ids["aicha"]), "Aïcha Diallo", "sent")
     ]
     operator = (await api.client.get("/notifications/deliveries", headers=api.as_staff("operator"))).json()
-    assert len(operator) == 1 and operator[0]["display_name"] is None
+    assert len(operator) == 1
+    assert operator[0]["display_name"] is None
     assert "aicha@demo.example" not in str(staff) + str(operator)

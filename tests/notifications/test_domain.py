@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from conseils_notifications.domain import (
-    Directory,
     CouncilView,
+    Directory,
     InstanceView,
     MemberView,
     Preferences,
@@ -91,7 +91,7 @@ def named(recipients: list[Recipient]) -> dict[str, str]:
         (
             "territory-wide: every member of every active council",
             instance("territory"),
-            {name: "council_member" for name in ("aicha", "marc", "fatou", "karim", "julie", "nadia")},
+            dict.fromkeys(("aicha", "marc", "fatou", "karim", "julie", "nadia"), "council_member"),
         ),
         (
             "territory-wide limited to listed councils",
@@ -101,7 +101,7 @@ def named(recipients: list[Recipient]) -> dict[str, str]:
         (
             "CLIP: members of the councils of its city",
             instance("city", city="93066"),
-            {name: "city_council_member" for name in ("aicha", "marc", "fatou", "karim", "julie")},
+            dict.fromkeys(("aicha", "marc", "fatou", "karim", "julie"), "city_council_member"),
         ),
         ("CLIP of a city without council", instance("city", city="93001"), {}),
         (

@@ -1,6 +1,7 @@
 """The whole service on the real broker and a real SMTP server (aiosmtpd):
 registry events build the read model, an instance is scheduled, the emails
-arrive with their invitation; a redelivered event sends nothing more, even
+arrive with their invitation (after the SMTP server comes back: the backlog
+waits in the database); a redelivered event sends nothing more, even
 across a restart; a reschedule raises the SEQUENCE; a cancellation sends
 METHOD:CANCEL; the outcomes are published like any other event."""
 
@@ -10,7 +11,7 @@ import asyncio
 import json
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -23,7 +24,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from conseils_notifications import tables as t
 from conseils_notifications.app import create_app
@@ -35,6 +36,7 @@ from conseils_schemas import (
     InstanceCancelled,
     InstanceRescheduled,
     NotificationSent,
+    dlq_topic,
     to_kafka_headers,
     topic_name,
 )
@@ -77,15 +79,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class SmtpServer:
+    """A real SMTP server on a free port, started and stopped by the test."""
+
+    def __init__(self) -> None:
+        self.box = Mailbox()
+        self.port = free_port()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.box, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
 @pytest.fixture
-def mailbox() -> Any:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
     try:
-        yield box, controller.port
+        yield server
     finally:
-        controller.stop()
+        server.stop()
 
 
 class Publisher:
@@ -115,7 +133,7 @@ class Publisher:
         )
 
 
-async def count(app: FastAPI, table: t.Table, *where: Any) -> int:
+async def count(app: FastAPI, table: Table, *where: Any) -> int:
     async with app.state.runtime.database.sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
@@ -130,8 +148,9 @@ async def eventually(check: Callable[[], Any], timeout: float = 40) -> None:
 
 def ics_of(message: EmailMessage) -> icalendar.Event:
     (part,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+    calendar = icalendar.Calendar.from_ical(part.get_content())
     (event,) = calendar.walk("VEVENT")
+    assert isinstance(event, icalendar.Event)
     event.method = str(calendar["METHOD"])  # type: ignore[attr-defined]
     return event
 
@@ -147,9 +166,9 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
 
 
 async def test_schedule_reschedule_cancel_by_email_exactly_once_across_a_restart(
-    kafka_bootstrap: str, territory: str, tmp_path: Path, mailbox: Any, producer: AIOKafkaProducer
+    kafka_bootstrap: str, territory: str, tmp_path: Path, smtp: SmtpServer, producer: AIOKafkaProducer
 ) -> None:
-    box, smtp_port = mailbox
+    box, smtp_port = smtp.box, smtp.port
     settings = NotificationsSettings(
         territory=territory,
         kafka_bootstrap_servers=kafka_bootstrap,
@@ -157,6 +176,7 @@ async def test_schedule_reschedule_cancel_by_email_exactly_once_across_a_restart
         smtp_port=smtp_port,
         smtp_rate_per_second=100,
         sender_poll_seconds=0.2,
+        sender_backoff_seconds=0.3,
         public_base_url="https://conseils.example",
         retry_backoff_seconds=0.05,
         log_json=False,
@@ -184,7 +204,11 @@ async def test_schedule_reschedule_cancel_by_email_exactly_once_across_a_restart
             await publish.send(contact(member_id, name, emails[member_id]))
         await eventually(lambda: _ready(app))
 
+        # The SMTP server is down: the invitations wait in the database, retried with backoff.
         scheduled_id = await publish.send(instance)
+        await eventually(lambda: _waiting(app, 3))
+        assert box.messages == []
+        smtp.start()
         invitations = await box.wait_for(lambda m: m["Subject"].startswith("Nouvelle instance"), 3)
         assert sorted(m["To"].addresses[0].addr_spec for m in invitations) == sorted(
             emails[m] for m in (aicha.member_id, karim.member_id, fatou.member_id)
@@ -246,6 +270,8 @@ async def test_schedule_reschedule_cancel_by_email_exactly_once_across_a_restart
         await publish.tombstone(marc.member_id)
         await eventually(lambda: _gone(app, marc.member_id))
         assert await count(app, t.contacts) == 3
+        contacts_dlq = dlq_topic(topic_name(territory, "registry.member-contacts"))
+        assert await read_events(kafka_bootstrap, contacts_dlq, 1, timeout=2) == []  # not a dead letter
 
     assert len(box.matching(lambda m: m["Subject"].startswith("Nouvelle instance"))) == 3  # never twice
     assert len(box.messages) == 9
@@ -258,6 +284,11 @@ async def _ready(app: FastAPI) -> bool:
         and await count(app, t.referents) == 2
         and await count(app, t.councils) == 2
     )
+
+
+async def _waiting(app: FastAPI, expected: int) -> bool:
+    retried = (t.deliveries.c.status == "pending", t.deliveries.c.attempts >= 1)
+    return await count(app, t.deliveries, *retried) == expected
 
 
 async def _gone(app: FastAPI, member_id: uuid.UUID) -> bool:

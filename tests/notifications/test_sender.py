@@ -8,17 +8,20 @@ import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from conseils_notifications import tables as t
+from conseils_notifications.domain import Preferences
+from conseils_notifications.repository import save_preferences
 from conseils_notifications.service import NotificationsService
 from conseils_notifications.settings import NotificationsSettings
 from conseils_notifications.tasks import DeliverySender
 from conseils_notifications.transport import LoggingSmsGateway, PermanentFailure, TemporaryFailure
 from conseils_runtime import ServiceRuntime
-from conseils_schemas import NotificationFailed, NotificationSent
+from conseils_schemas import MemberContactCard, NotificationFailed, NotificationSent
 
 from .helpers import NOW, contact, council, member, scheduled
 
@@ -68,7 +71,8 @@ class Harness:
             self.settings, self.runtime.database, self.runtime.outbox, self.clock
         )
         self.transport = ScriptedTransport(outcomes)
-        self.sender = DeliverySender(self.runtime.database, self.service, self.transport, LoggingSmsGateway())
+        self.gateway = LoggingSmsGateway()
+        self.sender = DeliverySender(self.runtime.database, self.service, self.transport, self.gateway)
 
     async def setup(self, *, with_contact: bool = True) -> None:
         await self.runtime.database.create_all(t.metadata)
@@ -86,12 +90,12 @@ class Harness:
                 session, scheduled(scope="territory", theme=None), "event-9"
             )
 
-    async def delivery(self) -> dict[str, object]:
+    async def delivery(self) -> dict[str, Any]:
         async with self.service.sessionmaker() as session:
             (row,) = (await session.execute(select(t.deliveries))).mappings().all()
             return dict(row)
 
-    async def outbox(self) -> list[tuple[str, dict[str, object]]]:
+    async def outbox(self) -> list[tuple[str, dict[str, Any]]]:
         async with self.service.sessionmaker() as session:
             rows = await session.execute(
                 select(self.runtime.tables.outbox.c.headers, self.runtime.tables.outbox.c.payload)
@@ -132,12 +136,14 @@ async def test_temporary_failures_are_retried_with_backoff_then_sent(harness: Ha
     assert await harness.sender.run_once() == 1
 
     row = await harness.delivery()
-    assert row["status"] == "sent" and row["sent_at"] is not None
+    assert row["status"] == "sent"
+    assert row["sent_at"] is not None
     assert len(harness.transport.accepted) == 1
     assert await harness.sender.run_once() == 0  # never sent twice
     ((event_type, payload),) = await harness.outbox()
     assert event_type == NotificationSent.event_type
-    assert payload["source_event_id"] == "event-9" and payload["member_id"] == str(harness.member_id)
+    assert payload["source_event_id"] == "event-9"
+    assert payload["member_id"] == str(harness.member_id)
 
 
 @pytest.mark.parametrize(
@@ -150,7 +156,8 @@ async def test_permanent_failure_is_recorded_and_published_without_the_address(h
     ((event_type, payload),) = await harness.outbox()
     assert event_type == NotificationFailed.event_type
     assert payload["permanent"] is True
-    assert "karim@demo.example" not in payload["error"] and "550 5.1.1" in payload["error"]
+    assert "karim@demo.example" not in payload["error"]
+    assert "550 5.1.1" in payload["error"]
     harness.clock.now += timedelta(days=1)
     assert await harness.sender.run_once() == 0
 
@@ -162,7 +169,8 @@ async def test_temporary_failures_give_up_after_max_attempts(harness: Harness) -
         harness.clock.now += timedelta(hours=1)
     assert (await harness.delivery())["status"] == "failed"
     ((event_type, payload),) = await harness.outbox()
-    assert event_type == NotificationFailed.event_type and payload["permanent"] is False
+    assert event_type == NotificationFailed.event_type
+    assert payload["permanent"] is False
     assert harness.transport.calls == 3
 
 
@@ -196,3 +204,28 @@ async def test_a_crashed_sender_lease_expires_and_the_delivery_is_sent_once(harn
     harness.clock.now += timedelta(minutes=3)
     assert await harness.sender.run_once() == 1
     assert len(harness.transport.accepted) == 1
+
+
+async def test_sms_channel_goes_through_the_gateway(database_url: str, territory: str) -> None:
+    h = Harness(database_url, territory, [])
+    await h.runtime.database.create_all(t.metadata)
+    c = council()
+    m = member(c.council_id)
+    card = MemberContactCard(
+        member_id=m.member_id, display_name="Nadia", email="n@demo.example", phone="+33 6 12 34 56 78"
+    )
+    async with h.service.sessionmaker() as session, session.begin():
+        await h.service.council_registered(session, c)
+        await h.service.member_joined(session, m)
+        await h.service.record_contact(session, card)
+        await save_preferences(session, m.member_id, Preferences(channels=frozenset({"email", "sms"})))
+        await h.service.instance_scheduled(session, scheduled(scope="territory", theme=None), "event-sms")
+    try:
+        assert await h.sender.run_once() == 2
+        assert h.gateway.sent == 1
+        assert len(h.transport.accepted) == 1
+        async with h.service.sessionmaker() as session:
+            rows = (await session.execute(select(t.deliveries.c.channel, t.deliveries.c.status))).all()
+        assert sorted(tuple(row) for row in rows) == [("email", "sent"), ("sms", "sent")]
+    finally:
+        await h.runtime.database.dispose()

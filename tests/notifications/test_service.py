@@ -3,20 +3,28 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
+from conseils_notifications import repository as repo
 from conseils_notifications import tables as t
 from conseils_notifications.domain import Preferences
-from conseils_notifications import repository as repo
 from conseils_notifications.service import NotificationsService
 from conseils_notifications.settings import NotificationsSettings
+from conseils_notifications.tasks import Scheduler
 from conseils_runtime import ServiceRuntime
-from conseils_schemas import InstanceCancelled, InstanceRescheduled, StaffAlertRaised
+from conseils_schemas import (
+    InstanceCancelled,
+    InstanceRescheduled,
+    StaffAlertRaised,
+    ThemeLeftWithoutReferent,
+)
 
 from .helpers import NOW, contact, council, member, referent, scheduled
 
@@ -35,7 +43,7 @@ class World:
     def __init__(self, runtime: ServiceRuntime, service: NotificationsService, clock: Clock) -> None:
         self.runtime, self.service, self.clock = runtime, service, clock
 
-    async def rows(self, table: t.Table, **where: object) -> list[dict[str, object]]:
+    async def rows(self, table: Table, **where: object) -> list[dict[str, Any]]:
         query = select(table)
         for name, value in where.items():
             query = query.where(table.c[name] == value)
@@ -113,7 +121,8 @@ async def test_preferences_opt_out_and_digest_are_applied(world: World) -> None:
         assert await world.service.run_weekly_digest(session, "2026-W10") == 1
         assert await world.service.run_weekly_digest(session, "2026-W10") == 0  # nothing left
     (digest,) = await world.rows(t.deliveries, source_event_id="digest:2026-W10")
-    assert digest["member_id"] == ids["karim"] and digest["status"] == "pending"
+    assert digest["member_id"] == ids["karim"]
+    assert digest["status"] == "pending"
     assert [item["subject"] for item in digest["context"]["items"]] == [
         "Nouvelle instance : Comité technique Emploi, mercredi 1er avril 2026 à 11 h"
     ]
@@ -189,7 +198,7 @@ async def test_due_reminders_go_to_registrants_and_lonely_referents_and_alert_st
     world.clock.now = event.starts_at - timedelta(days=6, hours=23)  # past the 7-day and 10-day marks
     async with world.service.sessionmaker() as session, session.begin():
         assert await world.service.run_due_reminders(session) == 3
-    reminders = [d for d in await world.rows(t.deliveries, kind="reminder")]
+    reminders = await world.rows(t.deliveries, kind="reminder")
     assert {(d["member_id"], d["reason"]) for d in reminders} == {
         (ids["fatou"], "registered"),
         (ids["karim"], "referent_nobody_registered"),
@@ -217,6 +226,40 @@ async def test_due_reminders_go_to_registrants_and_lonely_referents_and_alert_st
         assert await world.service.run_due_reminders(session) >= 1
     sources = {d["source_event_id"] for d in await world.rows(t.deliveries, kind="reminder")}
     assert len(sources) == 2  # round 0 and round 1 of the same 7-day reminder
+
+
+async def test_theme_left_without_referent_becomes_a_staff_alert(world: World) -> None:
+    ids = world.ids  # type: ignore[attr-defined]
+    event = ThemeLeftWithoutReferent(council_id=ids["sd"], theme="emploi", since=NOW)
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.theme_left_without_referent(session, event)
+    async with world.service.sessionmaker() as session:
+        (payload,) = (await session.execute(select(world.runtime.tables.outbox.c.payload))).scalars()
+    alert = json.loads(payload)
+    assert alert["kind"] == "theme_without_referent"
+    assert alert["subject_id"] == str(ids["sd"])
+    assert alert["message_fr"] == (
+        "Conseil citoyen Franc-Moisin n'a plus de référent·e pour la thématique "
+        "« Emploi, insertion et développement économique »."
+    )
+
+
+async def test_scheduler_sends_the_digest_on_the_territory_digest_day_only(world: World) -> None:
+    ids = world.ids  # type: ignore[attr-defined]
+    async with world.service.sessionmaker() as session, session.begin():
+        await repo.save_preferences(session, ids["fatou"], Preferences(digest=True))
+        await world.service.instance_scheduled(session, scheduled(), "event-d")
+    woken: list[bool] = []
+    scheduler = Scheduler(world.runtime.database, world.service, on_work=lambda: woken.append(True))
+    world.clock.now = datetime(2026, 3, 3, 9, tzinfo=UTC)  # a Tuesday: the digest goes out on Mondays
+    await scheduler.run_once()
+    assert await world.rows(t.deliveries, kind="digest") == []
+    world.clock.now = datetime(2026, 3, 9, 9, tzinfo=UTC)  # Monday
+    await scheduler.run_once()
+    await scheduler.run_once()  # a second poll the same day adds nothing
+    (digest,) = await world.rows(t.deliveries, kind="digest")
+    assert digest["member_id"] == ids["fatou"]
+    assert woken
 
 
 async def test_erasure_and_tombstone_remove_personal_data(world: World) -> None:

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from conseils_registry.app import create_app
+from conseils_registry.repository import MemberRecord
 from conseils_registry.seed import seed_territory
 from conseils_registry.service import RegistryService
 from conseils_registry.settings import RegistrySettings
@@ -23,7 +24,7 @@ from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Role, issue_token
 from conseils_runtime.territory import TerritoryConfig, default_territory_path, load_territory
 
-SECRET = "test-secret-registry"
+SECRET = "test-secret-registry"  # noqa: S105 - signs test tokens only
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +36,11 @@ def demo_territory() -> TerritoryConfig:
 class Registry:
     runtime: ServiceRuntime
     service: RegistryService
+
+    async def member_named(self, council_id: uuid.UUID, display_name: str) -> MemberRecord:
+        async with self.service.reading() as repo:
+            members = await repo.members(council_id=council_id)
+        return next(member for member in members if member.display_name == display_name)
 
     async def outbox(self) -> list[dict[str, Any]]:
         """Outbox rows in order, with the CloudEvents type and the decoded payload (None = tombstone)."""

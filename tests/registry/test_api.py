@@ -204,7 +204,10 @@ IMPORT_HEADER = (
 
 async def test_csv_import_is_all_or_nothing_and_export_round_trips(api: Api) -> None:
     client, staff = api.client, api.staff
-    good = "aubervilliers-landy;Léa Petit;lea.petit@demo.example;01 23 45 67 89;habitants;oui;membre;;emploi|sante;oui\r\n"
+    good = (
+        "aubervilliers-landy;Léa Petit;lea.petit@demo.example;01 23 45 67 89;habitants;oui;membre;;"
+        "emploi|sante;oui\r\n"
+    )
     bad = "aubervilliers-landy;Omar Ali;omar-sans-arobase;;acteurs_locaux;oui;membre;;;non\r\n"
     text = IMPORT_HEADER + good + bad
 
@@ -326,3 +329,29 @@ async def test_directory_search_ignores_case_and_accents(api: Api) -> None:
     assert (await client.delete(f"/directory/schemes/{entry_id}", headers=staff)).status_code == 404
     assert (await client.delete(f"/directory/places/{entry_id}", headers=staff)).status_code == 204
     assert len(await names("")) == 2
+
+
+async def test_staff_accounts_are_listed_for_staff_and_created_by_operators(api: Api) -> None:
+    client = api.client
+    accounts = (await client.get("/staff-accounts", headers=api.staff)).json()
+    assert {(a["kind"], a["role"]) for a in accounts} == {
+        ("territory", "staff"),
+        ("city", "staff"),
+        ("state", "staff"),
+        ("territory", "operator"),
+    }
+    operator = api.as_("operator")
+    account = {
+        "email": "Agent.Emploi@Stains.example",
+        "name": "Agent emploi (démo)",
+        "organisation": "Ville de Stains",
+        "kind": "city",
+    }
+    created = await client.post("/staff-accounts", json=account, headers=operator)
+    assert created.status_code == 201, created.text
+    assert (created.json()["email"], created.json()["role"]) == ("agent.emploi@stains.example", "staff")
+    duplicate = await client.post("/staff-accounts", json=account, headers=operator)
+    assert duplicate.status_code == 409
+    assert duplicate.json()["detail"] == "Un compte existe déjà pour agent.emploi@stains.example."
+    councillor = api.as_("councillor", council_id=FRANC_MOISIN)
+    assert (await client.get("/staff-accounts", headers=councillor)).status_code == 403

@@ -3,6 +3,7 @@ summary, idempotent, and a malformed file refused with its line (exit code 2).""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import typer
@@ -29,6 +30,14 @@ def test_init_seeds_the_demo_territory_then_has_nothing_to_do(tmp_path: Path) ->
     assert second.exit_code == 0, second.output
     assert "événements publiés : 0" in second.output
     assert "Rien à faire" in second.output
+    with sqlite3.connect(tmp_path / "registry.db") as database:
+        topics = {row[0] for row in database.execute("SELECT topic FROM outbox_messages")}
+    # events wait in the outbox for the registry to relay them, on the file's territory topics
+    assert topics == {
+        "plaine-commune.registry.councils",
+        "plaine-commune.registry.members",
+        "plaine-commune.registry.member-contacts",
+    }
 
 
 def test_a_malformed_file_is_refused_with_its_line_and_reason(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from conseils_registry.domain import (
     MemberState,
     ReferentAssignment,
     check_college,
+    check_dissolution,
     check_join,
     check_leave,
     check_themes,
@@ -166,6 +167,14 @@ def test_leaving_refused(state: MemberState, left_on: date, message: str) -> Non
     assert message in refused.value.message
 
 
+def test_dissolution_rules() -> None:
+    with pytest.raises(Conflict, match="dissous"):
+        check_dissolution(DISSOLVED, TODAY, None)
+    with pytest.raises(DomainError, match="précéder la création"):
+        check_dissolution(COUNCIL, date(2024, 12, 31), date(2025, 1, 1))
+    check_dissolution(COUNCIL, date(2025, 1, 1), date(2025, 1, 1))
+
+
 def test_leaving_on_the_day_of_joining_is_allowed() -> None:
     check_leave(member(joined_on=TODAY), TODAY, TODAY)
 
@@ -251,6 +260,7 @@ def test_comma_separated_files_and_defaults_are_accepted() -> None:
         ("franc-moisin;Fatou Sow;fatou@demo.example;;;;;31/02/2025;;", "n'est pas une date"),
         ("franc-moisin;Fatou Sow;fatou@demo.example;;;;;;sport;", "Thématique inconnue"),
         ("ancien;Fatou Sow;fatou@demo.example;;;;;;;", "dissous"),
+        ("franc-moisin;Fatou Sow;fatou@demo.example;;;;;2027-01-01;;", "dans le futur"),
         ("franc-moisin;Fatou Sow;deja@demo.example;;;;;;;", "déjà membre actif"),
     ],
     ids=[
@@ -263,6 +273,7 @@ def test_comma_separated_files_and_defaults_are_accepted() -> None:
         "bad-date",
         "unknown-theme",
         "dissolved",
+        "future",
         "already-member",
     ],
 )

@@ -25,7 +25,7 @@ def _text(value: Any) -> str:
 
 async def traces_of(api: Api, needles: list[str]) -> list[str]:
     """Every (table.column) where one of `needles` appears, case-insensitively, in every table."""
-    found = []
+    found: list[str] = []
     async with api.service.database.sessionmaker() as session:
         for table in metadata.sorted_tables:
             for row in (await session.execute(select(table))).mappings():

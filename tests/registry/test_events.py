@@ -29,6 +29,7 @@ from conseils_schemas import (
     parse_event,
     topic_name,
 )
+from tests.registry.conftest import SECRET
 
 pytestmark = pytest.mark.kafka
 
@@ -71,7 +72,7 @@ async def test_a_third_party_reads_the_seeded_territory_and_an_erasure(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'registry.db'}",
         territory=territory,
         kafka_bootstrap_servers=kafka_bootstrap,
-        auth_secret="s",
+        auth_secret=SECRET,
         outbox_poll_seconds=0.1,
         log_json=False,
     )
@@ -126,7 +127,7 @@ async def test_a_third_party_reads_the_seeded_territory_and_an_erasure(
 
             # erasure: MemberErased on the members topic, a tombstone (null value) on the contacts topic
             sophie = cards["sophie.nguyen@demo.example"]
-            token = issue_token("s", subject=str(uuid.uuid4()), role="staff")
+            token = issue_token(SECRET, subject=str(uuid.uuid4()), role="staff")
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://test"
             ) as client:

@@ -3,13 +3,16 @@ table shows what would be published)."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from conseils_registry import tables as t
 from conseils_registry.domain import council_id_for
 from conseils_registry.seed import seed_territory
-from conseils_registry.service import MemberJoin
+from conseils_registry.service import MemberChange, MemberJoin
 from conseils_runtime.http import DomainError
 from conseils_runtime.territory import TerritoryConfig
 from tests.registry.conftest import Registry
@@ -68,7 +71,7 @@ async def test_designating_a_referent_replaces_the_previous_one_and_keeps_histor
     service = registry.service
     async with service.reading() as repo:
         current = await repo.active_referent(FRANC_MOISIN, "emploi")
-        fatou = next(m for m in await repo.members(council_id=FRANC_MOISIN) if m.display_name == "Fatou Sow")
+    fatou = await registry.member_named(FRANC_MOISIN, "Fatou Sow")
     assert current is not None
 
     assert await service.designate_referent(FRANC_MOISIN, "emploi", fatou.id) is True
@@ -90,10 +93,7 @@ async def test_designating_a_referent_replaces_the_previous_one_and_keeps_histor
 
 
 async def test_a_referent_must_be_an_active_member_of_that_council(registry: Registry) -> None:
-    async with registry.service.reading() as repo:
-        sophie = next(
-            m for m in await repo.members(council_id=COURNEUVE) if m.display_name == "Sophie Nguyen"
-        )
+    sophie = await registry.member_named(COURNEUVE, "Sophie Nguyen")
     with pytest.raises(DomainError, match="membre de ce conseil"):
         await registry.service.designate_referent(FRANC_MOISIN, "sante", sophie.id)
     await registry.service.leave_member(sophie.id)
@@ -103,10 +103,7 @@ async def test_a_referent_must_be_an_active_member_of_that_council(registry: Reg
 
 async def test_a_member_who_leaves_loses_referent_roles_and_staff_are_alerted(registry: Registry) -> None:
     service = registry.service
-    async with service.reading() as repo:
-        mamadou = next(
-            m for m in await repo.members(council_id=COURNEUVE) if m.display_name == "Mamadou Traoré"
-        )
+    mamadou = await registry.member_named(COURNEUVE, "Mamadou Traoré")
     seq_before = len(await registry.outbox())
 
     left = await service.leave_member(mamadou.id)
@@ -173,3 +170,44 @@ async def test_an_active_member_cannot_join_the_same_council_twice(registry: Reg
     async with registry.runtime.database.sessionmaker() as session:
         count = await session.scalar(select(func.count()).select_from(t.members))
     assert count == 8
+
+
+async def test_the_database_refuses_a_second_active_referent_for_a_theme(registry: Registry) -> None:
+    async with registry.service.reading() as repo:
+        current = await repo.active_referent(FRANC_MOISIN, "emploi")
+    marc = await registry.member_named(FRANC_MOISIN, "Marc Lefèvre")
+    assert current is not None
+    with pytest.raises(IntegrityError):
+        async with registry.runtime.database.sessionmaker() as session, session.begin():
+            await session.execute(
+                insert(t.referents).values(
+                    id=uuid.uuid4(),
+                    council_id=FRANC_MOISIN,
+                    theme="emploi",
+                    member_id=marc.id,
+                    since=current.since,
+                )
+            )
+
+
+async def test_member_changes_publish_only_what_changed(registry: Registry) -> None:
+    fatou = await registry.member_named(FRANC_MOISIN, "Fatou Sow")
+    assert fatou.drawn_by_lot
+    before = len(await registry.outbox())
+
+    same = await registry.service.update_member(fatou.id, MemberChange(role="member"))
+    assert same == fatou
+    assert len(await registry.outbox()) == before  # nothing changed, nothing published
+
+    changed = await registry.service.update_member(fatou.id, MemberChange(college="acteurs_locaux"))
+    assert (changed.college, changed.drawn_by_lot) == ("acteurs_locaux", False)
+    (event,) = (await registry.outbox())[before:]
+    assert event["type"] == "fr.conseils.registry.member.updated.v1"
+    assert event["payload"] == {
+        "member_id": str(fatou.id),
+        "council_id": str(FRANC_MOISIN),
+        "college": "acteurs_locaux",
+        "drawn_by_lot": False,
+        "role": None,
+        "themes_followed": None,
+    }

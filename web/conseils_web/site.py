@@ -5,24 +5,37 @@ the whole platform is reachable at one address."""
 from __future__ import annotations
 
 import asyncio
+import secrets
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conseils_runtime.territory import TerritoryConfig
+from conseils_web import auth_pages, councillor_pages, staff_pages
+from conseils_web.context import SiteContext, render
 from conseils_web.mailbox import find_mail, read_mailbox
+from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SignInRequired
+from conseils_web.services import ApiError, Services, ServiceUnavailable
+from conseils_web.signin import SigninStore
 
 HERE = Path(__file__).parent
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
 
 
@@ -34,28 +47,51 @@ class ServiceEndpoint:
 
 
 def create_site(
-    territory: TerritoryConfig, services: list[ServiceEndpoint], mailbox_dir: Path | None
+    territory: TerritoryConfig,
+    services: list[ServiceEndpoint],
+    mailbox_dir: Path | None,
+    *,
+    auth_secret: str | None = None,
+    data_dir: Path | None = None,
+    smtp_host: str = "127.0.0.1",
+    smtp_port: int = 25,
+    public_base_url: str | None = None,
 ) -> FastAPI:
+    """The site. `auth_secret` is the one the services verify tokens with;
+    `data_dir` holds site.db (sign-in links); sign-in mails go to `smtp_host:smtp_port`."""
     client = httpx.AsyncClient(timeout=30)
+    base_url = (public_base_url or territory.mail.public_base_url).rstrip("/")
+    store = SigninStore.in_directory(data_dir or Path(tempfile.mkdtemp(prefix="conseils-site-")))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await store.create_all()
         yield
         await client.aclose()
+        await store.dispose()
 
     app = FastAPI(title="conseils — site", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     by_name = {service.name: service for service in services}
+    app.state.site = SiteContext(
+        territory=territory,
+        auth_secret=auth_secret or secrets.token_urlsafe(32),
+        services=Services(client, {service.name: service.url for service in services}),
+        templates=templates,
+        store=store,
+        mailbox_dir=mailbox_dir,
+        smtp_host=smtp_host,
+        smtp_port=smtp_port,
+        public_base_url=base_url,
+        secure_cookies=base_url.startswith("https://"),
+    )
+    app.include_router(auth_pages.router)
+    app.include_router(councillor_pages.router)
+    app.include_router(staff_pages.router)
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        context.setdefault("title", "conseils")
-        return templates.TemplateResponse(
-            request,
-            template,
-            {"territory_name": territory.territory.name, **context},
-            status_code=status_code,
-        )
+        return render(request, template, status_code, **context)
 
     @app.get("/", response_class=HTMLResponse)
     async def home(request: Request) -> HTMLResponse:
@@ -170,6 +206,70 @@ def create_site(
             else "Cette action n'est pas possible ici.",
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, _error: RequestValidationError) -> HTMLResponse:
+        return page(
+            request,
+            "erreur.html",
+            status_code=400,
+            title="Demande incomplète",
+            message="Les informations envoyées sont incomplètes ou invalides.",
+        )
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(request: Request, _error: SignInRequired) -> Response:
+        if request.method != "GET":
+            return page(
+                request,
+                "erreur.html",
+                status_code=401,
+                title="Connexion nécessaire",
+                message="Connectez-vous pour faire cette action.",
+            )
+        return RedirectResponse(f"/connexion?suite={quote(request.url.path)}", status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def forbidden(request: Request, _error: PageForbidden) -> HTMLResponse:
+        return page(
+            request,
+            "erreur.html",
+            status_code=403,
+            title="Accès refusé",
+            message="Cette page n'est pas accessible avec votre compte.",
+        )
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf_rejected(request: Request, _error: CsrfRejected) -> HTMLResponse:
+        return page(
+            request,
+            "erreur.html",
+            status_code=403,
+            title="Formulaire expiré",
+            message="Ce formulaire a expiré ou ne vient pas de ce site : rechargez la page et recommencez.",
+        )
+
+    @app.exception_handler(ApiError)
+    async def api_refused(request: Request, error: ApiError) -> HTMLResponse:
+        status = error.status_code if error.status_code in {400, 403, 404, 409, 410, 413, 422} else 502
+        titles = {403: "Accès refusé", 404: "Introuvable"}
+        return page(
+            request,
+            "erreur.html",
+            status_code=status,
+            title=titles.get(status, "Action refusée"),
+            message=error.detail,
+        )
+
+    @app.exception_handler(ServiceUnavailable)
+    async def unavailable(request: Request, _error: ServiceUnavailable) -> HTMLResponse:
+        return page(
+            request,
+            "erreur.html",
+            status_code=503,
+            title="Service momentanément indisponible",
+            message="Un service de la plateforme ne répond pas. Réessayez dans quelques instants.",
+        )
+
     @app.exception_handler(Exception)
     async def internal_error(request: Request, _error: Exception) -> HTMLResponse:
         return page(
@@ -186,6 +286,19 @@ def create_site(
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.url.path not in {"/", "/etat"} and not request.url.path.startswith("/static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        if getattr(request.state, "csrf_new", False):
+            response.set_cookie(
+                CSRF_COOKIE,
+                request.state.csrf_seed,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+                path="/",
+            )
         return response
 
     return app

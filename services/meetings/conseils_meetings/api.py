@@ -340,12 +340,15 @@ async def instance_types(service: Service, _user: AnyUser) -> list[InstanceTypeO
 @router.post(
     "/instances",
     tags=["instances"],
-    summary="Programmer une instance (ou aperçu avec dry_run)",
+    summary="Programmer une instance (ou aperçu avec dry_run, réponse 200)",
     status_code=201,
     response_model=InstanceOut | PreviewOut,
 )
-async def create_instance(body: InstanceIn, service: Service, _staff: Staff) -> InstanceOut | PreviewOut:
+async def create_instance(
+    body: InstanceIn, response: Response, service: Service, _staff: Staff
+) -> InstanceOut | PreviewOut:
     if body.dry_run:
+        response.status_code = 200  # nothing created
         return PreviewOut.of(await service.preview(body.draft()))
     return InstanceOut.of(await service.create_instance(body.draft(), as_draft=body.as_draft), staff=True)
 
@@ -420,6 +423,17 @@ async def register(
 )
 async def unregister(instance_id: uuid.UUID, service: Service, user: Councillor) -> RegistrationOut:
     return RegistrationOut.of(await service.cancel_registration(instance_id, _member_id(user)))
+
+
+@router.delete(
+    "/instances/{instance_id}/registrations/{member_id}",
+    tags=["inscriptions"],
+    summary="Annuler l'inscription d'un conseiller (équipe du territoire)",
+)
+async def unregister_member(
+    instance_id: uuid.UUID, member_id: uuid.UUID, service: Service, _staff: Staff
+) -> RegistrationOut:
+    return RegistrationOut.of(await service.cancel_registration(instance_id, member_id))
 
 
 @router.get("/me/registrations", tags=["inscriptions"], summary="Mes inscriptions")

@@ -4,6 +4,9 @@ The meetings service decides who is concerned and who may register from
 these tables only; it never calls the registry. Handlers are idempotent
 through the runtime (processed-event table) and are upserts anyway, so a
 replay from the start of the topics rebuilds the same read model.
+
+A member who leaves (or is erased) gives back her seats in the instances
+still to come: her registrations are cancelled and the waiting list moves.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
+from conseils_meetings.service import release_seats_of_member
 from conseils_runtime import EventContext, ServiceRuntime
+from conseils_runtime.territory import TerritoryConfig
 from conseils_schemas import (
     CouncilDissolved,
     CouncilRegistered,
@@ -144,7 +149,7 @@ async def on_referent_withdrawn(event: ReferentWithdrawn, session: AsyncSession)
     )
 
 
-def register_consumers(runtime: ServiceRuntime) -> None:
+def register_consumers(runtime: ServiceRuntime, territory: TerritoryConfig) -> None:
     consumer = runtime.consumer("registry-read-model")
 
     @consumer.on(CouncilRegistered)
@@ -178,7 +183,9 @@ def register_consumers(runtime: ServiceRuntime) -> None:
     @consumer.on(MemberLeft)
     async def member_left(event: MemberLeft, ctx: EventContext) -> None:
         await on_member_left(event, ctx.session)
+        await release_seats_of_member(ctx.session, territory, event.member_id, ctx.metadata.time, ctx.publish)
 
     @consumer.on(MemberErased)
     async def member_erased(event: MemberErased, ctx: EventContext) -> None:
+        await release_seats_of_member(ctx.session, territory, event.member_id, ctx.metadata.time, ctx.publish)
         await on_member_erased(event, ctx.session)

@@ -163,6 +163,11 @@ def apply_policy(kind: InstanceType, breaches: Sequence[PolicyBreach]) -> list[s
     return [breach.message for breach in breaches]
 
 
+def dossier_is_late(kind: InstanceType, starts_at: datetime, now: datetime) -> bool:
+    """True once the instance is closer than the dossier notice of its type."""
+    return now >= starts_at - timedelta(days=kind.dossier_notice_days)
+
+
 # --------------------------------------------------------------------------- who is concerned
 
 
@@ -261,6 +266,8 @@ def check_can_register(
 
 
 def _has_room(kind: InstanceType, seats: Sequence[Seat], council_id: uuid.UUID, mode: Mode) -> bool:
+    # The capacity is the room's: observers take a chair too. The per-council
+    # quota only limits participants (who speak for their council).
     confirmed = [seat for seat in seats if seat.status == "confirmed"]
     if kind.capacity is not None and len(confirmed) >= kind.capacity:
         return False

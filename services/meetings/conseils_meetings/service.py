@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -41,9 +41,11 @@ from conseils_schemas import (
     RegistrationConfirmed,
     RegistrationPromoted,
     RegistrationWaitlisted,
+    StaffAlertRaised,
 )
 
 Clock = Callable[[], datetime]
+Publish = Callable[[Event], Awaitable[object]]
 
 
 def utc_now() -> datetime:
@@ -192,7 +194,7 @@ class MeetingsService:
             )
             await repo.set_concerned(instance_id, concerned)
             if not as_draft:
-                await self._schedule(session, repo, instance_id, kind, now)
+                await self._schedule(session, repo, instance_id, kind, now=now, breaches=breaches)
         return await self.get_instance(instance_id)
 
     async def schedule_draft(self, instance_id: uuid.UUID) -> dict[str, Any]:
@@ -215,7 +217,7 @@ class MeetingsService:
             concerned, breaches = await self._plan(repo, kind, draft, now)
             await repo.update_instance(instance_id, policy_warnings=domain.apply_policy(kind, breaches))
             await repo.set_concerned(instance_id, concerned)
-            await self._schedule(session, repo, instance_id, kind, now)
+            await self._schedule(session, repo, instance_id, kind, now=now, breaches=breaches)
         return await self.get_instance(instance_id)
 
     async def _schedule(
@@ -224,7 +226,9 @@ class MeetingsService:
         repo: Repository,
         instance_id: uuid.UUID,
         kind: InstanceType,
+        *,
         now: datetime,
+        breaches: Sequence[domain.PolicyBreach],
     ) -> None:
         row = await self._instance(repo, instance_id)
         status = domain.transition(row["status"], "schedule")
@@ -249,6 +253,28 @@ class MeetingsService:
                 policy_warnings=list(row["policy_warnings"]),
             ),
         )
+        await self._alert_breaches(session, instance_id, row["title"], breaches, now)
+
+    async def _alert_breaches(
+        self,
+        session: AsyncSession,
+        instance_id: uuid.UUID,
+        title: str,
+        breaches: Sequence[domain.PolicyBreach],
+        now: datetime,
+    ) -> None:
+        """A breach accepted with a warning is also raised to staff (alerts topic)."""
+        for breach in breaches:
+            await self._emit(
+                session,
+                StaffAlertRaised(
+                    alert_id=uuid.uuid4(),
+                    kind=breach.code,
+                    subject_id=instance_id,
+                    message_fr=f"« {title} » : {breach.message}.",
+                    raised_at=now,
+                ),
+            )
 
     async def preview_reschedule(
         self, instance_id: uuid.UUID, starts_at: datetime, ends_at: datetime
@@ -281,7 +307,8 @@ class MeetingsService:
             status = domain.transition(row["status"], "reschedule")
             kind = self.instance_type(row["instance_type"])
             domain.check_dates(starts_at, ends_at, now)
-            warnings = domain.apply_policy(kind, domain.policy_breaches(kind, starts_at, now, self.timezone))
+            breaches = domain.policy_breaches(kind, starts_at, now, self.timezone)
+            warnings = domain.apply_policy(kind, breaches)
             sequence = row["sequence"] + 1
             new_location = location or row["location"]
             await repo.update_instance(
@@ -306,6 +333,7 @@ class MeetingsService:
                     policy_warnings=warnings,
                 ),
             )
+            await self._alert_breaches(session, instance_id, row["title"], breaches, now)
         return await self.get_instance(instance_id)
 
     async def cancel(self, instance_id: uuid.UUID, reason: str) -> dict[str, Any]:
@@ -435,6 +463,8 @@ class MeetingsService:
                         **self._registration_fields(saved), position=outcome.position or 1
                     ),
                 )
+            if existing is not None and existing["status"] != "cancelled":  # the old seat is free
+                outcome.promoted = await self._promote(session, repo, kind, instance_id, now)
             return outcome
 
     async def cancel_registration(self, instance_id: uuid.UUID, member_id: uuid.UUID) -> RegistrationOutcome:
@@ -468,24 +498,14 @@ class MeetingsService:
         instance_id: uuid.UUID,
         now: datetime,
     ) -> list[uuid.UUID]:
-        promoted = domain.promotions(kind, await repo.seats(instance_id))
-        for registration_id in promoted:
-            await repo.update_registration(
-                registration_id, status="confirmed", waitlist_seq=0, updated_at=now
-            )
-            saved = await repo.registration_by_id(registration_id)
-            await self._emit(session, self._registration_event(RegistrationPromoted, saved))
-        return promoted
+        async def publish(event: Event) -> None:
+            await self._emit(session, event)
+
+        return await promote_waiting(repo, kind, instance_id, now, publish)
 
     @staticmethod
     def _registration_fields(row: RowMapping) -> dict[str, Any]:
-        return {
-            "registration_id": row["id"],
-            "instance_id": row["instance_id"],
-            "member_id": row["member_id"],
-            "council_id": row["council_id"],
-            "mode": row["mode"],
-        }
+        return registration_fields(row)
 
     def _registration_event(self, event_class: type[Event], row: RowMapping) -> Event:
         return event_class(**self._registration_fields(row))
@@ -641,6 +661,43 @@ class MeetingsService:
                 ),
             )
         return await self.get_instance(instance_id)
+
+    async def alert_late_dossiers(self) -> int:
+        """Raise one staff alert per instance whose dossier is still missing at the required notice."""
+        now = self.clock()
+        raised = 0
+        async with self.database.sessionmaker() as session, session.begin():
+            query = (
+                select(tables.instances)
+                .where(
+                    tables.instances.c.status.in_(["scheduled", "rescheduled"]),
+                    tables.instances.c.dossier_late_alerted_at.is_(None),
+                    tables.instances.c.starts_at > now,
+                )
+                .with_for_update(skip_locked=True)
+            )
+            for row in (await session.execute(query)).mappings().all():
+                kind = self.instance_type(row["instance_type"])
+                starts_at = _aware(row["starts_at"]) or now
+                if not domain.dossier_is_late(kind, starts_at, now):
+                    continue
+                await Repository(session).update_instance(row["id"], dossier_late_alerted_at=now)
+                days = kind.dossier_notice_days
+                await self._emit(
+                    session,
+                    StaffAlertRaised(
+                        alert_id=uuid.uuid4(),
+                        kind="dossier_late",
+                        subject_id=row["id"],
+                        message_fr=(
+                            f"« {row['title']} » : le dossier n'est pas publié alors que l'instance a lieu "
+                            f"dans moins de {days} jours."
+                        ),
+                        raised_at=now,
+                    ),
+                )
+                raised += 1
+        return raised
 
     # ------------------------------------------------------------------ attendance and minutes
     async def record_attendance(
@@ -817,3 +874,57 @@ class MeetingsService:
                 query = query.where(tables.outcomes.c.kind == kind)
             ids = [row[0] for row in await session.execute(query)]
         return [await self.outcome(outcome_id) for outcome_id in ids]
+
+
+# --------------------------------------------------------------------------- shared with the consumers
+
+
+def registration_fields(row: RowMapping) -> dict[str, Any]:
+    return {
+        "registration_id": row["id"],
+        "instance_id": row["instance_id"],
+        "member_id": row["member_id"],
+        "council_id": row["council_id"],
+        "mode": row["mode"],
+    }
+
+
+async def promote_waiting(
+    repo: Repository, kind: InstanceType, instance_id: uuid.UUID, now: datetime, publish: Publish
+) -> list[uuid.UUID]:
+    """Give freed seats to the waiting list, in order (the instance row is locked by the caller)."""
+    promoted = domain.promotions(kind, await repo.seats(instance_id))
+    for registration_id in promoted:
+        await repo.update_registration(registration_id, status="confirmed", waitlist_seq=0, updated_at=now)
+        saved = await repo.registration_by_id(registration_id)
+        await publish(RegistrationPromoted(**registration_fields(saved)))
+    return promoted
+
+
+async def release_seats_of_member(
+    session: AsyncSession, territory: TerritoryConfig, member_id: uuid.UUID, now: datetime, publish: Publish
+) -> int:
+    """A member who left (or was erased) gives back her seats in instances still to come."""
+    repo = Repository(session)
+    open_instances = await session.execute(
+        select(tables.registrations.c.instance_id)
+        .join(tables.instances, tables.instances.c.id == tables.registrations.c.instance_id)
+        .where(
+            tables.registrations.c.member_id == member_id,
+            tables.registrations.c.status != "cancelled",
+            tables.instances.c.status.in_(sorted(domain.OPEN_FOR_REGISTRATION)),
+        )
+    )
+    released = 0
+    for instance_id in [row[0] for row in open_instances]:
+        instance = await repo.instance(instance_id, lock=True)
+        registration = await repo.registration(instance_id, member_id)
+        if instance is None or registration is None:
+            continue
+        await repo.update_registration(registration["id"], status="cancelled", updated_at=now)
+        await publish(RegistrationCancelled(**registration_fields(registration)))
+        kind = next((k for k in territory.instance_types if k.slug == instance["instance_type"]), None)
+        if kind is not None:
+            await promote_waiting(repo, kind, instance_id, now, publish)
+        released += 1
+    return released

@@ -20,6 +20,9 @@ class MeetingsSettings(ServiceSettings):
     port: int = 8102
     documents_dir: Path = Field(default=Path(".var/documents"), description="Where uploaded documents live.")
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="Upload size limit.")
+    dossier_check_seconds: float = Field(
+        default=300, gt=0, description="How often late dossiers are looked for (staff alerts)."
+    )
 
     @cached_property
     def territory_config(self) -> TerritoryConfig:

@@ -88,6 +88,7 @@ instances = Table(
     Column("dossier_version", Integer, nullable=False, default=0),
     Column("first_dossier_published_at", DateTime(timezone=True), nullable=True),
     Column("dossier_published_at", DateTime(timezone=True), nullable=True),
+    Column("dossier_late_alerted_at", DateTime(timezone=True), nullable=True),
     Column("minutes_summary", Text, nullable=True),
     Column("minutes_published_at", DateTime(timezone=True), nullable=True),
     Column("waitlist_counter", Integer, nullable=False, default=0),

@@ -10,7 +10,7 @@ from conseils_notifications.settings import NotificationsSettings
 
 def main() -> None:
     settings = NotificationsSettings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ def create_app(
     )
     sender = DeliverySender(runtime.database, service, mail, sms or LoggingSmsGateway())
     scheduler = Scheduler(runtime.database, service, on_work=sender.wake)
+    service.on_new_deliveries.append(sender.wake)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -40,6 +40,7 @@ from conseils_schemas import (
     RegistrationConfirmed,
     RegistrationPromoted,
     RegistrationWaitlisted,
+    ThemeLeftWithoutReferent,
     is_tombstone,
 )
 
@@ -139,6 +140,10 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
     @registry.on(ReferentWithdrawn)
     async def referent_withdrawn(event: ReferentWithdrawn, ctx: EventContext) -> None:
         await service.referent_withdrawn(ctx.session, event)
+
+    @registry.on(ThemeLeftWithoutReferent)
+    async def theme_left_without_referent(event: ThemeLeftWithoutReferent, ctx: EventContext) -> None:
+        await service.theme_left_without_referent(ctx.session, event)
 
     contacts = ContactCardConsumer(runtime, service)
 

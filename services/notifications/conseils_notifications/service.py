@@ -11,7 +11,9 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from conseils_notifications import repository as repo
 from conseils_notifications import tables as t
@@ -19,6 +21,7 @@ from conseils_notifications.domain import (
     KIND_CATEGORY,
     Recipient,
     change_recipients,
+    concerned_councils,
     councils_without_registrant,
     invitation_recipients,
     merge_recipients,
@@ -49,9 +52,18 @@ from conseils_schemas import (
     ReferentDesignated,
     ReferentWithdrawn,
     StaffAlertRaised,
+    ThemeLeftWithoutReferent,
 )
 
 Clock = Callable[[], datetime]
+_WAKE_SENDER = "conseils_notifications_wake_sender"
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_sender_after_commit(session: Session) -> None:
+    # New deliveries are committed: the sender need not wait for its next poll.
+    for callback in session.info.pop(_WAKE_SENDER, ()):
+        callback()
 
 
 def system_clock() -> datetime:
@@ -69,6 +81,7 @@ class NotificationsService:
         self.territory: TerritoryConfig = settings.territory_config
         self.outbox = outbox
         self.clock = clock
+        self.on_new_deliveries: list[Callable[[], None]] = []
 
     # ----------------------------------------------------------------- contacts and registry
 
@@ -210,6 +223,8 @@ class NotificationsService:
     ) -> int:
         preferences = await repo.preferences_of(session, [r.member_id for r in recipients])
         planned = plan_deliveries(recipients, kind, preferences)
+        callbacks = session.sync_session.info.setdefault(_WAKE_SENDER, [])
+        callbacks.extend(c for c in self.on_new_deliveries if c not in callbacks)
         return await repo.add_deliveries(
             session,
             source_event_id=source_event_id,
@@ -490,6 +505,24 @@ class NotificationsService:
                 "de l'instance (délai de prévenance).",
             )
 
+    async def theme_left_without_referent(
+        self, session: AsyncSession, event: ThemeLeftWithoutReferent
+    ) -> None:
+        """Staff read one alerts topic: the registry's fact becomes an alert with a French message."""
+        council = (
+            await session.execute(
+                select(t.councils.c.name).where(t.councils.c.council_id == event.council_id)
+            )
+        ).first()
+        theme = next((item.name for item in self.territory.themes if item.slug == event.theme), event.theme)
+        name = council[0] if council is not None else "Un conseil citoyen"
+        await self._alert(
+            session,
+            "theme_without_referent",
+            event.council_id,
+            f"{name} n'a plus de référent·e pour la thématique « {theme} ».",
+        )
+
     async def _alert(self, session: AsyncSession, kind: Any, subject_id: UUID, message: str) -> None:
         await self.outbox.add(
             session,
@@ -579,8 +612,6 @@ class NotificationsService:
         ]
         if council_id is not None:
             directory = await repo.directory(session)
-            from conseils_notifications.domain import concerned_councils
-
             rows = [
                 row for row in rows if council_id in concerned_councils(repo.instance_view(row), directory)
             ]

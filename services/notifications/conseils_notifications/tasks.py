@@ -5,6 +5,7 @@ scheduler (due reminders, staff checks, the weekly digest)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -110,7 +111,10 @@ class DeliverySender(_Loop):
                 lock=not self._database.is_sqlite,
             )
         if batch:
-            await asyncio.gather(*(self._deliver(row) for row in batch))
+            outcomes = await asyncio.gather(*(self._deliver(row) for row in batch), return_exceptions=True)
+            errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+            if errors:  # the database went away mid-batch: those rows come back when their lease ends
+                raise errors[0]
         return len(batch)
 
     async def _deliver(self, row: dict[str, Any]) -> None:
@@ -235,7 +239,9 @@ class Scheduler(_Loop):
 
     name = "notification-scheduler"
 
-    def __init__(self, database: Database, service: NotificationsService, on_work: Any = None) -> None:
+    def __init__(
+        self, database: Database, service: NotificationsService, on_work: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(service.settings.scheduler_poll_seconds)
         self._database = database
         self._service = service

@@ -480,7 +480,7 @@ async def search_directory(
     _principal: Anyone,
     service: Service,
     q: Annotated[str, Query(max_length=200, description="Mots recherchés (casse et accents ignorés)")] = "",
-    theme: str | None = None,
+    theme: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)] = None,
     kind: PartnerKind | None = None,
     section: DirectorySection | None = None,
 ) -> list[DirectoryEntryOut]:

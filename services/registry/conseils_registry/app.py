@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from conseils_registry import api
@@ -12,11 +14,40 @@ from conseils_registry.tables import metadata
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers
+from conseils_schemas import (
+    CouncilDissolved,
+    CouncilRegistered,
+    CouncilUpdated,
+    Event,
+    MemberContactCard,
+    MemberErased,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
+    ReferentDesignated,
+    ReferentWithdrawn,
+    ThemeLeftWithoutReferent,
+)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+PRODUCES: list[type[Event]] = [
+    CouncilRegistered,
+    CouncilUpdated,
+    CouncilDissolved,
+    ReferentDesignated,
+    ReferentWithdrawn,
+    ThemeLeftWithoutReferent,
+    MemberJoined,
+    MemberUpdated,
+    MemberLeft,
+    MemberErased,
+    MemberContactCard,
+]
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
-    runtime = ServiceRuntime(settings, metadata)
+    runtime = ServiceRuntime(settings, metadata, produces=PRODUCES, migrations=MIGRATIONS)
     register_consumers(runtime)
     app = FastAPI(
         title="conseils — registre",

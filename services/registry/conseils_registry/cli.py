@@ -27,7 +27,8 @@ territory_app = typer.Typer(
 
 async def _seed(config: TerritoryConfig, database_url: str | None) -> SeedReport:
     overrides = {"database_url": database_url} if database_url else {}
-    settings = RegistrySettings(**overrides)  # type: ignore[arg-type]
+    # Topics are prefixed with the territory of the file being seeded, whatever the environment says.
+    settings = RegistrySettings(territory=config.territory.slug, **overrides)  # type: ignore[arg-type]
     runtime = ServiceRuntime(settings, metadata)
     try:
         # Events wait in the outbox: the registry relays them to Kafka when it runs.

@@ -109,6 +109,10 @@ def check_themes(themes: Iterable[str], known_themes: Iterable[str]) -> list[str
 def check_join(council: CouncilState, college: str, drawn_by_lot: bool, joined_on: date, today: date) -> None:
     check_council_open(council)
     check_college(college, drawn_by_lot)
+    check_joined_on(joined_on, today)
+
+
+def check_joined_on(joined_on: date, today: date) -> None:
     if joined_on > today:
         raise DomainError("La date d'entrée ne peut pas être dans le futur.")
 
@@ -136,6 +140,14 @@ class ContactCard:
     language: str
 
 
+def normalise_email(email: str) -> str:
+    """A checked email address in lower case."""
+    address = email.strip().lower()
+    if len(address) > 254 or not _EMAIL.fullmatch(address):
+        raise DomainError(f"Adresse électronique invalide : « {email.strip()} ».")
+    return address
+
+
 def normalise_contact(display_name: str, email: str, phone: str | None, language: str | None) -> ContactCard:
     """A checked contact card (email in lower case); refuses what the event contract would refuse."""
     name = " ".join(display_name.split())
@@ -143,9 +155,7 @@ def normalise_contact(display_name: str, email: str, phone: str | None, language
         raise DomainError("Le nom affiché doit comporter au moins deux caractères.")
     if len(name) > 120:
         raise DomainError("Le nom affiché est trop long (120 caractères au plus).")
-    address = email.strip().lower()
-    if len(address) > 254 or not _EMAIL.fullmatch(address):
-        raise DomainError(f"Adresse électronique invalide : « {email.strip()} ».")
+    address = normalise_email(email)
     number = (phone or "").strip() or None
     if number is not None and not _PHONE.fullmatch(number):
         raise DomainError(f"Numéro de téléphone invalide : « {number} ».")
@@ -415,8 +425,7 @@ def _parse_row(
     if isinstance(checked_council, CouncilState) and isinstance(joined_on, date):
         try:
             check_council_open(checked_council)
-            if joined_on > today:
-                raise DomainError("La date d'entrée ne peut pas être dans le futur.")
+            check_joined_on(joined_on, today)
         except DomainError as error:
             row.messages.append(error.message)
     if row.messages:

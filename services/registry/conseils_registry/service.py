@@ -41,6 +41,7 @@ from conseils_registry.domain import (
     council_id_for,
     format_bool_fr,
     normalise_contact,
+    normalise_email,
     normalise_search,
     parse_members_csv,
     plan_designation,
@@ -65,7 +66,6 @@ from conseils_schemas import (
     ReferentDesignated,
     ReferentWithdrawn,
     ThemeLeftWithoutReferent,
-    topic_name,
 )
 
 # --------------------------------------------------------------------------- commands
@@ -436,13 +436,7 @@ class RegistryService:
             )
             # Earlier contact cards of this person still sit in our outbox table
             # (relayed or not): they go too; the tombstone supersedes them on Kafka.
-            outbox = self.runtime_tables.outbox
-            await unit.session.execute(
-                delete(outbox).where(
-                    outbox.c.topic == topic_name(self.territory, REGISTRY_MEMBER_CONTACTS),
-                    outbox.c.key == str(member_id),
-                )
-            )
+            await self.outbox.purge(unit.session, REGISTRY_MEMBER_CONTACTS, str(member_id))
             await unit.emit(MemberErased(member_id=member_id, erased_at=self.clock()))
             await self.outbox.add_tombstone(unit.session, REGISTRY_MEMBER_CONTACTS, str(member_id))
             return True
@@ -597,9 +591,7 @@ class RegistryService:
                 "Indiquez le type de partenaire (État, ville, territoire, bailleur, association…)."
             )
         if command.contact_email is not None:
-            command = command.model_copy(
-                update={"contact_email": normalise_contact("x" * 2, command.contact_email, None, "fr").email}
-            )
+            command = command.model_copy(update={"contact_email": normalise_email(command.contact_email)})
         async with self.unit() as unit:
             themes = check_themes(command.themes, await unit.repo.theme_slugs())
             values: dict[str, Any] = {
@@ -649,7 +641,7 @@ class RegistryService:
                 raise NotFound("Fiche de l'annuaire introuvable.")
 
     async def create_staff_account(self, command: StaffAccountInput) -> uuid.UUID:
-        email = normalise_contact(command.name, command.email, None, "fr").email
+        email = normalise_email(command.email)
         async with self.unit() as unit:
             if await unit.repo.staff_by_email(email) is not None:
                 raise Conflict(f"Un compte existe déjà pour {email}.")

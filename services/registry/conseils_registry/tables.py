@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    text,
 )
 
 metadata = MetaData()
@@ -109,9 +110,17 @@ referents = Table(
     Column("since", Date, nullable=False),
     Column("until", Date, nullable=True),
     Column("end_reason", String(20), nullable=True),
-    # active = until IS NULL; at most one per (council, theme), enforced by the service
-    # under the council's row lock (a partial unique index is not portable to every backend).
     Index("ix_referents_council_theme", "council_id", "theme"),
+    # At most one active referent (until IS NULL) per council and theme, guaranteed by
+    # the database too: SQLite and PostgreSQL both have partial unique indexes.
+    Index(
+        "uq_referents_one_active",
+        "council_id",
+        "theme",
+        unique=True,
+        postgresql_where=text("until IS NULL"),
+        sqlite_where=text("until IS NULL"),
+    ),
 )
 
 staff_accounts = Table(

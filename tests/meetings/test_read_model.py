@@ -1,0 +1,114 @@
+"""The registry read model: councils, members and referents from registry events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from conseils_meetings import consumers, tables
+from conseils_meetings.app import create_app
+from conseils_meetings.repository import Repository
+from conseils_runtime import ServiceRuntime
+from conseils_schemas import (
+    CouncilDissolved,
+    CouncilRegistered,
+    CouncilUpdated,
+    MemberErased,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
+    ReferentDesignated,
+    ReferentWithdrawn,
+)
+
+from .conftest import meetings_settings
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_registry_events_build_and_update_the_read_model(database_url: str, tmp_path: Path) -> None:
+    app = create_app(meetings_settings(database_url, tmp_path))
+    runtime: ServiceRuntime = app.state.runtime
+    await runtime.database.create_all(runtime.metadata)
+    council, member, early = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    try:
+        async with runtime.database.sessionmaker() as session, session.begin():
+            # an update seen before its registration keeps what it says
+            await consumers.on_council_updated(CouncilUpdated(council_id=early, name="Tôt"), session)
+            registered = CouncilRegistered(
+                council_id=council,
+                territory="test",
+                city="Stains",
+                city_code="93072",
+                neighbourhood="Clos",
+                name="Conseil du Clos",
+            )
+            await consumers.on_council_registered(registered, session)
+            await consumers.on_council_registered(registered, session)  # replay: same state
+            await consumers.on_member_joined(
+                MemberJoined(
+                    member_id=member, council_id=council, college="habitants", joined_on=date(2026, 1, 1)
+                ),
+                session,
+            )
+            await consumers.on_member_updated(
+                MemberUpdated(member_id=member, council_id=council, themes_followed=["sante"]), session
+            )
+            await consumers.on_referent_designated(
+                ReferentDesignated(
+                    council_id=council, theme="sante", member_id=member, since=date(2026, 2, 1)
+                ),
+                session,
+            )
+        async with runtime.database.sessionmaker() as session:
+            repo = Repository(session)
+            views = {view.id: view for view in await repo.council_views()}
+            assert views[council].city_code == "93072"
+            assert views[council].active
+            assert early in views
+            row = await repo.member(member)
+            assert row is not None
+            assert row["themes_followed"] == ["sante"]
+            assert await repo.referent_themes(member) == ["sante"]
+
+        async with runtime.database.sessionmaker() as session, session.begin():
+            await consumers.on_referent_withdrawn(
+                ReferentWithdrawn(
+                    council_id=council,
+                    theme="sante",
+                    member_id=member,
+                    until=date(2026, 6, 1),
+                    reason="withdrawn",
+                ),
+                session,
+            )
+            await consumers.on_member_left(
+                MemberLeft(member_id=member, council_id=council, left_on=date(2026, 6, 1)), session
+            )
+            await consumers.on_council_dissolved(
+                CouncilDissolved(council_id=council, dissolved_on=date(2026, 7, 1)), session
+            )
+        async with runtime.database.sessionmaker() as session:
+            repo = Repository(session)
+            assert not {view.id: view for view in await repo.council_views()}[council].active
+            row = await repo.member(member)
+            assert row is not None
+            assert row["active"] is False
+            assert await repo.referent_themes(member) == []
+
+        async with runtime.database.sessionmaker() as session, session.begin():
+            await consumers.on_member_erased(
+                MemberErased(member_id=member, erased_at=datetime.now(UTC)), session
+            )
+        async with runtime.database.sessionmaker() as session:
+            assert await Repository(session).member(member) is None
+            referents = await session.execute(
+                select(tables.referents).where(tables.referents.c.member_id == member)
+            )
+            assert referents.first() is None
+    finally:
+        await runtime.database.dispose()

@@ -1,0 +1,195 @@
+"""Sign-in by emailed link (/connexion) and sign-out (/deconnexion).
+
+The answer to a link request is the same whether an account exists or not,
+and the look-up and the mail happen after the answer (same timing either way).
+Mail scanners may open the link: only the confirm button (a POST) uses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from email.message import EmailMessage
+from typing import Any
+
+import aiosmtplib
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from conseils_runtime.auth import Role, issue_token
+from conseils_runtime.logs import get_logger
+from conseils_web.context import SiteContext, redirect, render, site
+from conseils_web.security import (
+    COUNCILLOR_ROLES,
+    SESSION_COOKIE,
+    checked_form,
+    current_user,
+)
+from conseils_web.services import ApiError, ServiceUnavailable
+from conseils_web.signin import Account, address_key
+
+router = APIRouter()
+log = get_logger(__name__)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SENT_MESSAGE = (
+    "Si cette adresse correspond à un compte, un lien de connexion vient de lui être envoyé. "
+    "Il est valable 10 minutes et ne sert qu'une fois."
+)
+_background: set[asyncio.Task[None]] = set()
+
+
+def safe_next(value: object) -> str:
+    """Only a path of this site (never //other.example)."""
+    text = value if isinstance(value, str) else ""
+    if text.startswith("/") and not text.startswith("//") and "\\" not in text:
+        return text
+    return ""
+
+
+async def find_account(ctx: SiteContext, address: str) -> Account | None:
+    wanted = address.strip().lower()
+    token = ctx.site_token()
+    for row in await ctx.services.get("registry", "/staff-accounts", token):
+        if str(row.get("email", "")).lower() == wanted:
+            return Account(subject=str(row["id"]), role="operator" if row["role"] == "operator" else "staff")
+    for row in await ctx.services.get("registry", "/members", token):
+        if str(row.get("email") or "").lower() == wanted and not row.get("left_on"):
+            role: Role = "coordinator" if row.get("role") == "coordinator" else "councillor"
+            return Account(subject=str(row["id"]), role=role, council_id=uuid.UUID(str(row["council_id"])))
+    return None
+
+
+def signin_mail(ctx: SiteContext, address: str, link: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = ctx.territory.mail.sender
+    message["To"] = address
+    message["Subject"] = f"Votre lien de connexion — conseils {ctx.territory.territory.name}"
+    text = (
+        "Bonjour,\n\n"
+        "Pour vous connecter, ouvrez ce lien puis appuyez sur « Me connecter » :\n"
+        f"{link}\n\n"
+        "Il est valable 10 minutes et ne sert qu'une fois. "
+        "Si vous n'avez rien demandé, ignorez ce message.\n"
+    )
+    message.set_content(text)
+    message.add_alternative(
+        "<p>Bonjour,</p><p>Pour vous connecter, ouvrez ce lien puis appuyez sur « Me connecter » :</p>"
+        f'<p><a href="{link}">Me connecter</a></p>'
+        "<p>Il est valable 10 minutes et ne sert qu'une fois. "
+        "Si vous n'avez rien demandé, ignorez ce message.</p>",
+        subtype="html",
+    )
+    return message
+
+
+async def send_link(ctx: SiteContext, address: str, next_path: str) -> None:
+    try:
+        account = await find_account(ctx, address)
+        if account is None:
+            return
+        token = await ctx.store.issue(account)
+        link = f"{ctx.public_base_url}/connexion/{token}"
+        if next_path:
+            link += f"?suite={next_path}"
+        await aiosmtplib.send(
+            signin_mail(ctx, address, link), hostname=ctx.smtp_host, port=ctx.smtp_port, timeout=20
+        )
+    except (ApiError, ServiceUnavailable, aiosmtplib.SMTPException, OSError) as error:
+        log.warning("sign-in link not sent", error=type(error).__name__)
+
+
+def _signin_page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return render(request, "connexion.html", status_code=status_code, title="Connexion", **context)
+
+
+@router.get("/connexion", response_class=HTMLResponse)
+async def signin_form(request: Request, suite: str = "") -> HTMLResponse:
+    return _signin_page(request, next_path=safe_next(suite), email="")
+
+
+@router.post("/connexion", response_class=HTMLResponse)
+async def ask_for_link(request: Request) -> HTMLResponse:
+    ctx = site(request)
+    form = await checked_form(request)
+    address = str(form.get("email", "")).strip()
+    next_path = safe_next(form.get("suite"))
+    if not _EMAIL.match(address) or len(address) > 254:
+        return _signin_page(
+            request,
+            status_code=400,
+            next_path=next_path,
+            email=address,
+            errors=[("email", "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")],
+        )
+    client_ip = request.client.host if request.client else "?"
+    if not ctx.ip_limiter.allow(client_ip) or not ctx.address_limiter.allow(
+        address_key(ctx.auth_secret, address)
+    ):
+        return _signin_page(
+            request,
+            status_code=429,
+            next_path=next_path,
+            email=address,
+            errors=[("email", "Trop de demandes de lien : réessayez dans un quart d'heure.")],
+        )
+    task = asyncio.create_task(send_link(ctx, address, next_path))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    return render(request, "connexion-envoyee.html", title="Vérifiez vos courriels", message=SENT_MESSAGE)
+
+
+@router.get("/connexion/{token}", response_class=HTMLResponse)
+async def confirm_page(request: Request, token: str, suite: str = "") -> HTMLResponse:
+    account = await site(request).store.peek(token)
+    if account is None:
+        return render(
+            request, "connexion-invalide.html", status_code=410, title="Lien expiré ou déjà utilisé"
+        )
+    return render(
+        request,
+        "connexion-confirmer.html",
+        title="Confirmer la connexion",
+        token=token,
+        next_path=safe_next(suite),
+    )
+
+
+@router.post("/connexion/{token}")
+async def use_link(request: Request, token: str) -> Response:
+    ctx = site(request)
+    form = await checked_form(request)
+    account = await ctx.store.consume(token)
+    if account is None:
+        return render(
+            request, "connexion-invalide.html", status_code=410, title="Lien expiré ou déjà utilisé"
+        )
+    default = "/agenda" if account.role in COUNCILLOR_ROLES else "/equipe/instances"
+    response = redirect(request, safe_next(form.get("suite")) or default, "Vous êtes connecté·e.")
+    response.set_cookie(
+        SESSION_COOKIE,
+        issue_token(
+            ctx.auth_secret, subject=account.subject, role=account.role, council_id=account.council_id
+        ),
+        max_age=12 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.get("/deconnexion", response_class=HTMLResponse)
+async def signout_page(request: Request) -> Response:
+    if current_user(request) is None:
+        return redirect(request, "/")
+    return render(request, "deconnexion.html", title="Se déconnecter")
+
+
+@router.post("/deconnexion")
+async def signout(request: Request) -> Response:
+    await checked_form(request)
+    response = redirect(request, "/", "Vous êtes déconnecté·e.")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

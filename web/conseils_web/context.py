@@ -1,0 +1,155 @@
+"""What every page of the site needs: territory, secret, service calls,
+templates, the sign-in store and mail settings; and `render`."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from conseils_runtime.auth import issue_token
+from conseils_runtime.territory import TerritoryConfig
+from conseils_web import frenchdates
+from conseils_web.security import STAFF_ROLES, csrf_token, current_user, session_token
+from conseils_web.services import Services
+from conseils_web.signin import RateLimiter, SigninStore
+
+HERE = Path(__file__).parent
+FLASH_COOKIE = "conseils_message"
+ROLE_LABELS = {
+    "councillor": "conseiller·ère citoyen·ne",
+    "coordinator": "coordination du conseil",
+    "staff": "équipe du territoire",
+    "operator": "exploitation",
+}
+MODE_LABELS = {"participant": "participant·e", "observer": "observateur·rice"}
+STATUS_LABELS = {
+    "confirmed": "confirmée",
+    "waitlisted": "liste d'attente",
+    "cancelled": "annulée",
+    "draft": "brouillon",
+    "scheduled": "programmée",
+    "held": "tenue",
+    "minutes_published": "compte rendu publié",
+}
+
+
+@dataclass
+class SiteContext:
+    territory: TerritoryConfig
+    auth_secret: str
+    services: Services
+    templates: Jinja2Templates
+    store: SigninStore
+    mailbox_dir: Path | None
+    smtp_host: str
+    smtp_port: int
+    public_base_url: str
+    secure_cookies: bool
+    address_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(3, 15 * 60))
+    ip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(30, 15 * 60))
+
+    @property
+    def timezone(self) -> str:
+        return self.territory.territory.timezone
+
+    def theme_name(self, slug: str | None) -> str:
+        for theme in self.territory.themes:
+            if theme.slug == slug:
+                return theme.name
+        return slug or "—"
+
+    def city_name(self, code: str | None) -> str:
+        for city in self.territory.cities:
+            if city.code == code:
+                return city.name
+        return code or "—"
+
+    def type_name(self, slug: str) -> str:
+        for kind in self.territory.instance_types:
+            if kind.slug == slug:
+                return kind.name
+        return slug
+
+    def site_token(self) -> str:
+        """A one-minute token of the site itself (account look-up at sign-in, council views)."""
+        return issue_token(self.auth_secret, subject="site", role="operator", ttl_seconds=60)
+
+    def when(self, value: str | datetime) -> str:
+        return frenchdates.datetime_fr(frenchdates.parse_iso(value), self.timezone)
+
+
+def site(request: Request) -> SiteContext:
+    context: SiteContext = request.app.state.site
+    return context
+
+
+def user_token(request: Request) -> str:
+    return session_token(request)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    ctx = site(request)
+    principal = current_user(request)
+    raw_flash = request.cookies.get(FLASH_COOKIE)
+    flash = unquote(raw_flash) if raw_flash else None
+    context.setdefault("title", "conseils")
+    context.setdefault("errors", [])
+    response = ctx.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "territory_name": ctx.territory.territory.name,
+            "user": principal,
+            "role_label": ROLE_LABELS.get(principal.role, "") if principal else "",
+            "is_staff": bool(principal and principal.role in STAFF_ROLES),
+            "csrf_token": csrf_token(request),
+            "flash": flash,
+            "when": ctx.when,
+            "theme_name": ctx.theme_name,
+            "city_name": ctx.city_name,
+            "type_name": ctx.type_name,
+            "mode_label": MODE_LABELS,
+            "status_label": STATUS_LABELS,
+            **context,
+        },
+        status_code=status_code,
+    )
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def redirect(request: Request, url: str, message: str | None = None) -> RedirectResponse:
+    """POST/redirect/GET, with an optional one-time message for the next page."""
+    response = RedirectResponse(url, status_code=303)
+    if message:
+        response.set_cookie(
+            FLASH_COOKIE,
+            quote(message),
+            max_age=60,
+            httponly=True,
+            samesite="lax",
+            secure=site(request).secure_cookies,
+            path="/",
+        )
+    return response
+
+
+def parse_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def now() -> float:
+    return time.time()

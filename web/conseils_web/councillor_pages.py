@@ -1,0 +1,256 @@
+"""Councillors' pages: agenda, instance, registering in one tap, my
+registrations, my notifications, my preferences and calendar feed, my council."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from conseils_web.context import parse_uuid, redirect, render, site, user_token
+from conseils_web.security import (
+    COUNCILLOR_ROLES,
+    STAFF_ROLES,
+    checked_form,
+    current_user,
+    require,
+    require_councillor,
+)
+from conseils_web.services import ApiError
+
+router = APIRouter()
+
+CATEGORY_LABELS = {
+    "scheduling": "Programmations, changements et annulations d'instances",
+    "dossier": "Publication des dossiers",
+    "reminder": "Rappels avant les instances",
+    "minutes": "Comptes rendus",
+}
+
+
+def _active_registrations(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {str(row["instance_id"]): row for row in rows if row["status"] != "cancelled"}
+
+
+@router.get("/agenda", response_class=HTMLResponse)
+async def agenda(request: Request) -> HTMLResponse:
+    require_councillor(request)
+    ctx, token = site(request), user_token(request)
+    instances, mine = await asyncio.gather(
+        ctx.services.get("meetings", "/instances", token),
+        ctx.services.get("meetings", "/me/registrations", token),
+    )
+    upcoming = [row for row in instances if row["status"] in {"scheduled", "draft"}]
+    return render(
+        request,
+        "agenda.html",
+        title="Mon agenda",
+        active="agenda",
+        instances=upcoming,
+        mine=_active_registrations(mine),
+    )
+
+
+async def _council_registrations(request: Request, instance_id: str) -> list[dict[str, Any]]:
+    """Who of my council is registered (names only: what any member of the council may see)."""
+    ctx, principal = site(request), current_user(request)
+    if principal is None or principal.council_id is None:
+        return []
+    rows, members = await asyncio.gather(
+        ctx.services.get("meetings", f"/instances/{instance_id}/registrations", ctx.site_token()),
+        ctx.services.get("registry", f"/councils/{principal.council_id}/members", user_token(request)),
+    )
+    names = {str(member["id"]): member.get("display_name") or "(nom masqué)" for member in members}
+    return [
+        {
+            "name": names.get(str(row["member_id"]), "(ancien membre)"),
+            "mode": row["mode"],
+            "status": row["status"],
+        }
+        for row in rows
+        if str(row["council_id"]) == str(principal.council_id) and row["status"] != "cancelled"
+    ]
+
+
+@router.get("/instances/{instance_id}", response_class=HTMLResponse)
+async def instance_page(request: Request, instance_id: str) -> Response:
+    principal = require(request, *COUNCILLOR_ROLES, *STAFF_ROLES)
+    if parse_uuid(instance_id) is None:
+        return render(request, "erreur.html", 404, title="Introuvable", message="Instance introuvable.")
+    if principal.role in STAFF_ROLES:
+        return redirect(request, f"/equipe/instances/{instance_id}")
+    ctx, token = site(request), user_token(request)
+    instance, mine, councils = await asyncio.gather(
+        ctx.services.get("meetings", f"/instances/{instance_id}", token),
+        ctx.services.get("meetings", "/me/registrations", token),
+        ctx.services.get("registry", "/councils", token),
+    )
+    council_names = {str(council["id"]): council["name"] for council in councils}
+    return render(
+        request,
+        "instance.html",
+        title=instance["title"],
+        active="agenda",
+        instance=instance,
+        registration=_active_registrations(mine).get(instance_id),
+        concerned=[council_names.get(str(c), "—") for c in instance["concerned_council_ids"]],
+        my_council=await _council_registrations(request, instance_id),
+    )
+
+
+@router.post("/instances/{instance_id}/inscription")
+async def register(request: Request, instance_id: str) -> Response:
+    require_councillor(request)
+    form = await checked_form(request)
+    mode = str(form.get("mode", ""))
+    back = "/agenda" if form.get("retour") == "agenda" else f"/instances/{instance_id}"
+    if mode not in {"participant", "observer"} or parse_uuid(instance_id) is None:
+        return redirect(request, back, "Choisissez « participer » ou « observer ».")
+    try:
+        outcome = await site(request).services.post(
+            "meetings", f"/instances/{instance_id}/registrations", user_token(request), json={"mode": mode}
+        )
+    except ApiError as error:
+        if error.status_code >= 500:
+            raise
+        return redirect(request, back, error.detail)
+    return redirect(request, back, str(outcome["message"]))
+
+
+@router.post("/instances/{instance_id}/desinscription")
+async def unregister(request: Request, instance_id: str) -> Response:
+    require_councillor(request)
+    form = await checked_form(request)
+    back = "/agenda" if form.get("retour") == "agenda" else f"/instances/{instance_id}"
+    if parse_uuid(instance_id) is None:
+        return redirect(request, back)
+    try:
+        outcome = await site(request).services.request(
+            "meetings", "DELETE", f"/instances/{instance_id}/registrations/me", user_token(request)
+        )
+    except ApiError as error:
+        if error.status_code >= 500:
+            raise
+        return redirect(request, back, error.detail)
+    return redirect(request, back, str(outcome.json()["message"]))
+
+
+@router.get("/documents/{document_id}")
+async def document(request: Request, document_id: str) -> Response:
+    require(request, *COUNCILLOR_ROLES, *STAFF_ROLES)
+    if parse_uuid(document_id) is None:
+        return render(request, "erreur.html", 404, title="Introuvable", message="Document introuvable.")
+    upstream = await site(request).services.request(
+        "meetings", "GET", f"/documents/{document_id}/download", user_token(request)
+    )
+    headers = {"Content-Disposition": upstream.headers.get("content-disposition", "attachment")}
+    return Response(upstream.content, media_type=upstream.headers.get("content-type"), headers=headers)
+
+
+@router.get("/mes-inscriptions", response_class=HTMLResponse)
+async def my_registrations(request: Request) -> HTMLResponse:
+    require_councillor(request)
+    rows = await site(request).services.get("meetings", "/me/registrations", user_token(request))
+    rows.sort(key=lambda row: str(row["starts_at"]))
+    return render(
+        request, "mes-inscriptions.html", title="Mes inscriptions", active="inscriptions", rows=rows
+    )
+
+
+@router.get("/mes-notifications", response_class=HTMLResponse)
+async def my_notifications(request: Request) -> HTMLResponse:
+    principal = require_councillor(request)
+    rows = await site(request).services.get(
+        "notifications", f"/notifications/members/{principal.subject}/inbox", user_token(request)
+    )
+    return render(
+        request,
+        "mes-notifications.html",
+        title="Mes notifications",
+        active="notifications",
+        rows=rows,
+        categories=CATEGORY_LABELS,
+    )
+
+
+@router.get("/preferences", response_class=HTMLResponse)
+async def preferences(request: Request) -> HTMLResponse:
+    principal = require_councillor(request)
+    prefs = await site(request).services.get(
+        "notifications", f"/notifications/members/{principal.subject}/preferences", user_token(request)
+    )
+    return render(
+        request,
+        "preferences.html",
+        title="Mes préférences",
+        active="preferences",
+        prefs=prefs,
+        categories=CATEGORY_LABELS,
+        themes=site(request).territory.themes,
+    )
+
+
+@router.post("/preferences")
+async def save_preferences(request: Request) -> Response:
+    principal = require_councillor(request)
+    form = await checked_form(request)
+    ctx = site(request)
+    known = {theme.slug for theme in ctx.territory.themes}
+    themes = [value for value in form.getlist("themes") if isinstance(value, str) and value in known]
+    body = {
+        "channels": ["email"],
+        "categories": [c for c in form.getlist("categories") if isinstance(c, str) and c in CATEGORY_LABELS],
+        "digest": form.get("digest") == "oui",
+        "themes": themes if form.get("themes_choisis") == "oui" else None,
+        "language": "fr",
+    }
+    await ctx.services.request(
+        "notifications",
+        "PUT",
+        f"/notifications/members/{principal.subject}/preferences",
+        user_token(request),
+        json=body,
+    )
+    return redirect(request, "/preferences", "Vos préférences sont enregistrées.")
+
+
+@router.post("/preferences/agenda")
+async def new_feed(request: Request) -> Response:
+    principal = require_councillor(request)
+    await checked_form(request)
+    link = await site(request).services.post(
+        "notifications", f"/notifications/members/{principal.subject}/feed-token", user_token(request)
+    )
+    return redirect(
+        request,
+        "/preferences",
+        f"Votre adresse d'agenda personnelle (à copier dans votre application d'agenda) : {link['url']}",
+    )
+
+
+@router.get("/mon-conseil", response_class=HTMLResponse)
+async def my_council(request: Request) -> HTMLResponse:
+    principal = require_councillor(request)
+    ctx, token = site(request), user_token(request)
+    if principal.council_id is None:
+        return render(
+            request, "erreur.html", 404, title="Aucun conseil", message="Vous n'êtes membre d'aucun conseil."
+        )
+    council, referents, members = await asyncio.gather(
+        ctx.services.get("registry", f"/councils/{principal.council_id}", token),
+        ctx.services.get("registry", f"/councils/{principal.council_id}/referents", token),
+        ctx.services.get("registry", f"/councils/{principal.council_id}/members", token),
+    )
+    names = {str(member["id"]): member.get("display_name") or "(nom masqué)" for member in members}
+    by_theme = {referent["theme"]: names.get(str(referent["member_id"]), "—") for referent in referents}
+    return render(
+        request,
+        "mon-conseil.html",
+        title="Mon conseil",
+        active="conseil",
+        council=council,
+        referents=[(theme.name, by_theme.get(theme.slug)) for theme in ctx.territory.themes],
+        members=members,
+    )
