@@ -17,24 +17,14 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from conseils_runtime import metrics
-from conseils_runtime.database import Database, RuntimeTables
+from conseils_runtime.database import Database, RuntimeTables, after_commit
 from conseils_runtime.logs import correlation_id_var, get_logger
 from conseils_schemas import Event, EventMetadata, to_kafka_headers, topic_name
 
 log = get_logger(__name__)
-
-_WAKE_CALLBACKS = "conseils_outbox_wake"
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _wake_relay_after_commit(session: Session) -> None:
-    for callback in session.info.pop(_WAKE_CALLBACKS, ()):
-        callback()
 
 
 class Outbox:
@@ -107,10 +97,8 @@ class Outbox:
 
     async def _insert(self, session: AsyncSession, **values: Any) -> None:
         await session.execute(insert(self._table).values(created_at=datetime.now(UTC), attempts=0, **values))
-        callbacks = session.sync_session.info.setdefault(_WAKE_CALLBACKS, [])
         for callback in self._wake_callbacks:
-            if callback not in callbacks:
-                callbacks.append(callback)
+            after_commit(session, callback)
 
 
 class OutboxRelay:

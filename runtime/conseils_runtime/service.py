@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter
 from faststream.kafka import KafkaBroker
@@ -26,6 +26,14 @@ from conseils_runtime.topics import ensure_topics
 from conseils_schemas import Event, topic_name
 
 log = get_logger(__name__)
+
+
+class BackgroundTask(Protocol):
+    """A worker that lives as long as the service (the outbox relay is one)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 def make_broker(settings: ServiceSettings) -> KafkaBroker:
@@ -75,6 +83,7 @@ class ServiceRuntime:
         )
         self.outbox.on_commit(self.relay.wake)
         self.consumers: list[EventConsumer] = []
+        self.background: list[BackgroundTask] = []
         self._started = False
 
     def topic(self, base: str) -> str:
@@ -96,6 +105,10 @@ class ServiceRuntime:
         )
         self.consumers.append(consumer)
         return consumer
+
+    def add_background(self, task: BackgroundTask) -> None:
+        """Started after the broker and the relay, stopped before them."""
+        self.background.append(task)
 
     def health_router(self) -> APIRouter:
         return health_router(self)
@@ -123,10 +136,14 @@ class ServiceRuntime:
             consumer.subscribe()
         await self.broker.start()
         self.relay.start()
+        for task in self.background:
+            task.start()
         self._started = True
         log.info("service started", service=self.settings.service_name, territory=self.settings.territory)
 
     async def stop(self) -> None:
+        for task in reversed(self.background):
+            await task.stop()
         await self.relay.stop()
         await self.broker.stop()
         await self.database.dispose()

@@ -5,7 +5,6 @@ rate limiter spaces messages out."""
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import time
 from collections.abc import Iterator
@@ -125,14 +124,3 @@ def test_settings_read_their_prefix_and_default_to_the_territory_file(
     )
     assert settings.resolved_public_base_url() == "http://127.0.0.1:8000"
     assert NotificationsSettings(mail_sender="x@y.example").resolved_mail_sender() == "x@y.example"
-
-
-def test_committed_openapi_matches_the_code() -> None:
-    from conseils_notifications import openapi
-
-    committed = json.loads(openapi.COMMITTED.read_text(encoding="utf-8"))
-    assert committed == openapi.current_document(), (
-        "docs/openapi/notifications.json is stale: run `python -m conseils_notifications.openapi`"
-    )
-    assert "/notifications/unsubscribe/{token}" in committed["paths"]
-    assert "post" in committed["paths"]["/notifications/unsubscribe/{token}"]

@@ -50,7 +50,15 @@ class PlatformOptions:
     smtp_port: int = 0
     auth_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     log_level: str = "WARNING"
+    service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
+    public_base_url: str = ""  # default: http://<host>:<site_port>
     on_ready: Callable[[dict[str, str]], None] = field(default=lambda _urls: None)
+    # Called with the services' apps before they start (tests use it to move the meetings clock).
+    on_apps: Callable[[dict[str, Any]], None] = field(default=lambda _apps: None)
+    stop: asyncio.Event | None = None  # set it to stop the platform (Ctrl-C and SIGTERM do too)
+
+    def site_url(self) -> str:
+        return (self.public_base_url or f"http://{self.host}:{self.site_port}").rstrip("/")
 
 
 def _service_settings(name: str, options: PlatformOptions, smtp_port: int) -> Any:
@@ -67,7 +75,7 @@ def _service_settings(name: str, options: PlatformOptions, smtp_port: int) -> An
         "log_json": False,
     }
     if name == "notifications":
-        values.update(smtp_host="127.0.0.1", smtp_port=smtp_port)
+        values.update(smtp_host="127.0.0.1", smtp_port=smtp_port, public_base_url=options.site_url())
     if name == "meetings":
         values.update(documents_dir=options.data_dir / "documents")
     return settings_class(**values)
@@ -97,18 +105,29 @@ async def run_platform(options: PlatformOptions) -> None:
     try:
         await seed(options)
         endpoints = []
-        for name, port in SERVICE_PORTS.items():
+        apps: dict[str, Any] = {}
+        for name, default_port in SERVICE_PORTS.items():
+            port = options.service_ports.get(name, default_port)
             app_module = importlib.import_module(f"conseils_{name}.app")
-            app = app_module.create_app(_service_settings(name, options, catcher.port))
+            app = apps[name] = app_module.create_app(_service_settings(name, options, catcher.port))
             config = uvicorn.Config(app, host=options.host, port=port, log_level="warning", lifespan="on")
             servers.append(_Server(config))
             endpoints.append(ServiceEndpoint(name, SERVICE_LABELS[name], f"http://{options.host}:{port}"))
-        site = create_site(options.territory, endpoints, options.data_dir / "mail")
+        options.on_apps(apps)
+        site = create_site(
+            options.territory,
+            endpoints,
+            options.data_dir / "mail",
+            auth_secret=options.auth_secret,
+            data_dir=options.data_dir,
+            smtp_port=catcher.port,
+            public_base_url=options.site_url(),
+        )
         servers.append(
             _Server(uvicorn.Config(site, host=options.host, port=options.site_port, log_level="warning"))
         )
 
-        stop = asyncio.Event()
+        stop = options.stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
@@ -120,7 +139,7 @@ async def run_platform(options: PlatformOptions) -> None:
         failed = [task for task in tasks if task.done()]
         if not failed:
             urls = {endpoint.name: endpoint.url for endpoint in endpoints}
-            urls["site"] = f"http://{options.host}:{options.site_port}"
+            urls["site"] = options.site_url()
             urls["smtp"] = f"127.0.0.1:{catcher.port}"
             options.on_ready(urls)
             await asyncio.wait(
@@ -133,4 +152,6 @@ async def run_platform(options: PlatformOptions) -> None:
         for task in failed:
             task.result()
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().remove_signal_handler(signum)
         catcher.stop()

@@ -193,6 +193,13 @@ def create_site(
         response_headers.pop("content-encoding", None)
         return Response(upstream.content, status_code=upstream.status_code, headers=response_headers)
 
+    @app.api_route("/notifications/{kind}/{rest:path}", methods=["GET", "POST"])
+    async def notification_links(kind: str, rest: str, request: Request) -> Response:
+        """The links in the mails (unsubscribe, calendar feeds) are public and tokenised."""
+        if kind not in {"unsubscribe", "feeds"} or "notifications" not in by_name:
+            raise StarletteHTTPException(404)
+        return await forward("notifications", f"notifications/{kind}/{rest}", request)
+
     @app.exception_handler(StarletteHTTPException)
     async def french_errors(request: Request, error: StarletteHTTPException) -> HTMLResponse:
         titles = {404: "Page introuvable", 405: "Action non autorisée"}

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -22,8 +23,39 @@ from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers
 from conseils_runtime.logs import get_logger
+from conseils_schemas import (
+    AttendanceRecorded,
+    DossierPublished,
+    Event,
+    InstanceCancelled,
+    InstanceHeld,
+    InstanceRescheduled,
+    InstanceScheduled,
+    MinutesPublished,
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationWaitlisted,
+    StaffAlertRaised,
+)
 
 log = get_logger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+PRODUCES: list[type[Event]] = [
+    InstanceScheduled,
+    InstanceRescheduled,
+    InstanceCancelled,
+    InstanceHeld,
+    DossierPublished,
+    MinutesPublished,
+    AttendanceRecorded,
+    RegistrationConfirmed,
+    RegistrationWaitlisted,
+    RegistrationPromoted,
+    RegistrationCancelled,
+    StaffAlertRaised,
+]
 
 
 async def watch_late_dossiers(service: MeetingsService, every_seconds: float) -> None:
@@ -58,7 +90,7 @@ def _lifespan(
 
 def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     settings = settings or MeetingsSettings()
-    runtime = ServiceRuntime(settings, metadata)
+    runtime = ServiceRuntime(settings, metadata, produces=PRODUCES, migrations=MIGRATIONS)
     register_consumers(runtime, settings.territory_config)
     service = MeetingsService(runtime.database, runtime.outbox, settings, settings.territory_config)
     app = FastAPI(

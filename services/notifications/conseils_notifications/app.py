@@ -3,8 +3,7 @@ delivery sender and the scheduler, routers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -18,6 +17,10 @@ from conseils_notifications.transport import LoggingSmsGateway, MailTransport, S
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers
+from conseils_schemas import Event, NotificationFailed, NotificationSent, StaffAlertRaised
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+PRODUCES: list[type[Event]] = [NotificationSent, NotificationFailed, StaffAlertRaised]
 
 
 def create_app(
@@ -28,7 +31,7 @@ def create_app(
     sms: SmsGateway | None = None,
 ) -> FastAPI:
     settings = settings or NotificationsSettings()
-    runtime = ServiceRuntime(settings, metadata)
+    runtime = ServiceRuntime(settings, metadata, produces=PRODUCES, migrations=MIGRATIONS)
     service = NotificationsService(settings, runtime.database, runtime.outbox, clock)
     register_consumers(runtime, service)
     mail = transport or SmtpTransport(
@@ -45,19 +48,10 @@ def create_app(
     scheduler = Scheduler(runtime.database, service, on_work=sender.wake)
     service.on_new_deliveries.append(sender.wake)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with runtime.lifespan(app):
-            sender.start()
-            scheduler.start()
-            try:
-                yield
-            finally:
-                await scheduler.stop()
-                await sender.stop()
-                await mail.close()
+    runtime.add_background(sender)  # closes the mail transport when it stops
+    runtime.add_background(scheduler)
 
-    app = FastAPI(title="conseils — notifications", lifespan=lifespan)
+    app = FastAPI(title="conseils — notifications", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.state.service = service
     app.state.sender = sender

@@ -8,17 +8,15 @@ runtime's transaction, so a redelivered event has no second effect.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from aiokafka import ConsumerRecord
-from faststream.kafka.annotations import KafkaMessage
-from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_notifications.service import NotificationsService
-from conseils_runtime import EventConsumer, EventContext, ServiceRuntime
+from conseils_runtime import EventContext, ServiceRuntime
 from conseils_runtime.logs import get_logger
 from conseils_schemas import (
+    REGISTRY_MEMBER_CONTACTS,
     AttendanceRecorded,
     CouncilDissolved,
     CouncilRegistered,
@@ -41,7 +39,6 @@ from conseils_schemas import (
     RegistrationPromoted,
     RegistrationWaitlisted,
     ThemeLeftWithoutReferent,
-    is_tombstone,
 )
 
 log = get_logger(__name__)
@@ -49,57 +46,6 @@ log = get_logger(__name__)
 AnyRegistration = (
     RegistrationConfirmed | RegistrationPromoted | RegistrationWaitlisted | RegistrationCancelled
 )
-
-
-class ContactCardConsumer(EventConsumer):
-    """The runtime consumer, plus tombstones: a null value on the compacted contacts
-    topic has no CloudEvents headers (the runtime would dead-letter it) and means
-    "delete this member's contact card". Deleting is idempotent; the offset is
-    committed only after the deletion is."""
-
-    def __init__(
-        self, runtime: ServiceRuntime, service: NotificationsService, name: str = "contacts"
-    ) -> None:
-        settings = runtime.settings
-        super().__init__(
-            name,
-            group_id=settings.consumer_group(name),
-            territory=settings.territory,
-            database=runtime.database,
-            tables=runtime.tables,
-            broker=runtime.broker,
-            outbox=runtime.outbox,
-            max_attempts=settings.max_attempts,
-            retry_backoff_seconds=settings.retry_backoff_seconds,
-        )
-        self._service = service
-        runtime.consumers.append(self)
-
-    async def handle(self, message: KafkaMessage) -> None:
-        record: ConsumerRecord[Any, Any] = message.raw_message
-        if not is_tombstone(record.value):
-            await super().handle(message)
-            return
-        try:
-            member_id = _uuid_key(record.key)
-        except ValueError:
-            log.warning("tombstone with an unreadable key ignored", topic=record.topic, offset=record.offset)
-            await message.ack()
-            return
-        try:
-            async with self._database.sessionmaker() as session, session.begin():
-                await self._service.forget_contact(session, member_id)
-        except (OSError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DBAPIError) as error:
-            log.warning("tombstone not applied, will be redelivered", error=repr(error))
-            await message.nack()
-            return
-        await message.ack()
-
-
-def _uuid_key(key: bytes | str | None) -> UUID:
-    if key is None:
-        raise ValueError("no key")
-    return UUID(key.decode() if isinstance(key, bytes) else key)
 
 
 def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -> None:
@@ -145,11 +91,20 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
     async def theme_left_without_referent(event: ThemeLeftWithoutReferent, ctx: EventContext) -> None:
         await service.theme_left_without_referent(ctx.session, event)
 
-    contacts = ContactCardConsumer(runtime, service)
+    contacts = runtime.consumer("contacts")
 
     @contacts.on(MemberContactCard)
     async def contact_card(event: MemberContactCard, ctx: EventContext) -> None:
         await service.record_contact(ctx.session, event)
+
+    @contacts.on_tombstone(REGISTRY_MEMBER_CONTACTS)
+    async def contact_erased(key: str, session: AsyncSession) -> None:
+        try:
+            member_id = UUID(key)
+        except ValueError:
+            log.warning("tombstone with an unreadable key ignored", key=key)
+            return
+        await service.forget_contact(session, member_id)
 
     meetings = runtime.consumer("meetings")
 

@@ -11,9 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, select, update
-from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from conseils_notifications import repository as repo
 from conseils_notifications import tables as t
@@ -33,6 +31,7 @@ from conseils_notifications.domain import (
 from conseils_notifications.mail import subject_for
 from conseils_notifications.settings import NotificationsSettings
 from conseils_runtime import Database, Outbox
+from conseils_runtime.database import after_commit
 from conseils_runtime.territory import TerritoryConfig
 from conseils_schemas import (
     AttendanceRecorded,
@@ -56,14 +55,6 @@ from conseils_schemas import (
 )
 
 Clock = Callable[[], datetime]
-_WAKE_SENDER = "conseils_notifications_wake_sender"
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _wake_sender_after_commit(session: Session) -> None:
-    # New deliveries are committed: the sender need not wait for its next poll.
-    for callback in session.info.pop(_WAKE_SENDER, ()):
-        callback()
 
 
 def system_clock() -> datetime:
@@ -223,8 +214,8 @@ class NotificationsService:
     ) -> int:
         preferences = await repo.preferences_of(session, [r.member_id for r in recipients])
         planned = plan_deliveries(recipients, kind, preferences)
-        callbacks = session.sync_session.info.setdefault(_WAKE_SENDER, [])
-        callbacks.extend(c for c in self.on_new_deliveries if c not in callbacks)
+        for callback in self.on_new_deliveries:  # the sender need not wait for its next poll
+            after_commit(session, callback)
         return await repo.add_deliveries(
             session,
             source_event_id=source_event_id,

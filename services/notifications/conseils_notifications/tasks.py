@@ -99,6 +99,10 @@ class DeliverySender(_Loop):
         )
         self._slots = asyncio.Semaphore(settings.smtp_concurrency)
 
+    async def stop(self) -> None:
+        await super().stop()
+        await self._transport.close()
+
     async def run_once(self) -> int:
         now = self._service.clock()
         lease = now + timedelta(seconds=self._settings.sender_lease_seconds)
