@@ -131,11 +131,14 @@ async def run_platform(options: PlatformOptions) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        tasks = [asyncio.create_task(server.serve()) for server in servers]
-        while not all(server.started for server in servers):
+        # One after the other: the services' start-up runs Alembic, whose context is process-global.
+        tasks: list[asyncio.Task[None]] = []
+        for server in servers:
+            tasks.append(asyncio.create_task(server.serve()))
+            while not server.started and not any(task.done() for task in tasks):
+                await asyncio.sleep(0.05)
             if any(task.done() for task in tasks):
                 break
-            await asyncio.sleep(0.1)
         failed = [task for task in tasks if task.done()]
         if not failed:
             urls = {endpoint.name: endpoint.url for endpoint in endpoints}

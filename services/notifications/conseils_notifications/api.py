@@ -267,6 +267,12 @@ async def unsubscribe(token: str, service: Service) -> HTMLResponse:
 # --------------------------------------------------------------------------- calendar feeds
 
 _ICS = "text/calendar; charset=utf-8"
+_ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Agenda iCalendar (RFC 5545)",
+        "content": {"text/calendar": {"schema": {"type": "string"}}},
+    }
+}
 
 
 def _ics(service: NotificationsService, snapshots: list[dict[str, Any]], name: str) -> Response:
@@ -280,7 +286,7 @@ def _ics(service: NotificationsService, snapshots: list[dict[str, Any]], name: s
     return Response(content=body, media_type=_ICS, headers={"Cache-Control": "private, max-age=300"})
 
 
-@router.get("/feeds/agenda.ics")
+@router.get("/feeds/agenda.ics", response_class=Response, responses=_ICS_RESPONSE)
 async def agenda_feed(service: Service) -> Response:
     """The territory's public agenda."""
     async with service.sessionmaker() as session:
@@ -288,7 +294,7 @@ async def agenda_feed(service: Service) -> Response:
     return _ics(service, snapshots, f"Instances — {service.territory.territory.name}")
 
 
-@router.get("/feeds/councils/{council_id}.ics")
+@router.get("/feeds/councils/{council_id}.ics", response_class=Response, responses=_ICS_RESPONSE)
 async def council_feed(council_id: UUID, service: Service) -> Response:
     async with service.sessionmaker() as session:
         row = (
@@ -300,7 +306,7 @@ async def council_feed(council_id: UUID, service: Service) -> Response:
     return _ics(service, snapshots, f"Instances — {row[0]}")
 
 
-@router.get("/feeds/themes/{theme}.ics")
+@router.get("/feeds/themes/{theme}.ics", response_class=Response, responses=_ICS_RESPONSE)
 async def theme_feed(theme: str, service: Service) -> Response:
     names = {item.slug: item.name for item in service.territory.themes}
     if theme not in names:
@@ -310,7 +316,7 @@ async def theme_feed(theme: str, service: Service) -> Response:
     return _ics(service, snapshots, f"Instances — {names[theme]}")
 
 
-@router.get("/feeds/members/{token}.ics")
+@router.get("/feeds/members/{token}.ics", response_class=Response, responses=_ICS_RESPONSE)
 async def member_feed(token: str, service: Service) -> Response:
     """A member's own calendar, behind a secret address they can revoke."""
     async with service.sessionmaker() as session:
