@@ -30,5 +30,5 @@ postgres-stop:  ## Stop the local PostgreSQL server
 
 generate: setup  ## Regenerate committed contracts: JSON Schemas, OpenAPI, AsyncAPI, event catalogue
 	@.venv/bin/python -m conseils_schemas.export
-	@.venv/bin/python scripts/contracts.py
+	@.venv/bin/python -m conseils_cli.contracts
 	@.venv/bin/python -m conseils_schemas.catalogue

@@ -52,7 +52,7 @@ step "mypy (strict)"
 step "contrats d'événements et documents générés à jour"
 .venv/bin/python -m conseils_schemas.export --check
 .venv/bin/python -m conseils_schemas.catalogue --check
-.venv/bin/python scripts/contracts.py --check
+.venv/bin/python -m conseils_cli.contracts --check
 
 step "pytest (Kafka et PostgreSQL réels)"
 mkdir -p test-artifacts

@@ -68,7 +68,7 @@ SPECVERSION: Final = "1.0"
 _NonBlank = Annotated[str, StringConstraints(min_length=1, pattern=r"^\S+$")]
 
 
-class InvalidEnvelope(ValueError):  # noqa: N818 (public name of the contract)
+class InvalidEnvelope(ValueError):
     """Kafka headers do not form a valid CloudEvents 1.0 binary-mode envelope."""
 
 

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-class UnknownEventType(ValueError):  # noqa: N818 (public name of the contract)
+class UnknownEventType(ValueError):
     """The CloudEvents type is not in this version of the catalogue."""
 
 

@@ -89,13 +89,17 @@ async def test_a_day_in_the_product(
         # 3. She signs in on her phone and registers as observer from her agenda.
         await sign_in(phone, platform, REFERENT, "conseillere")
         await expect(phone.get_by_role("heading", level=1)).to_have_text("Mon agenda")
-        card = phone.locator(".carte", has=phone.get_by_role("link", name="Comité technique thématique — Emploi"))
+        card = phone.locator(
+            ".carte", has=phone.get_by_role("link", name="Comité technique thématique — Emploi")
+        )
         starts = datetime(day.year, day.month, day.day, 18, 30, tzinfo=ZoneInfo("Europe/Paris"))
         await expect(card).to_contain_text(f"mardi {day.day}")
         await expect(card).to_contain_text("à 18 h 30")
         await check_page(phone, "conseillere-agenda")
         await card.get_by_role("button", name="Observer").click()
-        await expect(phone.get_by_role("status")).to_contain_text("Inscription confirmée comme observateur·rice")
+        await expect(phone.get_by_role("status")).to_contain_text(
+            "Inscription confirmée comme observateur·rice"
+        )
         await check_page(phone, "conseillere-inscrite")
         await phone.goto(f"{platform.url}/instances/{instance_id}")
         await expect(phone.locator("main")).to_contain_text("Aïcha Diallo — observateur·rice")
@@ -104,9 +108,11 @@ async def test_a_day_in_the_product(
         # 4. Staff upload and publish the dossier: she receives it.
         await staff.goto(instance_url)
         await staff.get_by_label("Document à déposer").set_input_files(
-            files=[{"name": "ordre-du-jour.txt", "mimeType": "text/plain", "buffer": "Ordre du jour\n".encode()}]
+            files=[
+                {"name": "ordre-du-jour.txt", "mimeType": "text/plain", "buffer": "Ordre du jour\n".encode()}
+            ]
         )
-        await staff.get_by_role("button", name="Déposer").click()
+        await staff.get_by_role("button", name="Déposer le document").click()
         await expect(staff.get_by_role("status")).to_contain_text("ordre-du-jour.txt")
         await staff.get_by_role("button", name="Publier le dossier").click()
         await expect(staff.get_by_role("status")).to_contain_text("Dossier publié")

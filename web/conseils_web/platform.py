@@ -86,12 +86,17 @@ async def seed(options: PlatformOptions) -> Any:
 
     The events wait in the registry's outbox and leave when the registry starts."""
     from conseils_runtime import ServiceRuntime
+    from conseils_runtime.migrations import upgrade_to_head
 
     seed_module = importlib.import_module("conseils_registry.seed")
     tables = importlib.import_module("conseils_registry.tables")
+    migrations = getattr(importlib.import_module("conseils_registry.app"), "MIGRATIONS", None)
     runtime = ServiceRuntime(_service_settings("registry", options, 0), tables.metadata)
     try:
-        await runtime.database.create_all(tables.metadata)
+        if migrations is not None:  # the same schema the service builds when it starts
+            await upgrade_to_head(runtime.database, migrations, runtime.metadata)
+        else:
+            await runtime.database.create_all(tables.metadata)
         return await seed_module.seed_territory(runtime, options.territory)
     finally:
         await runtime.database.dispose()

@@ -36,7 +36,8 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
 )
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
+# The site's cookies never go to the services: the API is used with bearer tokens (no ambient authority).
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length", "cookie"}
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,11 @@ def create_site(
     smtp_host: str = "127.0.0.1",
     smtp_port: int = 25,
     public_base_url: str | None = None,
+    http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """The site. `auth_secret` is the one the services verify tokens with;
     `data_dir` holds site.db (sign-in links); sign-in mails go to `smtp_host:smtp_port`."""
-    client = httpx.AsyncClient(timeout=30)
+    client = httpx.AsyncClient(timeout=30, transport=http_transport)
     base_url = (public_base_url or territory.mail.public_base_url).rstrip("/")
     store = SigninStore.in_directory(data_dir or Path(tempfile.mkdtemp(prefix="conseils-site-")))
 

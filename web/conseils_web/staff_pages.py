@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,11 +42,13 @@ def _text(form: FormData, name: str) -> str:
 
 def _moment(ctx: SiteContext, day: str, hour: str) -> datetime | None:
     try:
-        return datetime.combine(
+        moment = datetime.combine(
             date.fromisoformat(day), time.fromisoformat(hour), tzinfo=ZoneInfo(ctx.timezone)
         )
     except ValueError:
         return None
+    # In UTC: a SQLite-backed service keeps the wall time and drops the offset.
+    return moment.astimezone(UTC)
 
 
 def _instance_body(ctx: SiteContext, values: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:

@@ -281,7 +281,10 @@ async def _partitions(bootstrap_servers: str, topics: list[str]) -> list[TopicPa
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="conseils-replay")
     await admin.start()
     try:
-        described = await admin.describe_topics(topics)
+        # Describe only existing topics: a metadata request may create missing ones.
+        existing = set(await admin.list_topics())
+        wanted = [topic for topic in topics if topic in existing]
+        described = await admin.describe_topics(wanted) if wanted else []
     finally:
         await admin.close()
     return [

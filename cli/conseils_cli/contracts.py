@@ -1,8 +1,8 @@
 """Writes (or checks) the committed contract documents of every service:
 docs/openapi/<service>.json and docs/asyncapi/<service>.json, generated from the code.
 
-    python scripts/contracts.py          # regenerate
-    python scripts/contracts.py --check  # exit 1 when a committed document differs from the code
+    python -m conseils_cli.contracts          # regenerate (also: make generate)
+    python -m conseils_cli.contracts --check  # exit 1 when a committed document differs from the code
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registry", "meetings", "notifications")
 # Fixed settings: the documents must not depend on who generates them.
 DOCUMENT_SETTINGS = {
@@ -39,25 +39,33 @@ def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+def stale_documents() -> list[str]:
+    """Committed documents that differ from what the code generates now."""
+    stale = []
+    for service in SERVICES:
+        for relative, document in documents(service).items():
+            path = ROOT / relative
+            if not path.exists() or path.read_text(encoding="utf-8") != render(document):
+                stale.append(relative)
+    return stale
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    stale: list[str] = []
+    if args.check:
+        stale = stale_documents()
+        if stale:
+            print("Documents à régénérer (make generate) :", *stale, sep="\n  ", file=sys.stderr)
+            return 1
+        return 0
     for service in SERVICES:
         for relative, document in documents(service).items():
             path = ROOT / relative
-            text = render(document)
-            if args.check:
-                if not path.exists() or path.read_text(encoding="utf-8") != text:
-                    stale.append(relative)
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-                print(f"écrit : {relative}")
-    if stale:
-        print("Documents à régénérer (python scripts/contracts.py) :", *stale, sep="\n  ", file=sys.stderr)
-        return 1
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render(document), encoding="utf-8")
+            print(f"écrit : {relative}")
     return 0
 
 

@@ -1,0 +1,252 @@
+"""Two replicas of the notifications service in one consumer group share the
+partitions without sending any email twice; when one is killed (SIGKILL) the
+other takes over its partitions and the rest of the emails go out, once.
+
+Real processes (`python -m conseils_notifications`), the real broker,
+PostgreSQL shared by the replicas, a real SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from icalendar import Calendar
+
+from conseils_schemas import (
+    CouncilRegistered,
+    Event,
+    EventMetadata,
+    InstanceScheduled,
+    MemberContactCard,
+    MemberJoined,
+    to_kafka_headers,
+    topic_name,
+)
+from conseils_web.mailbox import MailCatcher, _free_port, read_mailbox
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.e2e, pytest.mark.slow]
+
+MEMBERS = 12
+INSTANCES = 8
+
+
+@pytest.fixture
+def mailbox(tmp_path: Path) -> Iterator[Path]:
+    catcher = MailCatcher(tmp_path / "mail")
+    catcher.start()
+    try:
+        yield catcher
+    finally:
+        catcher.stop()
+
+
+class Replica:
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.port = _free_port()
+        self.log = log_dir / f"{name}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "conseils_notifications"],
+            env={**env, "CONSEILS_NOTIFICATIONS_PORT": str(self.port)},
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    async def wait_ready(self, timeout: float = 60) -> None:
+        async with httpx.AsyncClient() as client:
+            for _ in range(int(timeout * 5)):
+                if self.process.poll() is not None:
+                    raise AssertionError(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
+                try:
+                    if (await client.get(f"http://127.0.0.1:{self.port}/readyz")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise AssertionError(f"{self.name} not ready:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+async def replicas(
+    kafka_bootstrap: str, postgres_url: str, territory: str, mailbox: MailCatcher, tmp_path: Path
+) -> AsyncIterator[list[Replica]]:
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "CONSEILS_TERRITORY": territory,
+        "CONSEILS_NOTIFICATIONS_DATABASE_URL": postgres_url,
+        "CONSEILS_NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+        "CONSEILS_NOTIFICATIONS_SMTP_PORT": str(mailbox.port),
+        "CONSEILS_NOTIFICATIONS_LOG_LEVEL": "WARNING",
+    }
+    first = Replica("replica-a", env, tmp_path)
+    await first.wait_ready()  # the first one creates the schema; then the second joins
+    second = Replica("replica-b", env, tmp_path)
+    running = [first, second]
+    try:
+        await second.wait_ready()
+        yield running
+    finally:
+        for replica in running:
+            replica.stop()
+
+
+async def group_members(kafka: str, group: str) -> int:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([group])
+        return (
+            len(response.groups[0][5]) if response.groups else 0
+        )  # (error, id, state, type, protocol, members)
+    finally:
+        await admin.close()
+
+
+async def publish(producer: AIOKafkaProducer, territory: str, event: Event) -> None:
+    metadata = EventMetadata(source="/tests/scale-out", type=event.event_type, subject=event.partition_key())
+    await producer.send_and_wait(
+        topic_name(territory, event.topic),
+        event.model_dump_json().encode(),
+        key=event.partition_key().encode(),
+        headers=to_kafka_headers(metadata),
+    )
+
+
+def emails_by_instance_and_recipient(directory: Path) -> collections.Counter[tuple[str, str]]:
+    counts: collections.Counter[tuple[str, str]] = collections.Counter()
+    for mail in read_mailbox(directory, limit=100_000):
+        for name, _kind, data in mail.attachments():
+            if name.endswith(".ics"):
+                uid = str(Calendar.from_ical(data).walk("VEVENT")[0]["UID"])
+                counts[(uid.split("@", maxsplit=1)[0], parseaddr(mail.recipients)[1])] += 1
+    return counts
+
+
+async def wait_for_emails(
+    directory: Path, expected: int, timeout: float = 120
+) -> collections.Counter[tuple[str, str]]:
+    counts: collections.Counter[tuple[str, str]] = collections.Counter()
+    for _ in range(int(timeout * 2)):
+        counts = emails_by_instance_and_recipient(directory)
+        if sum(counts.values()) >= expected:
+            break
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(2)  # a duplicate would show up now
+    return emails_by_instance_and_recipient(directory)
+
+
+async def test_two_replicas_share_the_work_and_one_takes_over_when_the_other_is_killed(
+    replicas: list[Replica], kafka_bootstrap: str, territory: str, mailbox: MailCatcher
+) -> None:
+    group = f"{territory}.notifications.meetings"
+    for _ in range(100):
+        if await group_members(kafka_bootstrap, group) == 2:
+            break
+        await asyncio.sleep(0.3)
+    assert await group_members(kafka_bootstrap, group) == 2
+
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        council_id = uuid.uuid4()
+        await publish(
+            producer,
+            territory,
+            CouncilRegistered(
+                council_id=council_id,
+                territory=territory,
+                city="Saint-Denis",
+                city_code="93066",
+                neighbourhood="Franc-Moisin",
+                name="Conseil citoyen Franc-Moisin",
+            ),
+        )
+        for index in range(MEMBERS):
+            member_id = uuid.uuid4()
+            await publish(
+                producer,
+                territory,
+                MemberJoined(
+                    member_id=member_id,
+                    council_id=council_id,
+                    college="habitants",
+                    joined_on=date(2025, 1, 1),
+                    themes_followed=["emploi"],
+                ),
+            )
+            await publish(
+                producer,
+                territory,
+                MemberContactCard(
+                    member_id=member_id, display_name=f"Membre {index}", email=f"membre{index}@demo.example"
+                ),
+            )
+        await asyncio.sleep(3)  # the read models are built before the instances arrive
+
+        def instance() -> InstanceScheduled:
+            starts = datetime.now(UTC).replace(hour=17, minute=30, second=0, microsecond=0) + timedelta(
+                days=30
+            )
+            return InstanceScheduled(
+                instance_id=uuid.uuid4(),
+                instance_type="comite-technique",
+                title="Comité technique Emploi",
+                theme="emploi",
+                scope="theme",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                location="Mairie de Saint-Denis",
+                is_political=False,
+                is_evening=True,
+            )
+
+        half = INSTANCES // 2
+        first_half = [instance() for _ in range(half)]
+        for event in first_half:
+            await publish(producer, territory, event)
+        counts = await wait_for_emails(mailbox.directory, half * MEMBERS)
+        assert sum(counts.values()) == half * MEMBERS
+        assert set(counts.values()) == {1}
+
+        replicas[0].kill()
+        second_half = [instance() for _ in range(INSTANCES - half)]
+        for event in second_half:
+            await publish(producer, territory, event)
+        counts = await wait_for_emails(mailbox.directory, INSTANCES * MEMBERS, timeout=180)
+    finally:
+        await producer.stop()
+
+    expected = {
+        (str(event.instance_id), f"membre{index}@demo.example")
+        for event in first_half + second_half
+        for index in range(MEMBERS)
+    }
+    assert set(counts) == expected
+    assert set(counts.values()) == {1}, "an email was sent twice"
+    assert await group_members(kafka_bootstrap, group) == 1

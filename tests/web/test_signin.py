@@ -1,0 +1,214 @@
+"""Sign-in by emailed link: the same answer for known and unknown addresses,
+a single-use link stored hashed and valid ten minutes, rate limits, secure
+cookies, and the link travelling by SMTP only (read back from a real SMTP
+server)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from conseils_runtime.auth import verify_token
+from conseils_web.mailbox import MailCatcher, read_mailbox
+from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
+from tests.web.helpers import COUNCIL_ID, CSRF_SEED, MEMBER_ID, SECRET, STAFF_ID, build_site, csrf_for
+
+KNOWN = "aicha.diallo@demo.example"
+STAFF = "agent.territoire@plainecommune.example"
+
+
+def registry(request: httpx.Request) -> httpx.Response:
+    assert verify_token(SECRET, request.headers["authorization"].removeprefix("Bearer ")).role == "operator"
+    if request.url.path == "/staff-accounts":
+        return httpx.Response(200, json=[{"id": str(STAFF_ID), "email": STAFF, "role": "staff"}])
+    if request.url.path == "/members":
+        return httpx.Response(
+            200,
+            json=[
+                {
+                    "id": str(MEMBER_ID),
+                    "email": KNOWN.upper(),
+                    "role": "coordinator",
+                    "council_id": str(COUNCIL_ID),
+                },
+                {
+                    "id": str(STAFF_ID),
+                    "email": "partie@demo.example",
+                    "role": "member",
+                    "council_id": str(COUNCIL_ID),
+                    "left_on": "2026-01-01",
+                },
+            ],
+        )
+    return httpx.Response(404, json={"detail": "?"})
+
+
+class Site:
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient, mail_dir: Path, data_dir: Path) -> None:
+        self.app, self.client, self.mail_dir, self.data_dir = app, client, mail_dir, data_dir
+
+    async def ask(self, address: str, suite: str = "") -> httpx.Response:
+        return await self.client.post(
+            "/connexion", data={"email": address, "csrf": csrf_for(), "suite": suite}
+        )
+
+    async def mails_to(self, address: str, count: int, timeout: float = 10) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while True:
+            mails = [m for m in read_mailbox(self.mail_dir) if address in m.recipients]
+            if len(mails) >= count or time.monotonic() > deadline:
+                return [m.part("text/plain") or "" for m in mails]
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    catcher = MailCatcher(tmp_path / "mail")
+    catcher.start()
+    app = build_site(tmp_path, registry, smtp_port=catcher.port)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 1234)), base_url="http://test"
+            ) as client,
+        ):
+            client.cookies.set(CSRF_COOKIE, CSRF_SEED)
+            yield Site(app, client, tmp_path / "mail", tmp_path)
+    finally:
+        catcher.stop()
+
+
+def link_in(text: str) -> str:
+    match = re.search(r"http://127\.0\.0\.1:8000(/connexion/[A-Za-z0-9_-]+)", text)
+    assert match, text
+    return match.group(1)
+
+
+async def test_known_and_unknown_addresses_get_the_same_answer_and_only_accounts_get_a_mail(
+    site: Site,
+) -> None:
+    known, unknown, former = (
+        await site.ask(KNOWN),
+        await site.ask("personne@nulle-part.example"),
+        await site.ask("partie@demo.example"),
+    )
+    assert known.status_code == unknown.status_code == former.status_code == 200
+    assert known.text == unknown.text == former.text
+    assert "Si cette adresse correspond à un compte" in known.text
+    assert len(await site.mails_to(KNOWN, 1)) == 1
+    await asyncio.sleep(0.3)
+    assert [m.recipients for m in read_mailbox(site.mail_dir)] == [KNOWN]
+
+
+async def test_the_link_is_single_use_hashed_and_sets_a_secure_session(site: Site) -> None:
+    await site.ask(KNOWN, suite="/mes-inscriptions")
+    [text] = await site.mails_to(KNOWN, 1)
+    path = link_in(text)
+    token = path.rsplit("/", 1)[1]
+
+    with sqlite3.connect(site.data_dir / "site.db") as db:
+        rows = db.execute(
+            "select token_hash, subject, role, expires_at - created_at from signin_links"
+        ).fetchall()
+    assert rows == [(hashlib.sha256(token.encode()).hexdigest(), str(MEMBER_ID), "coordinator", 600.0)]
+    assert token.encode() not in (site.data_dir / "site.db").read_bytes()
+
+    for _ in range(2):  # a mail scanner opening the link does not use it
+        page = await site.client.get(path, params={"suite": "/mes-inscriptions"})
+        assert page.status_code == 200 and "Me connecter" in page.text
+
+    used = await site.client.post(path, data={"csrf": csrf_for(), "suite": "/mes-inscriptions"})
+    assert used.status_code == 303 and used.headers["location"] == "/mes-inscriptions"
+    cookie = next(
+        v for k, v in used.headers.multi_items() if k == "set-cookie" and v.startswith(SESSION_COOKIE)
+    )
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    principal = verify_token(SECRET, cookie.split(";")[0].split("=", 1)[1].strip('"'))
+    assert (principal.subject, principal.role, principal.council_id) == (
+        str(MEMBER_ID),
+        "coordinator",
+        COUNCIL_ID,
+    )
+
+    again = await site.client.post(path, data={"csrf": csrf_for()})
+    assert again.status_code == 410 and "Lien expiré ou déjà utilisé" in again.text
+    assert (await site.client.get(path)).status_code == 410
+
+
+async def test_staff_land_on_their_instances_and_an_outside_next_page_is_ignored(site: Site) -> None:
+    await site.ask(STAFF, suite="//ailleurs.example/piege")
+    [text] = await site.mails_to(STAFF, 1)
+    assert "ailleurs" not in text
+    used = await site.client.post(
+        link_in(text), data={"csrf": csrf_for(), "suite": "https://ailleurs.example"}
+    )
+    assert used.headers["location"] == "/equipe/instances"
+
+
+async def test_an_expired_link_is_refused(site: Site) -> None:
+    await site.ask(KNOWN)
+    [text] = await site.mails_to(KNOWN, 1)
+    store = site.app.state.site.store
+    store.clock = lambda: time.time() + 601
+    response = await site.client.post(link_in(text), data={"csrf": csrf_for()})
+    assert response.status_code == 410
+    assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
+
+
+async def test_link_requests_are_rate_limited_per_address_and_per_ip(site: Site) -> None:
+    answers = [await site.ask(KNOWN) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert "Trop de demandes" in answers[3].text
+    assert len(await site.mails_to(KNOWN, 4, timeout=2)) == 3
+    statuses = [(await site.ask(f"inconnu{i}@demo.example")).status_code for i in range(40)]
+    assert statuses.count(200) == 30 - 4  # 30 requests per IP and quarter of an hour, 4 used above
+    assert set(statuses[26:]) == {429}
+
+
+async def test_a_malformed_address_gets_an_error_summary_linked_to_the_field(site: Site) -> None:
+    response = await site.ask("pas-une-adresse")
+    assert response.status_code == 400
+    assert 'href="#email"' in response.text and 'aria-invalid="true"' in response.text
+
+
+async def test_session_cookie_is_secure_when_the_site_is_on_https(tmp_path: Path) -> None:
+    catcher = MailCatcher(tmp_path / "mail")
+    catcher.start()
+    app = build_site(tmp_path, registry, smtp_port=catcher.port, public_base_url="https://conseils.example")
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://test") as client,
+        ):
+            client.cookies.set(CSRF_COOKIE, CSRF_SEED)
+            await client.post("/connexion", data={"email": KNOWN, "csrf": csrf_for()})
+            site = Site(app, client, tmp_path / "mail", tmp_path)
+            [text] = await site.mails_to(KNOWN, 1)
+            path = re.search(r"https://conseils\.example(/connexion/\S+)", text)
+            assert path
+            used = await client.post(path.group(1), data={"csrf": csrf_for()})
+            assert "Secure" in used.headers["set-cookie"]
+    finally:
+        catcher.stop()
+
+
+async def test_signing_out_removes_the_session(site: Site) -> None:
+    await site.ask(KNOWN)
+    [text] = await site.mails_to(KNOWN, 1)
+    await site.client.post(link_in(text), data={"csrf": csrf_for()})
+    response = await site.client.post("/deconnexion", data={"csrf": csrf_for()})
+    assert response.status_code == 303
+    assert (
+        f'{SESSION_COOKIE}=""' in response.headers["set-cookie"]
+        and "Max-Age=0" in response.headers["set-cookie"]
+    )
