@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conseils_runtime import metrics
 from conseils_runtime.database import Database, RuntimeTables, after_commit
 from conseils_runtime.logs import correlation_id_var, get_logger
+from conseils_runtime.tasks import WorkerLoop
 from conseils_schemas import Event, EventMetadata, to_kafka_headers, topic_name
 
 log = get_logger(__name__)
@@ -101,8 +102,10 @@ class Outbox:
             after_commit(session, callback)
 
 
-class OutboxRelay:
+class OutboxRelay(WorkerLoop):
     """Moves committed outbox rows to Kafka, oldest first."""
+
+    name = "outbox-relay"
 
     def __init__(
         self,
@@ -113,54 +116,17 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 0.5,
     ) -> None:
+        super().__init__(poll_seconds)
         self._database = database
         self._table = tables.outbox
         self._broker = broker
         self._batch_size = batch_size
-        self._poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.last_error: str | None = None
 
-    def wake(self) -> None:
-        self._wake.set()
+    async def run_once(self) -> int:
+        return await self.relay_once()
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
-
-    async def _run(self) -> None:
-        failures = 0
-        while True:
-            try:
-                relayed = await self.relay_once()
-                failures = 0
-                self.last_error = None
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # Kafka or database down: keep the rows, retry later
-                failures += 1
-                self.last_error = repr(error)
-                metrics.OUTBOX_RELAY_FAILURES.inc()
-                log.warning("outbox relay failed, will retry", error=repr(error), failures=failures)
-                await asyncio.sleep(min(0.5 * 2 ** min(failures, 6), 10.0))
-                continue
-            if relayed == self._batch_size:
-                continue
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except TimeoutError:
-                pass
+    def on_failure(self, error: Exception) -> None:
+        metrics.OUTBOX_RELAY_FAILURES.inc()
 
     async def relay_once(self) -> int:
         """Publish one batch of pending rows; returns how many were published."""

@@ -6,10 +6,6 @@ periodic task: raising a staff alert when a dossier is late.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -23,6 +19,7 @@ from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers
 from conseils_runtime.logs import get_logger
+from conseils_runtime.tasks import WorkerLoop
 from conseils_schemas import (
     AttendanceRecorded,
     DossierPublished,
@@ -58,34 +55,20 @@ PRODUCES: list[type[Event]] = [
 ]
 
 
-async def watch_late_dossiers(service: MeetingsService, every_seconds: float) -> None:
-    while True:
-        try:
-            raised = await service.alert_late_dossiers()
-            if raised:
-                log.info("late dossier alerts raised", count=raised)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # database away: try again at the next round
-            log.warning("late dossier check failed", error=repr(error))
-        await asyncio.sleep(every_seconds)
+class LateDossierCheck(WorkerLoop):
+    """Raises a staff alert when a dossier is missing at its required notice."""
 
+    name = "late-dossiers"
 
-def _lifespan(
-    runtime: ServiceRuntime, service: MeetingsService, every_seconds: float
-) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with runtime.lifespan(app):
-            task = asyncio.create_task(watch_late_dossiers(service, every_seconds), name="late-dossiers")
-            try:
-                yield
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+    def __init__(self, service: MeetingsService, every_seconds: float) -> None:
+        super().__init__(every_seconds)
+        self._service = service
 
-    return lifespan
+    async def run_once(self) -> int:
+        raised = await self._service.alert_late_dossiers()
+        if raised:
+            log.info("late dossier alerts raised", count=raised)
+        return 0  # once per interval, even when it raised alerts
 
 
 def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
@@ -97,8 +80,9 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
         title="conseils — rencontres",
         description="Instances du contrat de ville, dossiers, inscriptions, présence, comptes rendus, bilan.",
         version="1.0.0",
-        lifespan=_lifespan(runtime, service, settings.dossier_check_seconds),
+        lifespan=runtime.lifespan,
     )
+    runtime.add_background(LateDossierCheck(service, settings.dossier_check_seconds))
     app.state.runtime = runtime
     app.state.service = service
     app.state.authenticator = Authenticator(settings.auth_secret)

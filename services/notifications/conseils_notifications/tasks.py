@@ -16,6 +16,7 @@ from conseils_notifications.service import NotificationsService
 from conseils_notifications.transport import MailTransport, PermanentFailure, SmsGateway, TemporaryFailure
 from conseils_runtime import Database
 from conseils_runtime.logs import get_logger
+from conseils_runtime.tasks import WorkerLoop
 from conseils_schemas import NotificationFailed, NotificationSent
 
 log = get_logger(__name__)
@@ -23,60 +24,7 @@ log = get_logger(__name__)
 _DIGEST_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
-class _Loop:
-    """A cancellable periodic task that a `wake()` can hurry."""
-
-    name = "loop"
-
-    def __init__(self, poll_seconds: float) -> None:
-        self._poll = poll_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.last_error: str | None = None
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=self.name)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
-
-    async def run_once(self) -> int:
-        raise NotImplementedError
-
-    async def _run(self) -> None:
-        failures = 0
-        while True:
-            try:
-                done = await self.run_once()
-                failures, self.last_error = 0, None
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # database down: keep going, with a growing pause
-                failures += 1
-                self.last_error = repr(error)
-                log.warning(f"{self.name} failed, will retry", error=repr(error), failures=failures)
-                await asyncio.sleep(min(0.5 * 2 ** min(failures, 6), 30.0))
-                continue
-            if done:
-                continue
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-            except TimeoutError:
-                pass
-
-
-class DeliverySender(_Loop):
+class DeliverySender(WorkerLoop):
     """Sends pending deliveries; outcome and outbox event are written in one transaction."""
 
     name = "delivery-sender"
@@ -238,7 +186,7 @@ class DeliverySender(_Loop):
             )
 
 
-class Scheduler(_Loop):
+class Scheduler(WorkerLoop):
     """Due reminders and staff checks, and the weekly digest on the territory's digest day."""
 
     name = "notification-scheduler"
