@@ -20,7 +20,9 @@ async def ensure_topics(bootstrap_servers: str, territory: str, *, partitions: i
         name = topic_name(territory, base)
         compacted = base in COMPACTED_TOPICS
         wanted[name] = {"cleanup.policy": "compact"} if compacted else {}
-        wanted[dlq_topic(name)] = {}
+        # The dead letters of a compacted topic hold the same personal data (contact cards):
+        # compacted too, so an erasure tombstone removes them as well.
+        wanted[dlq_topic(name)] = dict(wanted[name])
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="conseils-topics")
     await admin.start()
     try:

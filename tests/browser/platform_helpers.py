@@ -22,6 +22,7 @@ class RunningPlatform:
     url: str
     mail_dir: Path
     apps: dict[str, Any]
+    auth_secret: str
 
     async def wait_for_mail(
         self, to: str, predicate: Callable[[StoredMail], bool] = lambda _m: True, timeout: float = 60
@@ -67,17 +68,20 @@ async def running_platform(data_dir: Path, kafka_bootstrap: str, slug: str) -> A
         data_dir=data_dir,
         site_port=_free_port(),
         service_ports={name: _free_port() for name in ("registry", "meetings", "notifications")},
-        on_ready=lambda urls: ready.set_result(urls),
+        on_ready=ready.set_result,
         on_apps=apps.update,
         stop=stop,
     )
     task = asyncio.create_task(run_platform(options))
-    done, _ = await asyncio.wait([task, ready], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    waiting: list[asyncio.Future[Any]] = [task, ready]
+    done, _ = await asyncio.wait(waiting, timeout=60, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
         task.result()
     assert ready in done, "the platform did not start within 60 s"
     try:
-        yield RunningPlatform(url=ready.result()["site"], mail_dir=data_dir / "mail", apps=apps)
+        yield RunningPlatform(
+            url=ready.result()["site"], mail_dir=data_dir / "mail", apps=apps, auth_secret=options.auth_secret
+        )
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)

@@ -15,8 +15,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, FilePayload, Page, expect
 
+from conseils_runtime.auth import issue_token
+from conseils_web.security import SESSION_COOKIE
 from tests.browser.conftest import assert_fits_phone_width, screenshot, serious_accessibility_violations
 from tests.browser.platform_helpers import RunningPlatform, running_platform
 
@@ -38,9 +40,11 @@ async def check_page(page: Page, name: str) -> None:
     await assert_fits_phone_width(page)
 
 
-async def sign_in(page: Page, platform: RunningPlatform, address: str, name: str) -> None:
+async def sign_in(page: Page, platform: RunningPlatform, address: str, name: str, start: str = "") -> None:
+    """From any page of the site (signed-out visitors are sent to /connexion, then back)."""
     asked_at = time.time() - 1
-    await page.goto(f"{platform.url}/connexion")
+    await page.goto(start or f"{platform.url}/connexion")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
     await page.get_by_label("Adresse électronique").fill(address)
     await page.get_by_role("button", name="Recevoir mon lien de connexion").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Vérifiez vos courriels")
@@ -86,8 +90,16 @@ async def test_a_day_in_the_product(
         )
         assert instance_id in (invitation.part("text/plain") or "") + (invitation.part("text/html") or "")
 
-        # 3. She signs in on her phone and registers as observer from her agenda.
-        await sign_in(phone, platform, REFERENT, "conseillere")
+        # 3. She opens the mail's link on her phone, signs in, reads the page, registers from her agenda.
+        text = invitation.part("text/plain") or ""
+        link = next(word for word in text.split() if word.startswith(f"{platform.url}/instances/"))
+        await sign_in(phone, platform, REFERENT, "conseillere", start=link.rstrip(".,)"))
+        await expect(phone.get_by_role("heading", level=1)).to_have_text(
+            "Comité technique thématique — Emploi, insertion et développement économique"
+        )
+        await expect(phone.get_by_role("main")).to_contain_text("En soirée")
+        await check_page(phone, "conseillere-instance-depuis-le-courriel")
+        await phone.get_by_role("link", name="Mon agenda", exact=True).first.click()
         await expect(phone.get_by_role("heading", level=1)).to_have_text("Mon agenda")
         card = phone.locator(
             ".carte", has=phone.get_by_role("link", name="Comité technique thématique — Emploi")
@@ -108,9 +120,7 @@ async def test_a_day_in_the_product(
         # 4. Staff upload and publish the dossier: she receives it.
         await staff.goto(instance_url)
         await staff.get_by_label("Document à déposer").set_input_files(
-            files=[
-                {"name": "ordre-du-jour.txt", "mimeType": "text/plain", "buffer": "Ordre du jour\n".encode()}
-            ]
+            files=FilePayload(name="ordre-du-jour.txt", mimeType="text/plain", buffer=b"Ordre du jour\n")
         )
         await staff.get_by_role("button", name="Déposer le document").click()
         await expect(staff.get_by_role("status")).to_contain_text("ordre-du-jour.txt")
@@ -118,6 +128,10 @@ async def test_a_day_in_the_product(
         await expect(staff.get_by_role("status")).to_contain_text("Dossier publié")
         await check_page(staff, "equipe-dossier-publie")
         await platform.wait_for_mail(REFERENT, lambda m: "dossier" in m.subject.lower())
+        await staff.reload()
+        sent = staff.get_by_role("table").filter(has_text="Notifications de cette instance")
+        await expect(sent).to_contain_text("Aïcha Diallo")
+        await expect(sent).to_contain_text("envoyé")
         await phone.goto(f"{platform.url}/instances/{instance_id}")
         await expect(phone.get_by_role("link", name="ordre-du-jour.txt")).to_be_visible()
 
@@ -138,5 +152,131 @@ async def test_a_day_in_the_product(
         await phone.goto(f"{platform.url}/mes-notifications")
         await expect(phone.locator(".carte").first).to_be_visible()
         await check_page(phone, "conseillere-notifications")
+
+        # Every other page of both, in the browser: French, accessible, 360 px wide.
+        await every_other_page(platform, staff, phone, instance_id)
+        await staff_reschedule_then_cancel(platform, staff)
+        await operator_pages(platform, browser, instance_id)
         await staff_context.close()
         await phone_context.close()
+
+
+async def every_other_page(platform: RunningPlatform, staff: Page, phone: Page, instance_id: str) -> None:
+    for path, heading in [
+        ("/mes-inscriptions", "Mes inscriptions"),
+        ("/mon-conseil", "Conseil citoyen Franc-Moisin – Bel-Air"),
+        ("/preferences", "Mes préférences"),
+    ]:
+        await phone.goto(platform.url + path)
+        await expect(phone.get_by_role("heading", level=1)).to_have_text(heading)
+        await check_page(phone, f"conseillere{path}")
+    await expect(phone.get_by_role("main")).not_to_contain_text("@demo.example")  # no one's address shown
+    await phone.get_by_label("Rappels avant les instances").uncheck()
+    await phone.get_by_role("button", name="Enregistrer mes préférences").click()
+    await expect(phone.get_by_role("status")).to_contain_text("Vos préférences sont enregistrées")
+    await expect(phone.get_by_label("Rappels avant les instances")).not_to_be_checked()
+    await phone.get_by_role("button", name="Créer mon adresse d'agenda").click()
+    await expect(phone.get_by_role("status")).to_contain_text("/notifications/feeds/members/")
+    feed = (await phone.get_by_role("status").inner_text()).split(" : ", 1)[1].strip()
+    calendar = await phone.request.get(feed)
+    assert calendar.ok
+    assert "BEGIN:VCALENDAR" in await calendar.text()
+    my_data = await phone.request.get(f"{platform.url}/mes-donnees")
+    assert "aicha.diallo@demo.example" in await my_data.text()
+    await phone.goto(f"{platform.url}/equipe/instances")
+    await expect(phone.get_by_role("heading", level=1)).to_have_text("Accès refusé")
+
+    await staff.goto(f"{platform.url}/equipe/conseils")
+    await check_page(staff, "equipe-conseils")
+    await staff.get_by_role("link", name="Conseil citoyen Franc-Moisin – Bel-Air").click()
+    await expect(staff.get_by_role("main")).to_contain_text("aicha.diallo@demo.example")
+    await check_page(staff, "equipe-conseil")
+    await staff.goto(f"{platform.url}/equipe/membres/import")
+    await staff.get_by_label("Fichier CSV").set_input_files(
+        files=FilePayload(
+            name="membres.csv", mimeType="text/csv", buffer=b"conseil;nom;email\ninconnu;X;pas-une-adresse\n"
+        )
+    )
+    await staff.get_by_role("button", name="Importer").click()
+    await expect(staff.get_by_role("table")).to_contain_text("erreur")
+    await check_page(staff, "equipe-import-rapport")
+    await staff.goto(f"{platform.url}/equipe/engagements")
+    await staff.get_by_label("Engagement d'un·e élu·e").check()
+    await staff.get_by_label("Texte").fill("Tenir les comités thématiques en soirée.")
+    await staff.get_by_label("Qui (conseil, ou élu·e et sa fonction)").fill(
+        "Vice-président·e à la politique de la ville"
+    )
+    await staff.get_by_role("button", name="Enregistrer", exact=True).click()
+    await expect(staff.get_by_role("status")).to_contain_text("Enregistré")
+    await staff.get_by_label("Nouveau statut").select_option("in_progress")
+    await staff.get_by_label("Note").fill("Deux comités sur trois le soir.")
+    await staff.get_by_role("button", name="Mettre à jour").click()
+    await expect(staff.get_by_role("main")).to_contain_text("en cours : Deux comités sur trois le soir.")
+    await check_page(staff, "equipe-engagements")
+    await staff.goto(f"{platform.url}/equipe/bilan")
+    await check_page(staff, "equipe-bilan")
+    await staff.get_by_role("link", name="Ouvrir le bilan").click()
+    await expect(staff.locator("body")).to_contain_text("Bilan")
+    assert await staff.get_attribute("html", "lang") == "fr"
+    await screenshot(staff, "journee-equipe-bilan-rapport")
+    report = await staff.request.get(f"{platform.url}/equipe/bilan/rapport?format=csv")
+    assert report.ok
+    assert "text/csv" in report.headers["content-type"]
+    registrations = await staff.request.get(f"{platform.url}/equipe/instances/{instance_id}/inscriptions.csv")
+    assert (
+        "Aïcha Diallo;Conseil citoyen Franc-Moisin – Bel-Air;observer;confirmed" in await registrations.text()
+    )
+    await staff.goto(f"{platform.url}/etat")
+    await expect(staff.get_by_role("table")).not_to_contain_text("Indisponible")
+    await check_page(staff, "equipe-etat")
+
+
+async def staff_reschedule_then_cancel(platform: RunningPlatform, staff: Page) -> None:
+    """A COPIL in working hours: the rule is shown before confirming; moved to the evening; cancelled."""
+    day = tuesday_at_least_21_days_ahead(date.today()) + timedelta(days=1)
+    await staff.goto(f"{platform.url}/equipe/instances")
+    await staff.get_by_label("Type d'instance").select_option("copil")
+    await staff.get_by_label("Date").fill(day.isoformat())
+    await staff.get_by_label("Début").fill("14:00")
+    await staff.get_by_label("Fin").fill("16:00")
+    await staff.get_by_role("button", name="Vérifier les règles").click()
+    await expect(staff.get_by_role("alert")).to_contain_text("Indiquez le lieu")
+    await check_page(staff, "equipe-erreurs-formulaire")
+    await staff.get_by_label("Lieu").fill("Hôtel de territoire, Saint-Denis")
+    await staff.get_by_role("button", name="Vérifier les règles").click()
+    await expect(staff.locator("#apercu")).to_contain_text("Avertissements des règles du territoire")
+    await staff.get_by_role("button", name="Confirmer et programmer").click()
+    await expect(staff.get_by_role("status")).to_contain_text("Instance programmée")
+
+    await staff.get_by_role("link", name="Déplacer l'instance").click()
+    await staff.get_by_label("Nouvelle date").fill(day.isoformat())
+    await staff.get_by_label("Début").fill("18:30")
+    await staff.get_by_label("Fin").fill("20:30")
+    await staff.get_by_role("button", name="Vérifier les règles").click()
+    await check_page(staff, "equipe-deplacer-apercu")
+    await staff.get_by_role("button", name="Confirmer le déplacement").click()
+    await expect(staff.get_by_role("status")).to_contain_text("Instance déplacée")
+    await expect(staff.get_by_role("main")).to_contain_text(f"{day.day}")
+    await expect(staff.get_by_role("main")).to_contain_text("de 18 h 30 à 20 h 30")
+    await expect(staff.get_by_role("main")).to_contain_text("En soirée")
+
+    await staff.get_by_label("Motif de l'annulation").fill("Salle indisponible")
+    await staff.get_by_role("button", name="Annuler l'instance").click()
+    await expect(staff.get_by_role("status")).to_contain_text("Instance annulée")
+    await expect(staff.get_by_role("main")).to_contain_text("Salle indisponible")
+    await platform.wait_for_mail(REFERENT, lambda m: "annul" in m.subject.lower())
+
+
+async def operator_pages(platform: RunningPlatform, browser: Browser, instance_id: str) -> None:
+    """The operator's pages (signing in by link is shown above: here the session is set directly)."""
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
+    token = issue_token(platform.auth_secret, subject="exploitation", role="operator")
+    await context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": platform.url}])
+    page = await context.new_page()
+    await page.goto(f"{platform.url}/exploitation")
+    await expect(page.get_by_role("heading", level=1)).to_be_visible()
+    await check_page(page, "exploitation")
+    await page.goto(f"{platform.url}/exploitation/trace?id={instance_id}")
+    await expect(page.get_by_role("main")).to_contain_text("meetings")
+    await check_page(page, "exploitation-trace")
+    await context.close()

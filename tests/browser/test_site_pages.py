@@ -56,6 +56,10 @@ async def site_url(tmp_path: Path) -> AsyncIterator[str]:
         ("/courriels", "Courriels reçus"),
         ("/etat", "État des services"),
         ("/page-qui-n-existe-pas", "Page introuvable"),
+        ("/connexion", "Connexion"),
+        ("/agenda", "Connexion"),  # signed-out visitors are sent to sign in first
+        ("/connexion/lien-inconnu", "Lien expiré ou déjà utilisé"),
+        ("/deconnexion", "Les conseils citoyens dans les instances du contrat de ville"),
     ],
 )
 async def test_page_is_french_accessible_and_fits_a_phone(
@@ -78,3 +82,16 @@ async def test_reading_a_received_mail_takes_one_tap_from_the_list(phone: Page, 
     assert await serious_accessibility_violations(phone) == []
     await phone.keyboard.press("Tab")
     assert await phone.evaluate("document.activeElement.textContent") == "Aller au contenu"
+
+
+async def test_signin_form_shows_an_error_summary_linked_to_the_field(phone: Page, site_url: str) -> None:
+    await phone.goto(site_url + "/connexion")
+    await phone.get_by_label("Adresse électronique").fill("pas-une-adresse")
+    await phone.get_by_role("button", name="Recevoir mon lien de connexion").click()
+    summary = phone.get_by_role("alert")
+    assert "Saisissez une adresse électronique valide" in await summary.inner_text()
+    assert await phone.get_by_label("Adresse électronique").get_attribute("aria-invalid") == "true"
+    await screenshot(phone, "site-connexion-erreur")
+    assert await serious_accessibility_violations(phone) == []
+    await summary.get_by_role("link").click()
+    assert await phone.evaluate("document.activeElement.id") == "email"

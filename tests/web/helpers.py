@@ -16,7 +16,7 @@ from conseils_runtime.auth import Role, issue_token
 from conseils_runtime.territory import default_territory_path, load_territory
 from conseils_web.site import ServiceEndpoint, create_site
 
-SECRET = "secret-de-test-du-site"
+SECRET = "secret-de-test-du-site"  # noqa: S105 - a test secret
 COUNCIL_ID = uuid.UUID("00000000-0000-0000-0000-0000000000c1")
 MEMBER_ID = uuid.UUID("00000000-0000-0000-0000-0000000000a1")
 STAFF_ID = uuid.UUID("00000000-0000-0000-0000-0000000000e1")
@@ -57,4 +57,5 @@ def build_site(
         smtp_port=smtp_port,
         public_base_url=public_base_url,
         http_transport=httpx.MockTransport(handler or unreachable),
+        kafka_bootstrap="127.0.0.1:9",  # no broker: the operator pages say so
     )

@@ -13,7 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from conseils_runtime.auth import Role
-from conseils_web import auth_pages, councillor_pages, staff_pages
+from conseils_web import auth_pages, councillor_pages, operator_pages, staff_pages
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.web.helpers import CSRF_SEED, build_site, csrf_for, session_for
 
@@ -25,11 +25,12 @@ SOME_ID = "5d0b5a62-6a47-4c1b-9a43-2c0f1f0c0d11"
 # Who may use each route (path pattern → roles); anything else is public.
 ACCESS: list[tuple[str, set[str]]] = [
     (r"^/equipe/", STAFF),
+    (r"^/exploitation", {"operator"}),
     (r"^/instances/[^/]+$", COUNCILLORS | STAFF),
     (r"^/documents/", COUNCILLORS | STAFF),
     (r"^/instances/[^/]+/(inscription|desinscription)$", COUNCILLORS),
     (
-        r"^/(agenda|mes-inscriptions|mes-notifications|preferences|preferences/agenda|mon-conseil)$",
+        r"^/(agenda|mes-inscriptions|mes-notifications|mes-donnees|preferences|preferences/agenda|mon-conseil)$",
         COUNCILLORS,
     ),
 ]
@@ -63,10 +64,11 @@ async def site(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, list[tu
         *auth_pages.router.routes,
         *councillor_pages.router.routes,
         *staff_pages.router.routes,
+        *operator_pages.router.routes,
     ]
     for route in every:
         if isinstance(route, APIRoute):
-            for method in sorted(route.methods - {"HEAD"}):
+            for method in sorted((route.methods or set()) - {"HEAD"}):
                 routes.append((method, route.path))
     async with (
         app.router.lifespan_context(app),
@@ -110,7 +112,8 @@ async def test_every_route_with_every_role_has_no_forbidden_success(
             else:
                 assert response.status_code in {401, 403, 303}, where
                 if response.status_code == 303:
-                    assert role is None and response.headers["location"].startswith("/connexion"), where
+                    assert role is None, where
+                    assert response.headers["location"].startswith("/connexion"), where
                 assert "Traceback" not in response.text
             checked += 1
     assert checked == len(protected) * len(ROLES)
@@ -149,6 +152,25 @@ async def test_a_service_that_does_not_answer_gives_a_french_page_without_stack_
     response = await client.get("/agenda")
     assert response.status_code == 503
     assert "Service momentanément indisponible" in response.text
-    assert "Traceback" not in response.text and "httpx" not in response.text
+    assert "Traceback" not in response.text
+    assert "httpx" not in response.text
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
     assert response.headers["x-frame-options"] == "SAMEORIGIN"
+
+
+async def test_an_unexpected_error_is_a_french_page_with_the_security_headers(tmp_path: Path) -> None:
+    app = build_site(tmp_path)
+
+    @app.get("/panne")
+    async def broken() -> None:
+        raise RuntimeError("détail interne à ne jamais montrer")
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test"
+    ) as client:
+        response = await client.get("/panne")
+    assert response.status_code == 500
+    assert "Erreur interne" in response.text
+    assert "détail interne" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")

@@ -125,14 +125,18 @@ async def test_the_link_is_single_use_hashed_and_sets_a_secure_session(site: Sit
 
     for _ in range(2):  # a mail scanner opening the link does not use it
         page = await site.client.get(path, params={"suite": "/mes-inscriptions"})
-        assert page.status_code == 200 and "Me connecter" in page.text
+        assert page.status_code == 200
+        assert "Me connecter" in page.text
 
     used = await site.client.post(path, data={"csrf": csrf_for(), "suite": "/mes-inscriptions"})
-    assert used.status_code == 303 and used.headers["location"] == "/mes-inscriptions"
+    assert used.status_code == 303
+    assert used.headers["location"] == "/mes-inscriptions"
     cookie = next(
         v for k, v in used.headers.multi_items() if k == "set-cookie" and v.startswith(SESSION_COOKIE)
     )
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Secure" not in cookie
     principal = verify_token(SECRET, cookie.split(";")[0].split("=", 1)[1].strip('"'))
     assert (principal.subject, principal.role, principal.council_id) == (
         str(MEMBER_ID),
@@ -141,7 +145,8 @@ async def test_the_link_is_single_use_hashed_and_sets_a_secure_session(site: Sit
     )
 
     again = await site.client.post(path, data={"csrf": csrf_for()})
-    assert again.status_code == 410 and "Lien expiré ou déjà utilisé" in again.text
+    assert again.status_code == 410
+    assert "Lien expiré ou déjà utilisé" in again.text
     assert (await site.client.get(path)).status_code == 410
 
 
@@ -178,7 +183,8 @@ async def test_link_requests_are_rate_limited_per_address_and_per_ip(site: Site)
 async def test_a_malformed_address_gets_an_error_summary_linked_to_the_field(site: Site) -> None:
     response = await site.ask("pas-une-adresse")
     assert response.status_code == 400
-    assert 'href="#email"' in response.text and 'aria-invalid="true"' in response.text
+    assert 'href="#email"' in response.text
+    assert 'aria-invalid="true"' in response.text
 
 
 async def test_session_cookie_is_secure_when_the_site_is_on_https(tmp_path: Path) -> None:
@@ -208,7 +214,5 @@ async def test_signing_out_removes_the_session(site: Site) -> None:
     await site.client.post(link_in(text), data={"csrf": csrf_for()})
     response = await site.client.post("/deconnexion", data={"csrf": csrf_for()})
     assert response.status_code == 303
-    assert (
-        f'{SESSION_COOKIE}=""' in response.headers["set-cookie"]
-        and "Max-Age=0" in response.headers["set-cookie"]
-    )
+    assert f'{SESSION_COOKIE}=""' in response.headers["set-cookie"]
+    assert "Max-Age=0" in response.headers["set-cookie"]

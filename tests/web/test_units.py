@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from conseils_runtime.territory import default_territory_path, load_territory
 from conseils_web.auth_pages import safe_next
-from conseils_web.frenchdates import datetime_fr, day_fr
+from conseils_web.frenchdates import datetime_fr, day_fr, size_fr, span_fr
 from conseils_web.signin import RateLimiter, address_key
 from conseils_web.staff_pages import _instance_body
 from tests.web.helpers import build_site
@@ -36,6 +35,18 @@ def test_day_names() -> None:
     assert day_fr(date(2026, 11, 26)) == "jeudi 26 novembre 2026"
 
 
+def test_spans_and_sizes() -> None:
+    evening = datetime(2026, 12, 8, 17, 30, tzinfo=UTC)
+    assert (
+        span_fr(evening, evening.replace(hour=19, minute=0), "Europe/Paris")
+        == "mardi 8 décembre 2026, de 18 h 30 à 20 h"
+    )
+    assert span_fr(evening, evening.replace(day=9), "Europe/Paris") == (
+        "du mardi 8 décembre 2026 à 18 h 30 au mercredi 9 décembre 2026 à 18 h 30"
+    )
+    assert [size_fr(n) for n in (14, 2048, 3 * 1024 * 1024 + 1)] == ["14 octets", "2 Ko", "3,0 Mo"]
+
+
 def test_rate_limiter_slides_its_window() -> None:
     now = [0.0]
     limiter = RateLimiter(3, 900, clock=lambda: now[0])
@@ -50,7 +61,8 @@ def test_rate_limiter_slides_its_window() -> None:
 def test_address_key_ignores_case_and_spaces_and_hides_the_address() -> None:
     key = address_key("s", " Aicha.Diallo@demo.example ")
     assert key == address_key("s", "aicha.diallo@demo.example")
-    assert "aicha" not in key and key != address_key("autre", "aicha.diallo@demo.example")
+    assert "aicha" not in key
+    assert key != address_key("autre", "aicha.diallo@demo.example")
 
 
 @pytest.mark.parametrize(
@@ -103,7 +115,3 @@ def test_the_schedule_form_names_the_field_of_each_error(
     if not errors:
         assert body["starts_at"] == "2026-12-22T17:30:00+00:00"  # 18:30 in Paris, sent in UTC
         assert body["title"] == "Comité technique thématique — Emploi, insertion et développement économique"
-
-
-def test_demo_territory_loads() -> None:
-    assert load_territory(default_territory_path()).territory.timezone == "Europe/Paris"

@@ -12,6 +12,7 @@ import re
 import uuid
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 import aiosmtplib
 from fastapi import APIRouter, Request
@@ -91,7 +92,7 @@ async def send_link(ctx: SiteContext, address: str, next_path: str) -> None:
         token = await ctx.store.issue(account)
         link = f"{ctx.public_base_url}/connexion/{token}"
         if next_path:
-            link += f"?suite={next_path}"
+            link += f"?suite={quote(next_path, safe='/')}"
         await aiosmtplib.send(
             signin_mail(ctx, address, link), hostname=ctx.smtp_host, port=ctx.smtp_port, timeout=20
         )

@@ -30,6 +30,8 @@ ROLE_LABELS = {
     "staff": "équipe du territoire",
     "operator": "exploitation",
 }
+# Instances not yet held nor cancelled: open for registration, movable, cancellable.
+OPEN_STATUSES = frozenset({"scheduled", "rescheduled", "dossier_published"})
 MODE_LABELS = {"participant": "participant·e", "observer": "observateur·rice"}
 STATUS_LABELS = {
     "confirmed": "confirmée",
@@ -37,6 +39,8 @@ STATUS_LABELS = {
     "cancelled": "annulée",
     "draft": "brouillon",
     "scheduled": "programmée",
+    "rescheduled": "reprogrammée",
+    "dossier_published": "dossier publié",
     "held": "tenue",
     "minutes_published": "compte rendu publié",
 }
@@ -86,6 +90,9 @@ class SiteContext:
     def when(self, value: str | datetime) -> str:
         return frenchdates.datetime_fr(frenchdates.parse_iso(value), self.timezone)
 
+    def span(self, starts: str | datetime, ends: str | datetime) -> str:
+        return frenchdates.span_fr(frenchdates.parse_iso(starts), frenchdates.parse_iso(ends), self.timezone)
+
 
 def site(request: Request) -> SiteContext:
     context: SiteContext = request.app.state.site
@@ -114,11 +121,15 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "csrf_token": csrf_token(request),
             "flash": flash,
             "when": ctx.when,
+            "span": ctx.span,
+            "size": frenchdates.size_fr,
             "theme_name": ctx.theme_name,
             "city_name": ctx.city_name,
             "type_name": ctx.type_name,
             "mode_label": MODE_LABELS,
             "status_label": STATUS_LABELS,
+            "open_statuses": OPEN_STATUSES,
+            "has_mailbox": ctx.mailbox_dir is not None,
             **context,
         },
         status_code=status_code,

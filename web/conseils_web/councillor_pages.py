@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from conseils_web.context import parse_uuid, redirect, render, site, user_token
+from conseils_web.context import OPEN_STATUSES, parse_uuid, redirect, render, site, user_token
 from conseils_web.security import (
     COUNCILLOR_ROLES,
     STAFF_ROLES,
@@ -42,7 +42,7 @@ async def agenda(request: Request) -> HTMLResponse:
         ctx.services.get("meetings", "/instances", token),
         ctx.services.get("meetings", "/me/registrations", token),
     )
-    upcoming = [row for row in instances if row["status"] in {"scheduled", "draft"}]
+    upcoming = [row for row in instances if row["status"] in OPEN_STATUSES]
     return render(
         request,
         "agenda.html",
@@ -253,4 +253,21 @@ async def my_council(request: Request) -> HTMLResponse:
         council=council,
         referents=[(theme.name, by_theme.get(theme.slug)) for theme in ctx.territory.themes],
         members=members,
+    )
+
+
+@router.get("/mes-donnees")
+async def my_data(request: Request) -> Response:
+    """Right of access: everything the registry holds about me, as a JSON file."""
+    principal = require_councillor(request)
+    upstream = await site(request).services.request(
+        "registry", "GET", f"/members/{principal.subject}/data", user_token(request)
+    )
+    return Response(
+        upstream.content,
+        media_type="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="mes-donnees.json"',
+            "Cache-Control": "no-store",
+        },
     )

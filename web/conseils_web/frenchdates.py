@@ -42,3 +42,19 @@ def datetime_fr(moment: datetime, timezone: str) -> str:
 
 def parse_iso(value: str | datetime) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def span_fr(starts: datetime, ends: datetime, timezone: str) -> str:
+    """« mardi 8 décembre 2026, de 18 h 30 à 20 h 30 » (both days when it runs past midnight)."""
+    starts, ends = local(starts, timezone), local(ends, timezone)
+    if starts.date() == ends.date():
+        return f"{day_fr(starts.date())}, de {time_fr(starts)} à {time_fr(ends)}"
+    return f"du {datetime_fr(starts, timezone)} au {datetime_fr(ends, timezone)}"
+
+
+def size_fr(size: int) -> str:
+    if size < 1024:
+        return f"{size} octets"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} Ko".replace(".", ",")
+    return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")

@@ -127,6 +127,7 @@ async def run_platform(options: PlatformOptions) -> None:
             data_dir=options.data_dir,
             smtp_port=catcher.port,
             public_base_url=options.site_url(),
+            kafka_bootstrap=options.kafka_bootstrap,
         )
         servers.append(
             _Server(uvicorn.Config(site, host=options.host, port=options.site_port, log_level="warning"))

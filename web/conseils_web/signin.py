@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Column, Float, MetaData, String, Table, delete, select, update
+from sqlalchemy import Column, Float, MetaData, RowMapping, String, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from conseils_runtime.auth import Role
@@ -158,8 +158,7 @@ class SigninStore:
         return _account(row)
 
 
-def _account(row: object) -> Account:
-    values = dict(row)  # type: ignore[call-overload]
-    role: Role = values["role"]
-    council = values["council_id"]
-    return Account(subject=values["subject"], role=role, council_id=uuid.UUID(council) if council else None)
+def _account(row: RowMapping) -> Account:
+    role: Role = row["role"]
+    council = row["council_id"]
+    return Account(subject=row["subject"], role=role, council_id=uuid.UUID(council) if council else None)

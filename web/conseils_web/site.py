@@ -23,8 +23,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from conseils_runtime.logs import get_logger
 from conseils_runtime.territory import TerritoryConfig
-from conseils_web import auth_pages, councillor_pages, staff_pages
+from conseils_web import auth_pages, councillor_pages, operator_pages, staff_pages
 from conseils_web.context import SiteContext, render
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SignInRequired
@@ -32,6 +33,7 @@ from conseils_web.services import ApiError, Services, ServiceUnavailable
 from conseils_web.signin import SigninStore
 
 HERE = Path(__file__).parent
+log = get_logger(__name__)
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
@@ -58,6 +60,7 @@ def create_site(
     smtp_port: int = 25,
     public_base_url: str | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
+    kafka_bootstrap: str = "",
 ) -> FastAPI:
     """The site. `auth_secret` is the one the services verify tokens with;
     `data_dir` holds site.db (sign-in links); sign-in mails go to `smtp_host:smtp_port`."""
@@ -91,6 +94,8 @@ def create_site(
     app.include_router(auth_pages.router)
     app.include_router(councillor_pages.router)
     app.include_router(staff_pages.router)
+    app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows
+    app.include_router(operator_pages.router)
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         return render(request, template, status_code, **context)
@@ -112,7 +117,9 @@ def create_site(
 
     @app.get("/courriels", response_class=HTMLResponse)
     async def mails(request: Request) -> HTMLResponse:
-        stored = read_mailbox(mailbox_dir) if mailbox_dir else []
+        if mailbox_dir is None:  # no demo mailbox outside the local demo
+            raise StarletteHTTPException(404)
+        stored = read_mailbox(mailbox_dir)
         rows = [
             {
                 "id": mail.id,
@@ -280,23 +287,31 @@ def create_site(
         )
 
     @app.exception_handler(Exception)
-    async def internal_error(request: Request, _error: Exception) -> HTMLResponse:
-        return page(
+    async def internal_error(request: Request, error: Exception) -> HTMLResponse:
+        log.error("page failed", path=request.url.path, error=repr(error))
+        response = page(
             request,
             "erreur.html",
             status_code=500,
             title="Erreur interne",
             message="Une erreur est survenue ; l'équipe technique a été prévenue.",
         )
+        secure_headers(response)  # this handler runs outside the middleware
+        return response
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
+    def secure_headers(response: Response) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.state.site.secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        secure_headers(response)
         if request.url.path not in {"/", "/etat"} and not request.url.path.startswith("/static"):
             response.headers.setdefault("Cache-Control", "no-store")
         if getattr(request.state, "csrf_new", False):
@@ -305,7 +320,7 @@ def create_site(
                 request.state.csrf_seed,
                 httponly=True,
                 samesite="lax",
-                secure=request.url.scheme == "https",
+                secure=app.state.site.secure_cookies,
                 path="/",
             )
         return response

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from conseils_web.context import SiteContext, parse_uuid, redirect, render, site, user_token
 from conseils_web.security import checked_form, require_staff
-from conseils_web.services import ApiError
+from conseils_web.services import ApiError, ServiceUnavailable
 
 router = APIRouter(prefix="/equipe")
 
@@ -172,6 +172,15 @@ async def instance(request: Request, instance_id: str) -> HTMLResponse:
         _members_by_id(request),
         _councils(request),
     )
+    try:
+        deliveries: list[dict[str, Any]] | None = await ctx.services.get(
+            "notifications",
+            "/notifications/deliveries",
+            token,
+            params={"instance_id": instance_id, "limit": 500},
+        )
+    except (ApiError, ServiceUnavailable):
+        deliveries = None  # the page still works while notifications are away
     council_names = {str(council["id"]): council["name"] for council in councils}
     concerned = {str(c) for c in row["concerned_council_ids"]}
     present = {str(a["member_id"]) for a in attendance}
@@ -202,6 +211,7 @@ async def instance(request: Request, instance_id: str) -> HTMLResponse:
         concerned=[council_names.get(c, c) for c in concerned],
         sheet=sheet,
         present=present,
+        deliveries=deliveries,
     )
 
 
@@ -531,3 +541,97 @@ async def bilan_report(request: Request) -> Response:
     if fmt == "csv":
         headers["Content-Disposition"] = f'attachment; filename="bilan-{start}-{end}.csv"'
     return Response(upstream.content, media_type=upstream.headers.get("content-type"), headers=headers)
+
+
+# --------------------------------------------------------------------------- commitments
+
+OUTCOME_STATUSES = {
+    "proposed": "proposé",
+    "in_progress": "en cours",
+    "done": "réalisé",
+    "abandoned": "abandonné",
+}
+OUTCOME_FIELDS = ("kind", "text", "made_by", "made_on", "council_id", "theme")
+
+
+async def _outcomes_page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    ctx, token = site(request), user_token(request)
+    outcomes, councils = await asyncio.gather(
+        ctx.services.get("meetings", "/outcomes", token), _councils(request)
+    )
+    context.setdefault("values", {**dict.fromkeys(OUTCOME_FIELDS, ""), "made_on": date.today().isoformat()})
+    return render(
+        request,
+        "equipe/engagements.html",
+        status_code=status_code,
+        title="Propositions et engagements",
+        active="equipe-engagements",
+        outcomes=outcomes,
+        councils=councils,
+        council_names={str(c["id"]): c["name"] for c in councils},
+        themes=ctx.territory.themes,
+        outcome_statuses=OUTCOME_STATUSES,
+        **context,
+    )
+
+
+@router.get("/engagements", response_class=HTMLResponse)
+async def outcomes(request: Request) -> HTMLResponse:
+    require_staff(request)
+    return await _outcomes_page(request)
+
+
+@router.post("/engagements")
+async def add_outcome(request: Request) -> Response:
+    require_staff(request)
+    form = await checked_form(request)
+    values = {name: _text(form, name) for name in OUTCOME_FIELDS}
+    errors: list[tuple[str, str]] = []
+    if values["kind"] not in {"proposal", "commitment"}:
+        errors.append(("kind", "Choisissez : proposition d'un conseil ou engagement d'un·e élu·e."))
+    if len(values["text"]) < 2:
+        errors.append(("text", "Décrivez la proposition ou l'engagement."))
+    if len(values["made_by"]) < 2:
+        errors.append(("made_by", "Indiquez qui propose ou qui s'engage."))
+    try:
+        date.fromisoformat(values["made_on"])
+    except ValueError:
+        errors.append(("made_on", "Indiquez la date (JJ/MM/AAAA)."))
+    if errors:
+        return await _outcomes_page(request, 400, values=values, errors=errors)
+    body = {
+        "kind": values["kind"],
+        "text": values["text"],
+        "made_by": values["made_by"],
+        "made_on": values["made_on"],
+        "council_id": values["council_id"] or None,
+        "theme": values["theme"] or None,
+    }
+    try:
+        await site(request).services.post("meetings", "/outcomes", user_token(request), json=body)
+    except ApiError as error:
+        if error.status_code >= 500:
+            raise
+        return await _outcomes_page(request, 400, values=values, errors=[("kind", error.detail)])
+    return redirect(request, "/equipe/engagements", "Enregistré.")
+
+
+@router.post("/engagements/{outcome_id}")
+async def update_outcome(request: Request, outcome_id: str) -> Response:
+    require_staff(request)
+    form = await checked_form(request)
+    status, note = _text(form, "status"), _text(form, "note")
+    if status not in OUTCOME_STATUSES or len(note) < 2 or parse_uuid(outcome_id) is None:
+        return redirect(request, "/equipe/engagements", "Choisissez le nouveau statut et écrivez une note.")
+    try:
+        await site(request).services.post(
+            "meetings",
+            f"/outcomes/{outcome_id}/updates",
+            user_token(request),
+            json={"status": status, "note": note},
+        )
+    except ApiError as error:
+        if error.status_code >= 500:
+            raise
+        return redirect(request, "/equipe/engagements", error.detail)
+    return redirect(request, "/equipe/engagements", f"Statut mis à jour : {OUTCOME_STATUSES[status]}.")

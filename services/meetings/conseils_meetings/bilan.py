@@ -148,21 +148,44 @@ class Bilan:
         return [self.total, *self.by_type, *self.by_theme, *self.by_council]
 
 
-def _add_instance(row: Row, instance: BilanInstance, council: uuid.UUID | None) -> None:
-    """Add one held instance to a row; `council` narrows the figures to one council."""
+@dataclass(frozen=True)
+class _CouncilShare:
+    """One instance's figures for one council, computed once per instance (not once per council row)."""
 
-    def mine(council_id: uuid.UUID | None) -> bool:
-        return council is None or council_id == council
+    invited: int = 0
+    registered: int = 0
+    present: int = 0
+    referents_expected: int = 0
+    referents_present: int = 0
 
+
+def _council_shares(instance: BilanInstance) -> dict[uuid.UUID | None, _CouncilShare]:
+    registered = Counter(r.council_id for r in instance.registrations if r.status == "confirmed")
+    present = Counter(instance.present.values())
+    expected: Counter[uuid.UUID] = Counter()
+    referents_present: Counter[uuid.UUID] = Counter()
+    for council_id, member in instance.referents:
+        expected[council_id] += 1
+        if member in instance.present:
+            referents_present[council_id] += 1
+    keys = {*instance.invited_by_council, *registered, *present, *expected}
+    return {
+        key: _CouncilShare(
+            invited=instance.invited_by_council.get(key, 0) if key is not None else 0,
+            registered=registered.get(key, 0) if key is not None else 0,
+            present=present.get(key, 0),
+            referents_expected=expected.get(key, 0) if key is not None else 0,
+            referents_present=referents_present.get(key, 0) if key is not None else 0,
+        )
+        for key in keys
+    }
+
+
+_NOTHING = _CouncilShare()
+
+
+def _add_common(row: Row, instance: BilanInstance) -> None:
     row.instances_held += 1
-    row._councils.update(c for c in instance.concerned if mine(c))
-    row.councils_concerned = len(row._councils)
-    row.invited += sum(n for c, n in instance.invited_by_council.items() if mine(c))
-    row.registered += sum(1 for r in instance.registrations if r.status == "confirmed" and mine(r.council_id))
-    row.present += sum(1 for c in instance.present.values() if council is None or c == council)
-    referents = [(c, m) for c, m in instance.referents if mine(c)]
-    row.referents_expected += len(referents)
-    row.referents_present += sum(1 for _c, member in referents if member in instance.present)
     if instance.political:
         row.political_held += 1
         row.political_evening += int(instance.is_evening)
@@ -171,6 +194,30 @@ def _add_instance(row: Row, instance: BilanInstance, council: uuid.UUID | None) 
     else:
         notice = (instance.starts_at - instance.dossier_published_at).total_seconds() / 86400
         row.dossier_notice_days.append(round(notice, 1))
+
+
+def _add_instance(row: Row, instance: BilanInstance) -> None:
+    """Add one held instance to a row covering all its councils."""
+    _add_common(row, instance)
+    row._councils.update(instance.concerned)
+    row.councils_concerned = len(row._councils)
+    row.invited += sum(instance.invited_by_council.values())
+    row.registered += sum(1 for r in instance.registrations if r.status == "confirmed")
+    row.present += len(instance.present)
+    row.referents_expected += len(instance.referents)
+    row.referents_present += sum(1 for _c, member in instance.referents if member in instance.present)
+
+
+def _add_council_share(row: Row, instance: BilanInstance, council: uuid.UUID, share: _CouncilShare) -> None:
+    """Add one held instance to a council's row, narrowed to that council."""
+    _add_common(row, instance)
+    row._councils.add(council)
+    row.councils_concerned = len(row._councils)
+    row.invited += share.invited
+    row.registered += share.registered
+    row.present += share.present
+    row.referents_expected += share.referents_expected
+    row.referents_present += share.referents_present
 
 
 def compute_bilan(
@@ -192,20 +239,21 @@ def compute_bilan(
         cid: Row("conseil", str(cid), name) for cid, name in sorted(councils.items(), key=lambda c: c[1])
     }
     for instance in held:
-        _add_instance(total, instance, None)
+        _add_instance(total, instance)
         type_row = by_type.setdefault(
             instance.instance_type, Row("type", instance.instance_type, instance.type_name)
         )
         type_row.dossier_notice_required_days = instance.dossier_notice_required_days
-        _add_instance(type_row, instance, None)
+        _add_instance(type_row, instance)
         if instance.theme is not None:
             theme_row = by_theme.setdefault(instance.theme, Row("thematique", instance.theme, instance.theme))
-            _add_instance(theme_row, instance, None)
+            _add_instance(theme_row, instance)
+        shares = _council_shares(instance)
         for council_id in instance.concerned:
             council_row = by_council.setdefault(
                 council_id, Row("conseil", str(council_id), councils.get(council_id, str(council_id)))
             )
-            _add_instance(council_row, instance, council_id)
+            _add_council_share(council_row, instance, council_id, shares.get(council_id, _NOTHING))
     for instance in in_period:
         for council_id in instance.concerned:
             if council_id in by_council:

@@ -66,6 +66,7 @@ from conseils_schemas import (
     ReferentDesignated,
     ReferentWithdrawn,
     ThemeLeftWithoutReferent,
+    dlq_topic,
 )
 
 # --------------------------------------------------------------------------- commands
@@ -439,6 +440,8 @@ class RegistryService:
             await self.outbox.purge(unit.session, REGISTRY_MEMBER_CONTACTS, str(member_id))
             await unit.emit(MemberErased(member_id=member_id, erased_at=self.clock()))
             await self.outbox.add_tombstone(unit.session, REGISTRY_MEMBER_CONTACTS, str(member_id))
+            # A card of theirs may sit in the dead letters (compacted too): tombstone it there as well.
+            await self.outbox.add_tombstone(unit.session, dlq_topic(REGISTRY_MEMBER_CONTACTS), str(member_id))
             return True
 
     # ------------------------------------------------------------------ referents

@@ -1,0 +1,53 @@
+"""Small helpers shared by the scenarios: produce events as a service would (CloudEvents
+binary headers), count rows in a service's table."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+
+from conseils_runtime import Database
+from conseils_schemas import Event, EventMetadata, source_for, to_kafka_headers, topic_name
+
+
+async def produce_events(bootstrap: str, territory: str, service: str, events: Sequence[Event]) -> None:
+    """Send ``events`` on the territory's topics with their CloudEvents headers (acks=all)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=512 * 1024)
+    await producer.start()
+    try:
+        source = source_for(territory, service)
+        pending = []
+        for event in events:
+            metadata = EventMetadata.for_event(event, source=source)
+            pending.append(
+                await producer.send(
+                    topic_name(territory, event.topic),
+                    event.model_dump_json().encode(),
+                    key=event.partition_key().encode(),
+                    headers=to_kafka_headers(metadata),
+                )
+            )
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def count_rows(database: Database, table: str, where: str = "") -> int:
+    async with database.engine.connect() as connection:
+        query = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
+        return int((await connection.execute(text(query))).scalar_one())
+
+
+async def wait_rows(database: Database, table: str, at_least: int, timeout: float = 60, where: str = "") -> float:
+    """Poll until ``table`` has ``at_least`` rows; returns the time it took."""
+    started = time.perf_counter()
+    while await count_rows(database, table, where) < at_least:
+        if time.perf_counter() - started > timeout:
+            raise TimeoutError(f"{table}: fewer than {at_least} rows after {timeout} s")
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - started
+

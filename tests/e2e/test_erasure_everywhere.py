@@ -1,0 +1,245 @@
+"""Right to erasure end to end: the three services run on the real broker with
+their own PostgreSQL databases; a councillor is invited, registers, gets
+emails, changes her preferences, one of her contact cards lands in the
+dead-letter topic; then staff erase her in the registry.
+
+Afterwards no column of any table of the three databases (read models,
+delivery log, outboxes, processed events) holds her name, email or phone; no
+topic of the territory carries them except the compacted contacts topic, and
+her key on the contacts dead-letter topic (compacted too) ends with a tombstone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from conseils_schemas import (
+    REGISTRY_MEMBER_CONTACTS,
+    EventMetadata,
+    MemberContactCard,
+    dlq_topic,
+    to_kafka_headers,
+    topic_name,
+)
+from conseils_web.mailbox import MailCatcher, read_mailbox
+from tests.conftest import _fresh_postgres_database
+from tests.e2e.stack import eventually, running_stack, seed_people
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.e2e]
+
+
+@pytest.fixture
+def mailbox(tmp_path: Path) -> Iterator[MailCatcher]:
+    catcher = MailCatcher(tmp_path / "mail")
+    catcher.start()
+    try:
+        yield catcher
+    finally:
+        catcher.stop()
+
+
+@pytest.fixture
+async def databases() -> AsyncIterator[dict[str, str]]:
+    async with contextlib.AsyncExitStack() as stack:
+        urls = {}
+        for name in ("registry", "meetings", "notifications"):
+            generator = _fresh_postgres_database()
+            urls[name] = await generator.__anext__()
+            stack.push_async_callback(generator.aclose)
+        yield urls
+
+
+def traces_of(person: dict[str, Any]) -> list[str]:
+    phone = person["phone"]
+    national = "0" + phone.removeprefix("+33") if phone.startswith("+33") else phone
+    return [person["display_name"], person["display_name"].split()[-1], person["email"], phone, national]
+
+
+async def every_value(database_url: str) -> AsyncIterator[tuple[str, str, str]]:
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        tables = [
+            row["table_name"]
+            for row in await connection.fetch(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+        ]
+        assert tables, database_url
+        for table in tables:
+            for row in await connection.fetch(f'SELECT * FROM "{table}"'):  # noqa: S608 - catalogue names
+                for column, value in row.items():
+                    if value is not None:
+                        yield table, column, str(value)
+    finally:
+        await connection.close()
+
+
+async def dump_topics(bootstrap: str, territory: str) -> dict[str, list[Any]]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        topics = [name for name in await admin.list_topics() if name.startswith(f"{territory}.")]
+    finally:
+        await admin.close()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    dump: dict[str, list[Any]] = {}
+    try:
+        for topic in topics:
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
+            if not partitions:
+                partitions = [TopicPartition(topic, p) for p in range(3)]
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            ends = await consumer.end_offsets(partitions)
+            records: list[Any] = []
+
+            while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+                batch = await consumer.getmany(*partitions, timeout_ms=1000)
+                for chunk in batch.values():
+                    records.extend(chunk)
+            dump[topic] = records
+    finally:
+        await consumer.stop()
+    return dump
+
+
+async def cleanup_policy(bootstrap: str, topic: str) -> str:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        await admin.close()
+    entries = response.resources[0][4]  # (error, message, type, name, configs)
+    return next(str(entry[1]) for entry in entries if entry[0] == "cleanup.policy")
+
+
+def record_text(record: Any) -> str:
+    parts = [record.key or b"", record.value or b""] + [value for _, value in record.headers]
+    return " ".join(part.decode(errors="replace") for part in parts)
+
+
+async def test_erasing_a_member_leaves_no_trace_in_any_database_or_topic(
+    kafka_bootstrap: str, territory: str, databases: dict[str, str], mailbox: MailCatcher, tmp_path: Path
+) -> None:
+    async with running_stack(
+        kafka_bootstrap, territory, databases, tmp_path, smtp_port=mailbox.port
+    ) as stack:
+        await seed_people(stack)
+        her_id: uuid.UUID = stack.data["councillor"]
+        her = next(p for p in stack.data["people"] if p["id"] == str(her_id))
+        as_her = stack.headers("councillor", member_id=her_id, council_id=stack.data["council_a"])
+        instance = stack.data["instance"]
+
+        registered = await stack.call(
+            "meetings", "POST", f"/instances/{instance}/registrations", as_her, json={"mode": "observer"}
+        )
+        assert registered.status_code < 300, registered.text
+        prefs = await stack.call(
+            "notifications",
+            "PUT",
+            f"/notifications/members/{her_id}/preferences",
+            as_her,
+            json={"channels": ["email"], "digest": False},
+        )
+        assert prefs.status_code < 300, prefs.text
+        assert (
+            await stack.call("notifications", "POST", f"/notifications/members/{her_id}/feed-token", as_her)
+        ).status_code < 300
+
+        # a contact card of hers that the notifications service cannot read: dead-lettered
+        contacts_topic = topic_name(territory, REGISTRY_MEMBER_CONTACTS)
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+        await producer.start()
+        try:
+            metadata = EventMetadata(
+                source="/tests/erasure", type=MemberContactCard.event_type, subject=str(her_id)
+            )
+            broken = {
+                "member_id": str(her_id),
+                "display_name": her["display_name"],
+                "email": her["email"],
+                "phone": her["phone"],
+                "language": 12,
+            }
+            await producer.send_and_wait(
+                contacts_topic,
+                json.dumps(broken).encode(),
+                key=str(her_id).encode(),
+                headers=to_kafka_headers(metadata),
+            )
+        finally:
+            await producer.stop()
+
+        def her_mail() -> list[Any]:
+            return [m for m in read_mailbox(mailbox.directory, limit=1000) if her["email"] in m.recipients]
+
+        async def got_mail() -> bool:
+            return len(her_mail()) >= 1
+
+        await eventually(got_mail, timeout=60, what="an email reached her")
+
+        async def dead_lettered() -> bool:
+            dump = await dump_topics(kafka_bootstrap, territory)
+            return any(r.key == str(her_id).encode() for r in dump.get(dlq_topic(contacts_topic), []))
+
+        await eventually(dead_lettered, timeout=60, what="her broken card is in the contacts DLQ")
+
+        erased = await stack.call("registry", "DELETE", f"/members/{her_id}", stack.staff)
+        assert erased.status_code == 204, erased.text
+
+        async def forgotten_everywhere() -> bool:
+            contacts = {uuid.UUID(str(r["member_id"])) for r in await stack.rows("notifications", "contacts")}
+            pending = [
+                r
+                for r in await stack.rows("registry", "outbox_messages")
+                if r.get("relayed_at") is None and "relayed_at" in r
+            ]
+            return her_id not in contacts and not pending
+
+        await eventually(forgotten_everywhere, timeout=60, what="erasure reached the notifications service")
+        await asyncio.sleep(3)  # meetings' consumer too, and every relay
+
+        traces = traces_of(her)
+        found = []
+        for service, url in databases.items():
+            async for table, column, value in every_value(url):
+                found += [
+                    (service, table, column, trace) for trace in traces if trace.lower() in value.lower()
+                ]
+        assert found == [], f"personal data left after erasure: {found}"
+
+        log = await stack.call("notifications", "GET", "/notifications/deliveries", stack.staff)
+        assert log.status_code == 200
+        assert not any(trace.lower() in log.text.lower() for trace in traces), "delivery log still names her"
+
+        dump = await dump_topics(kafka_bootstrap, territory)
+
+    leaks = [
+        (topic, record.offset, trace)
+        for topic, records in dump.items()
+        if topic not in {contacts_topic, dlq_topic(contacts_topic)}
+        for record in records
+        for trace in traces
+        if trace.lower() in record_text(record).lower()
+    ]
+    assert leaks == [], f"personal data outside the compacted contacts topic: {leaks}"
+
+    assert await cleanup_policy(kafka_bootstrap, dlq_topic(contacts_topic)) == "compact"
+    for compacted in (contacts_topic, dlq_topic(contacts_topic)):
+        hers = [r for r in dump[compacted] if r.key == str(her_id).encode()]
+        assert hers, compacted
+        assert hers[-1].value is None, f"no tombstone for her key on {compacted}"
