@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -28,11 +29,38 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 _BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware timestamp stored in UTC and read back aware, on every database.
+
+    SQLite has no time zones: a plain `DateTime(timezone=True)` drops the offset
+    of 18:30+01:00 and reads back 18:30 as UTC. Converting to UTC on the way in
+    makes SQLite and PostgreSQL agree.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # callers should not, but a naive value is taken as UTC
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 _AFTER_COMMIT = "conseils_after_commit"
 
 
@@ -78,8 +106,8 @@ class RuntimeTables:
             Column("key", String(255), nullable=True),
             Column("headers", JSON, nullable=False),
             Column("payload", LargeBinary, nullable=True),
-            Column("created_at", DateTime(timezone=True), nullable=False),
-            Column("published_at", DateTime(timezone=True), nullable=True),
+            Column("created_at", UtcDateTime(), nullable=False),
+            Column("published_at", UtcDateTime(), nullable=True),
             Column("attempts", Integer, nullable=False, default=0),
             Column("last_error", Text, nullable=True),
             Index("ix_outbox_pending", "published_at", "seq"),
@@ -90,7 +118,7 @@ class RuntimeTables:
             Column("consumer", String(255), primary_key=True),
             Column("event_id", String(64), primary_key=True),
             Column("event_type", String(255), nullable=False),
-            Column("processed_at", DateTime(timezone=True), nullable=False),
+            Column("processed_at", UtcDateTime(), nullable=False),
         )
         return cls(outbox=outbox, processed_events=processed)
 

@@ -9,6 +9,7 @@ comparing the models with a database migrated to head.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +49,16 @@ def run_env() -> None:
         context.run_migrations()
 
 
+# Alembic keeps its environment in module state: two services of one process
+# (`conseils up`, tests) must not migrate at the same moment.
+_ALEMBIC = asyncio.Lock()
+
+
 async def upgrade_to_head(database: Database, script_location: Path, metadata: MetaData) -> None:
     def upgrade(connection: Connection) -> None:
         command.upgrade(_config(script_location, connection, metadata), "head")
 
-    async with database.engine.begin() as connection:
+    async with _ALEMBIC, database.engine.begin() as connection:
         await connection.run_sync(upgrade)
 
 
@@ -62,7 +68,7 @@ async def downgrade(
     def run(connection: Connection) -> None:
         command.downgrade(_config(script_location, connection, metadata), revision)
 
-    async with database.engine.begin() as connection:
+    async with _ALEMBIC, database.engine.begin() as connection:
         await connection.run_sync(run)
 
 

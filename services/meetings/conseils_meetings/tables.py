@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
+
+from conseils_runtime.database import UtcDateTime
 
 metadata = MetaData()
 
@@ -71,8 +72,8 @@ instances = Table(
     Column("city_code", String(5), nullable=True),
     Column("council_id", Uuid, nullable=True),
     Column("scope", String(20), nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False, index=True),
+    Column("ends_at", UtcDateTime(), nullable=False),
     Column("location", String(300), nullable=False),
     Column("status", String(30), nullable=False),
     Column("is_political", Boolean, nullable=False),
@@ -80,17 +81,17 @@ instances = Table(
     Column("observers_allowed", Boolean, nullable=False),
     Column("sequence", Integer, nullable=False, default=0),
     Column("policy_warnings", JSON, nullable=False, default=list),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("scheduled_at", DateTime(timezone=True), nullable=True),
-    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("scheduled_at", UtcDateTime(), nullable=True),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("cancel_reason", Text, nullable=True),
-    Column("held_at", DateTime(timezone=True), nullable=True),
+    Column("held_at", UtcDateTime(), nullable=True),
     Column("dossier_version", Integer, nullable=False, default=0),
-    Column("first_dossier_published_at", DateTime(timezone=True), nullable=True),
-    Column("dossier_published_at", DateTime(timezone=True), nullable=True),
-    Column("dossier_late_alerted_at", DateTime(timezone=True), nullable=True),
+    Column("first_dossier_published_at", UtcDateTime(), nullable=True),
+    Column("dossier_published_at", UtcDateTime(), nullable=True),
+    Column("dossier_late_alerted_at", UtcDateTime(), nullable=True),
     Column("minutes_summary", Text, nullable=True),
-    Column("minutes_published_at", DateTime(timezone=True), nullable=True),
+    Column("minutes_published_at", UtcDateTime(), nullable=True),
     Column("waitlist_counter", Integer, nullable=False, default=0),
 )
 
@@ -111,8 +112,8 @@ registrations = Table(
     Column("mode", String(20), nullable=False),
     Column("status", String(20), nullable=False),
     Column("waitlist_seq", Integer, nullable=False, default=0),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("instance_id", "member_id", name="uq_registration_member"),
     Index("ix_registrations_member", "member_id"),
 )
@@ -129,8 +130,8 @@ documents = Table(
     Column("sha256", String(64), nullable=False),
     Column("storage_name", String(100), nullable=False, unique=True),
     Column("version", Integer, nullable=False),
-    Column("uploaded_at", DateTime(timezone=True), nullable=False),
-    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("uploaded_at", UtcDateTime(), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=True),
 )
 
 attendance = Table(
@@ -156,8 +157,8 @@ outcomes = Table(
     Column("theme", String(64), nullable=True),
     Column("made_on", Date, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 outcome_updates = Table(
@@ -168,5 +169,5 @@ outcome_updates = Table(
     Column("position", Integer, nullable=False),
     Column("status", String(20), nullable=False),
     Column("note", Text, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )

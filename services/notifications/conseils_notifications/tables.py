@@ -6,7 +6,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -16,6 +15,8 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
+
+from conseils_runtime.database import UtcDateTime
 
 metadata = MetaData()
 
@@ -28,7 +29,7 @@ contacts = Table(
     Column("email", String(254), nullable=False),
     Column("phone", String(32), nullable=True),
     Column("language", String(16), nullable=False, default="fr"),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 councils = Table(
@@ -69,12 +70,12 @@ instances = Table(
     Column("city_code", String(8), nullable=True),
     Column("scope", String(16), nullable=False),
     Column("council_ids", JSON, nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
     Column("location", String(300), nullable=False),
     Column("sequence", Integer, nullable=False, default=0),
     Column("status", String(16), nullable=False, default="scheduled"),
-    Column("dossier_published_at", DateTime(timezone=True), nullable=True),
+    Column("dossier_published_at", UtcDateTime(), nullable=True),
     Index("ix_instances_starts_at", "starts_at"),
 )
 
@@ -125,11 +126,11 @@ deliveries = Table(
     # pending | sending | sent | failed | digest (waiting for the weekly digest) | digested
     Column("status", String(12), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
     Column("last_error", Text, nullable=True),
     Column("subject", String(300), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
     UniqueConstraint("source_event_id", "member_id", "channel", name="uq_delivery_event_member_channel"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
 )
@@ -142,8 +143,8 @@ reminders = Table(
     Column("instance_id", Uuid, nullable=False, index=True),
     Column("kind", String(24), nullable=False),  # reminder | dossier_check | registration_check
     Column("days_before", Integer, nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
-    Column("done_at", DateTime(timezone=True), nullable=True),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("done_at", UtcDateTime(), nullable=True),
     Column("round", Integer, nullable=False, default=0),
     UniqueConstraint("instance_id", "kind", "days_before", name="uq_reminder_instance_kind_days"),
     Index("ix_reminders_due", "done_at", "due_at"),

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +23,8 @@ from sqlalchemy import (
     Uuid,
     text,
 )
+
+from conseils_runtime.database import UtcDateTime
 
 metadata = MetaData()
 
@@ -83,7 +84,7 @@ members = Table(
     Column("joined_on", Date, nullable=False),
     Column("left_on", Date, nullable=True),
     Column("themes_followed", JSON, nullable=False),
-    Column("erased_at", DateTime(timezone=True), nullable=True),
+    Column("erased_at", UtcDateTime(), nullable=True),
     Index("ix_members_council", "council_id"),
 )
 
@@ -95,8 +96,8 @@ member_contacts = Table(
     Column("email", String(254), nullable=False),
     Column("phone", String(24), nullable=True),
     Column("language", String(20), nullable=False),
-    Column("consent_given_at", DateTime(timezone=True), nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("consent_given_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_member_contacts_email", "email"),
 )
 
@@ -150,6 +151,6 @@ directory_entries = Table(
     Column("url", String(500), nullable=True),
     Column("description", Text, nullable=False, default=""),
     Column("search_text", Text, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_directory_type", "entry_type"),
 )
