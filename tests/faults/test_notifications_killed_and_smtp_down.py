@@ -14,7 +14,7 @@ Two guarantees, measured separately because they are not the same:
   (at most `smtp_concurrency` messages per kill). This is the documented limit
   (docs/reliability.md): SMTP has no idempotency key.
 
-Default mode (CI): SMTP down ~10 s, 2 kills each. `CONSEILS_LONG_FAULTS=1`:
+Default mode (CI): SMTP down ~6 s, 2 kills each. `CONSEILS_LONG_FAULTS=1`:
 SMTP down 60 s, more instances, more kills.
 """
 
@@ -44,9 +44,9 @@ from tests.faults.harness import (
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.e2e, pytest.mark.slow]
 
 MEMBERS = 8 if LONG else 5
-INSTANCES = 24 if LONG else 8
+INSTANCES = 24 if LONG else 6
 KILLS = 4 if LONG else 2
-SMTP_DOWN_SECONDS = 60.0 if LONG else 10.0
+SMTP_DOWN_SECONDS = 60.0 if LONG else 6.0
 CONCURRENCY = 2
 
 

@@ -157,8 +157,64 @@ class _Sink:
         return "250 OK"
 
 
-async def raw_smtp_throughput(count: int, connections: int = 4) -> float:
-    """aiosmtplib alone: `count` small messages over reused connections to a local sink."""
+def sample_parts() -> tuple[str, str, bytes]:
+    """Text, HTML and invitation.ics of one real invitation (rendered once by the notifications code),
+    so the raw baseline sends messages of the same structure and size."""
+    from datetime import UTC, datetime, timedelta
+
+    from conseils_notifications.mail import MailSettings, build_email
+
+    starts = datetime(2027, 1, 5, 18, 30, tzinfo=UTC)
+    message = build_email(
+        MailSettings(
+            sender="Conseils citoyens <conseils@bench.example>",
+            public_base_url="http://127.0.0.1",
+            territory="bench",
+            secret="bench",
+        ),
+        delivery_id=uuid.uuid4(),
+        kind="scheduled",
+        category="scheduling",
+        reason="council_member",
+        context={
+            "instance": {
+                "instance_id": str(uuid.uuid4()),
+                "title": "Comité de pilotage du contrat de ville",
+                "instance_type": "copil",
+                "type_name": "Comité de pilotage",
+                "theme": None,
+                "theme_name": None,
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(hours=2)).isoformat(),
+                "location": "Hôtel de ville",
+                "sequence": 0,
+                "status": "scheduled",
+            }
+        },
+        member_id=uuid.uuid4(),
+        display_name="Membre 1",
+        email="membre1@bench.example",
+    )
+    text = html = ""
+    ics = b""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            text = str(part.get_content())
+        elif part.get_content_type() == "text/html":
+            html = str(part.get_content())
+        elif part.get_content_type() == "text/calendar":
+            content = part.get_content()
+            ics = content if isinstance(content, bytes) else str(content).encode()
+    return text, html, ics
+
+
+async def raw_smtp_throughput(
+    count: int, connections: int = 4, parts: tuple[str, str, bytes] | None = None
+) -> float:
+    """aiosmtplib alone: `count` messages over `connections` reused connections to a local sink.
+
+    With `parts`, each message is text + HTML + invitation.ics like a real invitation
+    (built with the standard library, no template, no database)."""
     import aiosmtplib
     from aiosmtpd.controller import Controller
 
@@ -183,7 +239,14 @@ async def raw_smtp_throughput(count: int, connections: int = 4) -> float:
                     message["From"] = "bench@conseils.example"
                     message["To"] = f"m{index}@demo.example"
                     message["Subject"] = "Comité technique « Emploi »"
-                    message.set_content("Bonjour, vous êtes invité·e.")
+                    if parts is None:
+                        message.set_content("Bonjour, vous êtes invité·e.")
+                    else:
+                        message.set_content(parts[0], subtype="plain", charset="utf-8")
+                        message.add_alternative(parts[1], subtype="html", charset="utf-8")
+                        message.add_attachment(
+                            parts[2], maintype="text", subtype="calendar", filename="invitation.ics"
+                        )
                     await client.send_message(message)
             finally:
                 await client.quit()

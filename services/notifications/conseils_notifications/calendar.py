@@ -80,25 +80,36 @@ def _calendar(method: str | None, name: str | None = None) -> icalendar.Calendar
 
 
 @functools.lru_cache(maxsize=32)
-def _vtimezone(tzid: str) -> icalendar.Timezone | None:
-    """The VTIMEZONE of `tzid`, built once: computing its transitions costs more than the rest of an email."""
-    try:
-        return icalendar.Timezone.from_tzid(tzid)
-    except ValueError:
-        return None
+def _vtimezone_ical(tzid: str) -> bytes:
+    """The serialised VTIMEZONE of `tzid` (default date range), built once.
 
-
-def _add_missing_timezones(calendar: icalendar.Calendar) -> None:
-    """`Calendar.add_missing_timezones()` with the default date range, from the cache (same output).
-
-    The cached components are shared between calendars: they are only ever serialised, never changed.
+    Building and serialising its transitions costs more than the rest of an email, and it
+    is the same for every email of a territory.
     """
-    position = len(calendar.timezones)
-    for tzid in calendar.get_missing_tzids():
-        timezone = _vtimezone(tzid)
-        if timezone is not None:
-            calendar.subcomponents.insert(position, timezone)
-            position += 1
+    try:
+        return bytes(icalendar.Timezone.from_tzid(tzid).to_ical())
+    except ValueError:
+        return b""
+
+
+def _to_ical(calendar: icalendar.Calendar) -> bytes:
+    """`calendar.add_missing_timezones(); calendar.to_ical()`, with the VTIMEZONEs from the cache.
+
+    Same bytes: the timezones go where `add_missing_timezones` puts them, before the first
+    component (a folded property line never starts with `BEGIN:`, so the first `\\r\\nBEGIN:`
+    after the calendar's own is the first component).
+    """
+    assert not calendar.timezones, "calendars here carry no VTIMEZONE of their own"
+    timezones = b"".join(_vtimezone_ical(tzid) for tzid in calendar.get_missing_tzids())
+    body = bytes(calendar.to_ical())
+    if not timezones:
+        return body
+    position = body.find(b"\r\nBEGIN:", len(b"BEGIN:VCALENDAR"))
+    if position < 0:
+        position = body.rindex(b"END:VCALENDAR")
+    else:
+        position += 2
+    return body[:position] + timezones + body[position:]
 
 
 def invitation(
@@ -127,8 +138,7 @@ def invitation(
         participant.params["RSVP"] = icalendar.vText("FALSE")
         event.add("attendee", participant)
     calendar.add_component(event)
-    _add_missing_timezones(calendar)
-    return bytes(calendar.to_ical())
+    return _to_ical(calendar)
 
 
 def feed(
@@ -151,5 +161,4 @@ def feed(
                 cancelled=snapshot.get("status") == "cancelled",
             )
         )
-    _add_missing_timezones(calendar)
-    return bytes(calendar.to_ical())
+    return _to_ical(calendar)

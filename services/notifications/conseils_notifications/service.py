@@ -541,7 +541,12 @@ class NotificationsService:
         already = select(t.deliveries.c.member_id).where(t.deliveries.c.source_event_id == source_event_id)
         items_by_member: dict[UUID, list[Any]] = {}
         for item in await session.execute(
-            select(t.deliveries.c.delivery_id, t.deliveries.c.member_id, t.deliveries.c.kind, t.deliveries.c.context)
+            select(
+                t.deliveries.c.delivery_id,
+                t.deliveries.c.member_id,
+                t.deliveries.c.kind,
+                t.deliveries.c.context,
+            )
             .where(t.deliveries.c.status == "digest", t.deliveries.c.member_id.not_in(already))
             .order_by(t.deliveries.c.created_at)
         ):
