@@ -12,7 +12,7 @@ import re
 import uuid
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiosmtplib
 from fastapi import APIRouter, Request
@@ -51,10 +51,11 @@ def safe_next(value: object) -> str:
 async def find_account(ctx: SiteContext, address: str) -> Account | None:
     wanted = address.strip().lower()
     token = ctx.site_token()
-    for row in await ctx.services.get("registry", "/staff-accounts", token):
+    query = urlencode({"email": wanted})
+    for row in await ctx.services.get("registry", f"/staff-accounts?{query}", token):
         if str(row.get("email", "")).lower() == wanted:
             return Account(subject=str(row["id"]), role="operator" if row["role"] == "operator" else "staff")
-    for row in await ctx.services.get("registry", "/members", token):
+    for row in await ctx.services.get("registry", f"/members?{query}", token):
         if str(row.get("email") or "").lower() == wanted and not row.get("left_on"):
             role: Role = "coordinator" if row.get("role") == "coordinator" else "councillor"
             return Account(subject=str(row["id"]), role=role, council_id=uuid.UUID(str(row["council_id"])))

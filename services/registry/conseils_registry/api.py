@@ -357,10 +357,16 @@ async def withdraw_referent(
 # ------------------------------------------------------------------ members
 @router.get("/members", response_model=list[MemberOut], tags=["membres"])
 async def list_members(
-    _principal: Staff, service: Service, council_id: uuid.UUID | None = None, include_left: bool = False
+    _principal: Staff,
+    service: Service,
+    council_id: uuid.UUID | None = None,
+    include_left: bool = False,
+    email: Annotated[
+        str | None, Query(max_length=320, description="Adresse exacte (recherche d'un compte).")
+    ] = None,
 ) -> list[MemberOut]:
     async with service.reading() as repo:
-        members = await repo.members(council_id=council_id, include_left=include_left)
+        members = await repo.members(council_id=council_id, include_left=include_left, email=email)
     return [MemberOut.model_validate(member) for member in members]
 
 
@@ -535,9 +541,15 @@ async def delete_directory_entry(
 
 # ------------------------------------------------------------------ staff accounts
 @router.get("/staff-accounts", response_model=list[StaffAccountOut], tags=["agents"])
-async def list_staff(_principal: Staff, service: Service) -> list[StaffAccountOut]:
+async def list_staff(
+    _principal: Staff,
+    service: Service,
+    email: Annotated[
+        str | None, Query(max_length=320, description="Adresse exacte (recherche d'un compte).")
+    ] = None,
+) -> list[StaffAccountOut]:
     async with service.reading() as repo:
-        return [StaffAccountOut.model_validate(dict(row)) for row in await repo.staff_accounts()]
+        return [StaffAccountOut.model_validate(dict(row)) for row in await repo.staff_accounts(email)]
 
 
 @router.post("/staff-accounts", response_model=StaffAccountOut, status_code=201, tags=["agents"])

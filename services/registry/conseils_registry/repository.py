@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, select
+from sqlalchemy import RowMapping, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_registry import tables as t
@@ -174,11 +174,13 @@ class RegistryRepository:
         return self._member(first) if first else None
 
     async def members(
-        self, *, council_id: uuid.UUID | None = None, include_left: bool = False
+        self, *, council_id: uuid.UUID | None = None, include_left: bool = False, email: str | None = None
     ) -> list[MemberRecord]:
         query = self._member_query().order_by(t.members.c.council_id, t.member_contacts.c.display_name)
         if council_id is not None:
             query = query.where(t.members.c.council_id == council_id)
+        if email is not None:
+            query = query.where(func.lower(t.member_contacts.c.email) == email.strip().lower())
         if not include_left:
             query = query.where(t.members.c.left_on.is_(None), t.members.c.erased_at.is_(None))
         return [self._member(row) for row in (await self.session.execute(query)).mappings()]
@@ -239,8 +241,10 @@ class RegistryRepository:
         ]
 
     # ------------------------------------------------------------------ staff and directory
-    async def staff_accounts(self) -> Sequence[RowMapping]:
+    async def staff_accounts(self, email: str | None = None) -> Sequence[RowMapping]:
         query = select(t.staff_accounts).order_by(t.staff_accounts.c.organisation, t.staff_accounts.c.name)
+        if email is not None:
+            query = query.where(t.staff_accounts.c.email == email.strip().lower())
         return (await self.session.execute(query)).mappings().all()
 
     async def staff_by_email(self, email: str) -> RowMapping | None:
