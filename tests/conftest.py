@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Every test has a territory of its own, hence topics of its own: two partitions
+# each (enough for the scale-out tests) keep the broker's partition count sane.
+os.environ.setdefault("CONSEILS_TOPIC_PARTITIONS", "2")
 
 
 def _missing(what: str) -> None:

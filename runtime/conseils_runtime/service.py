@@ -131,7 +131,11 @@ class ServiceRuntime:
                 await upgrade_to_head(self.database, self.migrations, self.metadata)
             else:
                 await self.database.create_all(self.metadata)
-        await ensure_topics(self.settings.kafka_bootstrap_servers, self.settings.territory)
+        await ensure_topics(
+            self.settings.kafka_bootstrap_servers,
+            self.settings.territory,
+            partitions=self.settings.topic_partitions,
+        )
         for consumer in self.consumers:
             consumer.subscribe()
         await self.broker.start()

@@ -40,6 +40,13 @@ class ServiceSettings(BaseSettings):
         default=True,
         description="Create missing tables at start (embedded mode); production runs Alembic.",
     )
+    topic_partitions: int = Field(
+        default=3,
+        ge=1,
+        le=200,
+        validation_alias=AliasChoices("CONSEILS_TOPIC_PARTITIONS", "topic_partitions"),
+        description="Partitions of the topics the service creates: how many replicas can share a group.",
+    )
     max_attempts: int = Field(default=3, ge=1, le=20)
     retry_backoff_seconds: float = Field(default=0.2, gt=0, le=30)
     outbox_poll_seconds: float = Field(default=0.5, gt=0, le=60)

@@ -355,3 +355,12 @@ async def test_staff_accounts_are_listed_for_staff_and_created_by_operators(api:
     assert duplicate.json()["detail"] == "Un compte existe déjà pour agent.emploi@stains.example."
     councillor = api.as_("councillor", council_id=FRANC_MOISIN)
     assert (await client.get("/staff-accounts", headers=councillor)).status_code == 403
+    # Looking one account up by address (the website's sign-in), whatever the case.
+    found = await client.get(
+        "/staff-accounts", params={"email": "AGENT.emploi@stains.example"}, headers=operator
+    )
+    assert [a["name"] for a in found.json()] == ["Agent emploi (démo)"]
+    assert (
+        await client.get("/staff-accounts", params={"email": "x@y.example"}, headers=operator)
+    ).json() == []
+    assert (await client.get("/members", params={"email": "x@y.example"}, headers=operator)).json() == []

@@ -58,7 +58,10 @@ MARKER_NAME = ".complete"
 BROKER_FILE = "broker.json"
 NODE_ID = 1
 HOST = "127.0.0.1"
-JVM_OPTS = ("-Xmx512m", "-Xms512m", "-Djava.awt.headless=true")
+# A test run creates thousands of partitions (each test has its own territory):
+# 512 MiB of heap ran out after about 15,000. CONSEILS_KAFKA_HEAP overrides it.
+HEAP = os.environ.get("CONSEILS_KAFKA_HEAP", "2g")
+JVM_OPTS = (f"-Xmx{HEAP}", "-Xms512m", "-Djava.awt.headless=true")
 MVN_GOAL = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 
 Progress = Callable[[str], None]
