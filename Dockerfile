@@ -7,10 +7,11 @@ COPY schemas ./schemas
 COPY runtime ./runtime
 COPY cli ./cli
 COPY services ./services
+COPY web ./web
 COPY territories ./territories
 RUN pip install --no-cache-dir -c constraints.txt \
       -e schemas -e runtime -e cli \
-      -e services/registry -e services/meetings -e services/notifications
+      -e services/registry -e services/meetings -e services/notifications -e web
 RUN useradd --system --uid 10001 conseils && mkdir -p /data && chown conseils /data
 USER conseils
 ENV SERVICE=registry

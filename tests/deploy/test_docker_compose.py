@@ -57,6 +57,23 @@ def test_compose_runs_kafka_in_kraft_mode_from_an_official_image(compose: dict[s
     assert compose["services"]["postgres"]["image"].startswith("postgres:")
 
 
+def test_the_site_is_configured_by_settings_it_knows_and_sits_behind_the_proxy(
+    compose: dict[str, Any],
+) -> None:
+    site = compose["services"]["site"]
+    accepted = accepted_environment(load_settings_class("conseils_web.settings:SiteSettings"))
+    unknown = sorted(set(site["environment"]) - accepted - NOT_SETTINGS)
+    assert not unknown, f"site: settings unknown to the site: {unknown}"
+    for service in SERVICES:
+        assert site["environment"][f"CONSEILS_WEB_{service.upper()}_URL"].startswith(f"http://{service}:")
+    proxy = compose["services"]["proxy"]
+    assert proxy["ports"] == ["80:80"]
+    nginx = (ROOT / "ops" / "proxy" / "nginx.conf").read_text()
+    assert "proxy_pass http://site:8000;" in nginx
+    # Only the proxy is published: the services are reached through the site.
+    assert all("ports" not in compose["services"][name] for name in [*SERVICES, "site"])
+
+
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_every_setting_passed_by_compose_exists_in_the_service_settings(
     compose: dict[str, Any], service: str

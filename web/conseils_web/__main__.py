@@ -1,0 +1,37 @@
+"""`python -m conseils_web`: the site alone, in front of services that run elsewhere."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from conseils_runtime.territory import default_territory_path, load_territory
+from conseils_web.platform import SERVICE_LABELS
+from conseils_web.settings import SiteSettings
+from conseils_web.site import ServiceEndpoint, create_site
+
+
+def main() -> None:
+    settings = SiteSettings()
+    territory = load_territory(settings.territory_file or default_territory_path())
+    urls = {
+        "registry": settings.registry_url,
+        "meetings": settings.meetings_url,
+        "notifications": settings.notifications_url,
+    }
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    site = create_site(
+        territory,
+        [ServiceEndpoint(name, SERVICE_LABELS[name], url) for name, url in urls.items()],
+        None,  # no demo mailbox in production
+        auth_secret=settings.auth_secret,
+        data_dir=settings.data_dir,
+        smtp_host=settings.smtp_host,
+        smtp_port=settings.smtp_port,
+        public_base_url=settings.public_base_url,
+        kafka_bootstrap=settings.kafka_bootstrap_servers,
+    )
+    uvicorn.run(site, host=settings.host, port=settings.port, proxy_headers=True, forwarded_allow_ips="*")
+
+
+if __name__ == "__main__":
+    main()
