@@ -189,3 +189,24 @@ async def test_inbox_and_delivery_log_show_personal_data_only_to_staff(api: Api)
     assert len(operator) == 1
     assert operator[0]["display_name"] is None
     assert "aicha@demo.example" not in str(staff) + str(operator)
+
+
+async def test_staff_alerts_from_every_service_are_listed_for_staff_only(api: Api) -> None:
+    from conseils_schemas import StaffAlertRaised
+
+    alert = StaffAlertRaised(
+        alert_id=uuid.uuid4(),
+        kind="dossier_late",
+        subject_id=uuid.uuid4(),
+        message_fr="Le dossier du comité technique Emploi n'est pas publié à J-10.",
+        raised_at=NOW,
+    )
+    async with api.service.sessionmaker() as session, session.begin():
+        await api.service.record_staff_alert(session, alert)
+        await api.service.record_staff_alert(session, alert)  # redelivered: kept once
+    listed = await api.client.get("/notifications/alerts", headers=api.as_staff())
+    assert listed.status_code == 200
+    assert [(a["kind"], a["message_fr"]) for a in listed.json()] == [("dossier_late", alert.message_fr)]
+    councillor = await api.client.get("/notifications/alerts", headers=api.as_member(uuid.uuid4()))
+    assert councillor.status_code == 403
+    assert (await api.client.get("/notifications/alerts")).status_code == 401

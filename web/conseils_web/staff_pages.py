@@ -522,6 +522,35 @@ def _period(request: Request) -> tuple[str, str]:
         return date(today.year, 1, 1).isoformat(), date(today.year, 12, 31).isoformat()
 
 
+ALERT_KINDS = {
+    "dossier_late": "Dossier en retard",
+    "daytime_political_instance": "Instance politique en journée",
+    "short_notice": "Convocation tardive",
+    "theme_without_referent": "Thématique sans référent·e",
+    "council_over_quota": "Conseil au-delà de ses places",
+    "nobody_registered": "Aucun inscrit",
+}
+
+
+@router.get("/alertes", response_class=HTMLResponse)
+async def alerts(request: Request) -> HTMLResponse:
+    require_staff(request)
+    try:
+        rows = await site(request).services.get("notifications", "/notifications/alerts", user_token(request))
+    except ApiError as error:
+        return render(
+            request,
+            "equipe/alertes.html",
+            title="Alertes",
+            active="equipe-alertes",
+            alerts=[],
+            error=str(error),
+        )
+    for row in rows:
+        row["kind_label"] = ALERT_KINDS.get(row["kind"], row["kind"])
+    return render(request, "equipe/alertes.html", title="Alertes", active="equipe-alertes", alerts=rows)
+
+
 @router.get("/bilan", response_class=HTMLResponse)
 async def bilan(request: Request) -> HTMLResponse:
     require_staff(request)

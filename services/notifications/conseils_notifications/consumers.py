@@ -38,6 +38,7 @@ from conseils_schemas import (
     RegistrationConfirmed,
     RegistrationPromoted,
     RegistrationWaitlisted,
+    StaffAlertRaised,
     ThemeLeftWithoutReferent,
 )
 
@@ -162,3 +163,9 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
     @meetings.on(RegistrationCancelled)
     async def registration_cancelled(event: RegistrationCancelled, ctx: EventContext) -> None:
         await _registration(event, ctx, "cancelled")
+
+    alerts = runtime.consumer("alerts")
+
+    @alerts.on(StaffAlertRaised)
+    async def staff_alert(event: StaffAlertRaised, ctx: EventContext) -> None:
+        await service.record_staff_alert(ctx.session, event)

@@ -518,6 +518,22 @@ class NotificationsService:
             f"{name} n'a plus de référent·e pour la thématique « {theme} ».",
         )
 
+    async def record_staff_alert(self, session: AsyncSession, alert: StaffAlertRaised) -> None:
+        """Keep an alert (raised here or by another service) for the staff's alerts page."""
+        exists = await session.scalar(
+            select(t.staff_alerts.c.alert_id).where(t.staff_alerts.c.alert_id == alert.alert_id)
+        )
+        if exists is None:
+            await session.execute(
+                t.staff_alerts.insert().values(
+                    alert_id=alert.alert_id,
+                    kind=alert.kind,
+                    subject_id=alert.subject_id,
+                    message_fr=alert.message_fr,
+                    raised_at=alert.raised_at,
+                )
+            )
+
     async def _alert(self, session: AsyncSession, kind: Any, subject_id: UUID, message: str) -> None:
         await self.outbox.add(
             session,

@@ -149,3 +149,14 @@ reminders = Table(
     UniqueConstraint("instance_id", "kind", "days_before", name="uq_reminder_instance_kind_days"),
     Index("ix_reminders_due", "done_at", "due_at"),
 )
+
+# Staff alerts of the territory, from every service (alerts.staff topic): what staff see on their page.
+staff_alerts = Table(
+    "staff_alerts",
+    metadata,
+    Column("alert_id", Uuid, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("subject_id", Uuid, nullable=False),
+    Column("message_fr", Text, nullable=False),
+    Column("raised_at", UtcDateTime(), nullable=False, index=True),
+)
