@@ -98,6 +98,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "GET", "/instances/{instance_id}/attendance"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/attendance"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}/registrations"): STAFF_ONLY,
+    ("meetings", "GET", "/instances/{instance_id}/registrations/my-council"): COUNCILLORS,  # my council only
     ("meetings", "POST", "/instances/{instance_id}/registrations"): COUNCILLORS,  # register myself
     ("meetings", "DELETE", "/instances/{instance_id}/registrations/me"): COUNCILLORS,  # cancel mine
     ("meetings", "DELETE", "/instances/{instance_id}/registrations/{member_id}"): STAFF_ONLY,
@@ -114,6 +115,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notifications", "DELETE", "/notifications/members/{member_id}/feed-token"): COUNCILLORS,  # own
     ("notifications", "GET", "/notifications/members/{member_id}/inbox"): COUNCILLORS,  # own
     ("notifications", "GET", "/notifications/deliveries"): STAFF_ONLY,
+    ("notifications", "GET", "/notifications/alerts"): STAFF_ONLY,
     # public by design: a signed one-click token, a secret feed token, public agenda data
     ("notifications", "GET", "/notifications/unsubscribe/{token}"): EVERYONE,
     ("notifications", "POST", "/notifications/unsubscribe/{token}"): EVERYONE,

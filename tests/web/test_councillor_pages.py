@@ -74,8 +74,8 @@ class FakeServices:
                     {"id": str(OTHER_COUNCIL), "name": "Conseil B"},
                 ],
             )
-        if path == f"/instances/{INSTANCE_ID}/registrations" and request.method == "GET":
-            assert principal.is_staff  # the site's own short token, filtered below
+        if path == f"/instances/{INSTANCE_ID}/registrations/my-council" and request.method == "GET":
+            assert not principal.is_staff  # the councillor's own token: the service filters by council
             return httpx.Response(
                 200,
                 json=[
@@ -83,12 +83,6 @@ class FakeServices:
                         "member_id": str(NEIGHBOUR_ID),
                         "council_id": str(COUNCIL_ID),
                         "mode": "participant",
-                        "status": "confirmed",
-                    },
-                    {
-                        "member_id": str(uuid.uuid4()),
-                        "council_id": str(OTHER_COUNCIL),
-                        "mode": "observer",
                         "status": "confirmed",
                     },
                 ],

@@ -59,7 +59,9 @@ async def _council_registrations(request: Request, instance_id: str) -> list[dic
     if principal is None or principal.council_id is None:
         return []
     rows, members = await asyncio.gather(
-        ctx.services.get("meetings", f"/instances/{instance_id}/registrations", ctx.site_token()),
+        ctx.services.get(
+            "meetings", f"/instances/{instance_id}/registrations/my-council", user_token(request)
+        ),
         ctx.services.get("registry", f"/councils/{principal.council_id}/members", user_token(request)),
     )
     names = {str(member["id"]): member.get("display_name") or "(nom masqué)" for member in members}
@@ -70,7 +72,6 @@ async def _council_registrations(request: Request, instance_id: str) -> list[dic
             "status": row["status"],
         }
         for row in rows
-        if str(row["council_id"]) == str(principal.council_id) and row["status"] != "cancelled"
     ]
 
 

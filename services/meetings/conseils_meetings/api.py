@@ -443,6 +443,23 @@ async def my_registrations(service: Service, user: Councillor) -> list[MyRegistr
 
 
 @router.get(
+    "/instances/{instance_id}/registrations/my-council",
+    tags=["inscriptions"],
+    summary="Inscrits de mon conseil (ce que tout membre du conseil peut voir)",
+)
+async def my_council_registrations(
+    instance_id: uuid.UUID, service: Service, user: Councillor
+) -> list[RegistrationRow]:
+    if user.council_id is None:
+        raise Forbidden("Réservé aux membres d'un conseil citoyen.")
+    return [
+        RegistrationRow.model_validate(row)
+        for row in await service.instance_registrations(instance_id)
+        if row["council_id"] == user.council_id and row["status"] != "cancelled"
+    ]
+
+
+@router.get(
     "/instances/{instance_id}/registrations", tags=["inscriptions"], summary="Inscrits (équipe du territoire)"
 )
 async def instance_registrations(

@@ -100,6 +100,8 @@ instance_councils = Table(
     metadata,
     Column("instance_id", Uuid, ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True),
     Column("council_id", Uuid, primary_key=True),
+    # A councillor's agenda looks instances up by council: without it, each agenda scans the table.
+    Index("ix_instance_councils_council", "council_id"),
 )
 
 registrations = Table(
