@@ -27,6 +27,7 @@ from conseils_registry.seed import seed_territory
 from conseils_registry.settings import RegistrySettings
 from conseils_runtime.auth import Role, issue_token
 from conseils_runtime.territory import default_territory_path, load_territory
+from tests.faults.harness import delete_territory_topics
 
 SECRET = "secret-de-test-e2e"  # noqa: S105 - signs test tokens only
 STAFF_ID = "agent-territoire"
@@ -130,6 +131,7 @@ async def running_stack(
             clients[name] = await stack.enter_async_context(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
             )
+        stack.push_async_callback(delete_territory_topics, kafka_bootstrap, territory)
         await seed_territory(apps["registry"].state.runtime, load_territory(default_territory_path()))
         yield Stack(apps, clients, database_urls, territory)
 

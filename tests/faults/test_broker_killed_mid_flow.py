@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from conseils_cli.kafka import launcher
+from conseils_schemas import Event
 from tests.faults.harness import (
     LONG,
     Publisher,
@@ -84,7 +85,7 @@ async def test_broker_sigkilled_and_restarted_mid_flow_every_email_arrives_exact
         waves = [instances[w * PER_WAVE : (w + 1) * PER_WAVE] for w in range(WAVES)]
         kills = 0
         for number, wave in enumerate(waves):
-            events = list(wave)
+            events: list[Event] = list(wave)
             if number:  # move the previous wave's instances while new ones arrive
                 events += [
                     rescheduled(i, seq) for i in waves[number - 1] for seq in range(1, RESCHEDULES + 1)

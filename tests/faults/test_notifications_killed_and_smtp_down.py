@@ -31,6 +31,7 @@ from tests.faults.harness import (
     ServiceProcess,
     Smtp,
     count_rows,
+    delete_territory_topics,
     expected_keys,
     notifications_env,
     population,
@@ -51,7 +52,7 @@ CONCURRENCY = 2
 
 
 async def deliveries_where(database_url: str, condition: str) -> int:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
     try:
@@ -78,13 +79,19 @@ async def test_killed_while_consuming_and_smtp_down_then_the_backlog_goes_out_ex
         instances = [scheduled(days_ahead=30 + index) for index in range(INSTANCES)]
         await publisher.send([*instances, *(rescheduled(i, 1) for i in instances)])
         expected = expected_keys(instances, (0, 1), (email for _, email in people.members))
-        rows_at_kill = []
+        rows_at_kill: list[int] = []
         for _ in range(KILLS):
-            await asyncio.sleep(0.4)  # in the middle of consuming the flow
+            # kill as soon as the consumer has written more delivery rows: in the middle of the flow
+            before = rows_at_kill[-1] if rows_at_kill else 0
+            for _ in range(1000):
+                if await count_rows(postgres_url, "deliveries") > before:
+                    break
+                await asyncio.sleep(0.01)
             service.kill()
             rows_at_kill.append(await count_rows(postgres_url, "deliveries"))
             service.start()
             await service.wait_ready()
+        assert rows_at_kill[0] < len(expected), "the first kill came after all the work"
         await wait_rows(postgres_url, "deliveries", len(expected))
 
         # SMTP is down: the sender keeps trying, and keeps every row pending
@@ -99,6 +106,7 @@ async def test_killed_while_consuming_and_smtp_down_then_the_backlog_goes_out_ex
     finally:
         service.stop()
         smtp.stop()
+        await delete_territory_topics(kafka_bootstrap, territory)
 
     print(f"delivery rows when killed: {rows_at_kill} of {len(expected)}")
     assert set(result.counts) == expected, f"missing: {sorted(expected - set(result.counts))[:3]}"
@@ -147,6 +155,7 @@ async def test_killed_while_sending_loses_nothing_and_resends_only_inside_the_sm
     finally:
         service.stop()
         smtp.stop()
+        await delete_territory_topics(kafka_bootstrap, territory)
 
     duplicates = result.duplicates()
     print(f"mails when killed: {sent_at_kill} of {len(expected)}; re-sent in the window: {len(duplicates)}")

@@ -38,7 +38,7 @@ class CountingSink:
 
 def _next_evening(days: int) -> datetime:
     day = (datetime.now(UTC) + timedelta(days=days)).date()
-    while day.weekday() != 1:  # a Tuesday, 18:30 Paris (17:30 UTC in winter is close enough: warnings only)
+    while day.weekday() != 1:  # a Tuesday evening (18:30 UTC: 19:30 in Paris), as copil rules want
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, 18, 30, tzinfo=UTC)
 
@@ -59,7 +59,13 @@ async def fan_out(
 
     slug = f"bench-fan-{uuid.uuid4().hex[:6]}"
     data = generate(
-        Scale(councils=max(1, members // 20), members=members, instances=0, registrations=0, cities=max(1, members // 400)),
+        Scale(
+            councils=max(1, members // 20),
+            members=members,
+            instances=0,
+            registrations=0,
+            cities=max(1, members // 400),
+        ),
         slug=slug,
     )
     territory_file = write_territory(data, work_dir / f"{slug}.yaml")
@@ -102,7 +108,10 @@ async def fan_out(
     token = issue_token("bench-secret", subject="bench-staff", role="staff")
     starts = _next_evening(40)
     try:
-        async with meetings.router.lifespan_context(meetings), notifications.router.lifespan_context(notifications):
+        async with (
+            meetings.router.lifespan_context(meetings),
+            notifications.router.lifespan_context(notifications),
+        ):
             await _wait_consumers_ready(bootstrap, slug, notifications)
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=meetings), base_url="http://bench"

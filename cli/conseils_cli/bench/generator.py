@@ -244,7 +244,10 @@ def write_territory_file(dataset: Dataset, path: Path) -> Path:
     document = {
         "territory": {"slug": dataset.slug, "name": "Banc d'essai national", "kind": "EPT"},
         "demo": True,
-        "mail": {"sender": "Conseils citoyens <conseils@bench.example>", "public_base_url": "http://127.0.0.1"},
+        "mail": {
+            "sender": "Conseils citoyens <conseils@bench.example>",
+            "public_base_url": "http://127.0.0.1",
+        },
         "notifications": demo.get("notifications", {}),
         "themes": demo["themes"],
         "cities": [
@@ -315,19 +318,19 @@ def service_schema(service: str) -> tuple[MetaData, Path]:
     """A service's metadata (with the runtime's tables) and its migrations folder."""
     if service == "registry":
         from conseils_registry import tables as registry_tables
-        from conseils_registry.app import MIGRATIONS as registry_migrations
+        from conseils_registry.app import MIGRATIONS as REGISTRY_MIGRATIONS
 
-        metadata, migrations = registry_tables.metadata, registry_migrations
+        metadata, migrations = registry_tables.metadata, REGISTRY_MIGRATIONS
     elif service == "meetings":
         from conseils_meetings import tables as meetings_tables
-        from conseils_meetings.app import MIGRATIONS as meetings_migrations
+        from conseils_meetings.app import MIGRATIONS as MEETINGS_MIGRATIONS
 
-        metadata, migrations = meetings_tables.metadata, meetings_migrations
+        metadata, migrations = meetings_tables.metadata, MEETINGS_MIGRATIONS
     elif service == "notifications":
         from conseils_notifications import tables as notifications_tables
-        from conseils_notifications.app import MIGRATIONS as notifications_migrations
+        from conseils_notifications.app import MIGRATIONS as NOTIFICATIONS_MIGRATIONS
 
-        metadata, migrations = notifications_tables.metadata, notifications_migrations
+        metadata, migrations = notifications_tables.metadata, NOTIFICATIONS_MIGRATIONS
     else:
         raise ValueError(service)
     RuntimeTables.define(metadata)
@@ -428,8 +431,13 @@ async def seed_registry(url: str, data: Dataset) -> dict[str, int]:
             database,
             t["referents"],
             (
-                {"id": uuid.uuid5(council, f"{theme}/{member}"), "council_id": council, "theme": theme,
-                 "member_id": member, "since": data.year_from}
+                {
+                    "id": uuid.uuid5(council, f"{theme}/{member}"),
+                    "council_id": council,
+                    "theme": theme,
+                    "member_id": member,
+                    "since": data.year_from,
+                }
                 for council, theme, member in data.referents
             ),
         )
@@ -448,8 +456,14 @@ async def seed_meetings(url: str, data: Dataset) -> dict[str, int]:
                 database,
                 t["councils"],
                 (
-                    {"id": c.id, "name": c.name, "city": c.city_name, "city_code": c.city_code,
-                     "status": "active", "active": True}
+                    {
+                        "id": c.id,
+                        "name": c.name,
+                        "city": c.city_name,
+                        "city_code": c.city_code,
+                        "status": "active",
+                        "active": True,
+                    }
                     for c in data.councils
                 ),
             ),
@@ -457,8 +471,13 @@ async def seed_meetings(url: str, data: Dataset) -> dict[str, int]:
                 database,
                 t["members"],
                 (
-                    {"id": m.id, "council_id": m.council_id, "role": m.role, "themes_followed": m.themes,
-                     "active": True}
+                    {
+                        "id": m.id,
+                        "council_id": m.council_id,
+                        "role": m.role,
+                        "themes_followed": m.themes,
+                        "active": True,
+                    }
                     for m in data.members
                 ),
             ),
@@ -470,7 +489,9 @@ async def seed_meetings(url: str, data: Dataset) -> dict[str, int]:
                     for c, th, m in data.referents
                 ),
             ),
-            "instances": await _bulk(database, t["instances"], (_meetings_instance(i, now) for i in data.instances)),
+            "instances": await _bulk(
+                database, t["instances"], (_meetings_instance(i, now) for i in data.instances)
+            ),
         }
         counts["instance_councils"] = await _bulk(
             database,
@@ -481,8 +502,17 @@ async def seed_meetings(url: str, data: Dataset) -> dict[str, int]:
             database,
             t["registrations"],
             (
-                {"id": r.id, "instance_id": r.instance_id, "member_id": r.member_id, "council_id": r.council_id,
-                 "mode": r.mode, "status": r.status, "waitlist_seq": 0, "created_at": now, "updated_at": now}
+                {
+                    "id": r.id,
+                    "instance_id": r.instance_id,
+                    "member_id": r.member_id,
+                    "council_id": r.council_id,
+                    "mode": r.mode,
+                    "status": r.status,
+                    "waitlist_seq": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for r in data.registrations
             ),
         )
@@ -490,8 +520,12 @@ async def seed_meetings(url: str, data: Dataset) -> dict[str, int]:
             database,
             t["attendance"],
             (
-                {"instance_id": r.instance_id, "member_id": r.member_id, "council_id": r.council_id,
-                 "registered": True}
+                {
+                    "instance_id": r.instance_id,
+                    "member_id": r.member_id,
+                    "council_id": r.council_id,
+                    "registered": True,
+                }
                 for r in data.registrations
                 if r.present
             ),
@@ -542,8 +576,13 @@ async def seed_notifications(
                 database,
                 t["councils"],
                 (
-                    {"council_id": c.id, "name": c.name, "city": c.city_name, "city_code": c.city_code,
-                     "active": True}
+                    {
+                        "council_id": c.id,
+                        "name": c.name,
+                        "city": c.city_name,
+                        "city_code": c.city_code,
+                        "active": True,
+                    }
                     for c in data.councils
                 ),
             ),
@@ -551,8 +590,13 @@ async def seed_notifications(
                 database,
                 t["members"],
                 (
-                    {"member_id": m.id, "council_id": m.council_id, "role": m.role, "themes_followed": m.themes,
-                     "active": True}
+                    {
+                        "member_id": m.id,
+                        "council_id": m.council_id,
+                        "role": m.role,
+                        "themes_followed": m.themes,
+                        "active": True,
+                    }
                     for m in data.members
                 ),
             ),
@@ -560,8 +604,13 @@ async def seed_notifications(
                 database,
                 t["contacts"],
                 (
-                    {"member_id": m.id, "display_name": m.name, "email": m.email, "language": "fr",
-                     "updated_at": now}
+                    {
+                        "member_id": m.id,
+                        "display_name": m.name,
+                        "email": m.email,
+                        "language": "fr",
+                        "updated_at": now,
+                    }
                     for m in data.members
                 ),
             ),
@@ -574,10 +623,20 @@ async def seed_notifications(
                 database,
                 t["instances"],
                 (
-                    {"instance_id": i.id, "instance_type": i.instance_type, "title": i.title, "theme": i.theme,
-                     "city_code": i.city_code, "scope": i.scope, "council_ids": [str(c) for c in i.council_ids],
-                     "starts_at": i.starts_at, "ends_at": i.starts_at + timedelta(hours=2),
-                     "location": "Maison de quartier", "sequence": 0, "status": i.status}
+                    {
+                        "instance_id": i.id,
+                        "instance_type": i.instance_type,
+                        "title": i.title,
+                        "theme": i.theme,
+                        "city_code": i.city_code,
+                        "scope": i.scope,
+                        "council_ids": [str(c) for c in i.council_ids],
+                        "starts_at": i.starts_at,
+                        "ends_at": i.starts_at + timedelta(hours=2),
+                        "location": "Maison de quartier",
+                        "sequence": 0,
+                        "status": i.status,
+                    }
                     for i in data.instances
                 ),
             ),
@@ -585,8 +644,14 @@ async def seed_notifications(
                 database,
                 t["registrations"],
                 (
-                    {"registration_id": r.id, "instance_id": r.instance_id, "member_id": r.member_id,
-                     "council_id": r.council_id, "mode": r.mode, "status": r.status}
+                    {
+                        "registration_id": r.id,
+                        "instance_id": r.instance_id,
+                        "member_id": r.member_id,
+                        "council_id": r.council_id,
+                        "mode": r.mode,
+                        "status": r.status,
+                    }
                     for r in data.registrations
                 ),
             ),

@@ -16,7 +16,9 @@ from conseils_schemas import Event, EventMetadata, source_for, to_kafka_headers,
 
 async def produce_events(bootstrap: str, territory: str, service: str, events: Sequence[Event]) -> None:
     """Send ``events`` on the territory's topics with their CloudEvents headers (acks=all)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=512 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=512 * 1024
+    )
     await producer.start()
     try:
         source = source_for(territory, service)
@@ -38,11 +40,13 @@ async def produce_events(bootstrap: str, territory: str, service: str, events: S
 
 async def count_rows(database: Database, table: str, where: str = "") -> int:
     async with database.engine.connect() as connection:
-        query = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
+        query = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")  # noqa: S608 - our own names
         return int((await connection.execute(text(query))).scalar_one())
 
 
-async def wait_rows(database: Database, table: str, at_least: int, timeout: float = 60, where: str = "") -> float:
+async def wait_rows(
+    database: Database, table: str, at_least: int, timeout: float = 60, where: str = ""
+) -> float:
     """Poll until ``table`` has ``at_least`` rows; returns the time it took."""
     started = time.perf_counter()
     while await count_rows(database, table, where) < at_least:
@@ -51,3 +55,29 @@ async def wait_rows(database: Database, table: str, at_least: int, timeout: floa
         await asyncio.sleep(0.05)
     return time.perf_counter() - started
 
+
+async def list_topics(bootstrap: str) -> set[str]:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def delete_topics(bootstrap: str, names: set[str], batch: int = 50) -> None:
+    """Delete the benchmark's own topics so a shared broker does not pile them up."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    if not names:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
+    await admin.start()
+    try:
+        ordered = sorted(names)
+        for start in range(0, len(ordered), batch):
+            await admin.delete_topics(ordered[start : start + batch], timeout_ms=60_000)
+    finally:
+        await admin.close()

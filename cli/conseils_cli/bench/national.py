@@ -30,7 +30,11 @@ async def bilan_timing(url: str, data: Dataset, territory_file: Path, repeat: in
             async with database.sessionmaker() as session:
                 bilan = await reports.load_bilan(session, territory, data.year_from, data.year_to)
             timings.append(time.perf_counter() - started)
-        return {"seconds": min(timings), "held": bilan.total.instances_held, "councils": len(bilan.by_council)}
+        return {
+            "seconds": min(timings),
+            "held": bilan.total.instances_held,
+            "councils": len(bilan.by_council),
+        }
     finally:
         await database.dispose()
 
@@ -52,7 +56,9 @@ async def bilan_raw_sql(url: str, data: Dataset) -> float:
         async with database.sessionmaker() as session:
             ic = t["instance_councils"]
             await session.execute(
-                select(ic.c.council_id, func.count()).where(ic.c.instance_id.in_(held)).group_by(ic.c.council_id)
+                select(ic.c.council_id, func.count())
+                .where(ic.c.instance_id.in_(held))
+                .group_by(ic.c.council_id)
             )
             reg = t["registrations"]
             await session.execute(
@@ -62,7 +68,9 @@ async def bilan_raw_sql(url: str, data: Dataset) -> float:
             )
             att = t["attendance"]
             await session.execute(
-                select(att.c.council_id, func.count()).where(att.c.instance_id.in_(held)).group_by(att.c.council_id)
+                select(att.c.council_id, func.count())
+                .where(att.c.instance_id.in_(held))
+                .group_by(att.c.council_id)
             )
         return time.perf_counter() - started
     finally:
@@ -108,7 +116,9 @@ async def digest_raw(url: str) -> dict[str, float]:
             await session.begin()
             items: dict[Any, list[Any]] = {}
             for row in await session.execute(
-                select(deliveries.c.delivery_id, deliveries.c.member_id, deliveries.c.kind, deliveries.c.context)
+                select(
+                    deliveries.c.delivery_id, deliveries.c.member_id, deliveries.c.kind, deliveries.c.context
+                )
                 .where(deliveries.c.status == "digest")
                 .order_by(deliveries.c.created_at)
             ):
@@ -126,7 +136,8 @@ async def digest_raw(url: str) -> dict[str, float]:
                     "reason": "follows_theme",
                     "context": {
                         "items": [
-                            {"kind": i.kind, "instance_id": i.context["instance"]["instance_id"]} for i in member_items
+                            {"kind": i.kind, "instance_id": i.context["instance"]["instance_id"]}
+                            for i in member_items
                         ]
                     },
                     "status": "pending",

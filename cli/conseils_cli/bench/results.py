@@ -29,6 +29,10 @@ class Result:
     baseline_label: str = ""
     higher_is_better: bool = True
     details: dict[str, Any] = field(default_factory=dict)
+    target: float | None = None
+    """The goal (not a test assertion): on ``value`` (``target_on="value"``) or on ``ratio``."""
+    target_on: str = "value"
+    target_label: str = ""
 
     @property
     def ratio(self) -> float | None:
@@ -38,9 +42,25 @@ class Result:
         assert self.baseline is not None
         return self.value / self.baseline if self.higher_is_better else self.baseline / self.value
 
+    @property
+    def score(self) -> float | None:
+        """How the figure compares with its target: >= 1 means the target is met."""
+        if self.target is None:
+            return None
+        if self.target_on == "ratio":
+            return None if self.ratio is None else self.ratio / self.target
+        if self.value == 0:
+            return None
+        return self.value / self.target if self.higher_is_better else self.target / self.value
+
+    @property
+    def target_met(self) -> bool | None:
+        return None if self.score is None else self.score >= 1
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["ratio"] = None if self.ratio is None else round(self.ratio, 3)
+        data["target_met"] = self.target_met
         data["machine"] = machine()
         return data
 

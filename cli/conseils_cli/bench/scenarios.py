@@ -9,14 +9,11 @@ import time
 import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import Column, MetaData, String, Table, insert
-
-from conseils_cli.bench.results import Result, summary
 
 Progress = Callable[[str, int, int], None]
 
@@ -67,7 +64,9 @@ async def raw_kafka_round_trip(bootstrap: str, count: int, rate: float) -> list[
     return latencies
 
 
-async def event_hop(bootstrap: str, database_url: str, count: int, rate: float) -> list[float]:
+async def event_hop(
+    bootstrap: str, producer_url: str, consumer_url: str, count: int, rate: float
+) -> list[float]:
     """conseils: state change + outbox in one transaction, relayed, consumed by another service."""
     from conseils_runtime import EventContext, ServiceRuntime, ServiceSettings
     from conseils_schemas import CouncilRegistered
@@ -83,7 +82,7 @@ async def event_hop(bootstrap: str, database_url: str, count: int, rate: float) 
             service_name="bench-producer",
             territory=territory,
             kafka_bootstrap_servers=bootstrap,
-            database_url=database_url.replace("{service}", "producer"),
+            database_url=producer_url,
             outbox_poll_seconds=0.05,
             log_json=False,
             log_level="WARNING",
@@ -95,7 +94,7 @@ async def event_hop(bootstrap: str, database_url: str, count: int, rate: float) 
             service_name="bench-consumer",
             territory=territory,
             kafka_bootstrap_servers=bootstrap,
-            database_url=database_url.replace("{service}", "consumer"),
+            database_url=consumer_url,
             log_json=False,
             log_level="WARNING",
         ),
@@ -170,7 +169,7 @@ def sample_parts() -> tuple[str, str, bytes]:
             sender="Conseils citoyens <conseils@bench.example>",
             public_base_url="http://127.0.0.1",
             territory="bench",
-            secret="bench",
+            secret="bench",  # noqa: S106 - signs unsubscribe links of a sample message
         ),
         delivery_id=uuid.uuid4(),
         kind="scheduled",
@@ -257,37 +256,3 @@ async def raw_smtp_throughput(
     finally:
         controller.stop()
     return count / elapsed
-
-
-async def run_generic(bootstrap: str, work_dir: Path, *, quick: bool, progress: Progress) -> list[Result]:
-    results: list[Result] = []
-    hop_count, hop_rate = (200, 50.0) if quick else (2000, 100.0)
-    progress("Aller-retour Kafka brut (aiokafka)", 0, 3)
-    raw = summary(await raw_kafka_round_trip(bootstrap, hop_count, hop_rate))
-    progress("Saut d'événement conseils (outbox → autre service), SQLite", 1, 3)
-    database = f"sqlite+aiosqlite:///{work_dir}/hop-{{service}}.db"
-    ours = summary(await event_hop(bootstrap, database, hop_count, hop_rate))
-    for quantile in ("p50", "p99"):
-        results.append(
-            Result(
-                scenario=f"event_hop_{quantile}_sqlite",
-                value=round(ours[quantile] * 1000, 2),
-                unit="ms",
-                baseline=round(raw[quantile] * 1000, 2),
-                baseline_label="aiokafka produce→consume",
-                higher_is_better=False,
-                details={"events": hop_count, "rate_per_s": hop_rate},
-            )
-        )
-    progress("Débit SMTP brut (aiosmtplib)", 2, 3)
-    smtp_count = 500 if quick else 5000
-    results.append(
-        Result(
-            scenario="smtp_raw_throughput",
-            value=round(await raw_smtp_throughput(smtp_count), 1),
-            unit="messages/s",
-            details={"messages": smtp_count, "connections": 4, "peak_rss_mib": round(_peak_rss_mib(), 1)},
-        )
-    )
-    progress("Terminé", 3, 3)
-    return results

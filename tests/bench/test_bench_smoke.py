@@ -1,0 +1,199 @@
+"""Smoke tests of `conseils bench`: every scenario runs at a tiny size and gives its rows.
+
+They check that the rows exist and hold positive numbers — never a speed: figures
+depend on the machine and are compared with their targets in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from conseils_cli.bench.generator import (
+    Databases,
+    Scale,
+    generate,
+    seed_meetings,
+    seed_notifications,
+    seed_registry,
+    write_territory_file,
+)
+from conseils_cli.bench.plot import render_svg
+from conseils_cli.bench.results import Result, write_results
+from conseils_cli.bench.suite import Sizes, run_all
+from conseils_runtime import Database
+from conseils_runtime.territory import load_territory
+
+TINY = Scale.national().scaled(0.004)
+
+
+def test_national_scale_is_the_issue_s() -> None:
+    scale = Scale.national()
+    assert (scale.councils, scale.members, scale.instances, scale.registrations) == (
+        1200,
+        25000,
+        5000,
+        100000,
+    )
+    assert Scale.national().scaled(0.1).members == 2500
+
+
+def test_generator_is_seeded() -> None:
+    first, second = generate(TINY, slug="bench-a", seed=1), generate(TINY, slug="bench-a", seed=1)
+    assert [m.id for m in first.members] == [m.id for m in second.members]
+    assert [i.id for i in first.instances] == [i.id for i in second.instances]
+    other = generate(TINY, slug="bench-a", seed=2)
+    assert [m.id for m in other.members] != [m.id for m in first.members]
+    assert len(first.councils) == TINY.councils
+    assert len(first.members) == TINY.members
+    # registrations: one member at most once per instance, from a concerned council
+    pairs = [(r.instance_id, r.member_id) for r in first.registrations]
+    assert len(pairs) == len(set(pairs))
+    concerned = {i.id: set(i.council_ids) for i in first.instances}
+    assert all(r.council_id in concerned[r.instance_id] for r in first.registrations)
+
+
+def test_territory_file_is_valid(tmp_path: Path) -> None:
+    data = generate(TINY, slug="bench-t")
+    territory = load_territory(write_territory_file(data, tmp_path / "t.yaml"))
+    assert territory.territory.slug == "bench-t"
+    assert len(territory.councils) == TINY.councils
+
+
+def test_result_ratio_and_target() -> None:
+    faster = Result(
+        "hop", value=10, unit="ms", baseline=5, higher_is_better=False, target=1 / 3, target_on="ratio"
+    )
+    assert faster.ratio == pytest.approx(0.5)
+    assert faster.target_met is True
+    slow = Result("bilan", value=8, unit="s", higher_is_better=False, target=5)
+    assert slow.target_met is False
+    assert slow.ratio is None
+    assert Result("x", value=1, unit="u").target_met is None
+
+
+def test_results_json_and_svg(tmp_path: Path) -> None:
+    results = [
+        Result(
+            "fanout",
+            value=40,
+            unit="emails/s",
+            baseline=100,
+            target=0.8,
+            target_on="ratio",
+            target_label="≥ 0,8",
+        ),
+        Result(
+            "bilan", value=2, unit="s", baseline=0.5, higher_is_better=False, target=5, target_label="< 5 s"
+        ),
+    ]
+    path = tmp_path / "r.json"
+    write_results(results, path)
+    rows = json.loads(path.read_text())
+    assert [row["scenario"] for row in rows] == ["fanout", "bilan"]
+    assert {"scenario", "value", "unit", "baseline", "ratio", "machine"} <= set(rows[0])
+    assert rows[0]["ratio"] == 0.4
+    assert rows[0]["target_met"] is False
+    assert rows[1]["target_met"] is True
+    svg = render_svg(results)
+    assert svg.startswith("<svg")
+    assert "fanout" in svg
+    assert "bilan" in svg
+
+
+@pytest.mark.postgres
+async def test_seeding_writes_each_service_database(database_url: str, tmp_path: Path) -> None:
+    """Bulk inserts through each service's tables, on SQLite and PostgreSQL (one database per service)."""
+    data = generate(TINY, slug="bench-seed")
+    base = database_url.rpartition("/")[0] + "/postgres" if database_url.startswith("postgresql") else None
+    databases = Databases("postgres" if base else "sqlite", tmp_path, base)
+    try:
+        expected = {"members": TINY.members, "registrations": len(data.registrations)}
+        registry = await seed_registry(await databases.url("registry"), data)
+        meetings_url = await databases.url("meetings")
+        meetings = await seed_meetings(meetings_url, data)
+        notifications = await seed_notifications(
+            await databases.url("notifications"), data, digest_members=data.members[:10]
+        )
+        assert registry["members"] == registry["member_contacts"] == TINY.members
+        assert meetings["members"] == expected["members"]
+        assert meetings["registrations"] == expected["registrations"]
+        assert notifications["contacts"] == TINY.members
+        assert notifications["digest_deliveries"] == 20
+        database = Database(meetings_url)
+        try:
+            async with database.engine.connect() as connection:
+                count = (await connection.execute(text("SELECT count(*) FROM instances"))).scalar_one()
+        finally:
+            await database.dispose()
+        assert count == TINY.instances
+    finally:
+        await databases.drop_all()
+
+
+def _check(results: list[Result], expected: list[str]) -> None:
+    by_name = {result.scenario: result for result in results}
+    assert sorted(by_name) == sorted(expected)
+    for result in results:
+        assert result.value > 0, result
+        assert result.baseline is not None, result
+        assert result.baseline > 0, result
+        assert result.ratio is not None, result
+        assert result.ratio > 0, result
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+async def test_every_scenario_runs_at_a_tiny_size(kafka_bootstrap: str, tmp_path: Path) -> None:
+    results = await run_all(kafka_bootstrap, tmp_path, sizes=Sizes.tiny(), progress=lambda *_args: None)
+    _check(
+        results,
+        [
+            "event_hop_p50_sqlite",
+            "event_hop_p99_sqlite",
+            "fanout_10_members_sqlite",
+            "consumer_throughput_meetings_sqlite",
+            "consumer_throughput_notifications_sqlite",
+            "bilan_year_sqlite",
+            "digest_20_members_sqlite",
+            *[
+                f"http_{name}_{quantile}_sqlite"
+                for name in ("agenda", "instance_page", "my_registrations", "staff_month")
+                for quantile in ("p50", "p99")
+            ],
+        ],
+    )
+    assert all(r.details["errors"] == 0 for r in results if r.scenario.startswith("http_"))
+    assert all(r.details["peak_rss_mib"] > 0 for r in results if r.scenario.startswith("consumer_"))
+
+
+@pytest.mark.kafka
+@pytest.mark.postgres
+async def test_postgres_scenarios_at_a_tiny_size(kafka_bootstrap: str, tmp_path: Path) -> None:
+    base = os.environ.get("CONSEILS_TEST_POSTGRES_URL")
+    if not base:
+        pytest.fail("CONSEILS_TEST_POSTGRES_URL is required for PostgreSQL tests")
+    results = await run_all(
+        kafka_bootstrap,
+        tmp_path,
+        sizes=Sizes.tiny(),
+        database="postgres",
+        postgres_url=base,
+        progress=lambda *_args: None,
+        only={"hop", "bilan", "digest"},
+    )
+    _check(
+        results,
+        [
+            "event_hop_p50_sqlite",
+            "event_hop_p99_sqlite",
+            "event_hop_p50_postgres",
+            "event_hop_p99_postgres",
+            "bilan_year_postgres",
+            "digest_20_members_postgres",
+        ],
+    )
