@@ -109,7 +109,9 @@ def personal_fields(schema: dict[str, Any]) -> list[str]:
 EXPORTED = sorted((Path(__file__).resolve().parents[2] / "schemas" / "jsonschema").glob("*.json"))
 # The compacted contacts topic is the one place for personal data (erased by tombstone).
 OUTSIDE_CONTACTS = [
-    file for file in EXPORTED if json.loads(file.read_text(encoding="utf-8"))["x-topic"] not in COMPACTED_TOPICS
+    file
+    for file in EXPORTED
+    if json.loads(file.read_text(encoding="utf-8"))["x-topic"] not in COMPACTED_TOPICS
 ]
 
 
