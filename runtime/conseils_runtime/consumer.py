@@ -18,6 +18,7 @@ Failures are sorted in three kinds:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -120,6 +121,8 @@ class EventConsumer:
         retry_backoff_seconds: float = 0.2,
         infrastructure_pause_seconds: float = 1.0,
         max_event_bytes: int = 256 * 1024,
+        commit_every_events: int = 1,
+        commit_interval_seconds: float = 0.5,
     ) -> None:
         self.name = name
         self.group_id = group_id
@@ -133,6 +136,18 @@ class EventConsumer:
         self._infrastructure_pause = infrastructure_pause_seconds
         # Events carry ids and short fields; anything this large is a producer bug or an attack.
         self._max_event_bytes = max_event_bytes
+        # Offsets are committed after the effect is; committing every event costs a broker
+        # round trip each, so they may be committed by batches (at most `commit_every_events`
+        # events or `commit_interval_seconds` late). A crash then redelivers up to that many
+        # processed events, which the processed-events table turns into no-ops.
+        self._commit_every = commit_every_events
+        self._commit_interval = commit_interval_seconds
+        self._done_offsets: dict[TopicPartition, int] = {}
+        self._done_count = 0
+        self._last_commit = time.monotonic()
+        self._kafka: Any = None  # the aiokafka consumer, from the first message
+        self._processing: asyncio.Lock | None = None
+        self._flusher: asyncio.Task[None] | None = None
         self._handlers: dict[str, Handler] = {}
         self._tombstone_handlers: dict[str, TombstoneHandler] = {}
         self.event_classes: list[type[Event]] = []
@@ -188,6 +203,14 @@ class EventConsumer:
             await self.handle(message)
 
     async def handle(self, message: KafkaMessage) -> None:
+        if self._processing is None:
+            self._processing = asyncio.Lock()
+        async with self._processing:
+            await self._handle(message)
+        if self._commit_every > 1 and self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush_periodically(), name=f"{self.group_id}-commits")
+
+    async def _handle(self, message: KafkaMessage) -> None:
         record: ConsumerRecord[Any, Any] = message.raw_message
         if record.value is None and record.topic in self._tombstone_handlers:
             await self._handle_tombstone(message, record)
@@ -220,7 +243,7 @@ class EventConsumer:
                 )
             else:  # another consumer's event on a shared topic
                 metrics.EVENTS_CONSUMED.labels(self.name, metadata.type, "ignored").inc()
-                await message.ack()
+                await self._done(message)
             return
         size = len(record.value or b"")
         if size > self._max_event_bytes:
@@ -276,8 +299,53 @@ class EventConsumer:
                 continue
             metrics.HANDLER_SECONDS.labels(self.name).observe(time.perf_counter() - started)
             metrics.EVENTS_CONSUMED.labels(self.name, metadata.type, outcome).inc()
+            await self._done(message)
+            return
+
+    async def _done(self, message: KafkaMessage) -> None:
+        """The message's effect is committed: its offset may be, now or with the next batch."""
+        if self._commit_every <= 1:
             await message.ack()
             return
+        record: ConsumerRecord[Any, Any] = message.raw_message
+        self._kafka = getattr(message, "consumer", None)
+        self._done_offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        self._done_count += 1
+        if (
+            self._done_count >= self._commit_every
+            or time.monotonic() - self._last_commit >= self._commit_interval
+        ):
+            await self._commit_done()
+
+    async def _commit_done(self) -> None:
+        # Explicit offsets of processed messages only: the consumer's position may
+        # already be past a message fetched but not handled yet.
+        offsets, self._done_offsets = self._done_offsets, {}
+        self._done_count, self._last_commit = 0, time.monotonic()
+        if not offsets or self._kafka is None:
+            return
+        try:
+            await self._kafka.commit(offsets)
+        except Exception as error:  # rebalance or broker away: the events come back, as no-ops
+            log.warning("offset commit failed", consumer=self.name, error=repr(error))
+
+    async def _flush_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self._commit_interval)
+            if self._processing is not None and self._done_offsets:
+                async with self._processing:
+                    if time.monotonic() - self._last_commit >= self._commit_interval:
+                        await self._commit_done()
+
+    async def close(self) -> None:
+        """Commit what is done and stop the periodic commits (before the broker stops)."""
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
+        if self._done_offsets:
+            await self._commit_done()
 
     async def _handle_tombstone(self, message: KafkaMessage, record: ConsumerRecord[Any, Any]) -> None:
         key = record.key.decode("utf-8", "replace") if isinstance(record.key, bytes) else str(record.key)
@@ -294,7 +362,7 @@ class EventConsumer:
             await message.nack()
             return
         metrics.EVENTS_CONSUMED.labels(self.name, "tombstone", "processed").inc()
-        await message.ack()
+        await self._done(message)
 
     async def _run_once(
         self, handler: Handler, event: Event, metadata: EventMetadata, context_args: dict[str, Any]
@@ -351,4 +419,4 @@ class EventConsumer:
             return
         metrics.DEAD_LETTERS.labels(self.name, record.topic, reason).inc()
         metrics.EVENTS_CONSUMED.labels(self.name, headers.get("ce_type", "unknown"), "dead_lettered").inc()
-        await message.ack()
+        await self._done(message)

@@ -101,6 +101,8 @@ class ServiceRuntime:
             outbox=self.outbox,
             max_attempts=self.settings.max_attempts,
             retry_backoff_seconds=self.settings.retry_backoff_seconds,
+            commit_every_events=self.settings.commit_every_events,
+            commit_interval_seconds=self.settings.commit_interval_seconds,
             **options,
         )
         self.consumers.append(consumer)
@@ -149,6 +151,8 @@ class ServiceRuntime:
         for task in reversed(self.background):
             await task.stop()
         await self.relay.stop()
+        for consumer in self.consumers:
+            await consumer.close()
         await self.broker.stop()
         await self.database.dispose()
         self._started = False

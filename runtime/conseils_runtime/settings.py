@@ -48,6 +48,15 @@ class ServiceSettings(BaseSettings):
         description="Partitions of the topics the service creates: how many replicas can share a group.",
     )
     max_attempts: int = Field(default=3, ge=1, le=20)
+    commit_every_events: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description="Commit consumer offsets after this many processed events (1: after each one).",
+    )
+    commit_interval_seconds: float = Field(
+        default=0.5, gt=0, le=30, description="...or when the oldest uncommitted processed event is this old."
+    )
     retry_backoff_seconds: float = Field(default=0.2, gt=0, le=30)
     outbox_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)

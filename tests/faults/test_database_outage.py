@@ -93,7 +93,13 @@ async def test_consumer_waits_for_the_database_and_loses_nothing(
                 break
             await asyncio.sleep(0.1)
         assert await effect_count() == 1
+        # Offsets are committed after the effect, by small batches: wait for "before" to be.
+        for _ in range(100):
+            if await committed_offset(kafka_bootstrap, consumer.group_id, topic) == 1:
+                break
+            await asyncio.sleep(0.1)
         offset_before = await committed_offset(kafka_bootstrap, consumer.group_id, topic)
+        assert offset_before == 1
 
         await proxy.cut()
         for index in range(5):
