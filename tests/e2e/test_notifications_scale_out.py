@@ -10,16 +10,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
-import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -35,7 +31,8 @@ from conseils_schemas import (
     to_kafka_headers,
     topic_name,
 )
-from conseils_web.mailbox import MailCatcher, _free_port, read_mailbox
+from conseils_web.mailbox import MailCatcher, read_mailbox
+from tests.faults.harness import ServiceProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.e2e, pytest.mark.slow]
 
@@ -53,48 +50,10 @@ def mailbox(tmp_path: Path) -> Iterator[Path]:
         catcher.stop()
 
 
-class Replica:
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
-        self.name = name
-        self.port = _free_port()
-        self.log = log_dir / f"{name}.log"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "conseils_notifications"],
-            env={**env, "CONSEILS_NOTIFICATIONS_PORT": str(self.port)},
-            stdout=self.log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-
-    async def wait_ready(self, timeout: float = 60) -> None:
-        async with httpx.AsyncClient() as client:
-            for _ in range(int(timeout * 5)):
-                if self.process.poll() is not None:
-                    raise AssertionError(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
-                try:
-                    if (await client.get(f"http://127.0.0.1:{self.port}/readyz")).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise AssertionError(f"{self.name} not ready:\n{self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
 @pytest.fixture
 async def replicas(
     kafka_bootstrap: str, postgres_url: str, territory: str, mailbox: MailCatcher, tmp_path: Path
-) -> AsyncIterator[list[Replica]]:
+) -> AsyncIterator[list[ServiceProcess]]:
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -104,10 +63,14 @@ async def replicas(
         "CONSEILS_NOTIFICATIONS_SMTP_PORT": str(mailbox.port),
         "CONSEILS_NOTIFICATIONS_LOG_LEVEL": "WARNING",
     }
-    first = Replica("replica-a", env, tmp_path)
-    await first.wait_ready()  # the first one creates the schema; then the second joins
-    second = Replica("replica-b", env, tmp_path)
+    first = ServiceProcess("notifications", env, tmp_path / "replica-a")
+    second = ServiceProcess("notifications", env, tmp_path / "replica-b")
     running = [first, second]
+    for replica in running:
+        (tmp_path / replica.log_dir.name).mkdir()
+    first.start()
+    await first.wait_ready()  # the first one creates the schema; then the second joins
+    second.start()
     try:
         await second.wait_ready()
         yield running
@@ -162,7 +125,7 @@ async def wait_for_emails(
 
 
 async def test_two_replicas_share_the_work_and_one_takes_over_when_the_other_is_killed(
-    replicas: list[Replica], kafka_bootstrap: str, territory: str, mailbox: MailCatcher
+    replicas: list[ServiceProcess], kafka_bootstrap: str, territory: str, mailbox: MailCatcher
 ) -> None:
     group = f"{territory}.notifications.meetings"
     for _ in range(100):
