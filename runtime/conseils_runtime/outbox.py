@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_runtime import metrics
@@ -180,8 +180,6 @@ class OutboxRelay(WorkerLoop):
         )
 
     async def pending_count(self) -> int:
-        from sqlalchemy import func
-
         async with self._database.sessionmaker() as session:
             result = await session.execute(
                 select(func.count()).select_from(self._table).where(self._table.c.published_at.is_(None))

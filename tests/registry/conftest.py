@@ -68,9 +68,7 @@ async def registry(
     await runtime.database.create_all(metadata)
     await seed_territory(runtime, demo_territory)
     try:
-        yield Registry(
-            runtime, RegistryService(runtime.database, runtime.outbox, runtime.tables, territory=territory)
-        )
+        yield Registry(runtime, RegistryService(runtime.database, runtime.outbox, territory=territory))
     finally:
         await runtime.database.dispose()
 

@@ -61,9 +61,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.authenticator = Authenticator(settings.auth_secret)
-    app.state.registry = RegistryService(
-        runtime.database, runtime.outbox, runtime.tables, territory=settings.territory
-    )
+    app.state.registry = RegistryService(runtime.database, runtime.outbox, territory=settings.territory)
     install_error_handlers(app)
     app.include_router(runtime.health_router())
     app.include_router(api.router)

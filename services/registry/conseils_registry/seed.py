@@ -83,9 +83,7 @@ async def seed_territory(runtime: ServiceRuntime | RegistryService, config: Terr
     service = (
         runtime
         if isinstance(runtime, RegistryService)
-        else RegistryService(
-            runtime.database, runtime.outbox, runtime.tables, territory=runtime.settings.territory
-        )
+        else RegistryService(runtime.database, runtime.outbox, territory=runtime.settings.territory)
     )
     slug = config.territory.slug
     report = SeedReport(territory=config.territory.name)

@@ -49,7 +49,7 @@ from conseils_registry.domain import (
     themes_column,
 )
 from conseils_registry.repository import CouncilRecord, MemberRecord, RegistryRepository
-from conseils_runtime.database import Database, RuntimeTables
+from conseils_runtime.database import Database
 from conseils_runtime.http import Conflict, DomainError, NotFound
 from conseils_runtime.outbox import Outbox
 from conseils_schemas import (
@@ -164,14 +164,12 @@ class RegistryService:
         self,
         database: Database,
         outbox: Outbox,
-        tables: RuntimeTables,
         *,
         territory: str,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.database = database
         self.outbox = outbox
-        self.runtime_tables = tables
         self.territory = territory
         self.clock = clock
 
