@@ -127,6 +127,68 @@ def test_evening_is_judged_in_paris_time_not_utc() -> None:
     assert not domain.is_evening(datetime(2027, 6, 8, 15, 30, tzinfo=UTC), EveningRule(), PARIS)
 
 
+# Issue 12: "allowed by the evening rule" is not "in the evening". In UTC; Paris is
+# UTC+1 until 28 March 2027 and UTC+2 from then until 31 October 2027.
+SLOT_CASES = [
+    (datetime(2027, 4, 10, 8, 0, tzinfo=UTC), "saturday"),  # Saturday 10:00 in Paris (summer)
+    (datetime(2027, 1, 16, 9, 0, tzinfo=UTC), "saturday"),  # Saturday 10:00 in Paris (winter)
+    (datetime(2027, 1, 16, 19, 0, tzinfo=UTC), "saturday"),  # Saturday 20:00: still Saturday
+    (datetime(2027, 4, 9, 16, 0, tzinfo=UTC), "weekday_evening"),  # Friday 18:00 (summer)
+    (datetime(2027, 4, 9, 15, 59, tzinfo=UTC), "working_hours"),  # Friday 17:59 (summer)
+    (datetime(2027, 1, 15, 17, 0, tzinfo=UTC), "weekday_evening"),  # Friday 18:00 (winter)
+    (datetime(2027, 1, 15, 16, 59, tzinfo=UTC), "working_hours"),  # Friday 17:59 (winter)
+    (datetime(2027, 1, 15, 17, 30, tzinfo=UTC), "weekday_evening"),  # 17:30 UTC = 18:30 Paris
+    (datetime(2027, 6, 7, 16, 30, tzinfo=UTC), "weekday_evening"),  # Monday 18:30 (summer)
+    (datetime(2027, 6, 7, 8, 0, tzinfo=UTC), "working_hours"),  # Monday 10:00
+    (datetime(2027, 4, 11, 17, 0, tzinfo=UTC), "sunday"),  # Sunday 19:00
+    (datetime(2027, 4, 10, 22, 30, tzinfo=UTC), "sunday"),  # Saturday in UTC, Sunday 00:30 in Paris
+]
+
+
+@pytest.mark.parametrize(("starts_at", "expected"), SLOT_CASES)
+def test_time_slot_in_the_territory_timezone(starts_at: datetime, expected: str) -> None:
+    assert domain.time_slot(starts_at, PARIS) == expected
+    assert domain.is_evening(starts_at, EveningRule(), PARIS) is (expected == "weekday_evening")
+    assert domain.outside_working_hours(domain.time_slot(starts_at, PARIS)) is (expected != "working_hours")
+
+
+def test_a_saturday_morning_allowed_by_the_rule_is_not_evening() -> None:
+    saturday_10h = datetime(2027, 4, 10, 8, 0, tzinfo=UTC)
+    rule = EveningRule(weekday_earliest_start=time(18, 0), saturday_allowed=True)
+    assert domain.satisfies_off_hours_rule(saturday_10h, rule, PARIS)
+    assert not domain.is_evening(saturday_10h, rule, PARIS)
+    assert domain.SLOT_LABELS[domain.time_slot(saturday_10h, PARIS)] == "Le samedi"
+    assert domain.policy_breaches(kind(), saturday_10h, NOW, PARIS) == []
+
+
+def test_every_slot_has_a_french_label() -> None:
+    assert set(domain.SLOT_LABELS) == set(domain.TIME_SLOTS)
+    assert domain.SLOT_LABELS["weekday_evening"] == "En soirée"
+    assert domain.SLOT_LABELS["working_hours"] == "En journée"
+
+
+def test_off_hours_rule_follows_the_territory_rule() -> None:
+    saturday, sunday = datetime(2027, 4, 10, 8, 0, tzinfo=UTC), datetime(2027, 4, 11, 17, 0, tzinfo=UTC)
+    tuesday_18h30 = datetime(2027, 4, 6, 16, 30, tzinfo=UTC)
+    strict = EveningRule(weekday_earliest_start=time(19, 0), saturday_allowed=False, sunday_allowed=True)
+    assert not domain.satisfies_off_hours_rule(saturday, strict, PARIS)
+    assert domain.satisfies_off_hours_rule(sunday, strict, PARIS)
+    assert not domain.satisfies_off_hours_rule(tuesday_18h30, strict, PARIS)  # evening, but before 19:00
+    assert domain.is_evening(tuesday_18h30, strict, PARIS)  # still an evening
+    breaches = domain.policy_breaches(kind(evening_rule=strict), saturday, NOW, PARIS)
+    assert [b.code for b in breaches] == ["daytime_political_instance"]
+
+
+def test_a_daytime_weekday_political_instance_is_refused_when_the_type_refuses() -> None:
+    tuesday_14h = datetime(2027, 4, 6, 12, 0, tzinfo=UTC)
+    breaches = domain.policy_breaches(kind(on_breach="refuse"), tuesday_14h, NOW, PARIS)
+    assert [b.code for b in breaches] == ["daytime_political_instance"]
+    assert "mardi 14:00" in breaches[0].message
+    with pytest.raises(domain.PolicyRefused):
+        domain.apply_policy(kind(on_breach="refuse"), breaches)
+    assert domain.apply_policy(kind(on_breach="warn"), breaches) == [breaches[0].message]
+
+
 @pytest.mark.parametrize(("on_breach", "refused"), [("warn", False), ("refuse", True)])
 def test_breach_is_refused_or_kept_as_warning(on_breach: str, refused: bool) -> None:
     breaches = [

@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -103,9 +103,58 @@ class PolicyRefused(DomainError):
 _DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
 
+TimeSlot = Literal["weekday_evening", "saturday", "sunday", "working_hours"]
+TIME_SLOTS: tuple[TimeSlot, ...] = ("weekday_evening", "saturday", "sunday", "working_hours")
+EVENING_STARTS = time(18, 0)
+"""A weekday start at or after this local time is in the evening."""
+SLOT_LABELS: dict[str, str] = {
+    "weekday_evening": "En soirée",
+    "saturday": "Le samedi",
+    "sunday": "Le dimanche",
+    "working_hours": "En journée",
+}
+"""How the pages and mails name a time slot (the only place these labels are written)."""
+
+
+def time_slot(starts_at: datetime, timezone: str) -> TimeSlot:
+    """When the start falls, in the territory's local time.
+
+    `weekday_evening` is Monday to Friday at or after 18:00; `working_hours` is Monday to
+    Friday before 18:00; Saturday and Sunday are their own slots, whatever the hour.
+    A naive datetime is read as UTC (what the database stores).
+    """
+    if starts_at.tzinfo is None:
+        starts_at = starts_at.replace(tzinfo=UTC)
+    local = starts_at.astimezone(ZoneInfo(timezone))
+    weekday = local.weekday()
+    if weekday == 5:
+        return "saturday"
+    if weekday == 6:
+        return "sunday"
+    return "weekday_evening" if local.time() >= EVENING_STARTS else "working_hours"
+
+
+def outside_working_hours(slot: TimeSlot) -> bool:
+    """True for an evening or a weekend: people who work in the day can come."""
+    return slot != "working_hours"
+
+
 def is_evening(starts_at: datetime, rule: EveningRule | None, timezone: str) -> bool:
-    """True when the start satisfies the evening rule (default: 18:00 on weekdays, or Saturday)."""
+    """True only on a weekday evening (Monday to Friday, at or after 18:00 local time).
+
+    A Saturday is never "evening", even when the rule allows it: use
+    `satisfies_off_hours_rule` for the policy check. `rule` is kept for callers and ignored.
+    """
+    del rule
+    return time_slot(starts_at, timezone) == "weekday_evening"
+
+
+def satisfies_off_hours_rule(starts_at: datetime, rule: EveningRule | None, timezone: str) -> bool:
+    """True when the start satisfies the territory's rule for political instances
+    (default: from 18:00 on weekdays, or on Saturday; Sunday only when allowed)."""
     rule = rule or EveningRule()
+    if starts_at.tzinfo is None:
+        starts_at = starts_at.replace(tzinfo=UTC)
     local = starts_at.astimezone(ZoneInfo(timezone))
     weekday = local.weekday()
     if weekday == 5:
@@ -123,7 +172,7 @@ def policy_breaches(
     if (
         kind.political
         and kind.evening_rule is not None
-        and not is_evening(starts_at, kind.evening_rule, timezone)
+        and not satisfies_off_hours_rule(starts_at, kind.evening_rule, timezone)
     ):
         local = starts_at.astimezone(ZoneInfo(timezone))
         earliest = kind.evening_rule.weekday_earliest_start.strftime("%H:%M")
