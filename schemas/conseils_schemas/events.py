@@ -332,6 +332,15 @@ class InstanceScheduled(_InstanceEvent):
     observers_allowed: bool = True
     sequence: int = Field(default=0, ge=0, description="iCalendar SEQUENCE.")
     policy_warnings: list[str] = Field(default_factory=list)
+    time_slot: Literal["weekday_evening", "saturday", "sunday", "working_hours"] | None = Field(
+        default=None,
+        description=(
+            "When the instance starts, in the territory's local time: weekday_evening (Monday to "
+            "Friday at or after 18:00), saturday, sunday, or working_hours (Monday to Friday before "
+            "18:00). Consumers should prefer it over is_evening, which means a weekday evening "
+            "(18:00 local or later) only. Absent from events written before it existed."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check_dates(self) -> InstanceScheduled:
@@ -350,6 +359,15 @@ class InstanceRescheduled(_InstanceEvent):
     previous_starts_at: AwareDatetime
     sequence: int = Field(ge=0, description="iCalendar SEQUENCE.")
     policy_warnings: list[str] = Field(default_factory=list)
+    time_slot: Literal["weekday_evening", "saturday", "sunday", "working_hours"] | None = Field(
+        default=None,
+        description=(
+            "When the instance starts, in the territory's local time: weekday_evening (Monday to "
+            "Friday at or after 18:00), saturday, sunday, or working_hours (Monday to Friday before "
+            "18:00). Consumers should prefer it over is_evening, which means a weekday evening "
+            "(18:00 local or later) only. Absent from events written before it existed."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check_dates(self) -> InstanceRescheduled:

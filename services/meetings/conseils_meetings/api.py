@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from conseils_meetings import reports
+from conseils_meetings import domain, reports
 from conseils_meetings.service import InstanceDraft, MeetingsService, Preview, RegistrationOutcome
 from conseils_runtime.auth import Authenticator, Principal
 from conseils_runtime.http import DomainError, Forbidden
@@ -123,6 +123,27 @@ class DryRunIn(_In):
     dry_run: bool = False
 
 
+_SLOT_DESCRIPTION = (
+    "Créneau de début, à l'heure du territoire : weekday_evening (du lundi au vendredi à partir de "
+    "18 h), saturday, sunday ou working_hours (du lundi au vendredi avant 18 h). À préférer à "
+    "is_evening, qui ne vaut vrai qu'un soir de semaine."
+)
+_SLOT_LABEL_DESCRIPTION = (
+    "Le créneau en français, tel que l'affichent les pages : « En soirée », « Le samedi »…"
+)
+
+
+def _with_slot(row: dict[str, Any], timezone: str) -> dict[str, Any]:
+    """The instance row with its time slot, computed from starts_at (is_evening agrees with it)."""
+    slot = domain.time_slot(row["starts_at"], timezone)
+    return {
+        **row,
+        "time_slot": slot,
+        "time_slot_label": domain.SLOT_LABELS[slot],
+        "is_evening": slot == "weekday_evening",
+    }
+
+
 class PreviewOut(BaseModel):
     dry_run: Literal[True] = True
     warnings: list[str]
@@ -130,15 +151,20 @@ class PreviewOut(BaseModel):
     reason: str | None
     concerned_council_ids: list[uuid.UUID]
     is_evening: bool
+    time_slot: domain.TimeSlot = Field(description=_SLOT_DESCRIPTION)
+    time_slot_label: str = Field(description=_SLOT_LABEL_DESCRIPTION)
 
     @classmethod
-    def of(cls, preview: Preview) -> PreviewOut:
+    def of(cls, preview: Preview, starts_at: datetime, timezone: str) -> PreviewOut:
+        slot = domain.time_slot(starts_at, timezone)
         return cls(
             warnings=preview.warnings,
             refused=preview.refused,
             reason=preview.reason,
             concerned_council_ids=preview.concerned_council_ids,
             is_evening=preview.is_evening,
+            time_slot=slot,
+            time_slot_label=domain.SLOT_LABELS[slot],
         )
 
 
@@ -180,10 +206,18 @@ class InstanceSummary(BaseModel):
     location: str
     status: str
     is_political: bool
-    is_evening: bool
+    is_evening: bool = Field(
+        description="Vrai seulement un soir de semaine (à partir de 18 h, heure locale)."
+    )
     observers_allowed: bool
     sequence: int
     policy_warnings: list[str]
+    time_slot: domain.TimeSlot = Field(description=_SLOT_DESCRIPTION)
+    time_slot_label: str = Field(description=_SLOT_LABEL_DESCRIPTION)
+
+    @classmethod
+    def of(cls, row: dict[str, Any], *, timezone: str) -> InstanceSummary:
+        return cls.model_validate(_with_slot(row, timezone))
 
 
 class InstanceOut(InstanceSummary):
@@ -203,8 +237,8 @@ class InstanceOut(InstanceSummary):
     cancel_reason: str | None
 
     @classmethod
-    def of(cls, row: dict[str, Any], *, staff: bool) -> InstanceOut:
-        data = dict(row)
+    def of(cls, row: dict[str, Any], *, staff: bool, timezone: str) -> InstanceOut:  # type: ignore[override]
+        data = _with_slot(row, timezone)
         data["dossier_documents"] = [
             DocumentOut.of(d) for d in row["dossier_documents"] if staff or d["published_at"] is not None
         ]
@@ -349,13 +383,17 @@ async def create_instance(
 ) -> InstanceOut | PreviewOut:
     if body.dry_run:
         response.status_code = 200  # nothing created
-        return PreviewOut.of(await service.preview(body.draft()))
-    return InstanceOut.of(await service.create_instance(body.draft(), as_draft=body.as_draft), staff=True)
+        return PreviewOut.of(await service.preview(body.draft()), body.starts_at, service.timezone)
+    return InstanceOut.of(
+        await service.create_instance(body.draft(), as_draft=body.as_draft),
+        staff=True,
+        timezone=service.timezone,
+    )
 
 
 @router.post("/instances/{instance_id}/schedule", tags=["instances"], summary="Programmer un brouillon")
 async def schedule_draft(instance_id: uuid.UUID, service: Service, _staff: Staff) -> InstanceOut:
-    return InstanceOut.of(await service.schedule_draft(instance_id), staff=True)
+    return InstanceOut.of(await service.schedule_draft(instance_id), staff=True, timezone=service.timezone)
 
 
 @router.post(
@@ -368,15 +406,23 @@ async def reschedule(
     instance_id: uuid.UUID, body: RescheduleIn, service: Service, _staff: Staff
 ) -> InstanceOut | PreviewOut:
     if body.dry_run:
-        return PreviewOut.of(await service.preview_reschedule(instance_id, body.starts_at, body.ends_at))
+        return PreviewOut.of(
+            await service.preview_reschedule(instance_id, body.starts_at, body.ends_at),
+            body.starts_at,
+            service.timezone,
+        )
     return InstanceOut.of(
-        await service.reschedule(instance_id, body.starts_at, body.ends_at, body.location), staff=True
+        await service.reschedule(instance_id, body.starts_at, body.ends_at, body.location),
+        staff=True,
+        timezone=service.timezone,
     )
 
 
 @router.post("/instances/{instance_id}/cancel", tags=["instances"], summary="Annuler une instance")
 async def cancel(instance_id: uuid.UUID, body: CancelIn, service: Service, _staff: Staff) -> InstanceOut:
-    return InstanceOut.of(await service.cancel(instance_id, body.reason), staff=True)
+    return InstanceOut.of(
+        await service.cancel(instance_id, body.reason), staff=True, timezone=service.timezone
+    )
 
 
 @router.get("/instances", tags=["instances"], summary="Instances à venir (les miennes pour un conseiller)")
@@ -393,7 +439,7 @@ async def list_instances(
         starts_before=starts_before,
         member_id=None if user.is_staff else _member_id(user),
     )
-    return [InstanceSummary.model_validate(row) for row in rows]
+    return [InstanceSummary.of(row, timezone=service.timezone) for row in rows]
 
 
 @router.get("/instances/{instance_id}", tags=["instances"], summary="Détail d'une instance")
@@ -401,7 +447,7 @@ async def get_instance(instance_id: uuid.UUID, service: Service, user: AnyUser) 
     row = await service.get_instance(instance_id)
     if row["status"] == "draft" and not user.is_staff:
         raise DomainError("Instance introuvable.", code="introuvable", status_code=404)
-    return InstanceOut.of(row, staff=user.is_staff)
+    return InstanceOut.of(row, staff=user.is_staff, timezone=service.timezone)
 
 
 # --------------------------------------------------------------------------- registrations
@@ -495,7 +541,7 @@ async def upload_document(
     summary="Publier le dossier (nouvelle version)",
 )
 async def publish_dossier(instance_id: uuid.UUID, service: Service, _staff: Staff) -> InstanceOut:
-    return InstanceOut.of(await service.publish_dossier(instance_id), staff=True)
+    return InstanceOut.of(await service.publish_dossier(instance_id), staff=True, timezone=service.timezone)
 
 
 @router.get(
@@ -513,7 +559,11 @@ async def download(document_id: uuid.UUID, service: Service, user: AnyUser) -> F
 async def record_attendance(
     instance_id: uuid.UUID, body: AttendanceIn, service: Service, _staff: Staff
 ) -> InstanceOut:
-    return InstanceOut.of(await service.record_attendance(instance_id, body.present_member_ids), staff=True)
+    return InstanceOut.of(
+        await service.record_attendance(instance_id, body.present_member_ids),
+        staff=True,
+        timezone=service.timezone,
+    )
 
 
 @router.get("/instances/{instance_id}/attendance", tags=["présence"], summary="Feuille d'émargement")
@@ -525,7 +575,9 @@ async def attendance(instance_id: uuid.UUID, service: Service, _staff: Staff) ->
 async def publish_minutes(
     instance_id: uuid.UUID, body: MinutesIn, service: Service, _staff: Staff
 ) -> InstanceOut:
-    return InstanceOut.of(await service.publish_minutes(instance_id, body.summary), staff=True)
+    return InstanceOut.of(
+        await service.publish_minutes(instance_id, body.summary), staff=True, timezone=service.timezone
+    )
 
 
 # --------------------------------------------------------------------------- forum outcomes

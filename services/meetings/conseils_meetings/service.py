@@ -251,6 +251,7 @@ class MeetingsService:
                 observers_allowed=kind.observers_allowed,
                 sequence=row["sequence"],
                 policy_warnings=list(row["policy_warnings"]),
+                time_slot=domain.time_slot(_aware(row["starts_at"]) or now, self.timezone),
             ),
         )
         await self._alert_breaches(session, instance_id, row["title"], breaches, now)
@@ -331,6 +332,7 @@ class MeetingsService:
                     previous_starts_at=_aware(row["starts_at"]) or starts_at,
                     sequence=sequence,
                     policy_warnings=warnings,
+                    time_slot=domain.time_slot(starts_at, self.timezone),
                 ),
             )
             await self._alert_breaches(session, instance_id, row["title"], breaches, now)
