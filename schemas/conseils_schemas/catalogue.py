@@ -55,6 +55,8 @@ TOPIC_GLOSSES_FR: Final[dict[str, str]] = {
     "meetings.registrations": "inscriptions aux instances",
     "notifications.deliveries": "envois de notifications",
     "alerts.staff": "alertes pour les techniciens",
+    "meetings.outcomes": "propositions des conseils et engagements des élus, et leur suivi",
+    "registry.directory": "annuaire des partenaires, dispositifs et lieux",
 }
 """Short French gloss of each base topic (a topic without gloss is shown without)."""
 
@@ -84,6 +86,10 @@ EVENT_GLOSSES_FR: Final[dict[str, str]] = {
     "NotificationSent": "notification envoyée",
     "NotificationFailed": "notification en échec",
     "StaffAlertRaised": "alerte levée pour les techniciens",
+    "OutcomeRecorded": "proposition ou engagement enregistré",
+    "OutcomeStatusChanged": "suivi d'une proposition ou d'un engagement",
+    "DirectoryEntrySaved": "fiche de l'annuaire enregistrée",
+    "DirectoryEntryRemoved": "fiche de l'annuaire supprimée",
 }
 """Short French gloss of each event model (an event without gloss is shown without)."""
 

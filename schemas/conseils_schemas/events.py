@@ -9,7 +9,9 @@ Rules of the catalogue:
 
 * ids are UUIDs; timestamps are timezone-aware; dates are ISO dates;
 * no personal contact data (names, emails, phones, addresses) in any event,
-  except :class:`MemberContactCard` on the log-compacted contacts topic;
+  except :class:`MemberContactCard` on the log-compacted contacts topic
+  (:class:`DirectoryEntrySaved` carries an organisation's public name, postal
+  address and functional mailbox: institutional data, never a private person's);
 * models ignore unknown fields (tolerant readers); a breaking change is a new
   model with a new ``.vN`` type, never an edit of an existing one.
 """
@@ -40,6 +42,8 @@ __all__ = [
     "CouncilDissolved",
     "CouncilRegistered",
     "CouncilUpdated",
+    "DirectoryEntryRemoved",
+    "DirectoryEntrySaved",
     "DocumentRef",
     "DossierPublished",
     "Event",
@@ -55,6 +59,8 @@ __all__ = [
     "MinutesPublished",
     "NotificationFailed",
     "NotificationSent",
+    "OutcomeRecorded",
+    "OutcomeStatusChanged",
     "ReferentDesignated",
     "ReferentWithdrawn",
     "RegistrationCancelled",
@@ -526,3 +532,118 @@ class StaffAlertRaised(Event):
     subject_id: UUID = Field(description="Id of the instance, council or member concerned.")
     message_fr: str
     raised_at: AwareDatetime
+
+
+# --------------------------------------------------------------------------- meetings.outcomes
+
+OutcomeKind = Literal["proposal", "commitment"]
+OutcomeStatus = Literal["proposed", "in_progress", "done", "abandoned"]
+
+
+class _OutcomeEvent(Event):
+    topic: ClassVar[str] = topics.MEETINGS_OUTCOMES
+    key_field: ClassVar[str] = "outcome_id"
+
+    outcome_id: UUID = Field(description="Id of the outcome (proposition ou engagement).")
+
+
+class OutcomeRecorded(_OutcomeEvent):
+    """A forum outcome was recorded: a council's proposal or an elected official's commitment.
+
+    It is the first entry (position 1) of the outcome's history.
+    """
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "meetings.outcome.recorded.v1"
+
+    kind: OutcomeKind = Field(
+        description="'proposal' (proposition d'un conseil) or 'commitment' (engagement d'un·e élu·e)."
+    )
+    text: NonEmpty = Field(
+        description="Public text of the proposal or commitment; never names a private person."
+    )
+    made_by: Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)] = Field(
+        description="Who made it: a council's name or an elected official's office (e.g. 'Maire adjoint·e "
+        "à la jeunesse'), never a private person."
+    )
+    council_id: UUID | None = Field(default=None, description="Council that made the proposal, if any.")
+    instance_id: UUID | None = Field(
+        default=None, description="Forum instance (rencontre) where it was made, if any."
+    )
+    theme: Slug | None = Field(default=None, description="Theme slug (thématique) from the territory file.")
+    made_on: date = Field(description="Date the proposal or commitment was made.")
+    status: OutcomeStatus = Field(default="proposed", description="Status when recorded.")
+    recorded_at: AwareDatetime = Field(description="When it was recorded, RFC 3339 with offset.")
+
+
+class OutcomeStatusChanged(_OutcomeEvent):
+    """The follow-up status of an outcome changed (or a follow-up note was added)."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "meetings.outcome.status_changed.v1"
+
+    status: OutcomeStatus = Field(description="New status.")
+    previous_status: OutcomeStatus = Field(description="Status before this change.")
+    note: NonEmpty = Field(description="Public follow-up note; never names a private person.")
+    position: int = Field(
+        ge=2,
+        description="1-based order of this change in the outcome's history (1 is the OutcomeRecorded). "
+        "A consumer ignores a change whose position is not newer than the one it holds.",
+    )
+    changed_at: AwareDatetime = Field(description="When the status changed, RFC 3339 with offset.")
+
+
+# --------------------------------------------------------------------------- registry.directory
+
+DirectoryEntryType = Literal["partner", "scheme", "place"]
+PartnerKind = Literal["state", "city", "territory", "landlord", "association", "other"]
+
+
+class _DirectoryEvent(Event):
+    topic: ClassVar[str] = topics.REGISTRY_DIRECTORY
+    key_field: ClassVar[str] = "entry_id"
+
+    entry_id: UUID = Field(description="Id of the directory entry (fiche de l'annuaire).")
+
+
+class DirectoryEntrySaved(_DirectoryEvent):
+    """A directory entry was created or changed; the event carries its whole public state.
+
+    Only institutional data: the name of an organisation, scheme or place, its public
+    postal address and a functional mailbox (``contact_role`` is a job title, never a
+    person's name). Staff are told never to enter a private person's details there
+    (the mailbox is "une adresse fonctionnelle, jamais celle d'une personne").
+    """
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "registry.directory_entry.saved.v1"
+
+    entry_type: DirectoryEntryType = Field(
+        description="'partner' (partenaire), 'scheme' (dispositif) or 'place' (lieu)."
+    )
+    name: NonEmpty = Field(description="Public name of the organisation, scheme or place.")
+    kind: PartnerKind | None = Field(
+        default=None, description="Partners only: kind of organisation (État, ville, bailleur…)."
+    )
+    themes: list[Slug] = Field(default_factory=list, description="Theme slugs (thématiques) it works on.")
+    contact_role: str | None = Field(
+        default=None, description="Job title to ask for (e.g. 'chargé de mission emploi'), never a name."
+    )
+    # A functional, institutional mailbox (accueil@..., emploi@...): the API documents
+    # it as "jamais celle d'une personne". Kept so that a replay rebuilds the directory.
+    contact_email: str | None = Field(
+        default=None, description="Functional mailbox of the organisation, never a person's address."
+    )
+    city_code: CityCode | None = Field(default=None, description="INSEE code of the city, if local.")
+    address: str | None = Field(
+        default=None, description="Public postal address of the organisation or place."
+    )
+    url: str | None = Field(default=None, description="Public web page.")
+    description: str = Field(default="", description="Public description.")
+    saved_at: AwareDatetime = Field(description="When the entry was saved, RFC 3339 with offset.")
+
+
+class DirectoryEntryRemoved(_DirectoryEvent):
+    """A directory entry was deleted."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "registry.directory_entry.removed.v1"
+
+    entry_type: DirectoryEntryType = Field(description="Section it was in: partner, scheme or place.")
+    removed_at: AwareDatetime = Field(description="When it was removed, RFC 3339 with offset.")

@@ -15,9 +15,11 @@ __all__ = [
     "COMPACTED_TOPICS",
     "DLQ_SUFFIX",
     "MEETINGS_INSTANCES",
+    "MEETINGS_OUTCOMES",
     "MEETINGS_REGISTRATIONS",
     "NOTIFICATIONS_DELIVERIES",
     "REGISTRY_COUNCILS",
+    "REGISTRY_DIRECTORY",
     "REGISTRY_MEMBERS",
     "REGISTRY_MEMBER_CONTACTS",
     "STAFF_ALERTS",
@@ -40,6 +42,10 @@ NOTIFICATIONS_DELIVERIES: Final = "notifications.deliveries"
 """Outcome of each notification delivery. Key: member id."""
 STAFF_ALERTS: Final = "alerts.staff"
 """Alerts for territory staff (rule broken). Key: id of the subject of the alert."""
+MEETINGS_OUTCOMES: Final = "meetings.outcomes"
+"""Forum outcomes: councils' proposals, elected officials' commitments, their follow-up. Key: outcome id."""
+REGISTRY_DIRECTORY: Final = "registry.directory"
+"""Public directory of partners, schemes and places (institutional data only). Key: entry id."""
 
 ALL_TOPICS: Final[tuple[str, ...]] = (
     REGISTRY_COUNCILS,
@@ -49,8 +55,10 @@ ALL_TOPICS: Final[tuple[str, ...]] = (
     MEETINGS_REGISTRATIONS,
     NOTIFICATIONS_DELIVERIES,
     STAFF_ALERTS,
+    MEETINGS_OUTCOMES,
+    REGISTRY_DIRECTORY,
 )
-"""Every base topic, in a stable order."""
+"""Every base topic, in a stable order (new topics are appended)."""
 
 COMPACTED_TOPICS: Final[frozenset[str]] = frozenset({REGISTRY_MEMBER_CONTACTS})
 """Base topics that must be created with ``cleanup.policy=compact``."""

@@ -75,6 +75,11 @@ ALLOWED = frozenset(
     {
         ("CouncilRegistered", "name"),  # a council's name is public
         ("CouncilUpdated", "name"),
+        # A directory entry is an organisation, scheme or place: its public name, postal
+        # address and functional mailbox (accueil@...) are institutional, not personal.
+        ("DirectoryEntrySaved", "name"),
+        ("DirectoryEntrySaved", "address"),
+        ("DirectoryEntrySaved", "contact_email"),
     }
 )
 

@@ -29,6 +29,8 @@ from conseils_schemas import (
     InstanceRescheduled,
     InstanceScheduled,
     MinutesPublished,
+    OutcomeRecorded,
+    OutcomeStatusChanged,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationPromoted,
@@ -52,6 +54,8 @@ PRODUCES: list[type[Event]] = [
     RegistrationPromoted,
     RegistrationCancelled,
     StaffAlertRaised,
+    OutcomeRecorded,
+    OutcomeStatusChanged,
 ]
 
 

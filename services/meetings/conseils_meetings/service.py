@@ -17,11 +17,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import RowMapping, func, select, update
+from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain, tables
 from conseils_meetings.domain import Mode
+from conseils_meetings.outcomes import apply_outcome_event, latest_position
 from conseils_meetings.repository import Repository
 from conseils_meetings.settings import MeetingsSettings
 from conseils_runtime import Database, Outbox
@@ -37,6 +38,8 @@ from conseils_schemas import (
     InstanceRescheduled,
     InstanceScheduled,
     MinutesPublished,
+    OutcomeRecorded,
+    OutcomeStatusChanged,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationPromoted,
@@ -790,37 +793,26 @@ class MeetingsService:
         status: str = "proposed",
     ) -> dict[str, Any]:
         self._check_theme(theme)
-        now = self.clock()
-        outcome_id = uuid.uuid4()
+        event = OutcomeRecorded.model_validate(
+            {
+                "outcome_id": uuid.uuid4(),
+                "kind": kind,
+                "text": text,
+                "made_by": made_by,
+                "made_on": made_on,
+                "council_id": council_id,
+                "instance_id": instance_id,
+                "theme": theme,
+                "status": status,
+                "recorded_at": self.clock(),
+            }
+        )
         async with self.database.sessionmaker() as session, session.begin():
             if instance_id is not None:
                 await self._instance(Repository(session), instance_id)
-            await session.execute(
-                tables.outcomes.insert().values(
-                    id=outcome_id,
-                    kind=kind,
-                    text=text,
-                    made_by=made_by,
-                    made_on=made_on,
-                    council_id=council_id,
-                    instance_id=instance_id,
-                    theme=theme,
-                    status=status,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            await session.execute(
-                tables.outcome_updates.insert().values(
-                    id=uuid.uuid4(),
-                    outcome_id=outcome_id,
-                    position=1,
-                    status=status,
-                    note="Création.",
-                    at=now,
-                )
-            )
-        return await self.outcome(outcome_id)
+            await apply_outcome_event(session, event)
+            await self._emit(session, event)
+        return await self.outcome(event.outcome_id)
 
     async def update_outcome(self, outcome_id: uuid.UUID, status: str, note: str) -> dict[str, Any]:
         now = self.clock()
@@ -831,24 +823,19 @@ class MeetingsService:
             if current is None:
                 raise NotFound("Proposition ou engagement introuvable.")
             domain.check_outcome_update(current, status)
-            position = await session.scalar(
-                select(func.count()).where(tables.outcome_updates.c.outcome_id == outcome_id)
+            # The row is locked: the next position of its history is ours alone.
+            event = OutcomeStatusChanged.model_validate(
+                {
+                    "outcome_id": outcome_id,
+                    "status": status,
+                    "previous_status": current,
+                    "note": note,
+                    "position": await latest_position(session, outcome_id) + 1,
+                    "changed_at": now,
+                }
             )
-            await session.execute(
-                update(tables.outcomes)
-                .where(tables.outcomes.c.id == outcome_id)
-                .values(status=status, updated_at=now)
-            )
-            await session.execute(
-                tables.outcome_updates.insert().values(
-                    id=uuid.uuid4(),
-                    outcome_id=outcome_id,
-                    position=int(position or 0) + 1,
-                    status=status,
-                    note=note,
-                    at=now,
-                )
-            )
+            await apply_outcome_event(session, event)
+            await self._emit(session, event)
         return await self.outcome(outcome_id)
 
     async def outcome(self, outcome_id: uuid.UUID) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from conseils_schemas import (
     CouncilDissolved,
     CouncilRegistered,
     CouncilUpdated,
+    DirectoryEntryRemoved,
+    DirectoryEntrySaved,
     Event,
     MemberContactCard,
     MemberErased,
@@ -42,6 +44,8 @@ PRODUCES: list[type[Event]] = [
     MemberLeft,
     MemberErased,
     MemberContactCard,
+    DirectoryEntrySaved,
+    DirectoryEntryRemoved,
 ]
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_registry import tables as t
+from conseils_registry.directory import apply_directory_event
 from conseils_registry.domain import (
     CSV_COLUMNS,
     College,
@@ -42,11 +43,9 @@ from conseils_registry.domain import (
     format_bool_fr,
     normalise_contact,
     normalise_email,
-    normalise_search,
     parse_members_csv,
     plan_designation,
     referent_roles_lost_on_leave,
-    themes_column,
 )
 from conseils_registry.repository import CouncilRecord, MemberRecord, RegistryRepository
 from conseils_runtime.database import Database
@@ -57,6 +56,8 @@ from conseils_schemas import (
     CouncilDissolved,
     CouncilRegistered,
     CouncilUpdated,
+    DirectoryEntryRemoved,
+    DirectoryEntrySaved,
     Event,
     MemberContactCard,
     MemberErased,
@@ -595,51 +596,40 @@ class RegistryService:
             command = command.model_copy(update={"contact_email": normalise_email(command.contact_email)})
         async with self.unit() as unit:
             themes = check_themes(command.themes, await unit.repo.theme_slugs())
-            values: dict[str, Any] = {
-                "entry_type": entry_type,
-                "name": command.name,
-                "kind": command.kind if entry_type == "partner" else None,
-                "themes": themes,
-                "themes_text": themes_column(themes),
-                "contact_role": command.contact_role,
-                "contact_email": command.contact_email,
-                "city_code": command.city_code,
-                "address": command.address,
-                "url": command.url,
-                "description": command.description,
-                "search_text": normalise_search(
-                    " ".join(
-                        part or ""
-                        for part in (
-                            command.name,
-                            command.contact_role,
-                            command.address,
-                            command.description,
-                            " ".join(themes),
-                        )
-                    )
-                ),
-                "updated_at": self.clock(),
-            }
             if entry_id is None:
                 entry_id = uuid.uuid4()
-                await unit.session.execute(insert(t.directory_entries).values(id=entry_id, **values))
             else:
                 existing = await unit.repo.directory_entry(entry_id)
                 if existing is None or existing["entry_type"] != entry_type:
                     raise NotFound("Fiche de l'annuaire introuvable.")
-                await unit.session.execute(
-                    update(t.directory_entries).where(t.directory_entries.c.id == entry_id).values(**values)
-                )
+            event = DirectoryEntrySaved(
+                entry_id=entry_id,
+                entry_type=entry_type,
+                name=command.name,
+                kind=command.kind if entry_type == "partner" else None,
+                themes=themes,
+                contact_role=command.contact_role,
+                contact_email=command.contact_email,
+                city_code=command.city_code,
+                address=command.address,
+                url=command.url,
+                description=command.description,
+                saved_at=self.clock(),
+            )
+            await apply_directory_event(unit.session, event)
+            await unit.emit(event)
             return entry_id
 
     async def delete_directory_entry(self, entry_id: uuid.UUID) -> None:
         async with self.unit() as unit:
-            result = await unit.session.execute(
-                delete(t.directory_entries).where(t.directory_entries.c.id == entry_id)
-            )
-            if not getattr(result, "rowcount", 0):
+            existing = await unit.repo.directory_entry(entry_id)
+            if existing is None:
                 raise NotFound("Fiche de l'annuaire introuvable.")
+            event = DirectoryEntryRemoved(
+                entry_id=entry_id, entry_type=existing["entry_type"], removed_at=self.clock()
+            )
+            await apply_directory_event(unit.session, event)
+            await unit.emit(event)
 
     async def create_staff_account(self, command: StaffAccountInput) -> uuid.UUID:
         email = normalise_email(command.email)
