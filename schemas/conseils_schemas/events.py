@@ -419,6 +419,15 @@ class MinutesPublished(_InstanceEvent):
     published_at: AwareDatetime
 
 
+class ConvenedCouncil(BaseModel):
+    """The members of one council convened to an instance (ids only)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    council_id: UUID
+    member_ids: list[UUID]
+
+
 class AttendanceRecorded(_InstanceEvent):
     """Staff recorded who attended an instance (member ids only)."""
 
@@ -426,6 +435,14 @@ class AttendanceRecorded(_InstanceEvent):
 
     present_member_ids: list[UUID]
     recorded_at: AwareDatetime
+    convened: list[ConvenedCouncil] | None = Field(
+        default=None,
+        description=(
+            "Who was convened, per concerned council, on the instance's date (member ids only): "
+            "frozen with the attendance so that a figure about this instance never depends on who "
+            "is a member later. Absent from records written before it existed."
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- meetings.registrations

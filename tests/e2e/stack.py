@@ -187,7 +187,7 @@ async def seed_people(stack: Stack) -> None:
 
     async def known_everywhere() -> bool:
         ids = {stack.data[key] for key in ("councillor", "coordinator", "other")}
-        meetings = {uuid.UUID(str(r["id"])) for r in await stack.rows("meetings", "members")}
+        meetings = {uuid.UUID(str(r["member_id"])) for r in await stack.rows("meetings", "members")}
         contacts = {uuid.UUID(str(r["member_id"])) for r in await stack.rows("notifications", "contacts")}
         return ids <= meetings and ids <= contacts
 

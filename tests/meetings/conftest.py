@@ -16,14 +16,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings import consumers
+from conseils_meetings import tables
 from conseils_meetings.app import create_app
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.settings import MeetingsSettings
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Role, issue_token
-from conseils_schemas import CouncilRegistered, MemberJoined, ReferentDesignated
+from conseils_runtime.registry_view import RegistryView
+from conseils_schemas import CouncilRegistered, Event, MemberJoined, ReferentDesignated
 
 SECRET = "test-secret-meetings"  # noqa: S105 - a test-only signing key
 # A Monday, well before the instances the tests schedule.
@@ -71,6 +73,11 @@ def meetings_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Me
     return MeetingsSettings(**values)
 
 
+async def apply_fact(event: Event, session: AsyncSession, at: datetime | None = None) -> None:
+    """A registry fact through the shared read model (what the consumer does)."""
+    await RegistryView(tables.registry_view).apply(session, event, at or datetime.now(UTC))
+
+
 async def seed_world(service: MeetingsService) -> World:
     """Three councils in two cities, members and referents, through the consumers' handlers."""
     world = World()
@@ -83,7 +90,7 @@ async def seed_world(service: MeetingsService) -> World:
         for name, (city_code, city) in layout.items():
             council_id = uuid.uuid4()
             world.councils[name] = council_id
-            await consumers.on_council_registered(
+            await apply_fact(
                 CouncilRegistered(
                     council_id=council_id,
                     territory="test",
@@ -97,7 +104,7 @@ async def seed_world(service: MeetingsService) -> World:
             for index in range(4):
                 member_id = uuid.uuid4()
                 world.members[f"{name}-{index}"] = member_id
-                await consumers.on_member_joined(
+                await apply_fact(
                     MemberJoined(
                         member_id=member_id,
                         council_id=council_id,
@@ -107,7 +114,7 @@ async def seed_world(service: MeetingsService) -> World:
                     ),
                     session,
                 )
-            await consumers.on_referent_designated(
+            await apply_fact(
                 ReferentDesignated(
                     council_id=council_id,
                     theme="emploi",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conseils_meetings import consumers, tables
+from conseils_meetings import tables
 from conseils_meetings.app import create_app
 from conseils_meetings.repository import Repository
 from conseils_runtime import ServiceRuntime
@@ -25,7 +25,7 @@ from conseils_schemas import (
     ReferentWithdrawn,
 )
 
-from .conftest import meetings_settings
+from .conftest import apply_fact, meetings_settings
 
 pytestmark = pytest.mark.postgres
 
@@ -38,7 +38,7 @@ async def test_registry_events_build_and_update_the_read_model(database_url: str
     try:
         async with runtime.database.sessionmaker() as session, session.begin():
             # an update seen before its registration keeps what it says
-            await consumers.on_council_updated(CouncilUpdated(council_id=early, name="Tôt"), session)
+            await apply_fact(CouncilUpdated(council_id=early, name="Tôt"), session)
             registered = CouncilRegistered(
                 council_id=council,
                 territory="test",
@@ -47,18 +47,18 @@ async def test_registry_events_build_and_update_the_read_model(database_url: str
                 neighbourhood="Clos",
                 name="Conseil du Clos",
             )
-            await consumers.on_council_registered(registered, session)
-            await consumers.on_council_registered(registered, session)  # replay: same state
-            await consumers.on_member_joined(
+            await apply_fact(registered, session)
+            await apply_fact(registered, session)  # replay: same state
+            await apply_fact(
                 MemberJoined(
                     member_id=member, council_id=council, college="habitants", joined_on=date(2026, 1, 1)
                 ),
                 session,
             )
-            await consumers.on_member_updated(
+            await apply_fact(
                 MemberUpdated(member_id=member, council_id=council, themes_followed=["sante"]), session
             )
-            await consumers.on_referent_designated(
+            await apply_fact(
                 ReferentDesignated(
                     council_id=council, theme="sante", member_id=member, since=date(2026, 2, 1)
                 ),
@@ -73,10 +73,10 @@ async def test_registry_events_build_and_update_the_read_model(database_url: str
             row = await repo.member(member)
             assert row is not None
             assert row["themes_followed"] == ["sante"]
-            assert await repo.referent_themes(member) == ["sante"]
+            assert await repo.referent_themes(member, date(2026, 3, 1)) == ["sante"]
 
         async with runtime.database.sessionmaker() as session, session.begin():
-            await consumers.on_referent_withdrawn(
+            await apply_fact(
                 ReferentWithdrawn(
                     council_id=council,
                     theme="sante",
@@ -86,29 +86,28 @@ async def test_registry_events_build_and_update_the_read_model(database_url: str
                 ),
                 session,
             )
-            await consumers.on_member_left(
+            await apply_fact(
                 MemberLeft(member_id=member, council_id=council, left_on=date(2026, 6, 1)), session
             )
-            await consumers.on_council_dissolved(
-                CouncilDissolved(council_id=council, dissolved_on=date(2026, 7, 1)), session
-            )
+            await apply_fact(CouncilDissolved(council_id=council, dissolved_on=date(2026, 7, 1)), session)
         async with runtime.database.sessionmaker() as session:
             repo = Repository(session)
             assert not {view.id: view for view in await repo.council_views()}[council].active
             row = await repo.member(member)
             assert row is not None
             assert row["active"] is False
-            assert await repo.referent_themes(member) == []
+            assert await repo.referent_themes(member, date(2026, 6, 1)) == []
+            assert await repo.referent_themes(member, date(2026, 5, 31)) == ["sante"]  # history kept
 
         async with runtime.database.sessionmaker() as session, session.begin():
-            await consumers.on_member_erased(
-                MemberErased(member_id=member, erased_at=datetime.now(UTC)), session
-            )
+            await apply_fact(MemberErased(member_id=member, erased_at=datetime.now(UTC)), session)
         async with runtime.database.sessionmaker() as session:
-            assert await Repository(session).member(member) is None
-            referents = await session.execute(
-                select(tables.referents).where(tables.referents.c.member_id == member)
+            erased = await Repository(session).member(member)
+            assert erased is not None
+            assert erased["erased"]  # ids only; never concerned again
+            terms = await session.execute(
+                select(tables.referent_terms).where(tables.referent_terms.c.member_id == member)
             )
-            assert referents.first() is None
+            assert all(term.until is not None for term in terms)
     finally:
         await runtime.database.dispose()

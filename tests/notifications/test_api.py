@@ -59,9 +59,9 @@ async def seed(api: Api) -> dict[str, Any]:
     aicha = member(c.council_id, ["emploi"])
     event = scheduled()
     async with api.service.sessionmaker() as session, session.begin():
-        await api.service.council_registered(session, c)
-        await api.service.member_joined(session, aicha)
-        await api.service.referent_designated(session, referent(c.council_id, aicha.member_id))
+        await api.service.apply_registry_fact(session, c)
+        await api.service.apply_registry_fact(session, aicha)
+        await api.service.apply_registry_fact(session, referent(c.council_id, aicha.member_id))
         await api.service.record_contact(
             session, contact(aicha.member_id, "Aïcha Diallo", "aicha@demo.example")
         )

@@ -281,7 +281,7 @@ async def _ready(app: FastAPI) -> bool:
     return (
         await count(app, t.contacts) == 4
         and await count(app, t.members) == 4
-        and await count(app, t.referents) == 2
+        and await count(app, t.referent_terms) == 2
         and await count(app, t.councils) == 2
     )
 

@@ -80,8 +80,8 @@ class Harness:
         m = member(c.council_id)
         self.member_id = m.member_id
         async with self.service.sessionmaker() as session, session.begin():
-            await self.service.council_registered(session, c)
-            await self.service.member_joined(session, m)
+            await self.service.apply_registry_fact(session, c)
+            await self.service.apply_registry_fact(session, m)
             if with_contact:
                 await self.service.record_contact(
                     session, contact(m.member_id, "Karim Haddad", "karim@demo.example")
@@ -215,8 +215,8 @@ async def test_sms_channel_goes_through_the_gateway(database_url: str, territory
         member_id=m.member_id, display_name="Nadia", email="n@demo.example", phone="+33 6 12 34 56 78"
     )
     async with h.service.sessionmaker() as session, session.begin():
-        await h.service.council_registered(session, c)
-        await h.service.member_joined(session, m)
+        await h.service.apply_registry_fact(session, c)
+        await h.service.apply_registry_fact(session, m)
         await h.service.record_contact(session, card)
         await save_preferences(session, m.member_id, Preferences(channels=frozenset({"email", "sms"})))
         await h.service.instance_scheduled(session, scheduled(scope="territory", theme=None), "event-sms")

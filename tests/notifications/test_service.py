@@ -22,6 +22,7 @@ from conseils_runtime import ServiceRuntime
 from conseils_schemas import (
     InstanceCancelled,
     InstanceRescheduled,
+    MemberErased,
     StaffAlertRaised,
     ThemeLeftWithoutReferent,
 )
@@ -69,11 +70,11 @@ async def world(database_url: str, territory: str) -> AsyncIterator[World]:
     fatou, marc = member(sd.council_id, ["emploi"]), member(sd.council_id)
     async with runtime.database.sessionmaker() as session, session.begin():
         for c in (sd, st):
-            await service.council_registered(session, c)
+            await service.apply_registry_fact(session, c)
         for m in (aicha, karim, fatou, marc):
-            await service.member_joined(session, m)
-        await service.referent_designated(session, referent(sd.council_id, aicha.member_id))
-        await service.referent_designated(session, referent(st.council_id, karim.member_id))
+            await service.apply_registry_fact(session, m)
+        await service.apply_registry_fact(session, referent(sd.council_id, aicha.member_id))
+        await service.apply_registry_fact(session, referent(st.council_id, karim.member_id))
         await service.record_contact(session, contact(aicha.member_id, "Aïcha", "aicha@demo.example"))
     w = World(runtime, service, clock)
     w.ids = {"sd": sd.council_id, "st": st.council_id, "aicha": aicha.member_id, "karim": karim.member_id,  # type: ignore[attr-defined]
@@ -270,10 +271,17 @@ async def test_erasure_and_tombstone_remove_personal_data(world: World) -> None:
         await world.service.forget_contact(session, ids["aicha"])  # idempotent
     assert await world.rows(t.contacts, member_id=ids["aicha"]) == []
     async with world.service.sessionmaker() as session, session.begin():
-        await world.service.member_erased(session, ids["aicha"])
-    for table in (t.members, t.deliveries, t.preferences):
+        await world.service.apply_registry_fact(
+            session, MemberErased(member_id=ids["aicha"], erased_at=datetime(2027, 3, 1, tzinfo=UTC))
+        )
+    for table in (t.deliveries, t.preferences):
         assert await world.rows(table, member_id=ids["aicha"]) == []
-    assert await world.rows(t.referents, member_id=ids["aicha"]) == []
+    # The read model keeps her pseudonymous id only, marked erased: never a recipient again.
+    [member] = await world.rows(t.members, member_id=ids["aicha"])
+    assert member["erased"]
+    assert not member["active"]
+    terms = await world.rows(t.referent_terms, member_id=ids["aicha"])
+    assert all(term["until"] is not None for term in terms)
 
 
 def _utc(value: object) -> datetime:

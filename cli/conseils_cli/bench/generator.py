@@ -446,49 +446,70 @@ async def seed_registry(url: str, data: Dataset) -> dict[str, int]:
     return counts
 
 
+async def _seed_registry_view(database: Any, t: Any, data: Dataset) -> dict[str, int]:
+    """The shared temporal read model (conseils_runtime.registry_view), as its consumers build it:
+    every member and referent since the first day of the year."""
+    as_of = datetime.combine(data.year_from, datetime.min.time(), UTC)
+    return {
+        "councils": await _bulk(
+            database,
+            t["councils"],
+            (
+                {
+                    "council_id": c.id,
+                    "name": c.name,
+                    "city": c.city_name,
+                    "city_code": c.city_code,
+                    "status": "active",
+                    "active": True,
+                    "dissolved_on": None,
+                    "as_of": as_of,
+                }
+                for c in data.councils
+            ),
+        ),
+        "members": await _bulk(
+            database,
+            t["members"],
+            (
+                {
+                    "member_id": m.id,
+                    "council_id": m.council_id,
+                    "role": m.role,
+                    "themes_followed": m.themes,
+                    "active": True,
+                    "erased": False,
+                    "as_of": as_of,
+                }
+                for m in data.members
+            ),
+        ),
+        "member_periods": await _bulk(
+            database,
+            t["member_periods"],
+            (
+                {"member_id": m.id, "since": data.year_from, "council_id": m.council_id, "until": None}
+                for m in data.members
+            ),
+        ),
+        "referents": await _bulk(
+            database,
+            t["referent_terms"],
+            (
+                {"council_id": c, "theme": th, "member_id": m, "since": data.year_from, "until": None}
+                for c, th, m in data.referents
+            ),
+        ),
+    }
+
+
 async def seed_meetings(url: str, data: Dataset) -> dict[str, int]:
     database, metadata = await _prepare("meetings", url)
     t = metadata.tables
     now = data.now
     try:
         counts = {
-            "councils": await _bulk(
-                database,
-                t["councils"],
-                (
-                    {
-                        "id": c.id,
-                        "name": c.name,
-                        "city": c.city_name,
-                        "city_code": c.city_code,
-                        "status": "active",
-                        "active": True,
-                    }
-                    for c in data.councils
-                ),
-            ),
-            "members": await _bulk(
-                database,
-                t["members"],
-                (
-                    {
-                        "id": m.id,
-                        "council_id": m.council_id,
-                        "role": m.role,
-                        "themes_followed": m.themes,
-                        "active": True,
-                    }
-                    for m in data.members
-                ),
-            ),
-            "referents": await _bulk(
-                database,
-                t["referents"],
-                (
-                    {"council_id": c, "theme": th, "member_id": m, "active": True, "since": data.year_from}
-                    for c, th, m in data.referents
-                ),
-            ),
+            **await _seed_registry_view(database, t, data),
             "instances": await _bulk(
                 database, t["instances"], (_meetings_instance(i, now) for i in data.instances)
             ),
@@ -572,34 +593,7 @@ async def seed_notifications(
     now = data.now
     try:
         counts = {
-            "councils": await _bulk(
-                database,
-                t["councils"],
-                (
-                    {
-                        "council_id": c.id,
-                        "name": c.name,
-                        "city": c.city_name,
-                        "city_code": c.city_code,
-                        "active": True,
-                    }
-                    for c in data.councils
-                ),
-            ),
-            "members": await _bulk(
-                database,
-                t["members"],
-                (
-                    {
-                        "member_id": m.id,
-                        "council_id": m.council_id,
-                        "role": m.role,
-                        "themes_followed": m.themes,
-                        "active": True,
-                    }
-                    for m in data.members
-                ),
-            ),
+            **await _seed_registry_view(database, t, data),
             "contacts": await _bulk(
                 database,
                 t["contacts"],
@@ -613,11 +607,6 @@ async def seed_notifications(
                     }
                     for m in data.members
                 ),
-            ),
-            "referents": await _bulk(
-                database,
-                t["referents"],
-                ({"council_id": c, "theme": th, "member_id": m} for c, th, m in data.referents),
             ),
             "instances": await _bulk(
                 database,

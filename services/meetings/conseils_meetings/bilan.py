@@ -1,9 +1,13 @@
 """The bilan (participation review) over a period, as a pure function of plain data.
 
 `compute_bilan` takes what happened (instances with their concerned councils,
-registrations, attendance, referents, dossier dates, and the forum outcomes)
-and returns figures per council, per theme and per instance type. No I/O: the
-query layer (`reports.py`) builds the input from the database.
+who was invited and who was referent *on the instance's date*, registrations,
+attendance, dossier dates, the themes left without a referent over time, and
+the forum outcomes with their status at the end of the period) and returns
+figures per council, per city, per theme and per instance type. No I/O: the
+query layer (`reports.py`) builds the input from the database, point in time.
+
+Periods are the territory's calendar dates, both ends included.
 """
 
 from __future__ import annotations
@@ -42,13 +46,35 @@ class BilanInstance:
     referents: tuple[tuple[uuid.UUID, uuid.UUID], ...]  # (council id, member id) for the instance's theme
     dossier_published_at: datetime | None
     dossier_notice_required_days: int
+    day: date | None = None  # the territory's calendar date of the start (default: the UTC date)
+    slot: str | None = None  # weekday_evening | saturday | sunday | working_hours
+
+    @property
+    def local_day(self) -> date:
+        return self.day if self.day is not None else self.starts_at.date()
+
+    @property
+    def time_slot(self) -> str:
+        if self.slot is not None:
+            return self.slot
+        return "weekday_evening" if self.is_evening else "working_hours"
 
 
 @dataclass(frozen=True)
 class BilanOutcome:
     kind: str
-    status: str
+    status: str  # as of the end of the period
     theme: str | None
+
+
+@dataclass(frozen=True)
+class Vacancy:
+    """On `day`, how many existing councils had no referent for `theme`."""
+
+    theme: str
+    day: date
+    councils: int
+    without_referent: int
 
 
 @dataclass
@@ -66,8 +92,15 @@ class Row:
     present: int = 0
     referents_expected: int = 0
     referents_present: int = 0
+    registered_participants: int = 0
+    registered_observers: int = 0
+    registered_absent: int = 0
+    present_unregistered: int = 0
     political_held: int = 0
-    political_evening: int = 0
+    political_evening: int = 0  # weekday evenings (>= 18:00 local) only
+    political_saturday: int = 0
+    political_sunday: int = 0
+    councils_without_referent: int | None = None  # themes: at the end of the period
     dossier_notice_required_days: int | None = None
     dossier_notice_days: list[float] = field(default_factory=list)
     dossiers_missing: int = 0
@@ -80,6 +113,17 @@ class Row:
     @property
     def evening_share(self) -> float | None:
         return None if not self.political_held else self.political_evening / self.political_held
+
+    @property
+    def saturday_share(self) -> float | None:
+        return None if not self.political_held else self.political_saturday / self.political_held
+
+    @property
+    def outside_working_hours_share(self) -> float | None:
+        if not self.political_held:
+            return None
+        outside = self.political_evening + self.political_saturday + self.political_sunday
+        return outside / self.political_held
 
     @property
     def average_dossier_notice_days(self) -> float | None:
@@ -103,16 +147,26 @@ class Row:
             "councils_concerned": self.councils_concerned,
             "invited": self.invited,
             "registered": self.registered,
+            "registered_participants": self.registered_participants,
+            "registered_observers": self.registered_observers,
             "present": self.present,
+            "registered_absent": self.registered_absent,
+            "present_unregistered": self.present_unregistered,
             "referents_expected": self.referents_expected,
             "referents_present": self.referents_present,
             "referent_presence_rate": _round(self.referent_presence_rate),
             "political_held": self.political_held,
+            "political_weekday_evening": self.political_evening,
+            "political_saturday": self.political_saturday,
+            "political_sunday": self.political_sunday,
             "evening_share": _round(self.evening_share),
+            "saturday_share": _round(self.saturday_share),
+            "outside_working_hours_share": _round(self.outside_working_hours_share),
             "dossier_notice_required_days": self.dossier_notice_required_days,
             "average_dossier_notice_days": self.average_dossier_notice_days,
             "dossiers_late": self.dossiers_late,
             "dossiers_missing": self.dossiers_missing,
+            "councils_without_referent": self.councils_without_referent,
         }
 
 
@@ -131,6 +185,8 @@ class Bilan:
     instances_cancelled: int
     instances_not_held: int
     outcomes: dict[str, dict[str, int]]
+    by_city: list[Row] = field(default_factory=list)
+    vacancies: list[Vacancy] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -139,13 +195,23 @@ class Bilan:
             "by_type": [row.as_dict() for row in self.by_type],
             "by_theme": [row.as_dict() for row in self.by_theme],
             "by_council": [row.as_dict() for row in self.by_council],
+            "by_city": [row.as_dict() for row in self.by_city],
+            "vacancies": [
+                {
+                    "theme": v.theme,
+                    "date": v.day.isoformat(),
+                    "councils": v.councils,
+                    "without_referent": v.without_referent,
+                }
+                for v in self.vacancies
+            ],
             "instances_cancelled": self.instances_cancelled,
             "instances_not_held": self.instances_not_held,
             "outcomes": self.outcomes,
         }
 
     def rows(self) -> list[Row]:
-        return [self.total, *self.by_type, *self.by_theme, *self.by_council]
+        return [self.total, *self.by_type, *self.by_theme, *self.by_city, *self.by_council]
 
 
 @dataclass(frozen=True)
@@ -154,13 +220,23 @@ class _CouncilShare:
 
     invited: int = 0
     registered: int = 0
+    registered_participants: int = 0
+    registered_observers: int = 0
+    registered_absent: int = 0
     present: int = 0
+    present_unregistered: int = 0
     referents_expected: int = 0
     referents_present: int = 0
 
 
 def _council_shares(instance: BilanInstance) -> dict[uuid.UUID | None, _CouncilShare]:
-    registered = Counter(r.council_id for r in instance.registrations if r.status == "confirmed")
+    confirmed = [r for r in instance.registrations if r.status == "confirmed"]
+    registered = Counter(r.council_id for r in confirmed)
+    participants = Counter(r.council_id for r in confirmed if r.mode == "participant")
+    observers = Counter(r.council_id for r in confirmed if r.mode == "observer")
+    absent = Counter(r.council_id for r in confirmed if r.member_id not in instance.present)
+    registered_ids = {r.member_id for r in confirmed}
+    unregistered = Counter(c for m, c in instance.present.items() if m not in registered_ids)
     present = Counter(instance.present.values())
     expected: Counter[uuid.UUID] = Counter()
     referents_present: Counter[uuid.UUID] = Counter()
@@ -173,7 +249,11 @@ def _council_shares(instance: BilanInstance) -> dict[uuid.UUID | None, _CouncilS
         key: _CouncilShare(
             invited=instance.invited_by_council.get(key, 0) if key is not None else 0,
             registered=registered.get(key, 0) if key is not None else 0,
+            registered_participants=participants.get(key, 0) if key is not None else 0,
+            registered_observers=observers.get(key, 0) if key is not None else 0,
+            registered_absent=absent.get(key, 0) if key is not None else 0,
             present=present.get(key, 0),
+            present_unregistered=unregistered.get(key, 0),
             referents_expected=expected.get(key, 0) if key is not None else 0,
             referents_present=referents_present.get(key, 0) if key is not None else 0,
         )
@@ -188,7 +268,10 @@ def _add_common(row: Row, instance: BilanInstance) -> None:
     row.instances_held += 1
     if instance.political:
         row.political_held += 1
-        row.political_evening += int(instance.is_evening)
+        slot = instance.time_slot
+        row.political_evening += int(slot == "weekday_evening")
+        row.political_saturday += int(slot == "saturday")
+        row.political_sunday += int(slot == "sunday")
     if instance.dossier_published_at is None:
         row.dossiers_missing += 1
     else:
@@ -202,19 +285,36 @@ def _add_instance(row: Row, instance: BilanInstance) -> None:
     row._councils.update(instance.concerned)
     row.councils_concerned = len(row._councils)
     row.invited += sum(instance.invited_by_council.values())
-    row.registered += sum(1 for r in instance.registrations if r.status == "confirmed")
+    confirmed = [r for r in instance.registrations if r.status == "confirmed"]
+    row.registered += len(confirmed)
+    row.registered_participants += sum(1 for r in confirmed if r.mode == "participant")
+    row.registered_observers += sum(1 for r in confirmed if r.mode == "observer")
+    row.registered_absent += sum(1 for r in confirmed if r.member_id not in instance.present)
+    registered_ids = {r.member_id for r in confirmed}
+    row.present_unregistered += sum(1 for m in instance.present if m not in registered_ids)
     row.present += len(instance.present)
     row.referents_expected += len(instance.referents)
     row.referents_present += sum(1 for _c, member in instance.referents if member in instance.present)
 
 
-def _add_council_share(row: Row, instance: BilanInstance, council: uuid.UUID, share: _CouncilShare) -> None:
-    """Add one held instance to a council's row, narrowed to that council."""
+def _add_council_share(
+    row: Row, instance: BilanInstance, councils: Sequence[uuid.UUID], shares: Sequence[_CouncilShare]
+) -> None:
+    """Add one held instance to a council's (or a city's) row, narrowed to those councils."""
     _add_common(row, instance)
-    row._councils.add(council)
+    row._councils.update(councils)
     row.councils_concerned = len(row._councils)
+    for share in shares:
+        _add_share(row, share)
+
+
+def _add_share(row: Row, share: _CouncilShare) -> None:
     row.invited += share.invited
     row.registered += share.registered
+    row.registered_participants += share.registered_participants
+    row.registered_observers += share.registered_observers
+    row.registered_absent += share.registered_absent
+    row.present_unregistered += share.present_unregistered
     row.present += share.present
     row.referents_expected += share.referents_expected
     row.referents_present += share.referents_present
@@ -228,15 +328,25 @@ def compute_bilan(
     councils: dict[uuid.UUID, str],
     themes: dict[str, str],
     outcomes: Sequence[BilanOutcome],
+    cities: dict[uuid.UUID, tuple[str, str]] | None = None,
+    vacancies: Sequence[Vacancy] = (),
 ) -> Bilan:
-    """Figures for the instances that started in [period_from, period_to] (dates inclusive)."""
-    in_period = [i for i in instances if period_from <= i.starts_at.date() <= period_to]
+    """Figures for the instances that started in [period_from, period_to] (local dates, inclusive).
+
+    `cities` maps a council to (city code, city name); `vacancies` are the themes left
+    without a referent, sampled over the period (the last sample is the period's end).
+    """
+    in_period = [i for i in instances if period_from <= i.local_day <= period_to]
     held = [i for i in in_period if i.status in HELD]
+    cities = cities or {}
     total = Row("total", "total", "Ensemble du territoire")
     by_type: dict[str, Row] = {}
     by_theme: dict[str, Row] = {slug: Row("thematique", slug, name) for slug, name in themes.items()}
     by_council: dict[uuid.UUID, Row] = {
         cid: Row("conseil", str(cid), name) for cid, name in sorted(councils.items(), key=lambda c: c[1])
+    }
+    by_city: dict[str, Row] = {
+        code: Row("ville", code, name) for code, name in sorted(set(cities.values()), key=lambda c: c[1])
     }
     for instance in held:
         _add_instance(total, instance)
@@ -253,16 +363,32 @@ def compute_bilan(
             council_row = by_council.setdefault(
                 council_id, Row("conseil", str(council_id), councils.get(council_id, str(council_id)))
             )
-            _add_council_share(council_row, instance, council_id, shares.get(council_id, _NOTHING))
+            _add_council_share(council_row, instance, [council_id], [shares.get(council_id, _NOTHING)])
+        per_city: dict[str, list[uuid.UUID]] = {}
+        for council_id in instance.concerned:
+            if council_id in cities:
+                per_city.setdefault(cities[council_id][0], []).append(council_id)
+        for code, city_councils in per_city.items():
+            _add_council_share(
+                by_city[code], instance, city_councils, [shares.get(c, _NOTHING) for c in city_councils]
+            )
     for instance in in_period:
         for council_id in instance.concerned:
             if council_id in by_council:
                 by_council[council_id].instances_concerned += 1
+        for code in {cities[c][0] for c in instance.concerned if c in cities}:
+            by_city[code].instances_concerned += 1
     total.instances_concerned = len(in_period)
     for row in by_type.values():
         row.instances_concerned = sum(1 for i in in_period if i.instance_type == row.key)
     for row in by_theme.values():
         row.instances_concerned = sum(1 for i in in_period if i.theme == row.key)
+    last_vacancy: dict[str, Vacancy] = {}
+    for vacancy in sorted(vacancies, key=lambda v: v.day):
+        last_vacancy[vacancy.theme] = vacancy
+    for slug, vacancy in last_vacancy.items():
+        if slug in by_theme:
+            by_theme[slug].councils_without_referent = vacancy.without_referent
     outcome_counts: dict[str, dict[str, int]] = {}
     for kind in ("proposal", "commitment"):
         counts = Counter(o.status for o in outcomes if o.kind == kind)
@@ -276,7 +402,9 @@ def compute_bilan(
         by_type=sorted(by_type.values(), key=lambda r: r.label),
         by_theme=list(by_theme.values()),
         by_council=list(by_council.values()),
+        by_city=list(by_city.values()),
         instances_cancelled=sum(1 for i in in_period if i.status == "cancelled"),
         instances_not_held=sum(1 for i in in_period if i.status not in HELD | {"cancelled", "draft"}),
         outcomes=outcome_counts,
+        vacancies=sorted(vacancies, key=lambda v: (v.theme, v.day)),
     )

@@ -13,13 +13,24 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
-from conseils_meetings.bilan import Bilan, BilanInstance, BilanOutcome, BilanRegistration, Row, compute_bilan
+from conseils_meetings.bilan import (
+    Bilan,
+    BilanInstance,
+    BilanOutcome,
+    BilanRegistration,
+    Row,
+    Vacancy,
+    compute_bilan,
+)
+from conseils_meetings.consumers import registry_view
+from conseils_meetings.domain import time_slot
 from conseils_runtime.http import DomainError
 from conseils_runtime.territory import TerritoryConfig
 
@@ -37,19 +48,49 @@ def check_period(period_from: date, period_to: date) -> None:
         raise DomainError("Période trop longue (5 ans au plus).")
 
 
+def local_bounds(period_from: date, period_to: date, timezone: str) -> tuple[datetime, datetime]:
+    """The instants [start, end) of a period of local calendar dates, both ends included."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(period_from, time.min, zone).astimezone(UTC)
+    end = datetime.combine(period_to + timedelta(days=1), time.min, zone).astimezone(UTC)
+    return start, end
+
+
+def vacancy_days(period_from: date, period_to: date) -> list[date]:
+    """When vacancies are sampled: the first day of each month of the period, and its last day."""
+    days = [period_from]
+    cursor = date(period_from.year, period_from.month, 1)
+    while True:
+        cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+        if cursor > period_to:
+            break
+        days.append(cursor)
+    if days[-1] != period_to:
+        days.append(period_to)
+    return days
+
+
 async def load_bilan(
     session: AsyncSession, territory: TerritoryConfig, period_from: date, period_to: date
 ) -> Bilan:
+    """The bilan of a period, every figure of an instance as of the instance's date.
+
+    Who was invited and who was referent come from the temporal read model on
+    the day of the instance (or, once attendance is recorded, from the convened
+    list frozen with it); an outcome's status is its status at the end of the
+    period. A member who leaves or a referent replaced later changes nothing.
+    """
     check_period(period_from, period_to)
-    start = datetime.combine(period_from, time.min, UTC) - timedelta(days=1)
-    end = datetime.combine(period_to, time.max, UTC) + timedelta(days=1)
+    timezone = territory.territory.timezone
+    zone = ZoneInfo(timezone)
+    start, end = local_bounds(period_from, period_to, timezone)
     kinds = {kind.slug: kind for kind in territory.instance_types}
     instance_rows = list(
         (
             await session.execute(
-                select(tables.instances).where(
-                    tables.instances.c.starts_at >= start, tables.instances.c.starts_at <= end
-                )
+                select(tables.instances)
+                .where(tables.instances.c.starts_at >= start, tables.instances.c.starts_at < end)
+                .order_by(tables.instances.c.starts_at, tables.instances.c.id)
             )
         ).mappings()
     )
@@ -57,6 +98,7 @@ async def load_bilan(
     concerned: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     registrations: dict[uuid.UUID, list[BilanRegistration]] = defaultdict(list)
     present: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID | None]] = defaultdict(dict)
+    convened: dict[uuid.UUID, dict[uuid.UUID, set[uuid.UUID]]] = defaultdict(lambda: defaultdict(set))
     if ids:
         for row in await session.execute(
             select(tables.instance_councils).where(tables.instance_councils.c.instance_id.in_(ids))
@@ -72,35 +114,34 @@ async def load_bilan(
             select(tables.attendance).where(tables.attendance.c.instance_id.in_(ids))
         ):
             present[row.instance_id][row.member_id] = row.council_id
-    members_by_council: dict[uuid.UUID, int] = defaultdict(int)
-    for row in await session.execute(
-        select(tables.members.c.council_id).where(tables.members.c.active.is_(True))
-    ):
-        if row.council_id is not None:
-            members_by_council[row.council_id] += 1
-    referents_by_theme: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = defaultdict(list)
-    for row in await session.execute(select(tables.referents).where(tables.referents.c.active.is_(True))):
-        referents_by_theme[row.theme].append((row.council_id, row.member_id))
-    councils = {
-        row.id: row.name
-        for row in await session.execute(select(tables.councils.c.id, tables.councils.c.name))
-    }
+        for row in await session.execute(
+            select(tables.convened).where(tables.convened.c.instance_id.in_(ids))
+        ):
+            convened[row.instance_id][row.council_id].add(row.member_id)
+    history = await registry_view(territory).history(session)
+    councils = {council_id: info[0] for council_id, info in history.councils.items()}
+    cities = {council_id: (info[2], info[1]) for council_id, info in history.councils.items()}
 
     instances = []
     for instance_row in instance_rows:
         kind = kinds.get(instance_row["instance_type"])
-        instance_concerned = set(concerned[instance_row["id"]])
+        starts_at = _aware(instance_row["starts_at"])
+        day = starts_at.astimezone(zone).date()
+        instance_concerned = sorted(set(concerned[instance_row["id"]]))
+        theme = instance_row["theme"]
         theme_referents = tuple(
             (council_id, member_id)
-            for council_id, member_id in referents_by_theme.get(instance_row["theme"] or "", [])
-            if council_id in instance_concerned
+            for council_id in instance_concerned
+            if theme is not None
+            for member_id in sorted(history.referents_on(council_id, theme, day))
         )
-        if instance_row["scope"] == "theme":  # the referents of the theme are the ones invited
-            invited: dict[uuid.UUID, int] = defaultdict(int)
-            for council_id, _member in theme_referents:
-                invited[council_id] += 1
+        frozen = convened.get(instance_row["id"])
+        if frozen is not None:
+            invited = {c: len(frozen.get(c, ())) for c in instance_concerned}
+        elif instance_row["scope"] == "theme":  # the referents of the theme are the ones invited
+            invited = {c: len(history.referents_on(c, theme or "", day)) for c in instance_concerned}
         else:
-            invited = {c: members_by_council.get(c, 0) for c in instance_concerned}
+            invited = {c: len(history.members_on(c, day)) for c in instance_concerned}
         published = instance_row["first_dossier_published_at"]
         instances.append(
             BilanInstance(
@@ -108,31 +149,71 @@ async def load_bilan(
                 instance_type=instance_row["instance_type"],
                 type_name=kind.name if kind else instance_row["instance_type"],
                 political=instance_row["is_political"],
-                theme=instance_row["theme"],
-                starts_at=_aware(instance_row["starts_at"]),
+                theme=theme,
+                starts_at=starts_at,
                 status=instance_row["status"],
                 is_evening=instance_row["is_evening"],
-                concerned=tuple(sorted(instance_concerned)),
-                invited_by_council=dict(invited),
+                concerned=tuple(instance_concerned),
+                invited_by_council=invited,
                 registrations=tuple(registrations[instance_row["id"]]),
                 present=present[instance_row["id"]],
                 referents=theme_referents,
                 dossier_published_at=_aware(published) if published is not None else None,
                 dossier_notice_required_days=kind.dossier_notice_days if kind else 0,
+                day=day,
+                slot=time_slot(starts_at, timezone),
             )
         )
-    outcomes = [
-        BilanOutcome(row.kind, row.status, row.theme)
-        for row in await session.execute(
-            select(tables.outcomes.c.kind, tables.outcomes.c.status, tables.outcomes.c.theme).where(
-                tables.outcomes.c.made_on <= period_to
-            )
+    vacancies = [
+        Vacancy(
+            theme=theme.slug,
+            day=day,
+            councils=len(existing),
+            without_referent=sum(1 for c in existing if not history.referents_on(c, theme.slug, day)),
         )
+        for theme in territory.themes
+        for day in vacancy_days(period_from, period_to)
+        for existing in [[c for c in history.councils if history.council_exists_on(c, day)]]
     ]
     themes = {theme.slug: theme.name for theme in territory.themes}
     return compute_bilan(
-        period_from, period_to, instances, councils=councils, themes=themes, outcomes=outcomes
+        period_from,
+        period_to,
+        instances,
+        councils=councils,
+        themes=themes,
+        outcomes=await _outcomes_at(session, period_from, period_to, end),
+        cities=cities,
+        vacancies=vacancies,
     )
+
+
+async def _outcomes_at(
+    session: AsyncSession, period_from: date, period_to: date, end: datetime
+) -> list[BilanOutcome]:
+    """Outcomes made in the period, each with its status at the period's end (from its history)."""
+    rows = list(
+        await session.execute(
+            select(tables.outcomes.c.id, tables.outcomes.c.kind, tables.outcomes.c.theme).where(
+                tables.outcomes.c.made_on >= period_from, tables.outcomes.c.made_on <= period_to
+            )
+        )
+    )
+    status: dict[uuid.UUID, str] = {}
+    if rows:
+        updates = await session.execute(
+            select(
+                tables.outcome_updates.c.outcome_id,
+                tables.outcome_updates.c.status,
+                tables.outcome_updates.c.at,
+            )
+            .where(tables.outcome_updates.c.outcome_id.in_([row.id for row in rows]))
+            .order_by(tables.outcome_updates.c.position)
+        )
+        for update in updates:
+            if _aware(update.at) < end:
+                status[update.outcome_id] = update.status
+    return [BilanOutcome(row.kind, status.get(row.id, "proposed"), row.theme) for row in rows]
 
 
 # --------------------------------------------------------------------------- CSV

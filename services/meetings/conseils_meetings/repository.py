@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, RowMapping, and_, func, or_, select, update
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
 from conseils_meetings.domain import CouncilView, Seat
+from conseils_runtime.registry_view import covers
 
 
 class Repository:
@@ -21,27 +22,30 @@ class Repository:
     # ------------------------------------------------------------------ read model
     async def council_views(self) -> list[CouncilView]:
         rows = await self.session.execute(
-            select(tables.councils.c.id, tables.councils.c.city_code, tables.councils.c.active)
+            select(tables.councils.c.council_id, tables.councils.c.city_code, tables.councils.c.active)
         )
-        return [CouncilView(row.id, row.city_code, row.active) for row in rows]
+        return [CouncilView(row.council_id, row.city_code, row.active) for row in rows]
 
     async def member(self, member_id: uuid.UUID) -> RowMapping | None:
-        result = await self.session.execute(select(tables.members).where(tables.members.c.id == member_id))
+        result = await self.session.execute(
+            select(tables.members).where(tables.members.c.member_id == member_id)
+        )
         return result.mappings().first()
 
     async def members_of(self, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RowMapping]:
         if not member_ids:
             return {}
-        result = await self.session.execute(select(tables.members).where(tables.members.c.id.in_(member_ids)))
-        return {row["id"]: row for row in result.mappings()}
-
-    async def referent_themes(self, member_id: uuid.UUID) -> list[str]:
         result = await self.session.execute(
-            select(tables.referents.c.theme).where(
-                tables.referents.c.member_id == member_id, tables.referents.c.active.is_(True)
-            )
+            select(tables.members).where(tables.members.c.member_id.in_(member_ids))
         )
-        return [row[0] for row in result]
+        return {row["member_id"]: row for row in result.mappings()}
+
+    async def referent_themes(self, member_id: uuid.UUID, today: date) -> list[str]:
+        terms = tables.referent_terms
+        result = await self.session.execute(
+            select(terms.c.theme, terms.c.since, terms.c.until).where(terms.c.member_id == member_id)
+        )
+        return sorted({row.theme for row in result if covers(row.since, row.until, today)})
 
     # ------------------------------------------------------------------ instances
     async def instance(self, instance_id: uuid.UUID, *, lock: bool = False) -> RowMapping | None:

@@ -16,20 +16,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings import domain, tables
+from conseils_meetings import domain, projection, tables
 from conseils_meetings.domain import Mode
 from conseils_meetings.outcomes import apply_outcome_event, latest_position
 from conseils_meetings.repository import Repository
 from conseils_meetings.settings import MeetingsSettings
 from conseils_runtime import Database, Outbox
 from conseils_runtime.http import DomainError, NotFound
+from conseils_runtime.registry_view import RegistryView
 from conseils_runtime.territory import InstanceType, TerritoryConfig
 from conseils_schemas import (
     AttendanceRecorded,
+    ConvenedCouncil,
     DocumentRef,
     DossierPublished,
     Event,
@@ -49,6 +52,8 @@ from conseils_schemas import (
 
 Clock = Callable[[], datetime]
 Publish = Callable[[Event], Awaitable[object]]
+Record = Callable[[Event], Awaitable[None]]
+"""Publish a fact and apply it (`projection.apply`), in the caller's transaction."""
 
 
 def utc_now() -> datetime:
@@ -121,6 +126,10 @@ class MeetingsService:
     def timezone(self) -> str:
         return self.territory.territory.timezone
 
+    def today(self) -> date:
+        """The territory's calendar date now (membership and referent terms are in local dates)."""
+        return self.clock().astimezone(ZoneInfo(self.timezone)).date()
+
     def instance_type(self, slug: str) -> InstanceType:
         for kind in self.territory.instance_types:
             if kind.slug == slug:
@@ -134,6 +143,18 @@ class MeetingsService:
     async def _emit(self, session: AsyncSession, *events: Event) -> None:
         for event in events:
             await self.outbox.add(session, event)
+
+    async def _record(self, session: AsyncSession, event: Event, now: datetime) -> None:
+        """A fact of this service: to the outbox, and applied by the one apply function
+        (`projection.apply`) that the replay uses too."""
+        await self.outbox.add(session, event)
+        await projection.apply(session, event, now, self.territory)
+
+    def _recorder(self, session: AsyncSession, now: datetime) -> Record:
+        async def record(event: Event) -> None:
+            await self._record(session, event, now)
+
+        return record
 
     # ------------------------------------------------------------------ scheduling
     async def _plan(
@@ -234,9 +255,8 @@ class MeetingsService:
         breaches: Sequence[domain.PolicyBreach],
     ) -> None:
         row = await self._instance(repo, instance_id)
-        status = domain.transition(row["status"], "schedule")
-        await repo.update_instance(instance_id, status=status, scheduled_at=now)
-        await self._emit(
+        domain.transition(row["status"], "schedule")
+        await self._record(
             session,
             InstanceScheduled(
                 instance_id=instance_id,
@@ -256,6 +276,7 @@ class MeetingsService:
                 policy_warnings=list(row["policy_warnings"]),
                 time_slot=domain.time_slot(_aware(row["starts_at"]) or now, self.timezone),
             ),
+            now,
         )
         await self._alert_breaches(session, instance_id, row["title"], breaches, now)
 
@@ -315,17 +336,8 @@ class MeetingsService:
             warnings = domain.apply_policy(kind, breaches)
             sequence = row["sequence"] + 1
             new_location = location or row["location"]
-            await repo.update_instance(
-                instance_id,
-                status=status,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                location=new_location,
-                sequence=sequence,
-                policy_warnings=warnings,
-                is_evening=domain.is_evening(starts_at, kind.evening_rule, self.timezone),
-            )
-            await self._emit(
+            del status  # the transition is checked; the event applies it
+            await self._record(
                 session,
                 InstanceRescheduled(
                     instance_id=instance_id,
@@ -337,6 +349,7 @@ class MeetingsService:
                     policy_warnings=warnings,
                     time_slot=domain.time_slot(starts_at, self.timezone),
                 ),
+                now,
             )
             await self._alert_breaches(session, instance_id, row["title"], breaches, now)
         return await self.get_instance(instance_id)
@@ -348,12 +361,13 @@ class MeetingsService:
             row = await self._instance(repo, instance_id, lock=True)
             status = domain.transition(row["status"], "cancel")
             sequence = row["sequence"] + 1
-            await repo.update_instance(
-                instance_id, status=status, sequence=sequence, cancelled_at=now, cancel_reason=reason
-            )
-            if row["status"] != "draft":  # a draft was never announced
-                await self._emit(
-                    session, InstanceCancelled(instance_id=instance_id, reason=reason, sequence=sequence)
+            if row["status"] == "draft":  # a draft was never announced: no fact to publish
+                await repo.update_instance(
+                    instance_id, status=status, sequence=sequence, cancelled_at=now, cancel_reason=reason
+                )
+            else:
+                await self._record(
+                    session, InstanceCancelled(instance_id=instance_id, reason=reason, sequence=sequence), now
                 )
         return await self.get_instance(instance_id)
 
@@ -397,7 +411,9 @@ class MeetingsService:
                 member = await repo.member(member_id)
                 if member is None or member["council_id"] is None:
                     return []
-                themes = sorted({*member["themes_followed"], *await repo.referent_themes(member_id)})
+                themes = sorted(
+                    {*member["themes_followed"], *await repo.referent_themes(member_id, self.today())}
+                )
                 rows = await repo.list_instances(
                     starts_from=starts_from,
                     starts_before=starts_before,
@@ -432,42 +448,28 @@ class MeetingsService:
             assert member is not None
             council_id: uuid.UUID = member["council_id"]
             if existing is not None and existing["status"] != "cancelled":  # switching mode
-                await repo.update_registration(existing["id"], status="cancelled", updated_at=now)
-                await self._emit(session, self._registration_event(RegistrationCancelled, existing))
+                await self._record(session, self._registration_event(RegistrationCancelled, existing), now)
             seats = await repo.seats(instance_id)
             status = domain.admit(kind, seats, council_id, mode)
-            waitlist_seq = 0
-            if status == "waitlisted":
-                waitlist_seq = row["waitlist_counter"] + 1
-                await repo.update_instance(instance_id, waitlist_counter=waitlist_seq)
-            values = {"mode": mode, "status": status, "waitlist_seq": waitlist_seq, "updated_at": now}
-            if existing is None:
-                registration_id = uuid.uuid4()
-                await session.execute(
-                    tables.registrations.insert().values(
-                        id=registration_id,
-                        instance_id=instance_id,
-                        member_id=member_id,
-                        council_id=council_id,
-                        created_at=now,
-                        **values,
-                    )
-                )
-            else:
-                registration_id = existing["id"]
-                await repo.update_registration(registration_id, council_id=council_id, **values)
-            saved = await repo.registration_by_id(registration_id)
-            seats = await repo.seats(instance_id)
-            outcome = self._outcome(saved, seats, changed=True)
+            registration_id = existing["id"] if existing is not None else uuid.uuid4()
+            fields = {
+                "registration_id": registration_id,
+                "instance_id": instance_id,
+                "member_id": member_id,
+                "council_id": council_id,
+                "mode": mode,
+            }
             if status == "confirmed":
-                await self._emit(session, self._registration_event(RegistrationConfirmed, saved))
+                await self._record(session, RegistrationConfirmed(**fields), now)
             else:
-                await self._emit(
-                    session,
-                    RegistrationWaitlisted(
-                        **self._registration_fields(saved), position=outcome.position or 1
-                    ),
+                # Her place: behind everyone waiting (the aggregate numbers the list as facts arrive).
+                waiting = domain.Seat(
+                    registration_id, council_id, mode, "waitlisted", row["waitlist_counter"] + 1
                 )
+                position = domain.waitlist_position([*seats, waiting], registration_id)
+                await self._record(session, RegistrationWaitlisted(**fields, position=position), now)
+            saved = await repo.registration_by_id(registration_id)
+            outcome = self._outcome(saved, await repo.seats(instance_id), changed=True)
             if existing is not None and existing["status"] != "cancelled":  # the old seat is free
                 outcome.promoted = await self._promote(session, repo, kind, instance_id, now)
             return outcome
@@ -487,8 +489,7 @@ class MeetingsService:
                 raise NotFound("Vous n'êtes pas inscrit·e à cette instance.")
             if existing["status"] == "cancelled":
                 return self._outcome(existing, [], changed=False)
-            await repo.update_registration(existing["id"], status="cancelled", updated_at=now)
-            await self._emit(session, self._registration_event(RegistrationCancelled, existing))
+            await self._record(session, self._registration_event(RegistrationCancelled, existing), now)
             kind = self.instance_type(row["instance_type"])
             promoted = await self._promote(session, repo, kind, instance_id, now)
             outcome = self._outcome(await repo.registration_by_id(existing["id"]), [], changed=True)
@@ -503,10 +504,7 @@ class MeetingsService:
         instance_id: uuid.UUID,
         now: datetime,
     ) -> list[uuid.UUID]:
-        async def publish(event: Event) -> None:
-            await self._emit(session, event)
-
-        return await promote_waiting(repo, kind, instance_id, now, publish)
+        return await promote_waiting(repo, kind, instance_id, self._recorder(session, now))
 
     @staticmethod
     def _registration_fields(row: RowMapping) -> dict[str, Any]:
@@ -648,14 +646,8 @@ class MeetingsService:
             version = row["dossier_version"] + 1
             starts_at = _aware(row["starts_at"]) or now
             await self._mark_published(session, documents, now)
-            await repo.update_instance(
-                instance_id,
-                status=status,
-                dossier_version=version,
-                dossier_published_at=now,
-                first_dossier_published_at=row["first_dossier_published_at"] or now,
-            )
-            await self._emit(
+            del status  # checked; the event applies it
+            await self._record(
                 session,
                 DossierPublished(
                     instance_id=instance_id,
@@ -664,6 +656,7 @@ class MeetingsService:
                     published_at=now,
                     notice_days=round((starts_at - now).total_seconds() / 86400, 2),
                 ),
+                now,
             )
         return await self.get_instance(instance_id)
 
@@ -717,36 +710,37 @@ class MeetingsService:
             starts_at = _aware(row["starts_at"]) or now
             if now < starts_at:
                 raise DomainError("L'instance n'a pas encore commencé : la présence s'enregistre après.")
-            members = await repo.members_of(present)
-            registered = {
-                r["member_id"]
-                for r in await repo.registrations_of_instance(instance_id)
-                if r["status"] == "confirmed"
-            }
-            await session.execute(
-                tables.attendance.delete().where(tables.attendance.c.instance_id == instance_id)
-            )
-            if present:
-                await session.execute(
-                    tables.attendance.insert(),
-                    [
-                        {
-                            "instance_id": instance_id,
-                            "member_id": member_id,
-                            "council_id": members[member_id]["council_id"] if member_id in members else None,
-                            "registered": member_id in registered,
-                        }
-                        for member_id in present
-                    ],
-                )
-            await self._emit(
+            await self._record(
                 session,
-                AttendanceRecorded(instance_id=instance_id, present_member_ids=present, recorded_at=now),
+                AttendanceRecorded(
+                    instance_id=instance_id,
+                    present_member_ids=present,
+                    recorded_at=now,
+                    convened=await self._convened(session, row, await repo.concerned(instance_id)),
+                ),
+                now,
             )
             if row["status"] != "held":
-                await repo.update_instance(instance_id, status=status, held_at=now)
-                await self._emit(session, InstanceHeld(instance_id=instance_id, held_at=now))
+                del status  # checked; the event applies it
+                await self._record(session, InstanceHeld(instance_id=instance_id, held_at=now), now)
         return await self.get_instance(instance_id)
+
+    async def _convened(
+        self, session: AsyncSession, row: RowMapping, concerned: Sequence[uuid.UUID]
+    ) -> list[ConvenedCouncil]:
+        """Who was convened on the instance's date, per council: the members, or for a
+        theme's instance its referents. Frozen into the attendance fact."""
+        view = registry_view_of(self.territory)
+        history = await view.history(session, concerned)
+        day = view.local_date(row["starts_at"])
+        groups = []
+        for council_id in sorted(concerned):
+            if row["scope"] == "theme":
+                members = history.referents_on(council_id, row["theme"] or "", day)
+            else:
+                members = history.members_on(council_id, day)
+            groups.append(ConvenedCouncil(council_id=council_id, member_ids=sorted(members)))
+        return groups
 
     async def attendance(self, instance_id: uuid.UUID) -> list[dict[str, Any]]:
         async with self.database.sessionmaker() as session:
@@ -765,10 +759,8 @@ class MeetingsService:
             status = domain.transition(row["status"], "publish_minutes")
             documents = await repo.latest_documents(instance_id, "minutes")
             await self._mark_published(session, documents, now)
-            await repo.update_instance(
-                instance_id, status=status, minutes_summary=summary, minutes_published_at=now
-            )
-            await self._emit(
+            del status  # checked; the event applies it
+            await self._record(
                 session,
                 MinutesPublished(
                     instance_id=instance_id,
@@ -776,6 +768,7 @@ class MeetingsService:
                     documents=self._refs(documents),
                     published_at=now,
                 ),
+                now,
             )
         return await self.get_instance(instance_id)
 
@@ -879,19 +872,18 @@ def registration_fields(row: RowMapping) -> dict[str, Any]:
 
 
 async def promote_waiting(
-    repo: Repository, kind: InstanceType, instance_id: uuid.UUID, now: datetime, publish: Publish
+    repo: Repository, kind: InstanceType, instance_id: uuid.UUID, record: Record
 ) -> list[uuid.UUID]:
     """Give freed seats to the waiting list, in order (the instance row is locked by the caller)."""
     promoted = domain.promotions(kind, await repo.seats(instance_id))
     for registration_id in promoted:
-        await repo.update_registration(registration_id, status="confirmed", waitlist_seq=0, updated_at=now)
         saved = await repo.registration_by_id(registration_id)
-        await publish(RegistrationPromoted(**registration_fields(saved)))
+        await record(RegistrationPromoted(**registration_fields(saved)))
     return promoted
 
 
 async def release_seats_of_member(
-    session: AsyncSession, territory: TerritoryConfig, member_id: uuid.UUID, now: datetime, publish: Publish
+    session: AsyncSession, territory: TerritoryConfig, member_id: uuid.UUID, record: Record
 ) -> int:
     """A member who left (or was erased) gives back her seats in instances still to come."""
     repo = Repository(session)
@@ -910,10 +902,13 @@ async def release_seats_of_member(
         registration = await repo.registration(instance_id, member_id)
         if instance is None or registration is None:
             continue
-        await repo.update_registration(registration["id"], status="cancelled", updated_at=now)
-        await publish(RegistrationCancelled(**registration_fields(registration)))
+        await record(RegistrationCancelled(**registration_fields(registration)))
         kind = next((k for k in territory.instance_types if k.slug == instance["instance_type"]), None)
         if kind is not None:
-            await promote_waiting(repo, kind, instance_id, now, publish)
+            await promote_waiting(repo, kind, instance_id, record)
         released += 1
     return released
+
+
+def registry_view_of(territory: TerritoryConfig) -> RegistryView:
+    return RegistryView(tables.registry_view, territory.territory.timezone)

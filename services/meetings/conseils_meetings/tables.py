@@ -1,7 +1,8 @@
 """Tables of the meetings service, on its own `metadata`.
 
-The read model (`councils`, `members`, `referents`) is filled only from
-registry events. Everything else is owned here.
+The registry read model (`councils`, `members`, `member_periods`,
+`referent_terms`, shared with notifications) is filled only from registry
+events, by `conseils_runtime.registry_view`. Everything else is owned here.
 """
 
 from __future__ import annotations
@@ -23,42 +24,19 @@ from sqlalchemy import (
 )
 
 from conseils_runtime.database import UtcDateTime
+from conseils_runtime.registry_view import registry_view_tables
 
 metadata = MetaData()
 
 # --------------------------------------------------------------------------- read model (registry events)
 
-councils = Table(
-    "councils",
-    metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("name", String(300), nullable=False),
-    Column("city", String(200), nullable=False),
-    Column("city_code", String(5), nullable=False, index=True),
-    Column("status", String(20), nullable=False),
-    Column("active", Boolean, nullable=False, default=True),
-)
-
-members = Table(
-    "members",
-    metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("council_id", Uuid, nullable=True, index=True),
-    Column("role", String(20), nullable=False, default="member"),
-    Column("themes_followed", JSON, nullable=False, default=list),
-    Column("active", Boolean, nullable=False, default=True),
-)
-
-referents = Table(
-    "referents",
-    metadata,
-    Column("council_id", Uuid, primary_key=True),
-    Column("theme", String(64), primary_key=True),
-    Column("member_id", Uuid, primary_key=True),
-    Column("active", Boolean, nullable=False, default=True),
-    Column("since", Date, nullable=True),
-    Column("until", Date, nullable=True),
-)
+# The shared temporal read model (conseils_runtime.registry_view): councils,
+# members, member_periods and referent_terms, the same tables as in notifications.
+registry_view = registry_view_tables(metadata)
+councils = registry_view.councils
+members = registry_view.members
+member_periods = registry_view.member_periods
+referent_terms = registry_view.referent_terms
 
 # --------------------------------------------------------------------------- instances
 
@@ -143,6 +121,16 @@ attendance = Table(
     Column("member_id", Uuid, primary_key=True),
     Column("council_id", Uuid, nullable=True),
     Column("registered", Boolean, nullable=False),
+)
+
+convened = Table(
+    # Who was convened, per council, frozen when attendance is recorded (ids only):
+    # the bilan of a held instance never depends on who is a member later.
+    "convened",
+    metadata,
+    Column("instance_id", Uuid, ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True),
+    Column("council_id", Uuid, primary_key=True),
+    Column("member_id", Uuid, primary_key=True),
 )
 
 # --------------------------------------------------------------------------- forum outcomes

@@ -15,25 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conseils_notifications.service import NotificationsService
 from conseils_runtime import EventContext, ServiceRuntime
 from conseils_runtime.logs import get_logger
+from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS
 from conseils_schemas import (
     REGISTRY_MEMBER_CONTACTS,
     AttendanceRecorded,
-    CouncilDissolved,
-    CouncilRegistered,
-    CouncilUpdated,
     DossierPublished,
+    Event,
     InstanceCancelled,
     InstanceHeld,
     InstanceRescheduled,
     InstanceScheduled,
     MemberContactCard,
-    MemberErased,
-    MemberJoined,
-    MemberLeft,
-    MemberUpdated,
     MinutesPublished,
-    ReferentDesignated,
-    ReferentWithdrawn,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationPromoted,
@@ -52,41 +45,11 @@ AnyRegistration = (
 def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -> None:
     registry = runtime.consumer("registry")
 
-    @registry.on(CouncilRegistered)
-    async def council_registered(event: CouncilRegistered, ctx: EventContext) -> None:
-        await service.council_registered(ctx.session, event)
+    async def registry_fact(event: Event, ctx: EventContext) -> None:
+        await service.apply_registry_fact(ctx.session, event, ctx.metadata.time)
 
-    @registry.on(CouncilUpdated)
-    async def council_updated(event: CouncilUpdated, ctx: EventContext) -> None:
-        await service.council_updated(ctx.session, event)
-
-    @registry.on(CouncilDissolved)
-    async def council_dissolved(event: CouncilDissolved, ctx: EventContext) -> None:
-        await service.council_dissolved(ctx.session, event)
-
-    @registry.on(MemberJoined)
-    async def member_joined(event: MemberJoined, ctx: EventContext) -> None:
-        await service.member_joined(ctx.session, event)
-
-    @registry.on(MemberUpdated)
-    async def member_updated(event: MemberUpdated, ctx: EventContext) -> None:
-        await service.member_updated(ctx.session, event)
-
-    @registry.on(MemberLeft)
-    async def member_left(event: MemberLeft, ctx: EventContext) -> None:
-        await service.member_left(ctx.session, event)
-
-    @registry.on(MemberErased)
-    async def member_erased(event: MemberErased, ctx: EventContext) -> None:
-        await service.member_erased(ctx.session, event.member_id)
-
-    @registry.on(ReferentDesignated)
-    async def referent_designated(event: ReferentDesignated, ctx: EventContext) -> None:
-        await service.referent_designated(ctx.session, event)
-
-    @registry.on(ReferentWithdrawn)
-    async def referent_withdrawn(event: ReferentWithdrawn, ctx: EventContext) -> None:
-        await service.referent_withdrawn(ctx.session, event)
+    for event_class in REGISTRY_VIEW_EVENTS:
+        registry.on(event_class)(registry_fact)
 
     @registry.on(ThemeLeftWithoutReferent)
     async def theme_left_without_referent(event: ThemeLeftWithoutReferent, ctx: EventContext) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from conseils_notifications.domain import (
     PlannedDelivery,
     Preferences,
 )
+from conseils_runtime.registry_view import RegistryView
 
 
 async def upsert(
@@ -36,7 +37,8 @@ async def upsert(
 # --------------------------------------------------------------------------- read models
 
 
-async def directory(session: AsyncSession) -> Directory:
+async def directory(session: AsyncSession, today: date) -> Directory:
+    """Who is concerned on `today` (the territory's date): current members and referents."""
     council_rows = (await session.execute(select(t.councils))).mappings().all()
     member_rows = (await session.execute(select(t.members).where(t.members.c.active))).mappings().all()
     preference_themes = {
@@ -49,7 +51,7 @@ async def directory(session: AsyncSession) -> Directory:
             )
         ).all()
     }
-    referent_rows = (await session.execute(select(t.referents))).mappings().all()
+    referents = await RegistryView(t.registry_view).current_referents(session, today)
     return Directory(
         councils=tuple(
             CouncilView(row["council_id"], row["city_code"], bool(row["active"])) for row in council_rows
@@ -62,7 +64,7 @@ async def directory(session: AsyncSession) -> Directory:
             )
             for row in member_rows
         ),
-        referents={(row["council_id"], row["theme"]): row["member_id"] for row in referent_rows},
+        referents=referents,
     )
 
 
@@ -267,7 +269,8 @@ async def count_deliveries(session: AsyncSession, **where: Any) -> int:
 
 async def erase_member(session: AsyncSession, member_id: UUID) -> None:
     """Every copy of a person's data, including the log of what we sent them."""
-    for table in (t.contacts, t.preferences, t.members, t.attendance, t.deliveries):
+    # Her row in the registry read model stays, marked erased (ids only): a late fact about
+    # her must not bring her back as a recipient.
+    for table in (t.contacts, t.preferences, t.attendance, t.deliveries):
         await session.execute(delete(table).where(table.c.member_id == member_id))
-    await session.execute(delete(t.referents).where(t.referents.c.member_id == member_id))
     await session.execute(delete(t.registrations).where(t.registrations.c.member_id == member_id))

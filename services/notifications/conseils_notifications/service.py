@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -32,24 +32,19 @@ from conseils_notifications.mail import subject_for
 from conseils_notifications.settings import NotificationsSettings
 from conseils_runtime import Database, Outbox
 from conseils_runtime.database import after_commit
+from conseils_runtime.registry_view import RegistryView
 from conseils_runtime.territory import TerritoryConfig
 from conseils_schemas import (
     AttendanceRecorded,
-    CouncilDissolved,
-    CouncilRegistered,
-    CouncilUpdated,
     DossierPublished,
+    Event,
     InstanceCancelled,
     InstanceHeld,
     InstanceRescheduled,
     InstanceScheduled,
     MemberContactCard,
-    MemberJoined,
-    MemberLeft,
-    MemberUpdated,
+    MemberErased,
     MinutesPublished,
-    ReferentDesignated,
-    ReferentWithdrawn,
     StaffAlertRaised,
     ThemeLeftWithoutReferent,
 )
@@ -77,6 +72,11 @@ class NotificationsService:
         self.outbox = outbox
         self.clock = clock
         self.on_new_deliveries: list[Callable[[], None]] = []
+        self.registry_view = RegistryView(t.registry_view, self.territory.territory.timezone)
+
+    def today(self) -> date:
+        """The territory's calendar date now: memberships and referent terms are local dates."""
+        return self.registry_view.local_date(self.clock())
 
     # ----------------------------------------------------------------- contacts and registry
 
@@ -98,90 +98,14 @@ class NotificationsService:
         """Tombstone: the contact card is gone; pending messages to that person cannot go out."""
         await session.execute(delete(t.contacts).where(t.contacts.c.member_id == member_id))
 
-    async def council_registered(self, session: AsyncSession, event: CouncilRegistered) -> None:
-        await repo.upsert(
-            session,
-            t.councils,
-            {"council_id": event.council_id},
-            {
-                "name": event.name,
-                "city": event.city,
-                "city_code": event.city_code,
-                "active": event.status != "suspended",
-            },
-        )
-
-    async def council_updated(self, session: AsyncSession, event: CouncilUpdated) -> None:
-        values: dict[str, Any] = {
-            name: getattr(event, name)
-            for name in ("name", "city", "city_code")
-            if getattr(event, name) is not None
-        }
-        if event.status is not None:
-            values["active"] = event.status != "suspended"
-        if values:
-            await session.execute(
-                update(t.councils).where(t.councils.c.council_id == event.council_id).values(**values)
-            )
-
-    async def council_dissolved(self, session: AsyncSession, event: CouncilDissolved) -> None:
-        await session.execute(
-            update(t.councils).where(t.councils.c.council_id == event.council_id).values(active=False)
-        )
-
-    async def member_joined(self, session: AsyncSession, event: MemberJoined) -> None:
-        await repo.upsert(
-            session,
-            t.members,
-            {"member_id": event.member_id},
-            {
-                "council_id": event.council_id,
-                "role": event.role,
-                "themes_followed": list(event.themes_followed),
-                "active": True,
-            },
-        )
-
-    async def member_updated(self, session: AsyncSession, event: MemberUpdated) -> None:
-        values: dict[str, Any] = {"council_id": event.council_id}
-        if event.role is not None:
-            values["role"] = event.role
-        if event.themes_followed is not None:
-            values["themes_followed"] = list(event.themes_followed)
-        existing = await session.execute(
-            select(t.members.c.member_id).where(t.members.c.member_id == event.member_id)
-        )
-        if existing.first() is None:
-            values.setdefault("role", "member")
-            values.setdefault("themes_followed", [])
-            values["active"] = True
-        await repo.upsert(session, t.members, {"member_id": event.member_id}, values)
-
-    async def member_left(self, session: AsyncSession, event: MemberLeft) -> None:
-        await session.execute(
-            update(t.members).where(t.members.c.member_id == event.member_id).values(active=False)
-        )
-        await session.execute(delete(t.referents).where(t.referents.c.member_id == event.member_id))
-
-    async def member_erased(self, session: AsyncSession, member_id: UUID) -> None:
-        await repo.erase_member(session, member_id)
-
-    async def referent_designated(self, session: AsyncSession, event: ReferentDesignated) -> None:
-        await repo.upsert(
-            session,
-            t.referents,
-            {"council_id": event.council_id, "theme": event.theme},
-            {"member_id": event.member_id},
-        )
-
-    async def referent_withdrawn(self, session: AsyncSession, event: ReferentWithdrawn) -> None:
-        await session.execute(
-            delete(t.referents).where(
-                t.referents.c.council_id == event.council_id,
-                t.referents.c.theme == event.theme,
-                t.referents.c.member_id == event.member_id,
-            )
-        )
+    async def apply_registry_fact(
+        self, session: AsyncSession, event: Event, occurred_at: datetime | None = None
+    ) -> None:
+        """Councils, members and referents: the shared temporal read model (same code as meetings).
+        `occurred_at` is the fact's `ce_time` (default: now)."""
+        await self.registry_view.apply(session, event, occurred_at or self.clock())
+        if isinstance(event, MemberErased):
+            await repo.erase_member(session, event.member_id)
 
     # ----------------------------------------------------------------- instances
 
@@ -249,7 +173,7 @@ class NotificationsService:
         row = await repo.instance(session, event.instance_id)
         assert row is not None
         await self._plan_reminders(session, event.instance_id, event.instance_type, event.starts_at)
-        directory = await repo.directory(session)
+        directory = await repo.directory(session, self.today())
         recipients = invitation_recipients(repo.instance_view(row), directory)
         return await self._notify(
             session,
@@ -382,7 +306,7 @@ class NotificationsService:
             .where(t.instances.c.instance_id == event.instance_id)
             .values(dossier_published_at=event.published_at)
         )
-        directory = await repo.directory(session)
+        directory = await repo.directory(session, self.today())
         registered = await repo.registrants(session, event.instance_id, confirmed_only=False)
         recipients = merge_recipients(
             change_recipients([], registered), invitation_recipients(repo.instance_view(row), directory)
@@ -400,7 +324,7 @@ class NotificationsService:
         row = await repo.instance(session, event.instance_id)
         if row is None:
             return 0
-        directory = await repo.directory(session)
+        directory = await repo.directory(session, self.today())
         registered = await repo.registrants(session, event.instance_id, confirmed_only=False)
         present = await repo.attendees(session, event.instance_id)
         recipients = minutes_recipients(repo.instance_view(row), directory, registered, present)
@@ -471,7 +395,7 @@ class NotificationsService:
 
     async def _run_reminder(self, session: AsyncSession, reminder: Any, row: Mapping[str, Any]) -> None:
         view = repo.instance_view(row)
-        directory = await repo.directory(session)
+        directory = await repo.directory(session, self.today())
         registered = await repo.registrants(session, view.instance_id, confirmed_only=True)
         if reminder.kind == "reminder":
             await self._notify(
@@ -628,7 +552,7 @@ class NotificationsService:
             dict(row) for row in (await session.execute(query.order_by(t.instances.c.starts_at))).mappings()
         ]
         if council_id is not None:
-            directory = await repo.directory(session)
+            directory = await repo.directory(session, self.today())
             rows = [
                 row for row in rows if council_id in concerned_councils(repo.instance_view(row), directory)
             ]

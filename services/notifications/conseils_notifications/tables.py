@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 
 from conseils_runtime.database import UtcDateTime
+from conseils_runtime.registry_view import registry_view_tables
 
 metadata = MetaData()
 
@@ -32,33 +33,13 @@ contacts = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
-councils = Table(
-    "councils",
-    metadata,
-    Column("council_id", Uuid, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("city", String(120), nullable=False),
-    Column("city_code", String(8), nullable=False),
-    Column("active", Boolean, nullable=False, default=True),
-)
-
-members = Table(
-    "members",
-    metadata,
-    Column("member_id", Uuid, primary_key=True),
-    Column("council_id", Uuid, nullable=False, index=True),
-    Column("role", String(20), nullable=False, default="member"),
-    Column("themes_followed", JSON, nullable=False),
-    Column("active", Boolean, nullable=False, default=True),
-)
-
-referents = Table(
-    "referents",
-    metadata,
-    Column("council_id", Uuid, primary_key=True),
-    Column("theme", String(64), primary_key=True),
-    Column("member_id", Uuid, nullable=False, index=True),
-)
+# The shared temporal read model (conseils_runtime.registry_view): councils,
+# members, member_periods and referent_terms, the same tables as in meetings.
+registry_view = registry_view_tables(metadata)
+councils = registry_view.councils
+members = registry_view.members
+member_periods = registry_view.member_periods
+referent_terms = registry_view.referent_terms
 
 instances = Table(
     "instances",

@@ -1,0 +1,328 @@
+"""One way to apply a fact: the meetings events -> the meetings tables.
+
+The live service decides (domain rules), builds the event, writes it to the
+outbox and calls `apply` in the same transaction; `replay.py` calls the very
+same `apply` on the events read back from the topics. There is no second
+writer that re-codes the transitions, so a database rebuilt from the log
+holds what the live one holds, and the bilan gives the same figures.
+
+Aggregates and what each event changes:
+
+- instance (`instances`, `instance_councils`): scheduled, rescheduled,
+  cancelled, held; its dossier (`dossier_version`, publication dates) and its
+  minutes. The iCalendar `sequence` and the dossier version only grow: an
+  older event arriving late (or twice) changes nothing.
+- registration list (`registrations`): confirmed, waitlisted, promoted,
+  cancelled. The waiting-list order is the order in which the waitlisted facts
+  were applied (`instances.waitlist_counter`), the same live and on replay.
+- attendance (`attendance`, `convened`): replaced as a whole by each
+  AttendanceRecorded, the convened list frozen with it.
+- outcomes: `conseils_meetings.outcomes.apply_outcome_event`.
+- registry facts: the shared temporal read model (`conseils_runtime.registry_view`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conseils_meetings import domain, tables
+from conseils_meetings.outcomes import apply_outcome_event
+from conseils_meetings.repository import Repository
+from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS, RegistryView
+from conseils_runtime.territory import TerritoryConfig
+from conseils_schemas import (
+    AttendanceRecorded,
+    DossierPublished,
+    Event,
+    InstanceCancelled,
+    InstanceHeld,
+    InstanceRescheduled,
+    InstanceScheduled,
+    MinutesPublished,
+    OutcomeRecorded,
+    OutcomeStatusChanged,
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationWaitlisted,
+)
+
+BEFORE_HELD = frozenset({"draft", "scheduled", "rescheduled", "dossier_published"})
+
+Apply = Callable[[Any, AsyncSession, datetime, TerritoryConfig], Awaitable[None]]
+
+
+async def _instance_scheduled(
+    event: InstanceScheduled, session: AsyncSession, at: datetime, territory: TerritoryConfig
+) -> None:
+    del territory
+    repo = Repository(session)
+    row = await repo.instance(event.instance_id)
+    values = {
+        "instance_type": event.instance_type,
+        "title": event.title,
+        "theme": event.theme,
+        "city_code": event.city_code,
+        "scope": event.scope,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "location": event.location,
+        "is_political": event.is_political,
+        "is_evening": event.is_evening,
+        "observers_allowed": event.observers_allowed,
+        "sequence": event.sequence,
+        "policy_warnings": list(event.policy_warnings),
+    }
+    if row is None:
+        await session.execute(
+            tables.instances.insert().values(
+                id=event.instance_id,
+                status="scheduled",
+                created_at=at,
+                scheduled_at=at,
+                dossier_version=0,
+                waitlist_counter=0,
+                **values,
+            )
+        )
+    elif row["status"] == "draft":
+        await repo.update_instance(event.instance_id, status="scheduled", scheduled_at=at, **values)
+    else:
+        return  # a duplicate: the instance moved on since
+    await repo.set_concerned(event.instance_id, event.council_ids)
+
+
+async def _instance_rescheduled(
+    event: InstanceRescheduled, session: AsyncSession, at: datetime, territory: TerritoryConfig
+) -> None:
+    del at
+    repo = Repository(session)
+    row = await repo.instance(event.instance_id)
+    if row is None or event.sequence <= row["sequence"]:
+        return
+    await repo.update_instance(
+        event.instance_id,
+        status="rescheduled" if row["status"] in BEFORE_HELD else row["status"],
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        location=event.location,
+        sequence=event.sequence,
+        policy_warnings=list(event.policy_warnings),
+        is_evening=domain.is_evening(event.starts_at, None, territory.territory.timezone),
+    )
+
+
+async def _instance_cancelled(
+    event: InstanceCancelled, session: AsyncSession, at: datetime, territory: TerritoryConfig
+) -> None:
+    del territory
+    repo = Repository(session)
+    row = await repo.instance(event.instance_id)
+    if row is None or row["status"] == "cancelled":
+        return
+    await repo.update_instance(
+        event.instance_id,
+        status="cancelled",
+        sequence=max(event.sequence, row["sequence"]),
+        cancelled_at=at,
+        cancel_reason=event.reason,
+    )
+
+
+async def _instance_held(
+    event: InstanceHeld, session: AsyncSession, at: datetime, territory: TerritoryConfig
+) -> None:
+    del at, territory
+    repo = Repository(session)
+    row = await repo.instance(event.instance_id)
+    if row is None or row["status"] not in BEFORE_HELD:
+        return
+    await repo.update_instance(event.instance_id, status="held", held_at=event.held_at)
+
+
+async def _dossier_published(
+    event: DossierPublished, session: AsyncSession, at: datetime, territory: TerritoryConfig
+) -> None:
+    del at, territory
+    repo = Repository(session)
+    row = await repo.instance(event.instance_id)
+    if row is None or event.dossier_version <= row["dossier_version"]:
+        return
+    await repo.update_instance(
+        event.instance_id,
+        status="dossier_published" if row["status"] in ("scheduled", "rescheduled") else row["status"],
+        dossier_version=event.dossier_version,
+        dossier_published_at=event.published_at,
+        first_dossier_published_at=row["first_dossier_published_at"] or event.published_at,
+    )
+
+
+async def _minutes_published(
+    event: MinutesPublished, session: AsyncSession, at: datetime, territory: TerritoryConfig
+) -> None:
+    del at, territory
+    repo = Repository(session)
+    row = await repo.instance(event.instance_id)
+    if row is None or row["status"] not in ("held", "minutes_published"):
+        return
+    await repo.update_instance(
+        event.instance_id,
+        status="minutes_published",
+        minutes_summary=event.summary,
+        minutes_published_at=event.published_at,
+    )
+
+
+async def _attendance(
+    event: AttendanceRecorded, session: AsyncSession, at: datetime, territory: TerritoryConfig
+) -> None:
+    del at
+    repo = Repository(session)
+    instance = await repo.instance(event.instance_id)
+    if instance is None:
+        return
+    present = sorted(set(event.present_member_ids))
+    day = RegistryView(tables.registry_view, territory.territory.timezone).local_date(instance["starts_at"])
+    councils = await _councils_on(session, present, day)
+    confirmed = {
+        r["member_id"]
+        for r in await repo.registrations_of_instance(event.instance_id)
+        if r["status"] == "confirmed"
+    }
+    await session.execute(
+        tables.attendance.delete().where(tables.attendance.c.instance_id == event.instance_id)
+    )
+    if present:
+        await session.execute(
+            tables.attendance.insert(),
+            [
+                {
+                    "instance_id": event.instance_id,
+                    "member_id": member_id,
+                    "council_id": councils.get(member_id),
+                    "registered": member_id in confirmed,
+                }
+                for member_id in present
+            ],
+        )
+    if event.convened is not None:
+        await session.execute(
+            tables.convened.delete().where(tables.convened.c.instance_id == event.instance_id)
+        )
+        rows = [
+            {"instance_id": event.instance_id, "council_id": group.council_id, "member_id": member_id}
+            for group in event.convened
+            for member_id in sorted(set(group.member_ids))
+        ]
+        if rows:
+            await session.execute(tables.convened.insert(), rows)
+
+
+async def _councils_on(session: AsyncSession, member_ids: list[Any], day: Any) -> dict[Any, Any]:
+    """Each member's council on `day` (her period), else her current council."""
+    if not member_ids:
+        return {}
+    periods = tables.member_periods
+    found: dict[Any, Any] = {}
+    for row in await session.execute(
+        select(periods.c.member_id, periods.c.council_id, periods.c.since, periods.c.until).where(
+            periods.c.member_id.in_(member_ids)
+        )
+    ):
+        if row.since <= day and (row.until is None or day < row.until):
+            found[row.member_id] = row.council_id
+    for member_id, member in (await Repository(session).members_of(member_ids)).items():
+        found.setdefault(member_id, member["council_id"])
+    return found
+
+
+_REGISTRATION_STATUS: dict[type[Event], str] = {
+    RegistrationConfirmed: "confirmed",
+    RegistrationPromoted: "confirmed",
+    RegistrationWaitlisted: "waitlisted",
+    RegistrationCancelled: "cancelled",
+}
+
+
+async def _registration(event: Any, session: AsyncSession, at: datetime, territory: TerritoryConfig) -> None:
+    del territory
+    status = _REGISTRATION_STATUS[type(event)]
+    repo = Repository(session)
+    existing = (
+        (
+            await session.execute(
+                select(tables.registrations).where(tables.registrations.c.id == event.registration_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    values: dict[str, Any] = {
+        "mode": event.mode,
+        "status": status,
+        "council_id": event.council_id,
+        "updated_at": at,
+    }
+    if status == "waitlisted":
+        instance = await repo.instance(event.instance_id)
+        if instance is None:
+            return
+        values["waitlist_seq"] = instance["waitlist_counter"] + 1
+        await repo.update_instance(event.instance_id, waitlist_counter=values["waitlist_seq"])
+    else:
+        values["waitlist_seq"] = 0
+    if existing is None:
+        await session.execute(
+            tables.registrations.insert().values(
+                id=event.registration_id,
+                instance_id=event.instance_id,
+                member_id=event.member_id,
+                created_at=at,
+                **values,
+            )
+        )
+    else:
+        await session.execute(
+            update(tables.registrations)
+            .where(tables.registrations.c.id == event.registration_id)
+            .values(**values)
+        )
+
+
+async def _outcome(event: Any, session: AsyncSession, at: datetime, territory: TerritoryConfig) -> None:
+    del at, territory
+    await apply_outcome_event(session, event)
+
+
+APPLY: dict[type[Event], Apply] = {
+    InstanceScheduled: _instance_scheduled,
+    InstanceRescheduled: _instance_rescheduled,
+    InstanceCancelled: _instance_cancelled,
+    InstanceHeld: _instance_held,
+    DossierPublished: _dossier_published,
+    MinutesPublished: _minutes_published,
+    AttendanceRecorded: _attendance,
+    RegistrationConfirmed: _registration,
+    RegistrationPromoted: _registration,
+    RegistrationWaitlisted: _registration,
+    RegistrationCancelled: _registration,
+    OutcomeRecorded: _outcome,
+    OutcomeStatusChanged: _outcome,
+}
+
+APPLIED_EVENTS: tuple[type[Event], ...] = (*REGISTRY_VIEW_EVENTS, *APPLY)
+
+
+async def apply(session: AsyncSession, event: Event, at: datetime, territory: TerritoryConfig) -> None:
+    """Apply one fact (`at` is its `ce_time`) in the caller's transaction."""
+    if isinstance(event, REGISTRY_VIEW_EVENTS):
+        await RegistryView(tables.registry_view, territory.territory.timezone).apply(session, event, at)
+        return
+    handler = APPLY.get(type(event))
+    if handler is not None:
+        await handler(event, session, at, territory)
