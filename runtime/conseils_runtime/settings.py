@@ -15,8 +15,42 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
+MIN_FACT_RETENTION_DAYS = 400
+"""A year of facts plus a margin: the June replay of the whole previous year must still find them."""
 
-class ServiceSettings(BaseSettings):
+
+class RetentionSettings(BaseSettings):
+    """How long the territory's fact topics keep their events (read by `ensure_topics`).
+
+    One deployment is one territory, so this is the per-territory setting:
+    `CONSEILS_FACT_RETENTION_DAYS` (absent: forever, the default).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CONSEILS_", env_file=".env", extra="ignore")
+
+    fact_retention_days: int | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CONSEILS_FACT_RETENTION_DAYS", "fact_retention_days"),
+        description=(
+            f"Days the fact topics keep their events; absent: forever. At least {MIN_FACT_RETENTION_DAYS}."
+        ),
+    )
+
+    @field_validator("fact_retention_days")
+    @classmethod
+    def _keeps_a_year(cls, value: int | None) -> int | None:
+        if value is not None and value < MIN_FACT_RETENTION_DAYS:
+            raise ValueError(
+                f"CONSEILS_FACT_RETENTION_DAYS={value} refusé : les topics de faits doivent garder au moins "
+                f"{MIN_FACT_RETENTION_DAYS} jours (rejouer l'année en juin), ou tout garder "
+                "(variable absente) / "
+                f"refused: fact topics must keep at least {MIN_FACT_RETENTION_DAYS} days "
+                "(a June replay of the year), or everything (leave the variable unset)"
+            )
+        return value
+
+
+class ServiceSettings(RetentionSettings):
     """What every service needs to run; services add their own fields."""
 
     model_config = SettingsConfigDict(env_prefix="CONSEILS_", env_file=".env", extra="ignore")
