@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,9 @@ from conseils_schemas import (
     InstanceCancelled,
     InstanceRescheduled,
     MemberErased,
+    MemberLeft,
+    MemberUpdated,
+    ReferentWithdrawn,
     StaffAlertRaised,
     ThemeLeftWithoutReferent,
 )
@@ -287,3 +290,36 @@ async def test_erasure_and_tombstone_remove_personal_data(world: World) -> None:
 def _utc(value: object) -> datetime:
     assert isinstance(value, datetime)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def test_a_member_who_left_before_the_announcement_is_not_invited(world: World) -> None:
+    """The shared read model: she left (and her referent term ended) before the instance was
+    announced, even though the fact reached us late and out of order; she is not invited."""
+    ids = world.ids  # type: ignore[attr-defined]
+    left_at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.apply_registry_fact(
+            session,
+            MemberLeft(member_id=ids["fatou"], council_id=ids["sd"], left_on=date(2026, 3, 2)),
+            left_at,
+        )
+        await world.service.apply_registry_fact(
+            session,
+            ReferentWithdrawn(
+                council_id=ids["st"],
+                theme="emploi",
+                member_id=ids["karim"],
+                until=date(2026, 3, 2),
+                reason="member_left",
+            ),
+            left_at,
+        )
+        # A late copy of an older fact about her must not bring her back.
+        await world.service.apply_registry_fact(
+            session,
+            MemberUpdated(member_id=ids["fatou"], council_id=ids["sd"], themes_followed=["emploi"]),
+            left_at - timedelta(days=30),
+        )
+        await world.service.instance_scheduled(session, scheduled(), "event-left")
+    recipients = {d["member_id"] for d in await world.rows(t.deliveries, source_event_id="event-left")}
+    assert recipients == {ids["aicha"]}  # not Fatou (left), not Karim (no longer referent)
