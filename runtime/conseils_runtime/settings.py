@@ -36,6 +36,12 @@ class RetentionSettings(BaseSettings):
         ),
     )
 
+    @field_validator("fact_retention_days", mode="before")
+    @classmethod
+    def _empty_is_forever(cls, value: object) -> object:
+        # docker-compose passes `${FACT_RETENTION_DAYS:-}`: an empty variable means "unset".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("fact_retention_days")
     @classmethod
     def _keeps_a_year(cls, value: int | None) -> int | None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from pathlib import Path
 
 import pytest
+import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic import ValidationError
@@ -93,6 +95,12 @@ def test_a_territory_may_choose_a_finite_retention_of_400_days_or_more(
     assert RetentionSettings().fact_retention_days == 730
     assert ServiceSettings().fact_retention_days == 730  # services read the same variable
     assert topic_configs(REGISTRY_MEMBERS, RetentionSettings())["retention.ms"] == str(730 * DAY_MS)
+
+
+def test_an_empty_variable_means_forever(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSEILS_FACT_RETENTION_DAYS", "")  # docker-compose's ${FACT_RETENTION_DAYS:-}
+    assert RetentionSettings().fact_retention_days is None
+    assert topic_configs(REGISTRY_MEMBERS, RetentionSettings())["retention.ms"] == "-1"
 
 
 @pytest.mark.parametrize("days", ["7", "399", "0", "-1"])
@@ -278,3 +286,13 @@ async def test_an_erased_card_and_then_its_tombstone_leave_the_contacts_topic(
     assert not any(key == erased and value is not None for key, value in records), "the erased card remains"
     assert not any(key == erased for key, _ in records), "the tombstone was never removed"
     assert (kept, b'{"email": "kept@example.org"}') in records
+
+
+def test_compose_gives_the_broker_and_every_topic_creating_service_the_same_retention() -> None:
+    compose = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
+    kafka = compose["services"]["kafka"]["environment"]
+    assert str(kafka["KAFKA_LOG_RETENTION_MS"]) == "-1"
+    assert str(kafka["KAFKA_LOG_RETENTION_BYTES"]) == "-1"
+    for service in ("registry", "meetings", "notifications"):
+        environment = compose["services"][service]["environment"]
+        assert environment["CONSEILS_FACT_RETENTION_DAYS"] == "${FACT_RETENTION_DAYS:-}"
