@@ -305,8 +305,10 @@ _DELIVERY: Final = """\
 - Delivery is **at least once**: the producers relay an outbox and may publish an event twice, and
   a consumer that crashes before committing reads it again. Deduplicate on `ce_id`, or make the
   effect idempotent (e.g. keep the highest `sequence` of an instance).
-- Retention: `delete` topics keep the cluster's retention period; a new consumer group reading
-  from `earliest` rebuilds its read model from what is retained.
+- Retention: `delete` topics keep their whole history (`retention.ms=-1`, or the territory's
+  `CONSEILS_FACT_RETENTION_DAYS`, never below 400 days), so a new consumer group reading from
+  `earliest` rebuilds its read model from every event; their dead letters keep 30 days. The compacted
+  topic drops an erased card within hours (see docs/operations.md, "Retention and compaction").
 """
 
 _VERSIONING: Final = """\
