@@ -49,6 +49,9 @@ step "mypy (strict)"
   services/registry/conseils_registry services/meetings/conseils_meetings \
   services/notifications/conseils_notifications web/conseils_web examples/open_data_agenda/open_data_agenda.py
 
+step "graphe des paquets (import-linter : domaine sans framework, services indépendants)"
+.venv/bin/lint-imports
+
 step "contrats d'événements et documents générés à jour"
 .venv/bin/python -m conseils_schemas.export --check
 .venv/bin/python -m conseils_schemas.catalogue --check

@@ -14,39 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from conseils_runtime.errors import Conflict, DomainError, Forbidden, NotFound
 from conseils_runtime.logs import get_logger
 
+__all__ = ["Conflict", "DomainError", "Forbidden", "NotFound", "install_error_handlers"]
+
 log = get_logger(__name__)
-
-
-class DomainError(Exception):
-    """A rule of the domain refused an action; `message` is shown to the user (French)."""
-
-    status_code = 422
-    code = "regle_metier"
-
-    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        if status_code is not None:
-            self.status_code = status_code
-
-
-class NotFound(DomainError):
-    status_code = 404
-    code = "introuvable"
-
-
-class Conflict(DomainError):
-    status_code = 409
-    code = "conflit"
-
-
-class Forbidden(DomainError):
-    status_code = 403
-    code = "interdit"
 
 
 _STATUS_MESSAGES = {

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from conseils_runtime.http import Conflict, DomainError
+from conseils_runtime.errors import Conflict, DomainError
 from conseils_runtime.territory import EveningRule, InstanceType
 
 # --------------------------------------------------------------------------- lifecycle

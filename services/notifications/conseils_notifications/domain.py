@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
-from conseils_runtime.http import DomainError
+from conseils_runtime.errors import DomainError
 
 Category = Literal["scheduling", "dossier", "reminder", "minutes"]
 CATEGORIES: tuple[Category, ...] = ("scheduling", "dossier", "reminder", "minutes")

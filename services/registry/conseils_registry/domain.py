@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from conseils_runtime.http import Conflict, DomainError
+from conseils_runtime.errors import Conflict, DomainError
 
 College = Literal["habitants", "acteurs_locaux"]
 MemberRole = Literal["member", "coordinator"]

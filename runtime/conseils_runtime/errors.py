@@ -1,0 +1,38 @@
+"""Refusals of the domain, with a French message for the user.
+
+Plain Python on purpose: a service's `domain.py` raises these without
+importing any framework. `conseils_runtime.http` maps them to HTTP answers
+(`{"detail": ..., "code": ...}` with their status code).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action; `message` is shown to the user (French)."""
+
+    status_code = 422
+    code = "regle_metier"
+
+    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "introuvable"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflit"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "interdit"
