@@ -103,6 +103,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "DELETE", "/instances/{instance_id}/registrations/me"): COUNCILLORS,  # cancel mine
     ("meetings", "DELETE", "/instances/{instance_id}/registrations/{member_id}"): STAFF_ONLY,
     ("meetings", "GET", "/me/registrations"): COUNCILLORS,
+    ("meetings", "GET", "/me/history"): COUNCILLORS,  # my own history (the token's member)
     ("meetings", "GET", "/documents/{document_id}/download"): SIGNED_IN,
     ("meetings", "GET", "/outcomes"): SIGNED_IN,
     ("meetings", "POST", "/outcomes"): STAFF_ONLY,

@@ -305,6 +305,69 @@ class MyRegistration(RegistrationRow):
     instance_status: str
 
 
+class HistoryRegistration(BaseModel):
+    mode: str
+    status: str = Field(description="Statut final : confirmed, waitlisted ou cancelled.")
+    created_at: datetime
+    updated_at: datetime
+
+
+Participation = Literal["present", "absent", "registered", "waitlisted", "not_registered"]
+
+
+class HistoryInstance(BaseModel):
+    id: uuid.UUID
+    instance_type: str
+    instance_type_name: str
+    title: str
+    theme: str | None
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    status: str = Field(description="held, minutes_published, cancelled (ou pas encore tenue).")
+    held_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    registration: HistoryRegistration | None = Field(description="Mon inscription, même annulée.")
+    present: bool | None = Field(
+        description="Marqué·e présent·e ; nul tant que la présence n'est pas saisie."
+    )
+    participation: Participation = Field(
+        description="present ; absent (inscrit·e confirmé·e, non présent·e) ; "
+        "registered (présence pas encore saisie) ; waitlisted ; not_registered."
+    )
+    minutes_summary: str | None
+    minutes_published_at: datetime | None
+    minutes_documents: list[DocumentOut]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> HistoryInstance:
+        registration = row["registration"]
+        status = registration["status"] if registration else None
+        participation: Participation
+        if row["present"]:
+            participation = "present"
+        elif status == "confirmed":
+            participation = "absent" if row["present"] is False else "registered"
+        elif status == "waitlisted":
+            participation = "waitlisted"
+        else:
+            participation = "not_registered"
+        data = {
+            **row,
+            "participation": participation,
+            "minutes_documents": [DocumentOut.of(d) for d in row["minutes_documents"]],
+        }
+        return cls.model_validate(data)
+
+
+class MyHistory(BaseModel):
+    instances: list[HistoryInstance] = Field(description="Instances passées, la plus récente d'abord.")
+    registrations: list[MyRegistration] = Field(
+        description="Toutes mes inscriptions, la plus récente d'abord."
+    )
+
+
 class AttendanceIn(_In):
     present_member_ids: list[uuid.UUID] = Field(max_length=2000)
 
@@ -486,6 +549,19 @@ async def unregister_member(
 async def my_registrations(service: Service, user: Councillor) -> list[MyRegistration]:
     rows = await service.member_registrations(_member_id(user))
     return [MyRegistration.model_validate(row) for row in rows]
+
+
+@router.get(
+    "/me/history",
+    tags=["inscriptions"],
+    summary="Mon historique : instances passées, inscription, présence, comptes rendus",
+)
+async def my_history(service: Service, user: Councillor) -> MyHistory:
+    history = await service.member_history(_member_id(user))
+    return MyHistory(
+        instances=[HistoryInstance.of(row) for row in history["instances"]],
+        registrations=[MyRegistration.model_validate(row) for row in history["registrations"]],
+    )
 
 
 @router.get(

@@ -155,6 +155,30 @@ class Repository:
         )
         return list(result.mappings())
 
+    async def attendance_of_member(self, member_id: uuid.UUID) -> dict[uuid.UUID, bool]:
+        """The instances where she was marked present → whether she was registered then."""
+        result = await self.session.execute(
+            select(tables.attendance.c.instance_id, tables.attendance.c.registered).where(
+                tables.attendance.c.member_id == member_id
+            )
+        )
+        return {row.instance_id: bool(row.registered) for row in result}
+
+    async def instances_by_ids(
+        self, instance_ids: Sequence[uuid.UUID], *, starts_before: datetime
+    ) -> list[RowMapping]:
+        """Instances (not drafts) among `instance_ids` that started before `starts_before`."""
+        if not instance_ids:
+            return []
+        result = await self.session.execute(
+            select(tables.instances).where(
+                tables.instances.c.id.in_(list(instance_ids)),
+                tables.instances.c.starts_at < starts_before,
+                tables.instances.c.status != "draft",
+            )
+        )
+        return list(result.mappings())
+
     async def registration_counts(self, instance_id: uuid.UUID) -> dict[str, int]:
         result = await self.session.execute(
             select(tables.registrations.c.mode, tables.registrations.c.status, func.count())

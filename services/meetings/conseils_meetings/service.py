@@ -547,6 +547,39 @@ class MeetingsService:
         async with self.database.sessionmaker() as session:
             return [aware_row(row) for row in await Repository(session).registrations_of_member(member_id)]
 
+    async def member_history(self, member_id: uuid.UUID) -> dict[str, Any]:
+        """Her history: the past instances (started before now, newest first) of her
+        council and themes (the agenda's rule, `list_instances`) or that she registered
+        for or attended, each with her registration, her presence and the published
+        minutes; and all her registrations over time (newest instance first)."""
+        now = self.clock()
+        past = await self.list_instances(starts_from=None, starts_before=now, member_id=member_id)
+        async with self.database.sessionmaker() as session:
+            repo = Repository(session)
+            registrations = [aware_row(row) for row in await repo.registrations_of_member(member_id)]
+            attended = await repo.attendance_of_member(member_id)
+            known = {row["id"] for row in past}
+            own = {row["instance_id"] for row in registrations} | set(attended)
+            past += [
+                aware_row(row) for row in await repo.instances_by_ids(sorted(own - known), starts_before=now)
+            ]
+            names = {kind.slug: kind.name for kind in self.territory.instance_types}
+            mine = {row["instance_id"]: row for row in registrations}
+            instances = []
+            for row in sorted(past, key=lambda r: r["starts_at"], reverse=True):
+                item = dict(row)
+                item["instance_type_name"] = names.get(row["instance_type"], row["instance_type"])
+                recorded = row["status"] in {"held", "minutes_published"}
+                item["registration"] = mine.get(row["id"])
+                item["present"] = (row["id"] in attended) if recorded else None
+                published = row["minutes_published_at"] is not None
+                documents = await repo.latest_documents(row["id"], "minutes") if published else []
+                item["minutes_summary"] = row["minutes_summary"] if published else None
+                item["minutes_documents"] = [aware_row(d) for d in documents if d["published_at"] is not None]
+                instances.append(item)
+        registrations.sort(key=lambda r: r["starts_at"], reverse=True)
+        return {"instances": instances, "registrations": registrations}
+
     # ------------------------------------------------------------------ documents
     def _documents_dir(self) -> Path:
         directory = self.settings.documents_dir.resolve()
