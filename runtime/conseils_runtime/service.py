@@ -137,6 +137,7 @@ class ServiceRuntime:
             self.settings.kafka_bootstrap_servers,
             self.settings.territory,
             partitions=self.settings.topic_partitions,
+            settings=self.settings,
         )
         for consumer in self.consumers:
             consumer.subscribe()
