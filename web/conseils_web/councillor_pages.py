@@ -1,5 +1,5 @@
 """Councillors' pages: agenda, instance, registering in one tap, my
-registrations, my notifications, my preferences and calendar feed, my council."""
+registrations, my history, my notifications, my preferences and calendar feed, my council."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from conseils_web.context import OPEN_STATUSES, parse_uuid, redirect, render, site, user_token
+from conseils_web.context import MODE_LABELS, OPEN_STATUSES, parse_uuid, redirect, render, site, user_token
 from conseils_web.security import (
     COUNCILLOR_ROLES,
     STAFF_ROLES,
@@ -157,6 +157,57 @@ async def my_registrations(request: Request) -> HTMLResponse:
     rows.sort(key=lambda row: str(row["starts_at"]))
     return render(
         request, "mes-inscriptions.html", title="Mes inscriptions", active="inscriptions", rows=rows
+    )
+
+
+def history_labels(row: dict[str, Any]) -> dict[str, str | None]:
+    """How one past instance went for her, in words: the instance, her registration,
+    her presence (None when there is nothing to say, e.g. a cancelled instance)."""
+    registration = row.get("registration") or {}
+    mode = MODE_LABELS.get(str(registration.get("mode")), "participant·e")
+    status = registration.get("status")
+    if status == "confirmed":
+        registered = f"Inscrit·e comme {mode}"
+    elif status == "waitlisted":
+        registered = f"Resté·e sur liste d'attente ({mode})"
+    elif status == "cancelled":
+        registered = "Non inscrit·e (inscription annulée)"
+    else:
+        registered = "Non inscrit·e"
+    present = row.get("present")
+    if row["status"] == "cancelled":
+        presence = None
+    elif present is True:
+        presence = "Présent·e"
+    elif present is False:
+        presence = "Absent·e (inscrit·e)" if status == "confirmed" else "Absent·e"
+    else:
+        presence = "Présence pas encore enregistrée"
+    instance = {
+        "held": "Tenue",
+        "minutes_published": "Tenue, compte rendu publié",
+        "cancelled": "Annulée",
+    }.get(row["status"], "Pas encore enregistrée comme tenue")
+    if row["status"] == "cancelled" and row.get("cancel_reason"):
+        instance += f" : {row['cancel_reason']}"
+    return {"instance": instance, "registration": registered, "presence": presence}
+
+
+@router.get("/mon-historique", response_class=HTMLResponse)
+async def my_history(request: Request) -> HTMLResponse:
+    require_councillor(request)
+    history = await site(request).services.get("meetings", "/me/history", user_token(request))
+    instances = [{**row, "labels": history_labels(row)} for row in history["instances"]]
+    recorded = [row for row in instances if row.get("present") is not None]
+    return render(
+        request,
+        "mon-historique.html",
+        title="Mon historique",
+        active="historique",
+        instances=instances,
+        held=len(recorded),
+        attended=sum(1 for row in recorded if row["present"]),
+        registrations=history["registrations"],
     )
 
 
