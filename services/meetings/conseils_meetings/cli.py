@@ -119,7 +119,8 @@ def resolve_bootstrap(
             f"ne répond pas. {how}"
         )
     return Source(
-        recorded.bootstrap, f"broker local de `conseils up` / `conseils kafka start` ({recorded.state_dir})"
+        recorded.bootstrap,
+        f"broker local de `conseils up` / `conseils kafka start`, dossier d'état {recorded.state_dir}",
     )
 
 
