@@ -30,7 +30,8 @@ ACCESS: list[tuple[str, set[str]]] = [
     (r"^/documents/", COUNCILLORS | STAFF),
     (r"^/instances/[^/]+/(inscription|desinscription)$", COUNCILLORS),
     (
-        r"^/(agenda|mes-inscriptions|mes-notifications|mes-donnees|preferences|preferences/agenda|mon-conseil)$",
+        r"^/(agenda|mes-inscriptions|mes-notifications|mes-donnees|preferences|preferences/agenda"
+        r"|mon-conseil|mon-historique)$",
         COUNCILLORS,
     ),
 ]
