@@ -173,3 +173,14 @@ async def test_themes_without_referent_are_counted_over_time(harness: Harness) -
     assert emploi["2027-12-31"] == 1
     row = next(r for r in (await bilan(harness))["by_theme"] if r["key"] == "emploi")
     assert row["councils_without_referent"] == 1
+
+
+@pytest.mark.parametrize(
+    ("period_from", "period_to"), [("0001-01-01", "0001-01-01"), ("2027-01-01", "9999-12-31")]
+)
+async def test_a_period_out_of_bounds_is_refused_in_french(
+    harness: Harness, period_from: str, period_to: str
+) -> None:
+    response = await harness.client.get(f"/bilan?from={period_from}&to={period_to}", headers=STAFF)
+    assert response.status_code == 422
+    assert "Période hors limites" in response.json()["detail"]

@@ -236,6 +236,14 @@ def test_a_valid_file_gives_one_member_per_row() -> None:
     assert report.summary_fr() == "2 membre(s) importé(s)."
 
 
+def test_an_unreadable_csv_is_refused_in_french() -> None:
+    """Found by the OpenAPI fuzzer: a stray carriage return inside a field was a 500."""
+    report = parse("\x1b}`\u00cd\r\u00d0B\r\n")  # a lone CR: read as a line end, not an error
+    assert not report.ok
+    with pytest.raises(DomainError, match="Fichier CSV illisible"):
+        parse(HEADER + "franc-moisin;" + "x" * 200_000 + ";a@demo.example\n")  # over the csv field limit
+
+
 def test_comma_separated_files_and_defaults_are_accepted() -> None:
     report = parse("\ufeffconseil,nom,email\nfranc-moisin,Fatou Sow,fatou@demo.example\n")
     assert report.ok

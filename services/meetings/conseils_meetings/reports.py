@@ -43,7 +43,16 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+EARLIEST, LATEST = date(1990, 1, 1), date(2200, 12, 31)
+"""Bounds of a bilan period: before the contrats de ville, or too far ahead, is a typing error."""
+
+
 def check_period(period_from: date, period_to: date) -> None:
+    if period_from < EARLIEST or period_to > LATEST:
+        raise DomainError(
+            "Période hors limites : choisissez des dates entre le "
+            f"{EARLIEST:%d/%m/%Y} et le {LATEST:%d/%m/%Y}."
+        )
     if period_to < period_from:
         raise DomainError("La fin de la période doit être après son début.")
     if (period_to - period_from).days > 366 * 5:

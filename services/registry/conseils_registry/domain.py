@@ -333,6 +333,26 @@ def parse_members_csv(
     taken: Mapping[uuid.UUID, set[str]],
     today: date,
 ) -> ImportReport:
+    """Check every row of a members CSV (see `_parse_members_csv`); a file the csv module cannot
+    read at all (stray carriage returns, a field over the size limit) is refused in French."""
+    try:
+        return _parse_members_csv(
+            text, councils=councils, known_themes=known_themes, taken=taken, today=today
+        )
+    except csv.Error as error:
+        raise DomainError(
+            f"Fichier CSV illisible : {error}. Enregistrez-le à nouveau au format CSV."
+        ) from None
+
+
+def _parse_members_csv(
+    text: str,
+    *,
+    councils: Mapping[str, CouncilState],
+    known_themes: Iterable[str],
+    taken: Mapping[uuid.UUID, set[str]],
+    today: date,
+) -> ImportReport:
     """Check every row of a members CSV; nothing is imported unless every row is valid.
 
     `councils` maps slugs and ids (as text) to councils; `taken` maps a council id
@@ -342,7 +362,7 @@ def parse_members_csv(
     text = text.removeprefix("\ufeff")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     headers = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     missing = [column for column in REQUIRED_COLUMNS if column not in headers]
     unknown = [column for column in headers if column and column not in CSV_COLUMNS]
