@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conseils_cli.ops import flows
-from conseils_cli.ops.flows import TraceEntry
+from conseils_runtime import flows
+from conseils_runtime.flows import TraceEntry
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from typer.testing import CliRunner
 
 from conseils_cli.main import app
-from conseils_cli.ops import commands, flows
+from conseils_cli.ops import commands
+from conseils_runtime import flows
 from conseils_runtime.topics import ensure_topics
 from conseils_schemas import (
     EventMetadata,

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, insert, select
 
-from conseils_cli.ops import flows
-from conseils_runtime import EventContext, ServiceRuntime, ServiceSettings
+from conseils_runtime import EventContext, ServiceRuntime, ServiceSettings, flows
 from conseils_schemas import CouncilRegistered, dlq_topic, topic_name
 
 pytestmark = pytest.mark.kafka

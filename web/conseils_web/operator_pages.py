@@ -1,7 +1,7 @@
 """Operator pages (/exploitation): the event flows of the territory, read-only.
 
 The same views as `conseils ops status | trace | dlq list`, from the same
-code (`conseils_cli.ops.flows`): topics with their volume and recent rate,
+code (`conseils_runtime.flows`): topics with their volume and recent rate,
 consumer groups with their lag in messages and in time, dead letters (origin
 and error, never the body: it may hold personal data), and the timeline of
 one instance or correlation id.
@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from conseils_cli.ops import flows
+from conseils_runtime import flows
 from conseils_web.context import render, site
 from conseils_web.security import require
 

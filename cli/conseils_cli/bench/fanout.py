@@ -50,12 +50,12 @@ async def fan_out(
     consumer (recipients, deliveries) → delivery sender → SMTP sink, until ``members`` emails arrived."""
     from aiosmtpd.controller import Controller
 
+    from conseils_cli.kafka.launcher import _free_port
     from conseils_meetings.app import create_app as meetings_app
     from conseils_meetings.settings import MeetingsSettings
     from conseils_notifications.app import create_app as notifications_app
     from conseils_notifications.settings import NotificationsSettings
     from conseils_runtime.auth import issue_token
-    from conseils_web.mailbox import _free_port
 
     slug = f"bench-fan-{uuid.uuid4().hex[:6]}"
     data = generate(

@@ -217,7 +217,7 @@ async def raw_smtp_throughput(
     import aiosmtplib
     from aiosmtpd.controller import Controller
 
-    from conseils_web.mailbox import _free_port
+    from conseils_cli.kafka.launcher import _free_port
 
     sink = _Sink()
     port = _free_port()

@@ -2,7 +2,7 @@
 
 Tables and timelines go to the standard output, progress bars and messages to
 the error output; ``--json`` prints one JSON document on the standard output.
-The Kafka work is done by :mod:`conseils_cli.ops.flows`.
+The Kafka work is done by :mod:`conseils_runtime.flows`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from conseils_cli.ops import flows
+from conseils_runtime import flows
 from conseils_schemas.topics import validate_territory_slug
 
 app = typer.Typer(
