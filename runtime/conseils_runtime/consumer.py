@@ -49,21 +49,14 @@ from conseils_schemas import (
     from_kafka_headers,
     parse_event,
     topic_name,
+    topics,
 )
 
 log = get_logger(__name__)
 
 E = TypeVar("E", bound=Event)
 
-DLQ_HEADERS = (
-    "dlq_origin_topic",
-    "dlq_origin_partition",
-    "dlq_origin_offset",
-    "dlq_consumer_group",
-    "dlq_error",
-    "dlq_attempts",
-    "dlq_failed_at",
-)
+DLQ_HEADERS = topics.DLQ_HEADER_NAMES
 _VERSION_SUFFIX = re.compile(r"\.v\d+$")
 
 
@@ -400,13 +393,13 @@ class EventConsumer:
         headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
         headers.update(
             {
-                "dlq_origin_topic": record.topic,
-                "dlq_origin_partition": str(record.partition),
-                "dlq_origin_offset": str(record.offset),
-                "dlq_consumer_group": self.group_id,
-                "dlq_error": error[:2000],
-                "dlq_attempts": str(attempts),
-                "dlq_failed_at": datetime.now(UTC).isoformat(),
+                topics.DLQ_ORIGIN_TOPIC: record.topic,
+                topics.DLQ_ORIGIN_PARTITION: str(record.partition),
+                topics.DLQ_ORIGIN_OFFSET: str(record.offset),
+                topics.DLQ_CONSUMER_GROUP: self.group_id,
+                topics.DLQ_ERROR: error[:2000],
+                topics.DLQ_ATTEMPTS: str(attempts),
+                topics.DLQ_FAILED_AT: datetime.now(UTC).isoformat(),
             }
         )
         try:

@@ -35,7 +35,7 @@ from conseils_schemas import (
     dlq_topic,
     topic_name,
 )
-from conseils_schemas.topics import DLQ_SUFFIX, validate_territory_slug
+from conseils_schemas.topics import DLQ_ORIGIN_TOPIC, DLQ_REPLAYED_FROM, DLQ_SUFFIX, validate_territory_slug
 
 __all__ = [
     "DLQ_HEADER_PREFIX",
@@ -66,8 +66,8 @@ __all__ = [
 ]
 
 DLQ_HEADER_PREFIX = "dlq_"
-ORIGIN_TOPIC_HEADER = "dlq_origin_topic"
-REPLAYED_FROM_HEADER = "dlq_replayed_from"
+ORIGIN_TOPIC_HEADER = DLQ_ORIGIN_TOPIC
+REPLAYED_FROM_HEADER = DLQ_REPLAYED_FROM
 
 Progress = Callable[[int, int], None]
 """Called with (records done, records in total) during long scans."""

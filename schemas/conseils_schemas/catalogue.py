@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from . import topics
 from .envelope import (
     CONTENT_TYPE_HEADER,
     CORRELATION_ID_HEADER,
@@ -116,17 +117,17 @@ _FIELD_NOTES: Final[dict[str, str]] = {
 """Fallback descriptions for fields whose model gives none."""
 
 DLQ_HEADERS: Final[tuple[tuple[str, str], ...]] = (
-    ("dlq_origin_topic", "Topic the record was read from (replay target)."),
-    ("dlq_origin_partition", "Its partition (decimal)."),
-    ("dlq_origin_offset", "Its offset (decimal)."),
-    ("dlq_consumer_group", "Consumer group that gave up, `<territory>.<service>.<consumer>`."),
+    (topics.DLQ_ORIGIN_TOPIC, "Topic the record was read from (replay target)."),
+    (topics.DLQ_ORIGIN_PARTITION, "Its partition (decimal)."),
+    (topics.DLQ_ORIGIN_OFFSET, "Its offset (decimal)."),
+    (topics.DLQ_CONSUMER_GROUP, "Consumer group that gave up, `<territory>.<service>.<consumer>`."),
     (
-        "dlq_error",
+        topics.DLQ_ERROR,
         "Why (at most 2,000 characters): invalid envelope, invalid payload, unsupported version,"
         " or the handler's last error.",
     ),
-    ("dlq_attempts", "Attempts made (1 for invalid records, `max_attempts` for a failing handler)."),
-    ("dlq_failed_at", "When it was dead-lettered (ISO 8601, UTC)."),
+    (topics.DLQ_ATTEMPTS, "Attempts made (1 for invalid records, `max_attempts` for a failing handler)."),
+    (topics.DLQ_FAILED_AT, "When it was dead-lettered (ISO 8601, UTC)."),
 )
 """Headers the services add to a dead-lettered record (the runtime writes them)."""
 

@@ -65,6 +65,26 @@ COMPACTED_TOPICS: Final[frozenset[str]] = frozenset({REGISTRY_MEMBER_CONTACTS})
 
 DLQ_SUFFIX: Final = ".dlq"
 
+# Headers the runtime adds to a dead-lettered record (documented in the event catalogue);
+# the operators' tools read them back. Written here once.
+DLQ_ORIGIN_TOPIC: Final = "dlq_origin_topic"
+DLQ_ORIGIN_PARTITION: Final = "dlq_origin_partition"
+DLQ_ORIGIN_OFFSET: Final = "dlq_origin_offset"
+DLQ_CONSUMER_GROUP: Final = "dlq_consumer_group"
+DLQ_ERROR: Final = "dlq_error"
+DLQ_ATTEMPTS: Final = "dlq_attempts"
+DLQ_FAILED_AT: Final = "dlq_failed_at"
+DLQ_REPLAYED_FROM: Final = "dlq_replayed_from"
+DLQ_HEADER_NAMES: Final = (
+    DLQ_ORIGIN_TOPIC,
+    DLQ_ORIGIN_PARTITION,
+    DLQ_ORIGIN_OFFSET,
+    DLQ_CONSUMER_GROUP,
+    DLQ_ERROR,
+    DLQ_ATTEMPTS,
+    DLQ_FAILED_AT,
+)
+
 _SLUG_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _BASE_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$")
 

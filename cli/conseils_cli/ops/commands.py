@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from conseils_runtime import flows
+from conseils_schemas import topics as wire
 from conseils_schemas.topics import validate_territory_slug
 
 app = typer.Typer(
@@ -329,9 +330,9 @@ def dlq_list_command(
             h = letter.headers
             origin = ":".join(
                 (
-                    h.get("dlq_origin_topic", "?").removeprefix(prefix),
-                    h.get("dlq_origin_partition", "?"),
-                    h.get("dlq_origin_offset", "?"),
+                    h.get(wire.DLQ_ORIGIN_TOPIC, "?").removeprefix(prefix),
+                    h.get(wire.DLQ_ORIGIN_PARTITION, "?"),
+                    h.get(wire.DLQ_ORIGIN_OFFSET, "?"),
                 )
             )
             out.print(
@@ -342,9 +343,9 @@ def dlq_list_command(
             out.print(
                 f"    origine : {escape(origin)} · groupe : "
                 f"{escape(h.get('dlq_consumer_group', '—').removeprefix(prefix))} · "
-                f"essais : {escape(h.get('dlq_attempts', '—'))}"
+                f"essais : {escape(h.get(wire.DLQ_ATTEMPTS, '—'))}"
             )
-            out.print(f"    erreur : {escape(_short(h.get('dlq_error'), 300))}")
+            out.print(f"    erreur : {escape(_short(h.get(wire.DLQ_ERROR), 300))}")
     if any(dlq.count for dlq in topics):
         out.print(
             "Détail : conseils ops dlq show <topic> <offset> --partition <p> ; "
