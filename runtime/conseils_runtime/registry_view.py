@@ -33,7 +33,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_runtime.database import UtcDateTime
+from conseils_runtime.times import as_utc
 from conseils_schemas import (
     CouncilDissolved,
     CouncilRegistered,
@@ -152,8 +153,7 @@ class RegistryView:
         self.zone = ZoneInfo(timezone)
 
     def local_date(self, instant: datetime) -> date:
-        aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-        return aware.astimezone(self.zone).date()
+        return as_utc(instant).astimezone(self.zone).date()
 
     # ------------------------------------------------------------------ writing
 
@@ -239,8 +239,7 @@ class RegistryView:
         row = (await session.execute(select(table.c.as_of).where(table.c[key] == key_value))).first()
         if row is None:
             return False, True
-        held = row.as_of if row.as_of.tzinfo is not None else row.as_of.replace(tzinfo=UTC)
-        return True, occurred_at >= held
+        return True, as_utc(occurred_at) >= as_utc(row.as_of)
 
     async def _council(
         self, session: AsyncSession, council_id: uuid.UUID, occurred_at: datetime, values: dict[str, Any]

@@ -35,12 +35,12 @@ from conseils_meetings.consumers import registry_view
 from conseils_meetings.domain import time_slot
 from conseils_runtime.http import DomainError
 from conseils_runtime.territory import TerritoryConfig
+from conseils_runtime.times import as_utc
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+_aware = as_utc
 
 
 EARLIEST, LATEST = date(1990, 1, 1), date(2200, 12, 31)

@@ -30,6 +30,7 @@ from conseils_runtime import Database, Outbox
 from conseils_runtime.http import DomainError, NotFound
 from conseils_runtime.registry_view import RegistryView
 from conseils_runtime.territory import InstanceType, TerritoryConfig
+from conseils_runtime.times import as_utc
 from conseils_schemas import (
     AttendanceRecorded,
     ConvenedCouncil,
@@ -96,11 +97,7 @@ class RegistrationOutcome:
     promoted: list[uuid.UUID] = field(default_factory=list)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite gives naive datetimes back; everything stored is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+_aware = as_utc
 
 
 def aware_row(row: RowMapping) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from conseils_notifications.domain import ical_uid
+from conseils_runtime.times import as_utc
 
 PRODID = "-//conseils//notifications//FR"
 TIMEZONE = "Europe/Paris"
@@ -62,8 +63,8 @@ def vevent(
 
 
 def _aware(value: Any) -> datetime:
-    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    """A stored instant (datetime or ISO text from a JSON snapshot), aware."""
+    return as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
 
 
 def _calendar(method: str | None, name: str | None = None) -> icalendar.Calendar:

@@ -34,6 +34,7 @@ from conseils_runtime import Database, Outbox
 from conseils_runtime.database import after_commit
 from conseils_runtime.registry_view import RegistryView
 from conseils_runtime.territory import TerritoryConfig
+from conseils_runtime.times import as_utc
 from conseils_schemas import (
     AttendanceRecorded,
     DossierPublished,
@@ -580,8 +581,7 @@ class NotificationsService:
         return token
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+_aware = as_utc
 
 
 def _iso(value: datetime) -> str:

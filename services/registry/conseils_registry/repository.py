@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, and_, func, select
@@ -18,13 +18,9 @@ from conseils_registry.domain import (
     ReferentAssignment,
     search_terms,
 )
+from conseils_runtime.times import as_utc
 
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite gives naive datetimes back; everything is stored in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+aware = as_utc
 
 
 @dataclass(frozen=True)
