@@ -427,3 +427,40 @@ def test_outcome_status_changes(current: str, new: str, allowed: bool) -> None:
     else:
         with pytest.raises(DomainError, match="ne peut plus changer"):
             domain.check_outcome_update(current, new)
+
+
+# --------------------------------------------------------------------------- the instance aggregate
+
+
+def test_the_instance_aggregate_only_moves_forward() -> None:
+    from conseils_schemas import DossierPublished, InstanceCancelled, InstanceHeld, InstanceRescheduled
+
+    iid = uuid.uuid4()
+    at = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    state = domain.InstanceAggregate(status="scheduled", sequence=1, dossier_version=1)
+    assert (state.next_sequence(), state.next_dossier_version()) == (2, 2)
+    older = InstanceRescheduled(
+        instance_id=iid,
+        starts_at=at,
+        ends_at=at + timedelta(hours=2),
+        location="Mairie",
+        previous_starts_at=at,
+        sequence=1,
+    )
+    assert state.changes(older, at, "Europe/Paris") == {}  # a duplicate or an older move
+    newer = older.model_copy(update={"sequence": 2})
+    assert state.changes(newer, at, "Europe/Paris")["status"] == "rescheduled"
+    published = DossierPublished(
+        instance_id=iid, dossier_version=1, documents=[], published_at=at, notice_days=3
+    )
+    assert state.changes(published, at, "Europe/Paris") == {}  # version 1 already applied
+    second = published.model_copy(update={"dossier_version": 2})
+    assert state.changes(second, at, "Europe/Paris")["first_dossier_published_at"] == at
+    held = domain.InstanceAggregate(status="held", sequence=2, dossier_version=2)
+    assert held.changes(InstanceHeld(instance_id=iid, held_at=at), at, "Europe/Paris") == {}
+    assert held.changes(newer.model_copy(update={"sequence": 3}), at, "Europe/Paris")["status"] == "held"
+    cancelled = domain.InstanceAggregate(status="cancelled", sequence=3, dossier_version=0)
+    assert (
+        cancelled.changes(InstanceCancelled(instance_id=iid, reason="x", sequence=4), at, "Europe/Paris")
+        == {}
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Literal
@@ -19,6 +19,15 @@ from zoneinfo import ZoneInfo
 
 from conseils_runtime.errors import Conflict, DomainError
 from conseils_runtime.territory import EveningRule, InstanceType
+from conseils_schemas import (
+    DossierPublished,
+    Event,
+    InstanceCancelled,
+    InstanceHeld,
+    InstanceRescheduled,
+    InstanceScheduled,
+    MinutesPublished,
+)
 
 # --------------------------------------------------------------------------- lifecycle
 
@@ -81,6 +90,109 @@ def transition(status: str, action: Action) -> Status:
             reason += "."
         raise IllegalTransition(reason)
     return target
+
+
+# --------------------------------------------------------------------------- the instance aggregate
+
+_DOSSIER_OPEN: frozenset[str] = frozenset({"scheduled", "rescheduled"})
+_NOT_YET_HELD: frozenset[str] = frozenset({"draft", *_BEFORE_HELD})
+
+
+@dataclass(frozen=True)
+class InstanceAggregate:
+    """An instance as its facts made it.
+
+    The one place where its state changes (`changes`: the fields a fact sets) and its counters
+    grow (`next_sequence` for iCalendar, `next_dossier_version`). The live service asks it for
+    the next numbers before it builds a fact; `projection.apply` asks it what a fact changes,
+    live and on replay alike. State only moves forward: a duplicate or an older fact (a lower
+    sequence or dossier version, a status already passed) changes nothing.
+    """
+
+    status: str
+    sequence: int
+    dossier_version: int
+    first_dossier_published_at: datetime | None = None
+
+    @classmethod
+    def of(cls, row: Mapping[str, object]) -> InstanceAggregate:
+        first = row.get("first_dossier_published_at")
+        return cls(
+            status=str(row["status"]),
+            sequence=int(str(row["sequence"])),
+            dossier_version=int(str(row["dossier_version"])),
+            first_dossier_published_at=first if isinstance(first, datetime) else None,
+        )
+
+    def next_sequence(self) -> int:
+        return self.sequence + 1
+
+    def next_dossier_version(self) -> int:
+        return self.dossier_version + 1
+
+    def changes(self, event: Event, at: datetime, timezone: str) -> dict[str, object]:
+        """The fields `event` sets on the instance ({}: it changes nothing). `at` is its ce_time."""
+        if isinstance(event, InstanceScheduled):
+            if self.status != "draft":
+                return {}
+            return {
+                "status": "scheduled",
+                "scheduled_at": at,
+                "instance_type": event.instance_type,
+                "title": event.title,
+                "theme": event.theme,
+                "city_code": event.city_code,
+                "scope": event.scope,
+                "starts_at": event.starts_at,
+                "ends_at": event.ends_at,
+                "location": event.location,
+                "is_political": event.is_political,
+                "is_evening": event.is_evening,
+                "observers_allowed": event.observers_allowed,
+                "sequence": event.sequence,
+                "policy_warnings": list(event.policy_warnings),
+            }
+        if isinstance(event, InstanceRescheduled):
+            if event.sequence <= self.sequence:
+                return {}
+            return {
+                "status": "rescheduled" if self.status in _NOT_YET_HELD else self.status,
+                "starts_at": event.starts_at,
+                "ends_at": event.ends_at,
+                "location": event.location,
+                "sequence": event.sequence,
+                "policy_warnings": list(event.policy_warnings),
+                "is_evening": is_evening(event.starts_at, None, timezone),
+            }
+        if isinstance(event, InstanceCancelled):
+            if self.status == "cancelled":
+                return {}
+            return {
+                "status": "cancelled",
+                "sequence": max(event.sequence, self.sequence),
+                "cancelled_at": at,
+                "cancel_reason": event.reason,
+            }
+        if isinstance(event, InstanceHeld):
+            return {"status": "held", "held_at": event.held_at} if self.status in _NOT_YET_HELD else {}
+        if isinstance(event, DossierPublished):
+            if event.dossier_version <= self.dossier_version:
+                return {}
+            return {
+                "status": "dossier_published" if self.status in _DOSSIER_OPEN else self.status,
+                "dossier_version": event.dossier_version,
+                "dossier_published_at": event.published_at,
+                "first_dossier_published_at": self.first_dossier_published_at or event.published_at,
+            }
+        if isinstance(event, MinutesPublished):
+            if self.status not in ("held", "minutes_published"):
+                return {}
+            return {
+                "status": "minutes_published",
+                "minutes_summary": event.summary,
+                "minutes_published_at": event.published_at,
+            }
+        return {}
 
 
 # --------------------------------------------------------------------------- policy

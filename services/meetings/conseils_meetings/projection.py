@@ -52,22 +52,40 @@ from conseils_schemas import (
     RegistrationWaitlisted,
 )
 
-BEFORE_HELD = frozenset({"draft", "scheduled", "rescheduled", "dossier_published"})
-
 Apply = Callable[[Any, AsyncSession, datetime, TerritoryConfig], Awaitable[None]]
 
 
-async def _instance_scheduled(
-    event: InstanceScheduled, session: AsyncSession, at: datetime, territory: TerritoryConfig
-) -> None:
-    del territory
+async def _instance_fact(event: Any, session: AsyncSession, at: datetime, territory: TerritoryConfig) -> None:
+    """Every fact of the instance aggregate: `domain.InstanceAggregate.changes` says what it sets."""
     repo = Repository(session)
     row = await repo.instance(event.instance_id)
-    values = {
+    if row is None:
+        if isinstance(event, InstanceScheduled):  # first seen on replay (drafts are never published)
+            await session.execute(
+                tables.instances.insert().values(
+                    id=event.instance_id,
+                    status="draft",
+                    created_at=at,
+                    sequence=0,
+                    dossier_version=0,
+                    waitlist_counter=0,
+                    **_draft_values(event),
+                )
+            )
+            row = await repo.instance(event.instance_id)
+        if row is None:
+            return  # a fact about an instance never scheduled: nothing to apply it to
+    changes = domain.InstanceAggregate.of(dict(row)).changes(event, at, territory.territory.timezone)
+    if changes:
+        await repo.update_instance(event.instance_id, **changes)
+        if isinstance(event, InstanceScheduled):
+            await repo.set_concerned(event.instance_id, event.council_ids)
+
+
+def _draft_values(event: InstanceScheduled) -> dict[str, Any]:
+    return {
         "instance_type": event.instance_type,
         "title": event.title,
-        "theme": event.theme,
-        "city_code": event.city_code,
         "scope": event.scope,
         "starts_at": event.starts_at,
         "ends_at": event.ends_at,
@@ -75,107 +93,8 @@ async def _instance_scheduled(
         "is_political": event.is_political,
         "is_evening": event.is_evening,
         "observers_allowed": event.observers_allowed,
-        "sequence": event.sequence,
-        "policy_warnings": list(event.policy_warnings),
+        "policy_warnings": [],
     }
-    if row is None:
-        await session.execute(
-            tables.instances.insert().values(
-                id=event.instance_id,
-                status="scheduled",
-                created_at=at,
-                scheduled_at=at,
-                dossier_version=0,
-                waitlist_counter=0,
-                **values,
-            )
-        )
-    elif row["status"] == "draft":
-        await repo.update_instance(event.instance_id, status="scheduled", scheduled_at=at, **values)
-    else:
-        return  # a duplicate: the instance moved on since
-    await repo.set_concerned(event.instance_id, event.council_ids)
-
-
-async def _instance_rescheduled(
-    event: InstanceRescheduled, session: AsyncSession, at: datetime, territory: TerritoryConfig
-) -> None:
-    del at
-    repo = Repository(session)
-    row = await repo.instance(event.instance_id)
-    if row is None or event.sequence <= row["sequence"]:
-        return
-    await repo.update_instance(
-        event.instance_id,
-        status="rescheduled" if row["status"] in BEFORE_HELD else row["status"],
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        location=event.location,
-        sequence=event.sequence,
-        policy_warnings=list(event.policy_warnings),
-        is_evening=domain.is_evening(event.starts_at, None, territory.territory.timezone),
-    )
-
-
-async def _instance_cancelled(
-    event: InstanceCancelled, session: AsyncSession, at: datetime, territory: TerritoryConfig
-) -> None:
-    del territory
-    repo = Repository(session)
-    row = await repo.instance(event.instance_id)
-    if row is None or row["status"] == "cancelled":
-        return
-    await repo.update_instance(
-        event.instance_id,
-        status="cancelled",
-        sequence=max(event.sequence, row["sequence"]),
-        cancelled_at=at,
-        cancel_reason=event.reason,
-    )
-
-
-async def _instance_held(
-    event: InstanceHeld, session: AsyncSession, at: datetime, territory: TerritoryConfig
-) -> None:
-    del at, territory
-    repo = Repository(session)
-    row = await repo.instance(event.instance_id)
-    if row is None or row["status"] not in BEFORE_HELD:
-        return
-    await repo.update_instance(event.instance_id, status="held", held_at=event.held_at)
-
-
-async def _dossier_published(
-    event: DossierPublished, session: AsyncSession, at: datetime, territory: TerritoryConfig
-) -> None:
-    del at, territory
-    repo = Repository(session)
-    row = await repo.instance(event.instance_id)
-    if row is None or event.dossier_version <= row["dossier_version"]:
-        return
-    await repo.update_instance(
-        event.instance_id,
-        status="dossier_published" if row["status"] in ("scheduled", "rescheduled") else row["status"],
-        dossier_version=event.dossier_version,
-        dossier_published_at=event.published_at,
-        first_dossier_published_at=row["first_dossier_published_at"] or event.published_at,
-    )
-
-
-async def _minutes_published(
-    event: MinutesPublished, session: AsyncSession, at: datetime, territory: TerritoryConfig
-) -> None:
-    del at, territory
-    repo = Repository(session)
-    row = await repo.instance(event.instance_id)
-    if row is None or row["status"] not in ("held", "minutes_published"):
-        return
-    await repo.update_instance(
-        event.instance_id,
-        status="minutes_published",
-        minutes_summary=event.summary,
-        minutes_published_at=event.published_at,
-    )
 
 
 async def _attendance(
@@ -300,12 +219,12 @@ async def _outcome(event: Any, session: AsyncSession, at: datetime, territory: T
 
 
 APPLY: dict[type[Event], Apply] = {
-    InstanceScheduled: _instance_scheduled,
-    InstanceRescheduled: _instance_rescheduled,
-    InstanceCancelled: _instance_cancelled,
-    InstanceHeld: _instance_held,
-    DossierPublished: _dossier_published,
-    MinutesPublished: _minutes_published,
+    InstanceScheduled: _instance_fact,
+    InstanceRescheduled: _instance_fact,
+    InstanceCancelled: _instance_fact,
+    InstanceHeld: _instance_fact,
+    DossierPublished: _instance_fact,
+    MinutesPublished: _instance_fact,
     AttendanceRecorded: _attendance,
     RegistrationConfirmed: _registration,
     RegistrationPromoted: _registration,

@@ -331,7 +331,7 @@ class MeetingsService:
             domain.check_dates(starts_at, ends_at, now)
             breaches = domain.policy_breaches(kind, starts_at, now, self.timezone)
             warnings = domain.apply_policy(kind, breaches)
-            sequence = row["sequence"] + 1
+            sequence = domain.InstanceAggregate.of(dict(row)).next_sequence()
             new_location = location or row["location"]
             del status  # the transition is checked; the event applies it
             await self._record(
@@ -357,7 +357,7 @@ class MeetingsService:
             repo = Repository(session)
             row = await self._instance(repo, instance_id, lock=True)
             status = domain.transition(row["status"], "cancel")
-            sequence = row["sequence"] + 1
+            sequence = domain.InstanceAggregate.of(dict(row)).next_sequence()
             if row["status"] == "draft":  # a draft was never announced: no fact to publish
                 await repo.update_instance(
                     instance_id, status=status, sequence=sequence, cancelled_at=now, cancel_reason=reason
@@ -673,7 +673,7 @@ class MeetingsService:
             documents = await repo.latest_documents(instance_id, "dossier")
             if not documents:
                 raise DomainError("Déposez au moins un document avant de publier le dossier.")
-            version = row["dossier_version"] + 1
+            version = domain.InstanceAggregate.of(dict(row)).next_dossier_version()
             starts_at = _aware(row["starts_at"]) or now
             await self._mark_published(session, documents, now)
             del status  # checked; the event applies it
