@@ -10,8 +10,9 @@ Aggregates and what each event changes:
 
 - instance (`instances`, `instance_councils`): scheduled, rescheduled,
   cancelled, held; its dossier (`dossier_version`, publication dates) and its
-  minutes. The iCalendar `sequence` and the dossier version only grow: an
-  older event arriving late (or twice) changes nothing.
+  minutes. What each fact changes is decided by the framework-free
+  `domain.InstanceAggregate`: the iCalendar `sequence` and the dossier version
+  only grow, an older fact arriving late (or twice) changes nothing.
 - registration list (`registrations`): confirmed, waitlisted, promoted,
   cancelled. The waiting-list order is the order in which the waitlisted facts
   were applied (`instances.waitlist_counter`), the same live and on replay.
