@@ -1,0 +1,103 @@
+"""Attendance and minutes use cases: who was present (with the convened list frozen), the minutes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import RowMapping, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conseils_meetings import domain, tables
+from conseils_meetings.repository import Repository
+from conseils_meetings.use_cases import (
+    MeetingsCore,
+    _aware,
+    registry_view_of,
+)
+from conseils_runtime.http import DomainError
+from conseils_schemas import (
+    AttendanceRecorded,
+    ConvenedCouncil,
+    InstanceHeld,
+    MinutesPublished,
+)
+
+
+class Attendance(MeetingsCore):
+    """Attendance and minutes use cases: who was present (with the convened list frozen), the minutes."""
+
+    async def record_attendance(
+        self, instance_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
+    ) -> dict[str, Any]:
+        now = self.clock()
+        present = sorted(set(member_ids))
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            status = domain.transition(row["status"], "hold")
+            starts_at = _aware(row["starts_at"]) or now
+            if now < starts_at:
+                raise DomainError("L'instance n'a pas encore commencé : la présence s'enregistre après.")
+            await self._record(
+                session,
+                AttendanceRecorded(
+                    instance_id=instance_id,
+                    present_member_ids=present,
+                    recorded_at=now,
+                    convened=await self._convened(session, row, await repo.concerned(instance_id)),
+                ),
+                now,
+            )
+            if row["status"] != "held":
+                del status  # checked; the event applies it
+                await self._record(session, InstanceHeld(instance_id=instance_id, held_at=now), now)
+        return await self.get_instance(instance_id)
+
+    async def _convened(
+        self, session: AsyncSession, row: RowMapping, concerned: Sequence[uuid.UUID]
+    ) -> list[ConvenedCouncil]:
+        """Who was convened on the instance's date, per council: the members, or for a
+        theme's instance its referents. Frozen into the attendance fact."""
+        view = registry_view_of(self.territory)
+        history = await view.history(session, concerned)
+        day = view.local_date(row["starts_at"])
+        groups = []
+        for council_id in sorted(concerned):
+            if row["scope"] == "theme":
+                members = history.referents_on(council_id, row["theme"] or "", day)
+            else:
+                members = history.members_on(council_id, day)
+            groups.append(ConvenedCouncil(council_id=council_id, member_ids=sorted(members)))
+        return groups
+
+    async def attendance(self, instance_id: uuid.UUID) -> list[dict[str, Any]]:
+        async with self.database.sessionmaker() as session:
+            result = await session.execute(
+                select(tables.attendance).where(tables.attendance.c.instance_id == instance_id)
+            )
+            return [dict(row) for row in result.mappings()]
+
+    async def publish_minutes(self, instance_id: uuid.UUID, summary: str) -> dict[str, Any]:
+        now = self.clock()
+        if not summary.strip():
+            raise DomainError("Le résumé du compte rendu est obligatoire.")
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            status = domain.transition(row["status"], "publish_minutes")
+            documents = await repo.latest_documents(instance_id, "minutes")
+            await self._mark_published(session, documents, now)
+            del status  # checked; the event applies it
+            await self._record(
+                session,
+                MinutesPublished(
+                    instance_id=instance_id,
+                    summary=summary,
+                    documents=self._refs(documents),
+                    published_at=now,
+                ),
+                now,
+            )
+        return await self.get_instance(instance_id)

@@ -1,0 +1,244 @@
+"""Scheduling use cases: preview, create, schedule a draft, reschedule, cancel, list."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conseils_meetings import domain, tables
+from conseils_meetings.repository import Repository
+from conseils_meetings.use_cases import (
+    InstanceDraft,
+    MeetingsCore,
+    Preview,
+    _aware,
+)
+from conseils_runtime.territory import InstanceType
+from conseils_schemas import (
+    InstanceCancelled,
+    InstanceRescheduled,
+    InstanceScheduled,
+    StaffAlertRaised,
+)
+
+
+class Scheduling(MeetingsCore):
+    """Scheduling use cases: preview, create, schedule a draft, reschedule, cancel, list."""
+
+    async def _plan(
+        self, repo: Repository, kind: InstanceType, draft: InstanceDraft, now: datetime
+    ) -> tuple[list[uuid.UUID], list[domain.PolicyBreach]]:
+        self._check_theme(draft.theme)
+        domain.check_dates(draft.starts_at, draft.ends_at, now)
+        concerned = domain.concerned_councils(
+            kind.scope,
+            await repo.council_views(),
+            city_code=draft.city_code,
+            council_id=draft.council_id,
+            theme=draft.theme,
+        )
+        return concerned, domain.policy_breaches(kind, draft.starts_at, now, self.timezone)
+
+    async def preview(self, draft: InstanceDraft) -> Preview:
+        kind = self.instance_type(draft.instance_type)
+        async with self.database.sessionmaker() as session:
+            concerned, breaches = await self._plan(Repository(session), kind, draft, self.clock())
+        messages = [breach.message for breach in breaches]
+        refused = bool(breaches) and kind.on_breach == "refuse"
+        return Preview(
+            warnings=messages,
+            refused=refused,
+            reason=domain.PolicyRefused(breaches).message if refused else None,
+            concerned_council_ids=concerned,
+            is_evening=domain.is_evening(draft.starts_at, kind.evening_rule, self.timezone),
+        )
+
+    async def create_instance(self, draft: InstanceDraft, *, as_draft: bool = False) -> dict[str, Any]:
+        kind = self.instance_type(draft.instance_type)
+        now = self.clock()
+        instance_id = uuid.uuid4()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            concerned, breaches = await self._plan(repo, kind, draft, now)
+            warnings = [] if as_draft else domain.apply_policy(kind, breaches)
+            await session.execute(
+                tables.instances.insert().values(
+                    id=instance_id,
+                    instance_type=kind.slug,
+                    title=draft.title,
+                    theme=draft.theme,
+                    city_code=draft.city_code,
+                    council_id=draft.council_id,
+                    scope=kind.scope,
+                    starts_at=draft.starts_at,
+                    ends_at=draft.ends_at,
+                    location=draft.location,
+                    status="draft",
+                    is_political=kind.political,
+                    is_evening=domain.is_evening(draft.starts_at, kind.evening_rule, self.timezone),
+                    observers_allowed=kind.observers_allowed,
+                    sequence=0,
+                    policy_warnings=warnings,
+                    created_at=now,
+                    dossier_version=0,
+                    waitlist_counter=0,
+                )
+            )
+            await repo.set_concerned(instance_id, concerned)
+            if not as_draft:
+                await self._schedule(session, repo, instance_id, kind, now=now, breaches=breaches)
+        return await self.get_instance(instance_id)
+
+    async def schedule_draft(self, instance_id: uuid.UUID) -> dict[str, Any]:
+        now = self.clock()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            kind = self.instance_type(row["instance_type"])
+            draft = InstanceDraft(
+                kind.slug,
+                row["title"],
+                _aware(row["starts_at"]) or now,
+                _aware(row["ends_at"]) or now,
+                row["location"],
+                row["theme"],
+                row["city_code"],
+                row["council_id"],
+            )
+            domain.transition(row["status"], "schedule")
+            concerned, breaches = await self._plan(repo, kind, draft, now)
+            await repo.update_instance(instance_id, policy_warnings=domain.apply_policy(kind, breaches))
+            await repo.set_concerned(instance_id, concerned)
+            await self._schedule(session, repo, instance_id, kind, now=now, breaches=breaches)
+        return await self.get_instance(instance_id)
+
+    async def _schedule(
+        self,
+        session: AsyncSession,
+        repo: Repository,
+        instance_id: uuid.UUID,
+        kind: InstanceType,
+        *,
+        now: datetime,
+        breaches: Sequence[domain.PolicyBreach],
+    ) -> None:
+        row = await self._instance(repo, instance_id)
+        domain.transition(row["status"], "schedule")
+        await self._record(
+            session,
+            InstanceScheduled(
+                instance_id=instance_id,
+                instance_type=kind.slug,
+                title=row["title"],
+                theme=row["theme"],
+                city_code=row["city_code"],
+                council_ids=await repo.concerned(instance_id),
+                scope=kind.scope,
+                starts_at=_aware(row["starts_at"]) or now,
+                ends_at=_aware(row["ends_at"]) or now,
+                location=row["location"],
+                is_political=kind.political,
+                is_evening=row["is_evening"],
+                observers_allowed=kind.observers_allowed,
+                sequence=row["sequence"],
+                policy_warnings=list(row["policy_warnings"]),
+                time_slot=domain.time_slot(_aware(row["starts_at"]) or now, self.timezone),
+            ),
+            now,
+        )
+        await self._alert_breaches(session, instance_id, row["title"], breaches, now)
+
+    async def _alert_breaches(
+        self,
+        session: AsyncSession,
+        instance_id: uuid.UUID,
+        title: str,
+        breaches: Sequence[domain.PolicyBreach],
+        now: datetime,
+    ) -> None:
+        """A breach accepted with a warning is also raised to staff (alerts topic)."""
+        for breach in breaches:
+            await self._emit(
+                session,
+                StaffAlertRaised(
+                    alert_id=uuid.uuid4(),
+                    kind=breach.code,
+                    subject_id=instance_id,
+                    message_fr=f"« {title} » : {breach.message}.",
+                    raised_at=now,
+                ),
+            )
+
+    async def preview_reschedule(
+        self, instance_id: uuid.UUID, starts_at: datetime, ends_at: datetime
+    ) -> Preview:
+        async with self.database.sessionmaker() as session:
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id)
+            domain.transition(row["status"], "reschedule")
+            kind = self.instance_type(row["instance_type"])
+            now = self.clock()
+            domain.check_dates(starts_at, ends_at, now)
+            breaches = domain.policy_breaches(kind, starts_at, now, self.timezone)
+            concerned = await repo.concerned(instance_id)
+        refused = bool(breaches) and kind.on_breach == "refuse"
+        return Preview(
+            warnings=[b.message for b in breaches],
+            refused=refused,
+            reason=domain.PolicyRefused(breaches).message if refused else None,
+            concerned_council_ids=concerned,
+            is_evening=domain.is_evening(starts_at, kind.evening_rule, self.timezone),
+        )
+
+    async def reschedule(
+        self, instance_id: uuid.UUID, starts_at: datetime, ends_at: datetime, location: str | None
+    ) -> dict[str, Any]:
+        now = self.clock()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            status = domain.transition(row["status"], "reschedule")
+            kind = self.instance_type(row["instance_type"])
+            domain.check_dates(starts_at, ends_at, now)
+            breaches = domain.policy_breaches(kind, starts_at, now, self.timezone)
+            warnings = domain.apply_policy(kind, breaches)
+            sequence = domain.InstanceAggregate.of(dict(row)).next_sequence()
+            new_location = location or row["location"]
+            del status  # the transition is checked; the event applies it
+            await self._record(
+                session,
+                InstanceRescheduled(
+                    instance_id=instance_id,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    location=new_location,
+                    previous_starts_at=_aware(row["starts_at"]) or starts_at,
+                    sequence=sequence,
+                    policy_warnings=warnings,
+                    time_slot=domain.time_slot(starts_at, self.timezone),
+                ),
+                now,
+            )
+            await self._alert_breaches(session, instance_id, row["title"], breaches, now)
+        return await self.get_instance(instance_id)
+
+    async def cancel(self, instance_id: uuid.UUID, reason: str) -> dict[str, Any]:
+        now = self.clock()
+        async with self.database.sessionmaker() as session, session.begin():
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id, lock=True)
+            status = domain.transition(row["status"], "cancel")
+            sequence = domain.InstanceAggregate.of(dict(row)).next_sequence()
+            if row["status"] == "draft":  # a draft was never announced: no fact to publish
+                await repo.update_instance(
+                    instance_id, status=status, sequence=sequence, cancelled_at=now, cancel_reason=reason
+                )
+            else:
+                await self._record(
+                    session, InstanceCancelled(instance_id=instance_id, reason=reason, sequence=sequence), now
+                )
+        return await self.get_instance(instance_id)

@@ -1,0 +1,207 @@
+"""What every use case of the meetings service shares: its dependencies, the recording of a
+fact (outbox + `projection.apply`, one transaction) and the look-ups of an instance."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import RowMapping, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conseils_meetings import domain, projection, tables
+from conseils_meetings.repository import Repository
+from conseils_meetings.settings import MeetingsSettings
+from conseils_runtime import Database, Outbox
+from conseils_runtime.http import DomainError, NotFound
+from conseils_runtime.registry_view import RegistryView
+from conseils_runtime.territory import InstanceType, TerritoryConfig
+from conseils_runtime.times import as_utc
+from conseils_schemas import (
+    DocumentRef,
+    Event,
+)
+
+Clock = Callable[[], datetime]
+Publish = Callable[[Event], Awaitable[object]]
+Record = Callable[[Event], Awaitable[None]]
+"""Publish a fact and apply it (`projection.apply`), in the caller's transaction."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class InstanceDraft:
+    instance_type: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    theme: str | None = None
+    city_code: str | None = None
+    council_id: uuid.UUID | None = None
+
+
+@dataclass
+class Preview:
+    """What scheduling would do, shown to staff before they confirm."""
+
+    warnings: list[str]
+    refused: bool
+    reason: str | None
+    concerned_council_ids: list[uuid.UUID]
+    is_evening: bool
+
+
+@dataclass
+class RegistrationOutcome:
+    registration_id: uuid.UUID
+    instance_id: uuid.UUID
+    member_id: uuid.UUID
+    council_id: uuid.UUID
+    mode: str
+    status: str
+    position: int | None = None
+    changed: bool = True
+    promoted: list[uuid.UUID] = field(default_factory=list)
+
+
+_aware = as_utc
+
+
+def aware_row(row: RowMapping) -> dict[str, Any]:
+    return {key: _aware(value) if isinstance(value, datetime) else value for key, value in row.items()}
+
+
+def registry_view_of(territory: TerritoryConfig) -> RegistryView:
+    return RegistryView(tables.registry_view, territory.territory.timezone)
+
+
+class MeetingsCore:
+    """Dependencies and shared steps of every use case (the service is composed of these)."""
+
+    def __init__(
+        self,
+        database: Database,
+        outbox: Outbox,
+        settings: MeetingsSettings,
+        territory: TerritoryConfig,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.database = database
+        self.outbox = outbox
+        self.settings = settings
+        self.territory = territory
+        self.clock = clock
+
+    @property
+    def timezone(self) -> str:
+        return self.territory.territory.timezone
+
+    def today(self) -> date:
+        """The territory's calendar date now (membership and referent terms are in local dates)."""
+        return self.clock().astimezone(ZoneInfo(self.timezone)).date()
+
+    def instance_type(self, slug: str) -> InstanceType:
+        for kind in self.territory.instance_types:
+            if kind.slug == slug:
+                return kind
+        raise DomainError(f"Type d'instance inconnu : {slug}.", code="type_inconnu")
+
+    def _check_theme(self, theme: str | None) -> None:
+        if theme is not None and theme not in {t.slug for t in self.territory.themes}:
+            raise DomainError(f"Thématique inconnue : {theme}.")
+
+    async def _emit(self, session: AsyncSession, *events: Event) -> None:
+        for event in events:
+            await self.outbox.add(session, event)
+
+    async def _record(self, session: AsyncSession, event: Event, now: datetime) -> None:
+        """A fact of this service: to the outbox, and applied by the one apply function
+        (`projection.apply`) that the replay uses too."""
+        await self.outbox.add(session, event)
+        await projection.apply(session, event, now, self.territory)
+
+    def _recorder(self, session: AsyncSession, now: datetime) -> Record:
+        async def record(event: Event) -> None:
+            await self._record(session, event, now)
+
+        return record
+
+    async def _instance(self, repo: Repository, instance_id: uuid.UUID, *, lock: bool = False) -> RowMapping:
+        row = await repo.instance(instance_id, lock=lock)
+        if row is None:
+            raise NotFound("Instance introuvable.")
+        return row
+
+    async def get_instance(self, instance_id: uuid.UUID) -> dict[str, Any]:
+        async with self.database.sessionmaker() as session:
+            repo = Repository(session)
+            row = await self._instance(repo, instance_id)
+            result = aware_row(row)
+            kind = self.instance_type(row["instance_type"])
+            result["instance_type_name"] = kind.name
+            result["concerned_council_ids"] = await repo.concerned(instance_id)
+            result["counts"] = await repo.registration_counts(instance_id)
+            result["registration_closes_at"] = domain.registration_closes_at(kind, result["starts_at"])
+            result["dossier_documents"] = [
+                aware_row(d) for d in await repo.latest_documents(instance_id, "dossier")
+            ]
+            result["minutes_documents"] = [
+                aware_row(d) for d in await repo.latest_documents(instance_id, "minutes")
+            ]
+            result["dossier_notice_days_required"] = kind.dossier_notice_days
+            return result
+
+    @staticmethod
+    def _refs(rows: Sequence[RowMapping]) -> list[DocumentRef]:
+        return [
+            DocumentRef(
+                document_id=row["id"],
+                filename=row["filename"],
+                media_type=row["media_type"],
+                size_bytes=row["size_bytes"],
+                sha256=row["sha256"],
+            )
+            for row in rows
+        ]
+
+    async def _mark_published(self, session: AsyncSession, rows: Sequence[RowMapping], now: datetime) -> None:
+        ids = [row["id"] for row in rows if row["published_at"] is None]
+        if ids:
+            await session.execute(
+                update(tables.documents).where(tables.documents.c.id.in_(ids)).values(published_at=now)
+            )
+
+    async def list_instances(
+        self,
+        *,
+        starts_from: datetime | None,
+        starts_before: datetime | None,
+        member_id: uuid.UUID | None = None,
+    ) -> list[dict[str, Any]]:
+        async with self.database.sessionmaker() as session:
+            repo = Repository(session)
+            if member_id is None:
+                rows = await repo.list_instances(starts_from=starts_from, starts_before=starts_before)
+            else:
+                member = await repo.member(member_id)
+                if member is None or member["council_id"] is None:
+                    return []
+                themes = sorted(
+                    {*member["themes_followed"], *await repo.referent_themes(member_id, self.today())}
+                )
+                rows = await repo.list_instances(
+                    starts_from=starts_from,
+                    starts_before=starts_before,
+                    council_id=member["council_id"],
+                    themes=themes,
+                    include_drafts=False,
+                )
+            return [aware_row(row) for row in rows]
