@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -46,6 +47,10 @@ STATUS_LABELS = {
 }
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class SiteContext:
     territory: TerritoryConfig
@@ -60,6 +65,8 @@ class SiteContext:
     secure_cookies: bool
     address_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(3, 15 * 60))
     ip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(30, 15 * 60))
+    # What time it is for the pages' states (registration closed or not); tests set it.
+    clock: Callable[[], datetime] = field(default_factory=lambda: utc_now)
 
     @property
     def timezone(self) -> str:
@@ -89,6 +96,11 @@ class SiteContext:
 
     def when(self, value: str | datetime) -> str:
         return frenchdates.datetime_fr(frenchdates.parse_iso(value), self.timezone)
+
+    def day(self, value: str | datetime) -> str:
+        """« mercredi 7 avril 2027 » (local day, no time)."""
+        moment = frenchdates.local(frenchdates.parse_iso(value), self.timezone)
+        return frenchdates.day_fr(moment.date())
 
     def span(self, starts: str | datetime, ends: str | datetime) -> str:
         return frenchdates.span_fr(frenchdates.parse_iso(starts), frenchdates.parse_iso(ends), self.timezone)
@@ -122,6 +134,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "flash": flash,
             "when": ctx.when,
             "span": ctx.span,
+            "day": ctx.day,
             "size": frenchdates.size_fr,
             "theme_name": ctx.theme_name,
             "city_name": ctx.city_name,

@@ -4,11 +4,13 @@ registrations, my history, my notifications, my preferences and calendar feed, m
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from conseils_web import frenchdates
 from conseils_web.context import MODE_LABELS, OPEN_STATUSES, parse_uuid, redirect, render, site, user_token
 from conseils_web.security import (
     COUNCILLOR_ROLES,
@@ -54,7 +56,8 @@ async def agenda(request: Request) -> HTMLResponse:
 
 
 async def _council_registrations(request: Request, instance_id: str) -> list[dict[str, Any]]:
-    """Who of my council is registered (names only: what any member of the council may see)."""
+    """Who of my council is registered (names only: what any member of the council may see),
+    each with its member id and, on the waiting list, the rank the meetings service computed."""
     ctx, principal = site(request), current_user(request)
     if principal is None or principal.council_id is None:
         return []
@@ -67,12 +70,43 @@ async def _council_registrations(request: Request, instance_id: str) -> list[dic
     names = {str(member["id"]): member.get("display_name") or "(nom masqué)" for member in members}
     return [
         {
+            "member_id": str(row["member_id"]),
             "name": names.get(str(row["member_id"]), "(ancien membre)"),
             "mode": row["mode"],
             "status": row["status"],
+            "position": row.get("position"),
         }
         for row in rows
     ]
+
+
+def registration_state(instance: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """What the instance page may offer and must say, from the instance's state and the time:
+    `open` (the register buttons), `cancellable` (her own registration can still be
+    cancelled: the meetings service accepts it until the instance is held or cancelled),
+    `phase` (open, closed, cancelled, past)."""
+    status = instance["status"]
+    if status == "cancelled":
+        return {"phase": "cancelled", "open": False, "cancellable": False}
+    if status in ("held", "minutes_published"):
+        return {"phase": "past", "open": False, "cancellable": False}
+    if status not in OPEN_STATUSES:
+        return {"phase": "not_open", "open": False, "cancellable": False}
+    closes_at = instance.get("registration_closes_at")
+    if closes_at is not None and now >= frenchdates.parse_iso(closes_at):
+        return {"phase": "closed", "open": False, "cancellable": True}
+    return {"phase": "open", "open": True, "cancellable": True}
+
+
+def _with_rank(
+    registration: dict[str, Any] | None, council: list[dict[str, Any]], member_id: str
+) -> dict[str, Any] | None:
+    """`/me/registrations` does not carry the waiting-list rank: take it from my council's
+    list (where the service computes it), or leave it unknown (None: no rank shown)."""
+    if registration is None:
+        return None
+    ranks = [row.get("position") for row in council if row["member_id"] == member_id]
+    return {**registration, "position": ranks[0] if ranks else None}
 
 
 @router.get("/instances/{instance_id}", response_class=HTMLResponse)
@@ -89,15 +123,19 @@ async def instance_page(request: Request, instance_id: str) -> Response:
         ctx.services.get("registry", "/councils", token),
     )
     council_names = {str(council["id"]): council["name"] for council in councils}
+    my_council = await _council_registrations(request, instance_id)
     return render(
         request,
         "instance.html",
         title=instance["title"],
         active="agenda",
         instance=instance,
-        registration=_active_registrations(mine).get(instance_id),
+        state=registration_state(instance, ctx.clock()),
+        registration=_with_rank(
+            _active_registrations(mine).get(instance_id), my_council, str(principal.member_id)
+        ),
         concerned=[council_names.get(str(c), "—") for c in instance["concerned_council_ids"]],
-        my_council=await _council_registrations(request, instance_id),
+        my_council=my_council,
     )
 
 
