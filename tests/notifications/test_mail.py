@@ -169,3 +169,57 @@ def test_sms_text_is_short_and_links_the_instance() -> None:
     text = sms_text("reminder", {"instance": SNAPSHOT}, "https://conseils.example")
     assert text.startswith("Rappel : Comité technique Emploi")
     assert text.endswith(f"/instances/{INSTANCE_ID}")
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "first_line", "method"),
+    [
+        (
+            "registered",
+            "Inscription confirmée : Comité technique Emploi, mardi 14 avril 2026 à 18 h 30",
+            "Votre inscription comme participant·e est confirmée :",
+            "REQUEST",
+        ),
+        (
+            "waitlisted",
+            "Vous êtes sur la liste d'attente (rang 2) : "
+            "Comité technique Emploi, mardi 14 avril 2026 à 18 h 30",
+            "vous êtes sur la liste d'attente (rang 2) comme participant·e",
+            None,
+        ),
+        (
+            "promoted",
+            "Une place s'est libérée : vous êtes inscrit·e "
+            "(Comité technique Emploi, mardi 14 avril 2026 à 18 h 30)",
+            "Une place s'est libérée : vous êtes inscrit·e comme participant·e à l'instance suivante :",
+            "REQUEST",
+        ),
+        (
+            "unregistered",
+            "Inscription annulée : Comité technique Emploi (mardi 14 avril 2026 à 18 h 30)",
+            "Votre inscription à l'instance suivante est annulée :",
+            "CANCEL",
+        ),
+    ],
+)
+def test_registration_emails_say_what_changed_and_carry_her_calendar_copy(
+    kind: str, subject: str, first_line: str, method: str | None
+) -> None:
+    message = build(kind, mode="participant", position=2)
+    assert message["Subject"] == subject
+    found = parts(message)
+    text = found["text/plain"].get_content()
+    assert first_line in text
+    assert "None" not in text
+    assert "2026-04-14" not in text
+    assert "le mardi 14 avril 2026 à 18 h 30" in text.lower()
+    if method is None:  # waitlisted: no seat, nothing for her calendar
+        assert "text/calendar" not in found
+        assert "si une place se libère" in text
+        return
+    assert found["text/calendar"].get_param("method") == method
+    ics = calendar_of(message)
+    assert ics["METHOD"] == method
+    (event,) = ics.walk("VEVENT")
+    assert str(event["UID"]) == f"{INSTANCE_ID}@conseils.plaine-commune"  # the instance's invitations' UID
+    assert int(event["SEQUENCE"]) == 2

@@ -323,3 +323,81 @@ async def test_a_member_who_left_before_the_announcement_is_not_invited(world: W
         await world.service.instance_scheduled(session, scheduled(), "event-left")
     recipients = {d["member_id"] for d in await world.rows(t.deliveries, source_event_id="event-left")}
     assert recipients == {ids["aicha"]}  # not Fatou (left), not Karim (no longer referent)
+
+
+async def _registration(world: World, instance_id: uuid.UUID, registration_id: uuid.UUID, status: str,
+                        **extra: Any) -> int:  # fmt: skip
+    ids = world.ids  # type: ignore[attr-defined]
+    async with world.service.sessionmaker() as session, session.begin():
+        return await world.service.registration(
+            session, registration_id=registration_id, instance_id=instance_id, member_id=ids["aicha"],
+            council_id=ids["sd"], mode="participant", status=status, **extra,
+        )  # fmt: skip
+
+
+async def test_each_change_of_her_registration_is_told_to_her_once_per_event(world: World) -> None:
+    ids = world.ids  # type: ignore[attr-defined]
+    event = scheduled()
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.instance_scheduled(session, event, "s-reg")
+    waiting, later = uuid.uuid4(), uuid.uuid4()
+    for _ in range(2):  # redelivered: same event id, nothing more
+        await _registration(
+            world, event.instance_id, waiting, "waitlisted", event_id="w-1", kind="waitlisted", position=3
+        )
+        await _registration(world, event.instance_id, waiting, "confirmed", event_id="p-1", kind="promoted")
+    (told,) = await world.rows(t.deliveries, source_event_id="w-1")
+    assert (told["member_id"], told["kind"], told["category"], told["reason"], told["status"]) == (
+        ids["aicha"], "waitlisted", "scheduling", "own_registration", "pending",
+    )  # fmt: skip
+    assert told["context"]["position"] == 3
+    assert told["context"]["instance"]["sequence"] == event.sequence
+    (promoted,) = await world.rows(t.deliveries, source_event_id="p-1")
+    assert promoted["kind"] == "promoted"
+    assert promoted["member_id"] == ids["aicha"]
+
+    # Without the event's id and type, the change is read from the status known before.
+    assert await _registration(world, event.instance_id, later, "waitlisted") == 1
+    assert await _registration(world, event.instance_id, later, "confirmed") == 1
+    assert await _registration(world, event.instance_id, later, "confirmed") == 0  # replayed: no change
+    assert await _registration(world, event.instance_id, later, "cancelled") == 1
+    assert await _registration(world, event.instance_id, later, "confirmed") == 1  # registered again
+    kinds = [
+        d["kind"]
+        for d in sorted(
+            await world.rows(t.deliveries, member_id=ids["aicha"]), key=lambda d: d["source_event_id"]
+        )
+        if d["source_event_id"].startswith(f"registration:{later}:")
+    ]
+    assert kinds == ["waitlisted", "promoted", "unregistered", "registered"]
+
+
+async def test_registration_emails_respect_preferences_and_not_the_instance_cancellation(
+    world: World,
+) -> None:
+    ids = world.ids  # type: ignore[attr-defined]
+    event = scheduled()
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.instance_scheduled(session, event, "s-pref")
+    registration = uuid.uuid4()
+    assert await _registration(world, event.instance_id, registration, "confirmed", event_id="c-ok",
+                               kind="registered") == 1  # fmt: skip
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.instance_cancelled(
+            session,
+            InstanceCancelled(instance_id=event.instance_id, reason="Salle indisponible", sequence=1),
+            "ic",
+        )
+    # The instance-cancelled email tells her; her registration's cancellation adds nothing.
+    assert await _registration(world, event.instance_id, registration, "cancelled", event_id="rc",
+                               kind="unregistered") == 0  # fmt: skip
+    assert ids["aicha"] in {d["member_id"] for d in await world.rows(t.deliveries, source_event_id="ic")}
+
+    other = scheduled()
+    async with world.service.sessionmaker() as session, session.begin():
+        await world.service.instance_scheduled(session, other, "s-pref-2")
+        await repo.save_preferences(session, ids["aicha"], Preferences(categories=frozenset({"minutes"})))
+    assert await _registration(world, other.instance_id, uuid.uuid4(), "confirmed", event_id="c-no",
+                               kind="registered") == 0  # fmt: skip
+    # An unknown instance: nothing to say about it.
+    assert await _registration(world, uuid.uuid4(), uuid.uuid4(), "confirmed", event_id="c-unknown") == 0

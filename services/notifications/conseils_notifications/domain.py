@@ -20,7 +20,23 @@ Channel = Literal["email", "sms"]
 CHANNELS: tuple[Channel, ...] = ("email", "sms")
 Scope = Literal["territory", "city", "theme", "council"]
 
-Kind = Literal["scheduled", "rescheduled", "cancelled", "dossier", "reminder", "minutes", "digest"]
+Kind = Literal[
+    "scheduled",
+    "rescheduled",
+    "cancelled",
+    "dossier",
+    "reminder",
+    "minutes",
+    "digest",
+    "registered",
+    "waitlisted",
+    "promoted",
+    "unregistered",
+]
+RegistrationKind = Literal["registered", "waitlisted", "promoted", "unregistered"]
+REGISTRATION_KINDS: frozenset[str] = frozenset({"registered", "waitlisted", "promoted", "unregistered"})
+"""A change of one member's own registration: confirmed, waitlisted, promoted from the
+waiting list, cancelled. Told to her alone (kind names fit `deliveries.kind`, 16 characters)."""
 KIND_CATEGORY: dict[str, Category] = {
     "scheduled": "scheduling",
     "rescheduled": "scheduling",
@@ -28,9 +44,16 @@ KIND_CATEGORY: dict[str, Category] = {
     "dossier": "dossier",
     "reminder": "reminder",
     "minutes": "minutes",
+    # Her registrations belong with the instances' dates and changes: same preference, same
+    # unsubscribe link, and no new value in the wire contract (NotificationSent.category).
+    "registered": "scheduling",
+    "waitlisted": "scheduling",
+    "promoted": "scheduling",
+    "unregistered": "scheduling",
 }
-URGENT_KINDS = frozenset({"rescheduled", "cancelled", "reminder"})
-"""Never delayed to the weekly digest: a change or a reminder is useless a week late."""
+URGENT_KINDS = frozenset({"rescheduled", "cancelled", "reminder", *REGISTRATION_KINDS})
+"""Never delayed to the weekly digest: a change, a reminder or her own registration is
+useless a week late."""
 
 Reason = Literal[
     "theme_referent",
@@ -41,6 +64,7 @@ Reason = Literal[
     "registered",
     "referent_nobody_registered",
     "attended",
+    "own_registration",
 ]
 REASON_LABELS: dict[str, str] = {
     "theme_referent": "vous êtes référent·e de votre conseil pour cette thématique",
@@ -51,6 +75,7 @@ REASON_LABELS: dict[str, str] = {
     "registered": "vous êtes inscrit·e à cette instance",
     "referent_nobody_registered": "personne de votre conseil n'est encore inscrit et vous en êtes référent·e",
     "attended": "vous avez participé à cette instance",
+    "own_registration": "vous avez demandé à vous inscrire à cette instance",
 }
 
 
@@ -183,6 +208,27 @@ def reminder_recipients(
             if referent_council == council_id and (instance.theme is None or theme == instance.theme):
                 recipients.add(member_id, "referent_nobody_registered")
     return recipients.result()
+
+
+def registration_kind(previous_status: str | None, status: str) -> RegistrationKind | None:
+    """What a registration's new status tells its member, given the status known before.
+
+    None when nothing changed for her (the same status again, e.g. a replayed fact).
+    """
+    if status == previous_status:
+        return None
+    if status == "confirmed":
+        return "promoted" if previous_status == "waitlisted" else "registered"
+    if status == "waitlisted":
+        return "waitlisted"
+    if status == "cancelled":
+        return "unregistered"
+    return None
+
+
+def registration_recipients(member_id: UUID) -> list[Recipient]:
+    """A registration's change is told to its member only."""
+    return [Recipient(member_id, "own_registration")]
 
 
 def councils_without_registrant(

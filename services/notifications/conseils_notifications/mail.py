@@ -61,7 +61,18 @@ _SUBJECTS = {
     "dossier": "Dossier disponible : {title} ({when})",
     "reminder": "Rappel : {title}, {when}",
     "minutes": "Compte rendu publié : {title}",
+    "registered": "Inscription confirmée : {title}, {when}",
+    "waitlisted": "Vous êtes sur la liste d'attente{rank} : {title}, {when}",
+    "promoted": "Une place s'est libérée : vous êtes inscrit·e ({title}, {when})",
+    "unregistered": "Inscription annulée : {title} ({when})",
 }
+_INVITATION_METHODS: dict[str, Literal["REQUEST", "CANCEL"] | None] = {
+    "cancelled": "CANCEL",
+    "unregistered": "CANCEL",  # her copy of the event goes; the instance itself stays
+    "minutes": None,
+    "waitlisted": None,  # no seat yet: nothing to put in her calendar
+}
+"""The iTIP method of the invitation attached to an email about one instance (default REQUEST)."""
 
 
 def subject_for(kind: str, context: Mapping[str, Any]) -> str:
@@ -69,7 +80,15 @@ def subject_for(kind: str, context: Mapping[str, Any]) -> str:
         count = len(context.get("items", []))
         return f"Votre récapitulatif de la semaine ({count} nouveauté{'s' if count > 1 else ''})"
     instance = context["instance"]
-    return _SUBJECTS[kind].format(title=instance["title"], when=french_datetime(instance["starts_at"]))
+    position = context.get("position")
+    return _SUBJECTS[kind].format(
+        title=instance["title"],
+        when=french_datetime(instance["starts_at"]),
+        rank=f" (rang {position})" if position else "",
+    )
+
+
+_MODE_LABELS = {"participant": "participant·e", "observer": "observateur·rice"}
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,7 @@ def render(
         if instance
         else None,
         "context": context,
+        "mode_label": _MODE_LABELS.get(str(context.get("mode")), ""),
         "items": context.get("items", []),
         "unsubscribe_url": https,
         "preferences_url": f"{settings.public_base_url}/preferences",
@@ -168,8 +188,8 @@ def build_email(
     message.set_content(rendered.text, subtype="plain", charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
     instance = context.get("instance")
-    if instance is not None and kind != "minutes":
-        method: Literal["REQUEST", "CANCEL"] = "CANCEL" if kind == "cancelled" else "REQUEST"
+    method = _INVITATION_METHODS.get(kind, "REQUEST")
+    if instance is not None and method is not None:
         ics = calendar.invitation(
             instance,
             method=method,

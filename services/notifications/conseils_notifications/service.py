@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, distinct, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_notifications import repository as repo
@@ -18,6 +18,7 @@ from conseils_notifications import tables as t
 from conseils_notifications.domain import (
     KIND_CATEGORY,
     Recipient,
+    RegistrationKind,
     change_recipients,
     concerned_councils,
     councils_without_registrant,
@@ -25,6 +26,8 @@ from conseils_notifications.domain import (
     merge_recipients,
     minutes_recipients,
     plan_deliveries,
+    registration_kind,
+    registration_recipients,
     reminder_due_times,
     reminder_recipients,
 )
@@ -356,7 +359,24 @@ class NotificationsService:
         council_id: UUID,
         mode: str,
         status: str,
-    ) -> None:
+        event_id: str | None = None,
+        kind: RegistrationKind | None = None,
+        position: int | None = None,
+    ) -> int:
+        """Record a registration's status and tell its member what changed for her.
+
+        `kind` (registered, waitlisted, promoted, unregistered) and `event_id` come from the
+        event when the caller has them; otherwise the change is read from the status known
+        before (waitlisted -> confirmed is a promotion; the same status again tells nothing)
+        and the deliveries are keyed by the registration and its count of changes told.
+        `position` is the rank on the waiting list. A cancellation caused by the instance's
+        own cancellation is not told twice: the instance-cancelled email already says it.
+        """
+        previous = (
+            await session.execute(
+                select(t.registrations.c.status).where(t.registrations.c.registration_id == registration_id)
+            )
+        ).scalar_one_or_none()
         await repo.upsert(
             session,
             t.registrations,
@@ -369,6 +389,35 @@ class NotificationsService:
                 "status": status,
             },
         )
+        change = kind or registration_kind(previous, status)
+        if change is None:
+            return 0
+        row = await repo.instance(session, instance_id)
+        if row is None or (change == "unregistered" and row["status"] == "cancelled"):
+            return 0
+        source_event_id = event_id or await self._registration_source_id(session, registration_id, change)
+        return await self._notify(
+            session,
+            source_event_id=source_event_id,
+            kind=change,
+            instance_id=instance_id,
+            recipients=registration_recipients(member_id),
+            context={"instance": self.snapshot(row), "mode": mode, "position": position},
+        )
+
+    @staticmethod
+    async def _registration_source_id(session: AsyncSession, registration_id: UUID, change: str) -> str:
+        """`registration:<id>:<n>:<change>`, n = changes of this registration already told:
+        unique per change, so a registration cancelled then confirmed again is told again."""
+        prefix = f"registration:{registration_id}:"
+        told = (
+            await session.execute(
+                select(func.count(distinct(t.deliveries.c.source_event_id))).where(
+                    t.deliveries.c.source_event_id.startswith(prefix, autoescape=True)
+                )
+            )
+        ).scalar_one()
+        return f"{prefix}{told}:{change}"
 
     # ----------------------------------------------------------------- reminders, checks, digest
 
