@@ -45,12 +45,14 @@ async def agenda(request: Request) -> HTMLResponse:
         ctx.services.get("meetings", "/me/registrations", token),
     )
     upcoming = [row for row in instances if row["status"] in OPEN_STATUSES]
+    now = ctx.clock()
     return render(
         request,
         "agenda.html",
         title="Mon agenda",
         active="agenda",
         instances=upcoming,
+        states={str(row["id"]): registration_state(row, now) for row in upcoming},
         mine=_active_registrations(mine),
     )
 
@@ -84,7 +86,8 @@ def registration_state(instance: dict[str, Any], now: datetime) -> dict[str, Any
     """What the instance page may offer and must say, from the instance's state and the time:
     `open` (the register buttons), `cancellable` (her own registration can still be
     cancelled: the meetings service accepts it until the instance is held or cancelled),
-    `phase` (open, closed, cancelled, past)."""
+    `phase` (open, closed, cancelled, past). The agenda's summaries carry no deadline
+    (InstanceSummary): there the status alone decides, and the instance page tells."""
     status = instance["status"]
     if status == "cancelled":
         return {"phase": "cancelled", "open": False, "cancellable": False}
