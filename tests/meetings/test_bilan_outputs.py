@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conseils_meetings import cli, reports
+from conseils_meetings import bilan_outputs, cli
 from conseils_meetings.bilan import (
     Bilan,
     BilanInstance,
@@ -133,7 +133,7 @@ def csv_lines(text: str) -> list[list[str]]:
 
 
 def test_csv_has_the_new_columns_and_neutralises_formulas() -> None:
-    lines = csv_lines(reports.bilan_csv(saturdays_only()))
+    lines = csv_lines(bilan_outputs.bilan_csv(saturdays_only()))
     header = lines[0]
     for title in (
         "inscrits participants",
@@ -161,25 +161,25 @@ def test_csv_has_the_new_columns_and_neutralises_formulas() -> None:
     council = rows[("conseil", str(A))]
     assert council["libellé"] == '\'=HYPERLINK("https://example.org","clic")'
     assert not any(cell.startswith(("=", "+", "@")) for line in lines for cell in line)
-    text = reports.bilan_csv(saturdays_only())
+    text = bilan_outputs.bilan_csv(saturdays_only())
     assert "Emploi, insertion;01/06/2027;2;1" in text  # the vacancies over time
     assert "Engagements des élus;en cours;1" in text  # outcomes with their status at the period's end
 
 
 def test_csv_cells_of_people_never_start_like_a_formula() -> None:
-    assert reports._csv_value("-1+1") == "'-1+1"
-    assert reports._csv_value("@SUM(A1)") == "'@SUM(A1)"
-    assert reports._csv_value("\tx") == "'\tx"
-    assert reports._csv_value("Conseil") == "Conseil"
-    assert reports._csv_value(-2) == "-2"  # a number we computed (a difference) stays a number
-    assert reports._csv_value(0.5) == "0,5"
+    assert bilan_outputs._csv_value("-1+1") == "'-1+1"
+    assert bilan_outputs._csv_value("@SUM(A1)") == "'@SUM(A1)"
+    assert bilan_outputs._csv_value("\tx") == "'\tx"
+    assert bilan_outputs._csv_value("Conseil") == "Conseil"
+    assert bilan_outputs._csv_value(-2) == "-2"  # a number we computed (a difference) stays a number
+    assert bilan_outputs._csv_value(0.5) == "0,5"
 
 
 # --------------------------------------------------------------------------- HTML
 
 
 def test_html_saturday_only_is_never_called_evening() -> None:
-    html = reports.bilan_html(saturdays_only(), "Plaine Commune")
+    html = bilan_outputs.bilan_html(saturdays_only(), "Plaine Commune")
     WellFormed().check(html)
     assert html.startswith("<!doctype html>")
     assert "Par ville" in html
@@ -206,14 +206,14 @@ def test_html_weekday_evening_is_named_and_split() -> None:
         held(datetime(2027, 4, 11, 8, tzinfo=UTC), "sunday"),
         held(datetime(2027, 4, 12, 8, tzinfo=UTC), "working_hours"),
     )
-    html = reports.bilan_html(bilan, "Plaine Commune")
+    html = bilan_outputs.bilan_html(bilan, "Plaine Commune")
     WellFormed().check(html)
     assert "en soirée (semaine, ≥ 18 h) 1 ; le samedi 1 ; le dimanche 1" in html
     assert "75 % (3 sur 4)" in html
 
 
 def test_html_vacancy_section_has_an_accessible_chart_per_theme_and_its_data() -> None:
-    html = reports.bilan_html(saturdays_only(), "Plaine Commune")
+    html = bilan_outputs.bilan_html(saturdays_only(), "Plaine Commune")
     section = html[html.index("Thématiques sans référent") :]
     for slug, label in (("emploi", "Emploi, insertion"), ("sante", "Santé")):
         assert (
@@ -243,7 +243,7 @@ def two_periods() -> list[Bilan]:
 
 
 def test_compare_html_shows_the_totals_side_by_side_then_each_period() -> None:
-    html = reports.bilans_html(two_periods(), "Plaine Commune")
+    html = bilan_outputs.bilans_html(two_periods(), "Plaine Commune")
     WellFormed().check(html)
     assert "du 01/09/2016 au 31/08/2017 et du 01/09/2017 au 31/08/2018" in html  # the page title
     comparison = html[html.index("Comparaison des principaux chiffres") : html.index("<section")]
@@ -262,7 +262,7 @@ def test_compare_html_shows_the_totals_side_by_side_then_each_period() -> None:
 
 def test_compare_csv_and_json() -> None:
     bilans = two_periods()
-    lines = csv_lines(reports.bilans_csv(bilans))
+    lines = csv_lines(bilan_outputs.bilans_csv(bilans))
     assert lines[0][:3] == ["période", "niveau", "identifiant"]
     assert lines[1][:4] == ["du 01/09/2016 au 31/08/2017", "total", "total", "Ensemble du territoire"]
     assert any(
@@ -271,13 +271,13 @@ def test_compare_csv_and_json() -> None:
     )
     assert ["Instances tenues", "1", "2", "1"] in lines
     assert ["Inscrits absents", "2", "4", "2"] in lines
-    payload = json.loads(reports.bilans_json(bilans))
+    payload = json.loads(bilan_outputs.bilans_json(bilans))
     assert list(payload) == ["periods"]
     assert [p["period"] for p in payload["periods"]] == [
         {"from": "2016-09-01", "to": "2017-08-31"},
         {"from": "2017-09-01", "to": "2018-08-31"},
     ]
-    text = reports.bilans_json(bilans[:1])
+    text = bilan_outputs.bilans_json(bilans[:1])
     assert text == json.dumps(bilans[0].as_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 

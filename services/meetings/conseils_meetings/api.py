@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from conseils_meetings import domain, reports
+from conseils_meetings import bilan_outputs, domain, reports
 from conseils_meetings.service import InstanceDraft, MeetingsService, Preview, RegistrationOutcome
 from conseils_runtime.auth import Authenticator, Principal
 from conseils_runtime.http import DomainError, Forbidden
@@ -703,12 +703,12 @@ async def bilan(
     if format == "csv":
         name = f"bilan-{period_from}-{period_to}.csv"
         return Response(
-            "\ufeff" + reports.bilan_csv(result),
+            "\ufeff" + bilan_outputs.bilan_csv(result),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     if format == "html":
-        return HTMLResponse(reports.bilan_html(result, service.territory.territory.name))
+        return HTMLResponse(bilan_outputs.bilan_html(result, service.territory.territory.name))
     from fastapi.responses import JSONResponse
 
     return JSONResponse(result.as_dict())

@@ -29,7 +29,7 @@ import typer
 from aiokafka.errors import KafkaError
 from sqlalchemy.engine import make_url
 
-from conseils_meetings import reports
+from conseils_meetings import bilan_outputs, reports
 from conseils_meetings.bilan import Bilan
 from conseils_meetings.replay import TruncatedLog, read_log, rebuild
 from conseils_meetings.settings import MeetingsSettings
@@ -157,10 +157,10 @@ async def load_bilans(
 
 def format_bilans(bilans: list[Bilan], output: str, territory_name: str) -> str:
     if output == "csv":
-        return "\ufeff" + reports.bilans_csv(bilans)
+        return "\ufeff" + bilan_outputs.bilans_csv(bilans)
     if output == "json":
-        return reports.bilans_json(bilans)
-    return reports.bilans_html(bilans, territory_name)
+        return bilan_outputs.bilans_json(bilans)
+    return bilan_outputs.bilans_html(bilans, territory_name)
 
 
 async def render_bilan(
@@ -246,7 +246,7 @@ def bilan(
         if result.total.instances_concerned == 0:
             typer.echo(
                 f"Aucune instance dans {'le journal' if replay else 'la base'} sur la période "
-                f"{reports.period_label(result)} : le bilan est vide.",
+                f"{bilan_outputs.period_label(result)} : le bilan est vide.",
                 err=True,
             )
     text = format_bilans(bilans, output_format, settings.territory_config.territory.name)
