@@ -36,6 +36,9 @@ from conseils_schemas import (
     InstanceCancelled,
     InstanceRescheduled,
     NotificationSent,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationWaitlisted,
     dlq_topic,
     to_kafka_headers,
     topic_name,
@@ -239,8 +242,24 @@ async def test_schedule_reschedule_cancel_by_email_exactly_once_across_a_restart
                                       headers={"Authorization": f"Bearer {token}"})).json()  # fmt: skip
         assert [item["kind"] for item in inbox] == ["scheduled"]
 
-    # Service down: the same event comes again (redelivery), then a reschedule.
+        # Fatou waits for a seat, then gets one: she is told both, the seat with its invitation.
+        seat = {"registration_id": uuid.uuid4(), "instance_id": instance.instance_id,
+                "member_id": fatou.member_id, "council_id": sd.council_id, "mode": "participant"}  # fmt: skip
+        await publish.send(RegistrationWaitlisted(**seat, position=1))
+        promoted_id = await publish.send(RegistrationPromoted(**seat))
+        (promoted,) = await box.wait_for(lambda m: m["Subject"].startswith("Une place s'est libérée"), 1)
+        assert promoted["To"].addresses[0].addr_spec == emails[fatou.member_id]
+        assert ics_of(promoted).method == "REQUEST"  # type: ignore[attr-defined]
+        assert str(ics_of(promoted)["UID"]) == f"{instance.instance_id}@conseils.{territory}"
+        await box.wait_for(lambda m: m["Subject"].startswith("Vous êtes sur la liste d'attente"), 1)
+
+    # Service down: the same events come again (redelivery), then a reschedule.
     await publish.send(instance, event_id=scheduled_id)
+    await publish.send(RegistrationPromoted(**seat), event_id=promoted_id)
+    # Same partition, after the redelivered promotion: once Karim's confirmation is in, it was handled.
+    await publish.send(RegistrationConfirmed(registration_id=uuid.uuid4(), instance_id=instance.instance_id,
+                                             member_id=karim.member_id, council_id=st.council_id,
+                                             mode="observer"))  # fmt: skip
     moved = InstanceRescheduled(
         instance_id=instance.instance_id,
         starts_at=instance.starts_at + timedelta(days=2),
@@ -253,6 +272,7 @@ async def test_schedule_reschedule_cancel_by_email_exactly_once_across_a_restart
 
     app = create_app(settings)  # restarted on the same database
     async with app.router.lifespan_context(app):
+        await box.wait_for(lambda m: m["Subject"].startswith("Inscription confirmée"), 1)
         changes = await box.wait_for(lambda m: m["Subject"].startswith("Instance déplacée"), 3)
         updated = ics_of(changes[0])
         assert updated.method == "REQUEST"  # type: ignore[attr-defined]
@@ -274,7 +294,8 @@ async def test_schedule_reschedule_cancel_by_email_exactly_once_across_a_restart
         assert await read_events(kafka_bootstrap, contacts_dlq, 1, timeout=2) == []  # not a dead letter
 
     assert len(box.matching(lambda m: m["Subject"].startswith("Nouvelle instance"))) == 3  # never twice
-    assert len(box.messages) == 9
+    assert len(box.matching(lambda m: m["Subject"].startswith("Une place s'est libérée"))) == 1
+    assert len(box.messages) == 12  # 3 invitations, waitlisted, promoted, confirmed, 3 moved, 3 cancelled
 
 
 async def _ready(app: FastAPI) -> bool:

@@ -393,8 +393,8 @@ class NotificationsService:
         if change is None:
             return 0
         row = await repo.instance(session, instance_id)
-        if row is None or (change == "unregistered" and row["status"] == "cancelled"):
-            return 0
+        if row is None or row["status"] == "cancelled":
+            return 0  # unknown, or cancelled: the instance-cancelled email already told her
         source_event_id = event_id or await self._registration_source_id(session, registration_id, change)
         return await self._notify(
             session,
