@@ -25,7 +25,7 @@ from conseils_web.services import ApiError
 router = APIRouter()
 
 CATEGORY_LABELS = {
-    "scheduling": "Programmations, changements et annulations d'instances",
+    "scheduling": "Programmations, changements et annulations d'instances, et mes inscriptions",
     "dossier": "Publication des dossiers",
     "reminder": "Rappels avant les instances",
     "minutes": "Comptes rendus",
