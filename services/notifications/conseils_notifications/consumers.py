@@ -12,6 +12,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conseils_notifications.domain import RegistrationKind
 from conseils_notifications.service import NotificationsService
 from conseils_runtime import EventContext, ServiceRuntime
 from conseils_runtime.logs import get_logger
@@ -100,7 +101,11 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
     async def attendance_recorded(event: AttendanceRecorded, ctx: EventContext) -> None:
         await service.attendance_recorded(ctx.session, event)
 
-    async def _registration(event: AnyRegistration, ctx: EventContext, status: str) -> None:
+    async def _registration(
+        event: AnyRegistration, ctx: EventContext, status: str, kind: RegistrationKind
+    ) -> None:
+        # The event's id keys her email (exactly once per event), its type says what changed,
+        # and a waitlisted fact carries her rank.
         await service.registration(
             ctx.session,
             registration_id=event.registration_id,
@@ -109,23 +114,26 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
             council_id=event.council_id,
             mode=event.mode,
             status=status,
+            event_id=ctx.metadata.id,
+            kind=kind,
+            position=event.position if isinstance(event, RegistrationWaitlisted) else None,
         )
 
     @meetings.on(RegistrationConfirmed)
     async def registration_confirmed(event: RegistrationConfirmed, ctx: EventContext) -> None:
-        await _registration(event, ctx, "confirmed")
+        await _registration(event, ctx, "confirmed", "registered")
 
     @meetings.on(RegistrationPromoted)
     async def registration_promoted(event: RegistrationPromoted, ctx: EventContext) -> None:
-        await _registration(event, ctx, "confirmed")
+        await _registration(event, ctx, "confirmed", "promoted")
 
     @meetings.on(RegistrationWaitlisted)
     async def registration_waitlisted(event: RegistrationWaitlisted, ctx: EventContext) -> None:
-        await _registration(event, ctx, "waitlisted")
+        await _registration(event, ctx, "waitlisted", "waitlisted")
 
     @meetings.on(RegistrationCancelled)
     async def registration_cancelled(event: RegistrationCancelled, ctx: EventContext) -> None:
-        await _registration(event, ctx, "cancelled")
+        await _registration(event, ctx, "cancelled", "unregistered")
 
     alerts = runtime.consumer("alerts")
 
