@@ -196,6 +196,11 @@ async def test_staff_alerted_once_when_the_dossier_is_late(harness: Harness) -> 
 # --------------------------------------------------------------------------- registrations
 
 
+def detail_closes_at(response: Any) -> str:
+    closes: str = response.json()["registration_closes_at"]
+    return closes
+
+
 async def test_quota_waiting_list_promotion_and_idempotence(harness: Harness) -> None:
     instance = await schedule(harness, "comite-technique", DAYTIME, theme="emploi")  # 1 seat per council
     iid = instance["id"]
@@ -223,6 +228,13 @@ async def test_quota_waiting_list_promotion_and_idempotence(harness: Harness) ->
     listing = await harness.client.get(f"/instances/{iid}/registrations", headers=STAFF)
     positions = {r["member_id"]: (r["status"], r["position"]) for r in listing.json()}
     assert positions[str(harness.world.members["franc-moisin-2"])] == ("waitlisted", 1)
+    waiting = await harness.client.get("/me/registrations", headers=harness.member("franc-moisin-2"))
+    assert [(r["status"], r["position"]) for r in waiting.json()] == [
+        ("waitlisted", 1)
+    ]  # her rank, never None
+    agenda = await harness.client.get("/instances", headers=harness.member("franc-moisin-2"))
+    closes = {r["id"]: r["registration_closes_at"] for r in agenda.json()}
+    assert closes[iid] == detail_closes_at(await harness.client.get(f"/instances/{iid}", headers=STAFF))
     detail = await harness.client.get(f"/instances/{iid}", headers=harness.member("villette-1"))
     assert detail.json()["counts"] == {"participants": 2, "observers": 1, "waitlisted": 1}
 

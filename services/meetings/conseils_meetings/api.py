@@ -214,10 +214,16 @@ class InstanceSummary(BaseModel):
     policy_warnings: list[str]
     time_slot: domain.TimeSlot = Field(description=_SLOT_DESCRIPTION)
     time_slot_label: str = Field(description=_SLOT_LABEL_DESCRIPTION)
+    registration_closes_at: datetime | None = Field(
+        default=None, description="Fin des inscriptions (selon le type d'instance)."
+    )
 
     @classmethod
-    def of(cls, row: dict[str, Any], *, timezone: str) -> InstanceSummary:
-        return cls.model_validate(_with_slot(row, timezone))
+    def of(cls, row: dict[str, Any], *, timezone: str, closes_at: datetime | None = None) -> InstanceSummary:
+        values = _with_slot(row, timezone)
+        if closes_at is not None:
+            values["registration_closes_at"] = closes_at
+        return cls.model_validate(values)
 
 
 class InstanceOut(InstanceSummary):
@@ -502,7 +508,16 @@ async def list_instances(
         starts_before=starts_before,
         member_id=None if user.is_staff else _member_id(user),
     )
-    return [InstanceSummary.of(row, timezone=service.timezone) for row in rows]
+    return [
+        InstanceSummary.of(
+            row,
+            timezone=service.timezone,
+            closes_at=domain.registration_closes_at(
+                service.instance_type(row["instance_type"]), row["starts_at"]
+            ),
+        )
+        for row in rows
+    ]
 
 
 @router.get("/instances/{instance_id}", tags=["instances"], summary="Détail d'une instance")

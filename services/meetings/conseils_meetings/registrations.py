@@ -160,8 +160,16 @@ class Registrations(MeetingsCore):
             return result
 
     async def member_registrations(self, member_id: uuid.UUID) -> list[dict[str, Any]]:
+        """Her registrations, each waitlisted one with its current rank (1 = next to be promoted)."""
         async with self.database.sessionmaker() as session:
-            return [aware_row(row) for row in await Repository(session).registrations_of_member(member_id)]
+            repo = Repository(session)
+            rows = [aware_row(row) for row in await repo.registrations_of_member(member_id)]
+            for row in rows:
+                if row["status"] == "waitlisted":
+                    row["position"] = domain.waitlist_position(
+                        await repo.seats(row["instance_id"]), row["id"]
+                    )
+            return rows
 
     async def member_history(self, member_id: uuid.UUID) -> dict[str, Any]:
         """Her history: the past instances (started before now, newest first) of her
