@@ -512,14 +512,21 @@ async def import_members(request: Request) -> HTMLResponse:
 # --------------------------------------------------------------------------- bilan
 
 
+def school_year(today: date) -> tuple[date, date]:
+    """The year the councils and the contrat de ville count in: 1 September to 31 August
+    (the Plaine Commune bilan covered 2016-17)."""
+    first = today.year if today.month >= 9 else today.year - 1
+    return date(first, 9, 1), date(first + 1, 8, 31)
+
+
 def _period(request: Request) -> tuple[str, str]:
-    today = date.today()
-    start = request.query_params.get("from") or date(today.year, 1, 1).isoformat()
-    end = request.query_params.get("to") or date(today.year, 12, 31).isoformat()
+    default_start, default_end = school_year(datetime.now(ZoneInfo(site(request).timezone)).date())
+    start = request.query_params.get("from") or default_start.isoformat()
+    end = request.query_params.get("to") or default_end.isoformat()
     try:
         return date.fromisoformat(start).isoformat(), date.fromisoformat(end).isoformat()
     except ValueError:
-        return date(today.year, 1, 1).isoformat(), date(today.year, 12, 31).isoformat()
+        return default_start.isoformat(), default_end.isoformat()
 
 
 ALERT_KINDS = {
