@@ -150,9 +150,33 @@ async def ensure_topics(
                 raise RuntimeError(f"cannot create topic {name}: error {code} {message}")
         if raced:
             await _correct_configs(admin, raced)
+        await _wait_for_leaders(admin, created)
         return created
     finally:
         await admin.close()
+
+
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, topics: list[str], timeout: float = 15.0) -> None:
+    """Return once every partition of the new topics has a leader (bounded).
+
+    Right after creation the controller still elects leaders; consumers that join
+    then log NotLeaderForPartition and GroupCoordinatorNotAvailable errors, harmless
+    but alarming on a first `make up`.
+    """
+    if not topics:
+        return
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        described = await admin.describe_topics(topics)
+        if all(
+            topic["error_code"] == 0
+            and topic["partitions"]
+            and all(p["leader"] >= 0 for p in topic["partitions"])
+            for topic in described
+        ):
+            return
+        await asyncio.sleep(0.1)
+    log.warning("topic leaders not elected yet", topics=len(topics), waited_seconds=timeout)
 
 
 async def describe_topic_configs(
