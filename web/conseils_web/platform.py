@@ -14,10 +14,13 @@ import secrets
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import uvicorn
+from sqlalchemy import func, select
 
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web.mailbox import MailCatcher
@@ -56,6 +59,9 @@ class PlatformOptions:
     # Called with the services' apps before they start (tests use it to move the meetings clock).
     on_apps: Callable[[dict[str, Any]], None] = field(default=lambda _apps: None)
     stop: asyncio.Event | None = None  # set it to stop the platform (Ctrl-C and SIGTERM do too)
+    # On a first run of a demo territory: members dated from the school year's start, and a
+    # past year played into the empty meetings database (conseils_meetings.demo).
+    demo_year: bool = False
 
     def site_url(self) -> str:
         return (self.public_base_url or f"http://{self.host}:{self.site_port}").rstrip("/")
@@ -97,9 +103,27 @@ async def seed(options: PlatformOptions) -> Any:
             await upgrade_to_head(runtime.database, migrations, runtime.metadata)
         else:
             await runtime.database.create_all(tables.metadata)
+        if _demo_year(options):
+            async with runtime.database.sessionmaker() as session:
+                first_run = not await session.scalar(select(func.count()).select_from(tables.councils))
+            if first_run:  # the demo members joined when the demo's past year starts
+                start = importlib.import_module("conseils_meetings.demo").demo_period(date.today())[0]
+                service_class = importlib.import_module("conseils_registry.service").RegistryService
+                when = datetime.combine(start, time(9), ZoneInfo(options.territory.territory.timezone))
+                service = service_class(
+                    runtime.database,
+                    runtime.outbox,
+                    territory=options.territory.territory.slug,
+                    clock=lambda: when,
+                )
+                return await seed_module.seed_territory(service, options.territory)
         return await seed_module.seed_territory(runtime, options.territory)
     finally:
         await runtime.database.dispose()
+
+
+def _demo_year(options: PlatformOptions) -> bool:
+    return options.demo_year and options.territory.demo
 
 
 async def run_platform(options: PlatformOptions) -> None:
@@ -146,6 +170,15 @@ async def run_platform(options: PlatformOptions) -> None:
             if any(task.done() for task in tasks):
                 break
         failed = [task for task in tasks if task.done()]
+        if not failed and _demo_year(options):
+            line = await importlib.import_module("conseils_meetings.demo").play_on_first_run(
+                apps["meetings"].state.service,
+                councils=len(options.territory.councils),
+                members=len(options.territory.demo_members),
+                referent_terms=sum(len(member.referent_for) for member in options.territory.demo_members),
+            )
+            if line:
+                print(line, flush=True)
         if not failed:
             urls = {endpoint.name: endpoint.url for endpoint in endpoints}
             urls["site"] = options.site_url()
