@@ -74,6 +74,7 @@ def _context(bootstrap: str | None, territory: str) -> tuple[str, str]:
     except ValueError as error:
         raise _fail(f"territoire invalide {territory!r} (lettres minuscules, chiffres et tirets)") from error
     if bootstrap:
+        typer.echo(f"Broker Kafka : {bootstrap} (--bootstrap ou KAFKA_BOOTSTRAP_SERVERS)", err=True)
         return bootstrap, territory
     from conseils_cli.kafka import launcher
 
@@ -83,6 +84,10 @@ def _context(bootstrap: str | None, territory: str) -> tuple[str, str]:
             "aucun broker Kafka : donnez --bootstrap, définissez KAFKA_BOOTSTRAP_SERVERS "
             "ou lancez « conseils kafka start »."
         )
+    typer.echo(
+        f"Broker Kafka : {info.bootstrap} (broker local de « conseils kafka start » ou « conseils up »)",
+        err=True,
+    )
     return info.bootstrap, territory
 
 
