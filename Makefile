@@ -7,8 +7,8 @@ help:  ## List the commands
 setup:  ## Create .venv and install every package (pinned versions)
 	@bash scripts/setup.sh
 
-up: setup  ## Run the whole platform with the Plaine Commune demo (Kafka started for you)
-	@.venv/bin/conseils up
+up: setup  ## Run the whole platform with the Plaine Commune demo (Kafka started for you); options: ARGS="--port 8080"
+	@.venv/bin/conseils up $(ARGS)
 
 test:  ## Set up, start Kafka and PostgreSQL, run lint, types and every test
 	@bash scripts/test.sh

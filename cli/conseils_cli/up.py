@@ -28,6 +28,14 @@ def up_command(
     ),
     port: Annotated[int, typer.Option(help="Port du site.")] = 8000,
     smtp_port: Annotated[int, typer.Option(help="Port du serveur SMTP local (0 : libre).")] = 2525,
+    demo_year: Annotated[
+        bool,
+        typer.Option(
+            "--annee-demo/--sans-annee-demo",
+            help="Au premier démarrage d'un territoire de démonstration, rejouer une année passée "
+            "(instances, inscriptions, présences, comptes rendus) pour que le bilan ait du contenu.",
+        ),
+    ] = True,
 ) -> None:
     """Démarre toute la plateforme : Kafka, les trois services, le site et un SMTP local."""
     from conseils_runtime.territory import TerritoryFileError, default_territory_path, load_territory
@@ -63,6 +71,8 @@ def up_command(
         for member in territory.demo_members:
             role = "coordination" if member.role == "coordinator" else "conseiller·ère"
             table.add_row(role, member.display_name, member.email)
+        if not err.is_terminal:  # a log file: do not cut the addresses at 80 columns
+            err.width = 160
         err.print(table)
         err.print(f"Site : [bold]{urls['site']}[/]   courriels reçus : {urls['site']}/courriels")
         err.print(
@@ -79,6 +89,7 @@ def up_command(
         site_port=port,
         smtp_port=smtp_port,
         on_ready=ready,
+        demo_year=demo_year,
     )
     try:
         asyncio.run(run_platform(options))
