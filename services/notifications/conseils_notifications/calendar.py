@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, Literal
 from uuid import UUID
@@ -17,6 +17,9 @@ from conseils_runtime.times import as_utc
 
 PRODID = "-//conseils//notifications//FR"
 TIMEZONE = "Europe/Paris"
+# How often a subscribed feed should be fetched again: RFC 7986 REFRESH-INTERVAL, and the
+# older X-PUBLISHED-TTL that Outlook and Apple Calendar read.
+FEED_REFRESH = timedelta(hours=1)
 
 
 def _organizer(sender: str) -> icalendar.vCalAddress:
@@ -77,6 +80,9 @@ def _calendar(method: str | None, name: str | None = None) -> icalendar.Calendar
     if name:
         calendar.add("x-wr-calname", name)
         calendar.add("x-wr-timezone", TIMEZONE)
+    if method == "PUBLISH":
+        calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", icalendar.vDuration(FEED_REFRESH))
     return calendar
 
 
