@@ -1,0 +1,379 @@
+"""Request and response models of the meetings API (pydantic), with their French descriptions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from conseils_meetings import domain
+from conseils_meetings.service import InstanceDraft, Preview, RegistrationOutcome
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InstanceTypeOut(BaseModel):
+    slug: str
+    name: str
+    political: bool
+    scope: str
+    min_notice_days: int
+    dossier_notice_days: int
+    participant_seats_per_council: int | None
+    capacity: int | None
+    observers_allowed: bool
+    on_breach: str
+    registration_closes_hours: int
+
+
+class InstanceIn(_In):
+    instance_type: str = Field(min_length=1, max_length=64, examples=["comite-technique"])
+    title: str = Field(min_length=2, max_length=300)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    location: str = Field(min_length=2, max_length=300)
+    theme: str | None = Field(default=None, max_length=64)
+    city_code: str | None = Field(default=None, pattern=r"^\d[0-9AB]\d{3}$")
+    council_id: uuid.UUID | None = None
+    as_draft: bool = Field(default=False, description="Enregistrer sans programmer (brouillon).")
+    dry_run: bool = Field(default=False, description="Aperçu : avertissements sans rien enregistrer.")
+
+    def draft(self) -> InstanceDraft:
+        return InstanceDraft(
+            instance_type=self.instance_type,
+            title=self.title,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            location=self.location,
+            theme=self.theme,
+            city_code=self.city_code,
+            council_id=self.council_id,
+        )
+
+
+class RescheduleIn(_In):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    location: str | None = Field(default=None, min_length=2, max_length=300)
+    dry_run: bool = False
+
+
+class CancelIn(_In):
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class DryRunIn(_In):
+    dry_run: bool = False
+
+
+_SLOT_DESCRIPTION = (
+    "Créneau de début, à l'heure du territoire : weekday_evening (du lundi au vendredi à partir de "
+    "18 h), saturday, sunday ou working_hours (du lundi au vendredi avant 18 h). À préférer à "
+    "is_evening, qui ne vaut vrai qu'un soir de semaine."
+)
+_SLOT_LABEL_DESCRIPTION = (
+    "Le créneau en français, tel que l'affichent les pages : « En soirée », « Le samedi »…"
+)
+
+
+def _with_slot(row: dict[str, Any], timezone: str) -> dict[str, Any]:
+    """The instance row with its time slot, computed from starts_at (is_evening agrees with it)."""
+    slot = domain.time_slot(row["starts_at"], timezone)
+    return {
+        **row,
+        "time_slot": slot,
+        "time_slot_label": domain.SLOT_LABELS[slot],
+        "is_evening": slot == "weekday_evening",
+    }
+
+
+class PreviewOut(BaseModel):
+    dry_run: Literal[True] = True
+    warnings: list[str]
+    refused: bool
+    reason: str | None
+    concerned_council_ids: list[uuid.UUID]
+    is_evening: bool
+    time_slot: domain.TimeSlot = Field(description=_SLOT_DESCRIPTION)
+    time_slot_label: str = Field(description=_SLOT_LABEL_DESCRIPTION)
+
+    @classmethod
+    def of(cls, preview: Preview, starts_at: datetime, timezone: str) -> PreviewOut:
+        slot = domain.time_slot(starts_at, timezone)
+        return cls(
+            warnings=preview.warnings,
+            refused=preview.refused,
+            reason=preview.reason,
+            concerned_council_ids=preview.concerned_council_ids,
+            is_evening=preview.is_evening,
+            time_slot=slot,
+            time_slot_label=domain.SLOT_LABELS[slot],
+        )
+
+
+class DocumentOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    version: int
+    uploaded_at: datetime
+    published_at: datetime | None
+    download_url: str = ""
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> DocumentOut:
+        document = cls.model_validate(row, from_attributes=False)
+        document.download_url = f"/documents/{document.id}/download"
+        return document
+
+
+class Counts(BaseModel):
+    participants: int
+    observers: int
+    waitlisted: int
+
+
+class InstanceSummary(BaseModel):
+    id: uuid.UUID
+    instance_type: str
+    title: str
+    theme: str | None
+    city_code: str | None
+    council_id: uuid.UUID | None
+    scope: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    status: str
+    is_political: bool
+    is_evening: bool = Field(
+        description="Vrai seulement un soir de semaine (à partir de 18 h, heure locale)."
+    )
+    observers_allowed: bool
+    sequence: int
+    policy_warnings: list[str]
+    time_slot: domain.TimeSlot = Field(description=_SLOT_DESCRIPTION)
+    time_slot_label: str = Field(description=_SLOT_LABEL_DESCRIPTION)
+    registration_closes_at: datetime | None = Field(
+        default=None, description="Fin des inscriptions (selon le type d'instance)."
+    )
+
+    @classmethod
+    def of(cls, row: dict[str, Any], *, timezone: str, closes_at: datetime | None = None) -> InstanceSummary:
+        values = _with_slot(row, timezone)
+        if closes_at is not None:
+            values["registration_closes_at"] = closes_at
+        return cls.model_validate(values)
+
+
+class InstanceOut(InstanceSummary):
+    instance_type_name: str
+    concerned_council_ids: list[uuid.UUID]
+    counts: Counts
+    registration_closes_at: datetime
+    dossier_version: int
+    dossier_published_at: datetime | None
+    dossier_notice_days_required: int
+    dossier_documents: list[DocumentOut]
+    minutes_summary: str | None
+    minutes_published_at: datetime | None
+    minutes_documents: list[DocumentOut]
+    held_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any], *, staff: bool, timezone: str) -> InstanceOut:  # type: ignore[override]
+        data = _with_slot(row, timezone)
+        data["dossier_documents"] = [
+            DocumentOut.of(d) for d in row["dossier_documents"] if staff or d["published_at"] is not None
+        ]
+        data["minutes_documents"] = [
+            DocumentOut.of(d) for d in row["minutes_documents"] if staff or d["published_at"] is not None
+        ]
+        return cls.model_validate(data)
+
+
+class RegistrationIn(_In):
+    mode: Literal["participant", "observer"]
+
+
+class RegistrationOut(BaseModel):
+    registration_id: uuid.UUID
+    instance_id: uuid.UUID
+    member_id: uuid.UUID
+    council_id: uuid.UUID
+    mode: str
+    status: str
+    position: int | None = Field(default=None, description="Rang sur la liste d'attente.")
+    changed: bool = Field(description="Faux quand la demande ne change rien (déjà inscrit·e).")
+    message: str
+
+    @classmethod
+    def of(cls, outcome: RegistrationOutcome) -> RegistrationOut:
+        mode = "participant·e" if outcome.mode == "participant" else "observateur·rice"
+        if outcome.status == "confirmed":
+            message = f"Inscription confirmée comme {mode}."
+        elif outcome.status == "waitlisted":
+            message = f"Places prises : vous êtes sur la liste d'attente (rang {outcome.position})."
+        else:
+            message = "Inscription annulée."
+        if not outcome.changed and outcome.status != "cancelled":
+            message = "Vous êtes déjà inscrit·e : rien n'a changé. " + message
+        return cls(
+            registration_id=outcome.registration_id,
+            instance_id=outcome.instance_id,
+            member_id=outcome.member_id,
+            council_id=outcome.council_id,
+            mode=outcome.mode,
+            status=outcome.status,
+            position=outcome.position,
+            changed=outcome.changed,
+            message=message,
+        )
+
+
+class RegistrationRow(BaseModel):
+    id: uuid.UUID
+    instance_id: uuid.UUID
+    member_id: uuid.UUID
+    council_id: uuid.UUID
+    mode: str
+    status: str
+    position: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MyRegistration(RegistrationRow):
+    title: str
+    starts_at: datetime
+    instance_status: str
+
+
+class HistoryRegistration(BaseModel):
+    mode: str
+    status: str = Field(description="Statut final : confirmed, waitlisted ou cancelled.")
+    created_at: datetime
+    updated_at: datetime
+
+
+Participation = Literal["present", "absent", "registered", "waitlisted", "not_registered"]
+
+
+class HistoryInstance(BaseModel):
+    id: uuid.UUID
+    instance_type: str
+    instance_type_name: str
+    title: str
+    theme: str | None
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    status: str = Field(description="held, minutes_published, cancelled (ou pas encore tenue).")
+    held_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    registration: HistoryRegistration | None = Field(description="Mon inscription, même annulée.")
+    present: bool | None = Field(
+        description="Marqué·e présent·e ; nul tant que la présence n'est pas saisie."
+    )
+    participation: Participation = Field(
+        description="present ; absent (inscrit·e confirmé·e, non présent·e) ; "
+        "registered (présence pas encore saisie) ; waitlisted ; not_registered."
+    )
+    minutes_summary: str | None
+    minutes_published_at: datetime | None
+    minutes_documents: list[DocumentOut]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> HistoryInstance:
+        registration = row["registration"]
+        status = registration["status"] if registration else None
+        participation: Participation
+        if row["present"]:
+            participation = "present"
+        elif status == "confirmed":
+            participation = "absent" if row["present"] is False else "registered"
+        elif status == "waitlisted":
+            participation = "waitlisted"
+        else:
+            participation = "not_registered"
+        data = {
+            **row,
+            "participation": participation,
+            "minutes_documents": [DocumentOut.of(d) for d in row["minutes_documents"]],
+        }
+        return cls.model_validate(data)
+
+
+class MyHistory(BaseModel):
+    instances: list[HistoryInstance] = Field(description="Instances passées, la plus récente d'abord.")
+    registrations: list[MyRegistration] = Field(
+        description="Toutes mes inscriptions, la plus récente d'abord."
+    )
+
+
+class AttendanceIn(_In):
+    present_member_ids: list[uuid.UUID] = Field(max_length=2000)
+
+
+class AttendanceRow(BaseModel):
+    member_id: uuid.UUID
+    council_id: uuid.UUID | None
+    registered: bool
+
+
+class MinutesIn(_In):
+    summary: str = Field(min_length=2, max_length=20_000)
+
+
+OutcomeStatus = Literal["proposed", "in_progress", "done", "abandoned"]
+
+
+class OutcomeIn(_In):
+    kind: Literal["proposal", "commitment"]
+    text: str = Field(min_length=2, max_length=5000)
+    made_by: str = Field(
+        min_length=2,
+        max_length=300,
+        description="Le conseil qui propose, ou l'élu·e (fonction) qui s'engage.",
+    )
+    made_on: date
+    council_id: uuid.UUID | None = None
+    instance_id: uuid.UUID | None = None
+    theme: str | None = None
+    status: OutcomeStatus = "proposed"
+
+
+class OutcomeUpdateIn(_In):
+    status: OutcomeStatus
+    note: str = Field(min_length=2, max_length=5000)
+
+
+class OutcomeUpdateOut(BaseModel):
+    status: str
+    note: str
+    at: datetime
+
+
+class OutcomeOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    text: str
+    made_by: str
+    made_on: date
+    council_id: uuid.UUID | None
+    instance_id: uuid.UUID | None
+    theme: str | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    history: list[OutcomeUpdateOut]
