@@ -8,16 +8,32 @@ phone. A person may download everything held about them.
 
 from __future__ import annotations
 
-import enum
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
-from conseils_registry.domain import CSV_COLUMNS, EntryType, PartnerKind
+from conseils_registry.api_models import (
+    _SECTION_TYPES,
+    CityOut,
+    CouncilOut,
+    DesignationIn,
+    DesignationOut,
+    DirectoryEntryOut,
+    DirectorySection,
+    DissolutionIn,
+    ImportReportOut,
+    ImportRowOut,
+    LeaveIn,
+    MemberOut,
+    MemberPublic,
+    NeighbourhoodOut,
+    ReferentOut,
+    StaffAccountOut,
+    ThemeOut,
+)
+from conseils_registry.domain import CSV_COLUMNS, PartnerKind
 from conseils_registry.repository import CouncilRecord, MemberRecord, ReferentRecord
 from conseils_registry.service import (
     ContactInput,
@@ -32,145 +48,6 @@ from conseils_registry.service import (
 from conseils_registry.settings import RegistrySettings
 from conseils_runtime.auth import Authenticator, Principal
 from conseils_runtime.http import DomainError, Forbidden, NotFound
-
-# --------------------------------------------------------------------------- response models
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class CouncilOut(_Out):
-    id: uuid.UUID
-    slug: str
-    name: str
-    city: str
-    city_code: str
-    neighbourhood: str
-    neighbourhood_code: str
-    status: str
-    created_on: date
-    dissolved_on: date | None
-
-
-class MemberPublic(_Out):
-    """What a councillor sees of the other members of their council."""
-
-    id: uuid.UUID
-    council_id: uuid.UUID
-    display_name: str | None
-    college: str
-    role: str
-
-
-class MemberOut(MemberPublic):
-    """What staff (and the person themselves) see."""
-
-    drawn_by_lot: bool
-    joined_on: date
-    left_on: date | None
-    themes_followed: list[str]
-    erased_at: datetime | None
-    email: str | None
-    phone: str | None
-    language: str | None
-    consent_given_at: datetime | None
-
-
-class ReferentOut(_Out):
-    council_id: uuid.UUID
-    theme: str
-    member_id: uuid.UUID
-    since: date
-    until: date | None
-    end_reason: str | None
-
-
-class DirectoryEntryOut(_Out):
-    id: uuid.UUID
-    entry_type: str
-    name: str
-    kind: str | None
-    themes: list[str]
-    contact_role: str | None
-    contact_email: str | None
-    city_code: str | None
-    address: str | None
-    url: str | None
-    description: str
-
-
-class StaffAccountOut(_Out):
-    id: uuid.UUID
-    email: str
-    name: str
-    organisation: str
-    kind: str
-    role: str
-
-
-class ThemeOut(_Out):
-    slug: str
-    name: str
-
-
-class NeighbourhoodOut(_Out):
-    code: str
-    name: str
-
-
-class CityOut(_Out):
-    code: str
-    name: str
-    neighbourhoods: list[NeighbourhoodOut]
-
-
-class ImportRowOut(BaseModel):
-    ligne: int
-    statut: str = Field(description="« ok » ou « erreur »")
-    messages: list[str]
-
-
-class ImportReportOut(BaseModel):
-    detail: str
-    code: str
-    lignes: list[ImportRowOut]
-    membres_crees: list[uuid.UUID] = []
-
-
-class DesignationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    member_id: uuid.UUID
-    since: date | None = None
-
-
-class DesignationOut(BaseModel):
-    referent: ReferentOut
-    changed: bool = Field(description="Faux si cette personne était déjà référente de la thématique.")
-
-
-class LeaveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    left_on: date | None = None
-
-
-class DissolutionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    dissolved_on: date | None = None
-
-
-class DirectorySection(enum.StrEnum):
-    partners = "partners"
-    schemes = "schemes"
-    places = "places"
-
-
-_SECTION_TYPES: dict[DirectorySection, EntryType] = {
-    DirectorySection.partners: "partner",
-    DirectorySection.schemes: "scheme",
-    DirectorySection.places: "place",
-}
-
 
 # --------------------------------------------------------------------------- helpers
 
