@@ -78,8 +78,8 @@ class LateDossierCheck(WorkerLoop):
 def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     settings = settings or MeetingsSettings()
     runtime = ServiceRuntime(settings, metadata, produces=PRODUCES, migrations=MIGRATIONS)
-    register_consumers(runtime, settings.territory_config)
     service = MeetingsService(runtime.database, runtime.outbox, settings, settings.territory_config)
+    register_consumers(runtime, service)
     app = FastAPI(
         title="conseils — rencontres",
         description="Instances du contrat de ville, dossiers, inscriptions, présence, comptes rendus, bilan.",

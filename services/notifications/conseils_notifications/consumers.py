@@ -44,6 +44,7 @@ AnyRegistration = (
 
 
 def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -> None:
+    """Same signature in every service: the runtime, and the use cases handlers delegate to."""
     registry = runtime.consumer("registry")
 
     async def registry_fact(event: Event, ctx: EventContext) -> None:

@@ -52,7 +52,8 @@ PRODUCES: list[type[Event]] = [
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     runtime = ServiceRuntime(settings, metadata, produces=PRODUCES, migrations=MIGRATIONS)
-    register_consumers(runtime)
+    service = RegistryService(runtime.database, runtime.outbox, territory=settings.territory)
+    register_consumers(runtime, service)
     app = FastAPI(
         title="conseils — registre",
         version="1.0.0",
@@ -65,7 +66,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.authenticator = Authenticator(settings.auth_secret)
-    app.state.registry = RegistryService(runtime.database, runtime.outbox, territory=settings.territory)
+    app.state.registry = service
     install_error_handlers(app)
     app.include_router(runtime.health_router())
     app.include_router(api.router)

@@ -7,8 +7,10 @@ service is wired the same way in `app.py`.
 
 from __future__ import annotations
 
+from conseils_registry.service import RegistryService
 from conseils_runtime import ServiceRuntime
 
 
-def register_consumers(runtime: ServiceRuntime) -> None:
-    del runtime  # no consumer: see the module docstring
+def register_consumers(runtime: ServiceRuntime, service: RegistryService) -> None:
+    """Same signature in every service: the runtime, and the use cases handlers delegate to."""
+    del runtime, service  # no consumer: see the module docstring
