@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from conseils_web import frenchdates
+from conseils_web import agendas, frenchdates
 from conseils_web.context import MODE_LABELS, OPEN_STATUSES, parse_uuid, redirect, render, site, user_token
 from conseils_web.security import (
     COUNCILLOR_ROLES,
@@ -54,7 +55,20 @@ async def agenda(request: Request) -> HTMLResponse:
         instances=upcoming,
         states={str(row["id"]): registration_state(row, now) for row in upcoming},
         mine=_active_registrations(mine),
+        feeds=_agenda_feeds(request),
     )
+
+
+def _agenda_feeds(request: Request) -> list[agendas.FeedLink]:
+    """The feeds the agenda page offers: the territory's, her council's, each theme's."""
+    ctx, principal = site(request), current_user(request)
+    feeds = [agendas.territory_feed(ctx.public_base_url, ctx.territory.territory.name)]
+    if principal is not None and principal.council_id is not None:
+        feeds.append(agendas.council_feed(ctx.public_base_url, principal.council_id))
+    feeds.extend(
+        agendas.theme_feed(ctx.public_base_url, theme.slug, theme.name) for theme in ctx.territory.themes
+    )
+    return feeds
 
 
 async def _council_registrations(request: Request, instance_id: str) -> list[dict[str, Any]]:
@@ -112,6 +126,35 @@ def _with_rank(
     return {**registration, "position": ranks[0] if ranks else None}
 
 
+def _theme_feed(request: Request, theme: str | None) -> agendas.FeedLink | None:
+    ctx = site(request)
+    return agendas.theme_feed(ctx.public_base_url, theme, ctx.theme_name(theme)) if theme else None
+
+
+@router.get("/instances/{instance_id}.ics")
+async def instance_calendar_file(request: Request, instance_id: str) -> Response:
+    """ "Ajouter à mon agenda": the instance as a one-event iCalendar file."""
+    require(request, *COUNCILLOR_ROLES, *STAFF_ROLES)
+    if parse_uuid(instance_id) is None:
+        return render(request, "erreur.html", 404, title="Introuvable", message="Instance introuvable.")
+    ctx = site(request)
+    instance = await ctx.services.get("meetings", f"/instances/{instance_id}", user_token(request))
+    body = agendas.instance_ics(
+        instance,
+        territory=ctx.territory.territory.slug,
+        public_base_url=ctx.public_base_url,
+        stamp=ctx.clock(),
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="instance-{instance_id}.ics"',
+            "Cache-Control": "private, no-cache",
+        },
+    )
+
+
 @router.get("/instances/{instance_id}", response_class=HTMLResponse)
 async def instance_page(request: Request, instance_id: str) -> Response:
     principal = require(request, *COUNCILLOR_ROLES, *STAFF_ROLES)
@@ -139,6 +182,7 @@ async def instance_page(request: Request, instance_id: str) -> Response:
         ),
         concerned=[council_names.get(str(c), "—") for c in instance["concerned_council_ids"]],
         my_council=my_council,
+        theme_feed=_theme_feed(request, instance.get("theme")),
     )
 
 
@@ -309,18 +353,51 @@ async def save_preferences(request: Request) -> Response:
     return redirect(request, "/preferences", "Vos préférences sont enregistrées.")
 
 
-@router.post("/preferences/agenda")
+# The personal feed's secret address, just created, for the page that shows it (POST,
+# redirect, GET): only her browser keeps it, for a few minutes, on that page's path.
+FEED_COOKIE = "conseils_agenda"
+FEED_PAGE = "/preferences/agenda"
+
+
+@router.get(FEED_PAGE, response_class=HTMLResponse)
+async def feed_page(request: Request) -> HTMLResponse:
+    """My personal calendar: its address just created (webcal, https, copy), or how to create one."""
+    require_councillor(request)
+    url = request.cookies.get(FEED_COOKIE)
+    response = render(
+        request,
+        "agenda-personnel.html",
+        title="Mon agenda personnel",
+        active="preferences",
+        personal=agendas.personal_feed_link(unquote(url)) if url else None,
+        feeds=_agenda_feeds(request),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post(FEED_PAGE)
 async def new_feed(request: Request) -> Response:
     principal = require_councillor(request)
     await checked_form(request)
     link = await site(request).services.post(
         "notifications", f"/notifications/members/{principal.subject}/feed-token", user_token(request)
     )
-    return redirect(
+    response = redirect(
         request,
-        "/preferences",
+        FEED_PAGE,
         f"Votre adresse d'agenda personnelle (à copier dans votre application d'agenda) : {link['url']}",
     )
+    response.set_cookie(
+        FEED_COOKIE,
+        quote(str(link["url"]), safe=""),
+        max_age=15 * 60,
+        httponly=True,
+        samesite="lax",
+        secure=site(request).secure_cookies,
+        path=FEED_PAGE,
+    )
+    return response
 
 
 @router.get("/mon-conseil", response_class=HTMLResponse)
@@ -346,6 +423,9 @@ async def my_council(request: Request) -> HTMLResponse:
         council=council,
         referents=[(theme.name, by_theme.get(theme.slug)) for theme in ctx.territory.themes],
         members=members,
+        council_feed=agendas.council_feed(
+            ctx.public_base_url, principal.council_id, f"Instances — {council['name']}"
+        ),
     )
 
 
