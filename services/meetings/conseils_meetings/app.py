@@ -15,11 +15,11 @@ from conseils_meetings.consumers import register_consumers
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.settings import MeetingsSettings
 from conseils_meetings.tables import metadata
+from conseils_meetings.tasks import LateDossierCheck
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers
 from conseils_runtime.logs import get_logger
-from conseils_runtime.tasks import WorkerLoop
 from conseils_schemas import (
     AttendanceRecorded,
     DossierPublished,
@@ -57,22 +57,6 @@ PRODUCES: list[type[Event]] = [
     OutcomeRecorded,
     OutcomeStatusChanged,
 ]
-
-
-class LateDossierCheck(WorkerLoop):
-    """Raises a staff alert when a dossier is missing at its required notice."""
-
-    name = "late-dossiers"
-
-    def __init__(self, service: MeetingsService, every_seconds: float) -> None:
-        super().__init__(every_seconds)
-        self._service = service
-
-    async def run_once(self) -> int:
-        raised = await self._service.alert_late_dossiers()
-        if raised:
-            log.info("late dossier alerts raised", count=raised)
-        return 0  # once per interval, even when it raised alerts
 
 
 def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
