@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import uvicorn
 
 from conseils_runtime.territory import default_territory_path, load_territory
@@ -30,7 +32,25 @@ def main() -> None:
         public_base_url=settings.public_base_url,
         kafka_bootstrap=settings.kafka_bootstrap_servers,
     )
-    uvicorn.run(site, host=settings.host, port=settings.port, proxy_headers=True, forwarded_allow_ips="*")
+    uvicorn.run(site, **server_options(settings))
+
+
+class ServerOptions(TypedDict):
+    host: str
+    port: int
+    proxy_headers: bool
+    forwarded_allow_ips: str
+
+
+def server_options(settings: SiteSettings) -> ServerOptions:
+    """Behind the reverse proxy: believe X-Forwarded-For from the proxy only (never "*": a client
+    could otherwise choose the address that the sign-in rate limit counts)."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
 
 
 if __name__ == "__main__":

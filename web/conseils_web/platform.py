@@ -122,6 +122,13 @@ async def seed(options: PlatformOptions) -> Any:
         await runtime.database.dispose()
 
 
+def site_server_config(site: Any, host: str, port: int) -> uvicorn.Config:
+    """The local platform has no reverse proxy in front of the site: never believe a client's
+    X-Forwarded-For (uvicorn trusts 127.0.0.1 by default, so anyone on the machine could pick
+    the address the sign-in rate limit counts)."""
+    return uvicorn.Config(site, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
 def _demo_year(options: PlatformOptions) -> bool:
     return options.demo_year and options.territory.demo
 
@@ -153,9 +160,7 @@ async def run_platform(options: PlatformOptions) -> None:
             public_base_url=options.site_url(),
             kafka_bootstrap=options.kafka_bootstrap,
         )
-        servers.append(
-            _Server(uvicorn.Config(site, host=options.host, port=options.site_port, log_level="warning"))
-        )
+        servers.append(_Server(site_server_config(site, options.host, options.site_port)))
 
         stop = options.stop or asyncio.Event()
         loop = asyncio.get_running_loop()

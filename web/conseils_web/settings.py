@@ -32,3 +32,6 @@ class SiteSettings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     data_dir: Path = Path(".var/site")
+    # Who may say, with X-Forwarded-For, which client a request comes from: only the reverse proxy.
+    # Comma-separated addresses or networks (docker-compose sets the compose network).
+    forwarded_allow_ips: str = "127.0.0.1"
