@@ -193,6 +193,15 @@ async def test_staff_alerted_once_when_the_dossier_is_late(harness: Harness) -> 
     assert "moins de 10 jours" in alerts[0]["message_fr"]
 
 
+@pytest.mark.parametrize("field", ["title", "location"])
+async def test_a_title_or_place_on_two_lines_is_refused_in_french(harness: Harness, field: str) -> None:
+    body = instance_body("copil", EVENING, **{field: "Séance\r\nBcc: tous@example.com"})
+    response = await harness.client.post("/instances", json=body, headers=STAFF)
+    assert response.status_code == 422
+    assert "une seule ligne" in response.text
+    assert await harness.outbox() == []
+
+
 # --------------------------------------------------------------------------- registrations
 
 

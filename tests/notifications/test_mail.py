@@ -129,6 +129,26 @@ def test_minutes_email_has_no_invitation() -> None:
     assert "Trois projets retenus." in parts(message)["text/html"].get_content()
 
 
+def test_a_line_break_in_a_title_does_not_break_the_email() -> None:
+    """Issue 15 item 7: a title with a line break made every email of the instance fail."""
+    title = "Comité technique\r\nBcc: tout-le-monde@example.com"
+    message = build_email(
+        SETTINGS,
+        delivery_id=uuid.uuid4(),
+        kind="scheduled",
+        category="scheduling",
+        reason="theme_referent",
+        context={"instance": {**SNAPSHOT, "title": title}},
+        member_id=MEMBER_ID,
+        display_name="Aïcha Diallo",
+        email="aicha.diallo@demo.example",
+        now=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
+    assert parsed["Bcc"] is None  # no header injected
+    assert "Comité technique Bcc: tout-le-monde@example.com" in str(parsed["Subject"])
+
+
 def test_html_part_escapes_user_supplied_text() -> None:
     message = build("cancelled", reason_text="<script>alert(1)</script>")
     html = parts(message)["text/html"].get_content()

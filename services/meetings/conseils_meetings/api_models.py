@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from conseils_meetings import domain
 from conseils_meetings.service import InstanceDraft, Preview, RegistrationOutcome
@@ -30,6 +30,13 @@ class InstanceTypeOut(BaseModel):
     registration_closes_hours: int
 
 
+def one_line(value: str) -> str:
+    """Titles and places go into email subjects and calendar lines: one line, no control character."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValueError("une seule ligne, sans retour à la ligne ni caractère de contrôle")
+    return value
+
+
 class InstanceIn(_In):
     instance_type: str = Field(min_length=1, max_length=64, examples=["comite-technique"])
     title: str = Field(min_length=2, max_length=300)
@@ -41,6 +48,11 @@ class InstanceIn(_In):
     council_id: uuid.UUID | None = None
     as_draft: bool = Field(default=False, description="Enregistrer sans programmer (brouillon).")
     dry_run: bool = Field(default=False, description="Aperçu : avertissements sans rien enregistrer.")
+
+    @field_validator("title", "location")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return one_line(value)
 
     def draft(self) -> InstanceDraft:
         return InstanceDraft(
@@ -59,6 +71,12 @@ class RescheduleIn(_In):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     location: str | None = Field(default=None, min_length=2, max_length=300)
+
+    @field_validator("location")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return None if value is None else one_line(value)
+
     dry_run: bool = False
 
 

@@ -176,7 +176,9 @@ def build_email(
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = recipient
-    message["Subject"] = rendered.subject
+    # A line break in a header is refused by the email library (and is a header injection):
+    # a title that carries one (an older fact, another producer) is folded to one line.
+    message["Subject"] = " ".join(rendered.subject.split())
     message["Date"] = format_datetime(now or datetime.now(UTC))
     message["Message-ID"] = make_msgid(idstring=str(delivery_id), domain=sender_address.rpartition("@")[2])
     message["Content-Language"] = "fr"
