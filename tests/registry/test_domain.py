@@ -244,6 +244,14 @@ def test_an_unreadable_csv_is_refused_in_french() -> None:
         parse(HEADER + "franc-moisin;" + "x" * 200_000 + ";a@demo.example\n")  # over the csv field limit
 
 
+def test_a_cell_protected_by_our_export_reads_back_as_typed() -> None:
+    report = parse(
+        HEADER + "franc-moisin;Léa Petit;lea@demo.example;'+33 6 12 34 56 78;habitants;non;membre;;;non\n"
+    )
+    assert report.ok, report.rows
+    assert report.members[0].contact.phone == "+33 6 12 34 56 78"
+
+
 def test_comma_separated_files_and_defaults_are_accepted() -> None:
     report = parse("\ufeffconseil,nom,email\nfranc-moisin,Fatou Sow,fatou@demo.example\n")
     assert report.ok

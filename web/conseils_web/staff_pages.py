@@ -6,7 +6,6 @@ referents; the bilan."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from conseils_runtime.spreadsheets import SafeWriter
 from conseils_web.context import SiteContext, parse_uuid, redirect, render, site, user_token
 from conseils_web.security import checked_form, require_staff
 from conseils_web.services import ApiError, ServiceUnavailable
@@ -381,7 +381,7 @@ async def registrations_csv(request: Request, instance_id: str) -> Response:
     )
     names = {str(council["id"]): council["name"] for council in councils}
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = SafeWriter(out, delimiter=";")  # names are typed by people: no formula runs
     writer.writerow(["nom", "conseil", "mode", "statut", "rang_attente", "inscrit_le"])
     for row in registrations:
         member = members.get(str(row["member_id"]), {})

@@ -19,6 +19,7 @@ from conseils_meetings.bilan import (
     Row,
     Vacancy,
 )
+from conseils_runtime.spreadsheets import safe_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -64,8 +65,6 @@ OUTCOME_LABELS = {
     "abandoned": "abandonné",
 }
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _cell(value: object) -> str:
     if value is None:
@@ -78,7 +77,7 @@ def _cell(value: object) -> str:
 def _csv_value(value: object) -> str:
     """A CSV cell; text (labels are typed by people) never starts like a formula."""
     if isinstance(value, str):
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        return safe_text(value)
     return _cell(value)
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Literal
 
 from conseils_runtime.errors import Conflict, DomainError
+from conseils_runtime.spreadsheets import unsafe_text
 
 College = Literal["habitants", "acteurs_locaux"]
 MemberRole = Literal["member", "coordinator"]
@@ -382,7 +383,8 @@ def _parse_members_csv(
     seen: dict[tuple[uuid.UUID, str], int] = {}
     for raw in reader:
         line = reader.line_num
-        values = {key: (value or "").strip() for key, value in raw.items() if key is not None}
+        # A cell our own export protected with an apostrophe (spreadsheets.safe_text) reads back as typed.
+        values = {key: unsafe_text((value or "").strip()) for key, value in raw.items() if key is not None}
         if not any(values.values()):
             continue
         row = ImportRow(line=line, ok=True)

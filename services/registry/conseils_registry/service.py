@@ -7,7 +7,6 @@ contacts topic, and erasure publishes `MemberErased` plus a tombstone there.
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -51,6 +50,7 @@ from conseils_registry.repository import CouncilRecord, MemberRecord, RegistryRe
 from conseils_runtime.database import Database
 from conseils_runtime.http import Conflict, DomainError, NotFound
 from conseils_runtime.outbox import Outbox
+from conseils_runtime.spreadsheets import SafeWriter
 from conseils_schemas import (
     REGISTRY_MEMBER_CONTACTS,
     CouncilDissolved,
@@ -560,7 +560,7 @@ class RegistryService:
             slugs = {council.id: council.slug for council in await repo.councils()}
             members = await repo.members(include_left=include_left)
         buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer = SafeWriter(buffer, delimiter=";", lineterminator="\r\n")  # no formula runs on open
         writer.writerow([*CSV_COLUMNS, "id", "date_sortie"])
         for member in members:
             if member.erased_at is not None:
