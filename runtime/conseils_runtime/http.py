@@ -17,7 +17,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from conseils_runtime.errors import Conflict, DomainError, Forbidden, NotFound
 from conseils_runtime.logs import get_logger
 
-__all__ = ["Conflict", "DomainError", "Forbidden", "NotFound", "install_error_handlers"]
+__all__ = [
+    "BodySizeLimit",
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "NotFound",
+    "install_error_handlers",
+    "limit_request_bodies",
+]
 
 log = get_logger(__name__)
 
@@ -97,6 +105,75 @@ def _document_error_format(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+class BodySizeLimit:
+    """Refuse a request body over `max_bytes` with a French 413, before anything reads it whole.
+
+    Pure ASGI (no buffering): the declared Content-Length is checked first, and a chunked body
+    is counted as it streams in; past the limit the app is told the client went away (it stops
+    reading) and the answer is the 413, so six anonymous 50 MB requests cannot fill the memory.
+    """
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+        exceeded = False
+        started = False
+
+        async def counting_receive() -> Any:
+            nonlocal received, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    exceeded = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Any) -> None:
+            nonlocal started
+            if exceeded:
+                return  # the app's own answer to a cut body is replaced by the 413
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not (exceeded and not started):
+                raise
+        if exceeded and not started:
+            await self._refuse(send)
+
+    def _message(self) -> str:
+        megabytes = self.max_bytes / (1024 * 1024)
+        if megabytes >= 1:
+            return f"Requête trop volumineuse : {megabytes:.0f} Mo au plus."
+        return f"Requête trop volumineuse : {self.max_bytes // 1024} Ko au plus."
+
+    async def _refuse(self, send: Any) -> None:
+        body = JSONResponse({"detail": self._message(), "code": "http_413"}, status_code=413)
+        await send({"type": "http.response.start", "status": 413, "headers": body.raw_headers})
+        await send({"type": "http.response.body", "body": body.body})
+
+
+def limit_request_bodies(app: FastAPI, max_bytes: int) -> None:
+    """Every service says how big a request may be (its largest legitimate upload, plus a margin)."""
+    app.add_middleware(BodySizeLimit, max_bytes=max_bytes)
 
 
 def install_error_handlers(app: FastAPI) -> None:

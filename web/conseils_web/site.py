@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from conseils_runtime.http import limit_request_bodies
 from conseils_runtime.logs import get_logger
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web import auth_pages, councillor_pages, operator_pages, staff_pages
@@ -76,6 +77,8 @@ def create_site(
         await store.dispose()
 
     app = FastAPI(title="conseils — site", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    # The largest legitimate body is a dossier file (the meetings service takes 20 MB), as nginx says.
+    limit_request_bodies(app, 25 * 1024 * 1024)
     templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     by_name = {service.name: service for service in services}

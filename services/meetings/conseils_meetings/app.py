@@ -18,7 +18,7 @@ from conseils_meetings.tables import metadata
 from conseils_meetings.tasks import LateDossierCheck
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
-from conseils_runtime.http import install_error_handlers
+from conseils_runtime.http import install_error_handlers, limit_request_bodies
 from conseils_runtime.logs import get_logger
 from conseils_schemas import (
     AttendanceRecorded,
@@ -75,6 +75,7 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     app.state.service = service
     app.state.authenticator = Authenticator(settings.auth_secret)
     install_error_handlers(app)
+    limit_request_bodies(app, settings.max_document_bytes + 1024 * 1024)  # a dossier file and its form
     app.include_router(runtime.health_router())
     app.include_router(api.router)
     return app

@@ -16,7 +16,7 @@ from conseils_notifications.tasks import DeliverySender, Scheduler
 from conseils_notifications.transport import LoggingSmsGateway, MailTransport, SmsGateway, SmtpTransport
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
-from conseils_runtime.http import install_error_handlers
+from conseils_runtime.http import install_error_handlers, limit_request_bodies
 from conseils_schemas import Event, NotificationFailed, NotificationSent, StaffAlertRaised
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -58,6 +58,7 @@ def create_app(
     app.state.scheduler = scheduler
     app.state.authenticator = Authenticator(settings.auth_secret)
     install_error_handlers(app)
+    limit_request_bodies(app, 256 * 1024)  # preferences and unsubscribe forms only
     app.include_router(runtime.health_router())
     app.include_router(api.router)
     return app

@@ -13,7 +13,7 @@ from conseils_registry.settings import RegistrySettings
 from conseils_registry.tables import metadata
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
-from conseils_runtime.http import install_error_handlers
+from conseils_runtime.http import install_error_handlers, limit_request_bodies
 from conseils_schemas import (
     CouncilDissolved,
     CouncilRegistered,
@@ -68,6 +68,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     app.state.authenticator = Authenticator(settings.auth_secret)
     app.state.registry = service
     install_error_handlers(app)
+    limit_request_bodies(app, settings.import_max_bytes + 64 * 1024)  # a members CSV and its form
     app.include_router(runtime.health_router())
     app.include_router(api.router)
     return app
