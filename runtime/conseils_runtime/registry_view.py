@@ -461,15 +461,6 @@ class RegistryView:
         )
         return dict(row) if row is not None else None
 
-    async def current_referent_themes(
-        self, session: AsyncSession, member_id: uuid.UUID, today: date
-    ) -> list[str]:
-        r = self.t.referent_terms
-        result = await session.execute(
-            select(r.c.theme, r.c.since, r.c.until).where(r.c.member_id == member_id)
-        )
-        return sorted({row.theme for row in result if covers(row.since, row.until, today)})
-
     async def current_referents(
         self, session: AsyncSession, today: date
     ) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
@@ -550,6 +541,3 @@ class RegistryHistory:
     def council_exists_on(self, council_id: uuid.UUID, day: date) -> bool:
         council = self.councils.get(council_id)
         return council is not None and (council[3] is None or day < council[3])
-
-    def themes(self) -> set[str]:
-        return {theme for _council, theme in self._terms}

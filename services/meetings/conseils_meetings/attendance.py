@@ -10,11 +10,11 @@ from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain, tables
+from conseils_meetings.projection import registry_view_of
 from conseils_meetings.repository import Repository
 from conseils_meetings.use_cases import (
     MeetingsCore,
     _aware,
-    registry_view_of,
 )
 from conseils_runtime.http import DomainError
 from conseils_schemas import (

@@ -13,25 +13,19 @@ still to come: her registrations are cancelled and the waiting list moves.
 from __future__ import annotations
 
 from conseils_meetings import projection
-from conseils_meetings.service import MeetingsService, registry_view_of, release_seats_of_member
+from conseils_meetings.service import MeetingsService, release_seats_of_member
 from conseils_runtime import EventContext, ServiceRuntime
-from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS, RegistryView
-from conseils_runtime.territory import TerritoryConfig
+from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS
 from conseils_schemas import Event, MemberErased, MemberLeft
-
-
-def registry_view(territory: TerritoryConfig) -> RegistryView:
-    return registry_view_of(territory)
 
 
 def register_consumers(runtime: ServiceRuntime, service: MeetingsService) -> None:
     """Same signature in every service: the runtime, and the use cases handlers delegate to."""
     territory = service.territory
     consumer = runtime.consumer("registry-read-model")
-    view = registry_view(territory)
 
     async def apply(event: Event, ctx: EventContext) -> None:
-        await view.apply(ctx.session, event, ctx.metadata.time)
+        await projection.apply(ctx.session, event, ctx.metadata.time, territory)  # as the replay does
         if isinstance(event, MemberLeft | MemberErased):
 
             async def record(fact: Event) -> None:

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conseils_meetings import domain, tables
 from conseils_meetings.outcomes import apply_outcome_event
 from conseils_meetings.repository import Repository
-from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS, RegistryView
+from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS, RegistryView, covers
 from conseils_runtime.territory import TerritoryConfig
 from conseils_schemas import (
     AttendanceRecorded,
@@ -107,7 +107,7 @@ async def _attendance(
     if instance is None:
         return
     present = sorted(set(event.present_member_ids))
-    day = RegistryView(tables.registry_view, territory.territory.timezone).local_date(instance["starts_at"])
+    day = registry_view_of(territory).local_date(instance["starts_at"])
     councils = await _councils_on(session, present, day)
     confirmed = {
         r["member_id"]
@@ -154,7 +154,7 @@ async def _councils_on(session: AsyncSession, member_ids: list[Any], day: Any) -
             periods.c.member_id.in_(member_ids)
         )
     ):
-        if row.since <= day and (row.until is None or day < row.until):
+        if covers(row.since, row.until, day):
             found[row.member_id] = row.council_id
     for member_id, member in (await Repository(session).members_of(member_ids)).items():
         found.setdefault(member_id, member["council_id"])
@@ -219,6 +219,11 @@ async def _outcome(event: Any, session: AsyncSession, at: datetime, territory: T
     await apply_outcome_event(session, event)
 
 
+def registry_view_of(territory: TerritoryConfig) -> RegistryView:
+    """The shared read model of registry facts, in this service's tables and the territory's dates."""
+    return RegistryView(tables.registry_view, territory.territory.timezone)
+
+
 APPLY: dict[type[Event], Apply] = {
     InstanceScheduled: _instance_fact,
     InstanceRescheduled: _instance_fact,
@@ -241,7 +246,7 @@ APPLIED_EVENTS: tuple[type[Event], ...] = (*REGISTRY_VIEW_EVENTS, *APPLY)
 async def apply(session: AsyncSession, event: Event, at: datetime, territory: TerritoryConfig) -> None:
     """Apply one fact (`at` is its `ce_time`) in the caller's transaction."""
     if isinstance(event, REGISTRY_VIEW_EVENTS):
-        await RegistryView(tables.registry_view, territory.territory.timezone).apply(session, event, at)
+        await registry_view_of(territory).apply(session, event, at)
         return
     handler = APPLY.get(type(event))
     if handler is not None:

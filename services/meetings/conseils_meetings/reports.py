@@ -25,8 +25,8 @@ from conseils_meetings.bilan import (
     Vacancy,
     compute_bilan,
 )
-from conseils_meetings.consumers import registry_view
 from conseils_meetings.domain import time_slot
+from conseils_meetings.projection import registry_view_of
 from conseils_runtime.http import DomainError
 from conseils_runtime.territory import TerritoryConfig
 from conseils_runtime.times import as_utc
@@ -120,7 +120,7 @@ async def load_bilan(
             select(tables.convened).where(tables.convened.c.instance_id.in_(ids))
         ):
             convened[row.instance_id][row.council_id].add(row.member_id)
-    history = await registry_view(territory).history(session)
+    history = await registry_view_of(territory).history(session)
     councils = {council_id: info[0] for council_id, info in history.councils.items()}
     cities = {council_id: (info[2], info[1]) for council_id, info in history.councils.items()}
 
@@ -166,17 +166,18 @@ async def load_bilan(
                 slot=time_slot(starts_at, timezone),
             )
         )
-    vacancies = [
-        Vacancy(
-            theme=theme.slug,
-            day=day,
-            councils=len(existing),
-            without_referent=sum(1 for c in existing if not history.referents_on(c, theme.slug, day)),
+    vacancies: list[Vacancy] = []
+    for day in vacancy_days(period_from, period_to):
+        existing = [c for c in history.councils if history.council_exists_on(c, day)]
+        vacancies.extend(
+            Vacancy(
+                theme=theme.slug,
+                day=day,
+                councils=len(existing),
+                without_referent=sum(1 for c in existing if not history.referents_on(c, theme.slug, day)),
+            )
+            for theme in territory.themes
         )
-        for theme in territory.themes
-        for day in vacancy_days(period_from, period_to)
-        for existing in [[c for c in history.councils if history.council_exists_on(c, day)]]
-    ]
     themes = {theme.slug: theme.name for theme in territory.themes}
     return compute_bilan(
         period_from,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from conseils_meetings.attendance import Attendance
 from conseils_meetings.dossiers import Dossiers
 from conseils_meetings.forum import Forum
+from conseils_meetings.projection import registry_view_of
 from conseils_meetings.registrations import (
     Registrations,
     promote_waiting,
@@ -28,7 +29,6 @@ from conseils_meetings.use_cases import (
     Record,
     RegistrationOutcome,
     aware_row,
-    registry_view_of,
     utc_now,
 )
 

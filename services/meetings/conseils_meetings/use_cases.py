@@ -18,7 +18,6 @@ from conseils_meetings.repository import Repository
 from conseils_meetings.settings import MeetingsSettings
 from conseils_runtime import Database, Outbox
 from conseils_runtime.http import DomainError, NotFound
-from conseils_runtime.registry_view import RegistryView
 from conseils_runtime.territory import InstanceType, TerritoryConfig
 from conseils_runtime.times import as_utc
 from conseils_schemas import (
@@ -77,10 +76,6 @@ _aware = as_utc
 
 def aware_row(row: RowMapping) -> dict[str, Any]:
     return {key: _aware(value) if isinstance(value, datetime) else value for key, value in row.items()}
-
-
-def registry_view_of(territory: TerritoryConfig) -> RegistryView:
-    return RegistryView(tables.registry_view, territory.territory.timezone)
 
 
 class MeetingsCore:
