@@ -16,6 +16,7 @@ from typing import Any
 
 import icalendar
 
+from conseils_runtime.times import as_utc
 from conseils_web import frenchdates
 
 PRODID = "-//conseils//site//FR"
@@ -68,8 +69,7 @@ def ical_uid(instance_id: object, territory: str) -> str:
 
 def _utc(value: str | datetime) -> datetime:
     """An instant of the API (aware ISO text; naive means UTC), in UTC."""
-    moment = frenchdates.parse_iso(value)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(frenchdates.parse_iso(value)).astimezone(UTC)
 
 
 def instance_ics(

@@ -163,13 +163,13 @@ async def instance_page(request: Request, instance_id: str) -> Response:
     if principal.role in STAFF_ROLES:
         return redirect(request, f"/equipe/instances/{instance_id}")
     ctx, token = site(request), user_token(request)
-    instance, mine, councils = await asyncio.gather(
+    instance, mine, councils, my_council = await asyncio.gather(
         ctx.services.get("meetings", f"/instances/{instance_id}", token),
         ctx.services.get("meetings", "/me/registrations", token),
         ctx.services.get("registry", "/councils", token),
+        _council_registrations(request, instance_id),
     )
     council_names = {str(council["id"]): council["name"] for council in councils}
-    my_council = await _council_registrations(request, instance_id)
     return render(
         request,
         "instance.html",

@@ -7,7 +7,6 @@ stops or changes anything (tools such as ``conseils bilan --replay`` use it).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +25,8 @@ def recorded_broker(state_dir: Path | None = None, *, timeout: float = 5.0) -> R
 
     ``reachable`` tells whether it answers a metadata request now.
     """
-    directory = (state_dir if state_dir is not None else launcher.default_state_dir()).resolve()
-    try:
-        record = launcher.BrokerInfo.from_json(json.loads((directory / launcher.BROKER_FILE).read_text()))
-    except (OSError, ValueError, KeyError, TypeError):
+    directory = launcher.resolve_state_dir(state_dir)
+    record = launcher.read_record(directory)
+    if record is None:
         return None
     return RecordedBroker(record.bootstrap, directory, launcher.probe(record.bootstrap, timeout))

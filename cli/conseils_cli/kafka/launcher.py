@@ -160,7 +160,7 @@ def default_state_dir() -> Path:
     return base / "conseils" / "kafka"
 
 
-def _resolve_state_dir(state_dir: Path | None) -> Path:
+def resolve_state_dir(state_dir: Path | None) -> Path:
     return (state_dir if state_dir is not None else default_state_dir()).resolve()
 
 
@@ -489,7 +489,7 @@ def _java_cmd(jars: Path, log4j: Path, main: str, *args: str) -> list[str]:
 # ----------------------------------------------------------------------- lifecycle
 
 
-def _read_record(state_dir: Path) -> BrokerInfo | None:
+def read_record(state_dir: Path) -> BrokerInfo | None:
     try:
         data = json.loads((state_dir / BROKER_FILE).read_text())
         return BrokerInfo.from_json(data)
@@ -673,10 +673,10 @@ def start(
     external = _external(timeout)
     if external is not None:
         return external
-    directory = _resolve_state_dir(state_dir)
+    directory = resolve_state_dir(state_dir)
     directory.mkdir(parents=True, exist_ok=True)
     with _locked(directory / ".launcher.lock"):
-        record = _read_record(directory)
+        record = read_record(directory)
         if record is not None and record.pid is not None:
             if _is_our_broker(record.pid):
                 if progress:
@@ -700,7 +700,7 @@ def restart_same_ports(
         raise KafkaLauncherError("BrokerInfo lacks the ports to restart on.")
     directory = info.state_dir
     with _locked(directory / ".launcher.lock"):
-        record = _read_record(directory)
+        record = read_record(directory)
         if record is not None and record.pid is not None and _is_our_broker(record.pid):
             raise KafkaLauncherError(f"A broker is still running in {directory} (pid {record.pid}).")
         _remove_record(directory)
@@ -722,7 +722,7 @@ def status(state_dir: Path | None = None, timeout: float = 5.0) -> BrokerInfo | 
         if probe(bootstrap, timeout):
             return BrokerInfo(bootstrap=bootstrap, external=True)
         return None
-    record = _read_record(_resolve_state_dir(state_dir))
+    record = read_record(resolve_state_dir(state_dir))
     if record is None or record.pid is None or not _is_our_broker(record.pid):
         return None
     return record if probe(record.bootstrap, timeout) else None
@@ -733,11 +733,11 @@ def stop(state_dir: Path | None = None, timeout: float = 30) -> BrokerInfo | Non
 
     Never touches an external broker (``KAFKA_BOOTSTRAP_SERVERS``).
     """
-    directory = _resolve_state_dir(state_dir)
+    directory = resolve_state_dir(state_dir)
     if not directory.exists():
         return None
     with _locked(directory / ".launcher.lock"):
-        record = _read_record(directory)
+        record = read_record(directory)
         if record is None or record.pid is None:
             return None
         if _is_our_broker(record.pid) and not _signal_and_wait(record.pid, signal.SIGTERM, timeout):
@@ -748,11 +748,11 @@ def stop(state_dir: Path | None = None, timeout: float = 30) -> BrokerInfo | Non
 
 def kill(state_dir: Path | None = None) -> BrokerInfo | None:
     """SIGKILL the local broker (fault injection); return it for a later restart."""
-    directory = _resolve_state_dir(state_dir)
+    directory = resolve_state_dir(state_dir)
     if not directory.exists():
         return None
     with _locked(directory / ".launcher.lock"):
-        record = _read_record(directory)
+        record = read_record(directory)
         if record is None or record.pid is None:
             return None
         if _is_our_broker(record.pid):

@@ -229,7 +229,7 @@ class NotificationsService:
                         round=0,
                     )
                 )
-            elif _aware(row.due_at) != due:
+            elif as_utc(row.due_at) != due:
                 # Moved: due again at the new time; a new round means a new reminder email.
                 await session.execute(
                     update(t.reminders)
@@ -372,11 +372,15 @@ class NotificationsService:
         `position` is the rank on the waiting list. A cancellation caused by the instance's
         own cancellation is not told twice: the instance-cancelled email already says it.
         """
-        previous = (
-            await session.execute(
-                select(t.registrations.c.status).where(t.registrations.c.registration_id == registration_id)
-            )
-        ).scalar_one_or_none()
+        previous = None
+        if kind is None:  # only then is the change read from the status known before
+            previous = (
+                await session.execute(
+                    select(t.registrations.c.status).where(
+                        t.registrations.c.registration_id == registration_id
+                    )
+                )
+            ).scalar_one_or_none()
         await repo.upsert(
             session,
             t.registrations,
@@ -630,8 +634,5 @@ class NotificationsService:
         return token
 
 
-_aware = as_utc
-
-
 def _iso(value: datetime) -> str:
-    return _aware(value).isoformat()
+    return as_utc(value).isoformat()
