@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from conseils_runtime.outbox import Outbox, OutboxRelay
     from conseils_runtime.service import ServiceRuntime
     from conseils_runtime.settings import ServiceSettings
+    from conseils_runtime.unit_of_work import UnitOfWork, UnitsOfWork
 
 # Loaded on first use (PEP 562): `import conseils_runtime.errors` from a domain module
 # must not pull in FastAPI, SQLAlchemy, FastStream and aiokafka.
@@ -29,6 +30,8 @@ _LAZY = {
     "RuntimeTables": "conseils_runtime.database",
     "ServiceRuntime": "conseils_runtime.service",
     "ServiceSettings": "conseils_runtime.settings",
+    "UnitOfWork": "conseils_runtime.unit_of_work",
+    "UnitsOfWork": "conseils_runtime.unit_of_work",
 }
 
 
@@ -49,4 +52,6 @@ __all__ = [
     "RuntimeTables",
     "ServiceRuntime",
     "ServiceSettings",
+    "UnitOfWork",
+    "UnitsOfWork",
 ]
