@@ -38,6 +38,11 @@ echo "CONSEILS_TEST_POSTGRES_URL=$CONSEILS_TEST_POSTGRES_URL"
 
 step "Chromium (tests dans un vrai navigateur)"
 bash scripts/chromium.sh
+
+step "Parseur AsyncAPI officiel (Node.js, tools/asyncapi-check)"
+if [ ! -d tools/asyncapi-check/node_modules/@asyncapi/parser ]; then
+  npm ci --prefix tools/asyncapi-check --no-audit --no-fund --loglevel=error
+fi
 export CONSEILS_CHROMIUM=/usr/bin/chromium
 
 step "ruff (lint et format)"
