@@ -25,6 +25,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
 
 from conseils_schemas import (
     REGISTRY_MEMBER_CONTACTS,
@@ -277,6 +280,16 @@ async def test_erasing_a_member_leaves_no_trace_in_any_database_or_topic(  # noq
     ]
     assert len({topic for topic, _ in records}) >= 6, sorted(dump)
     assert Catalogue(documents).unclaimed_or_ambiguous(records) == []
+    # ... and every event record decodes with the official CloudEvents SDK (Kafka binding, binary mode)
+    events = [(t, r) for t, r in records if not t.endswith(".dlq") and r.value is not None]
+    assert len(events) >= 10
+    for topic, record in events:
+        message = KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
+        event = from_binary(message, JSONFormat(), CloudEvent)
+        assert event.get_specversion() == "1.0", (topic, record.offset)
+        assert event.get_type() == dict(record.headers)["ce_type"].decode()
+        assert event.get_time() is not None
+        assert event.get_extension("correlationid"), (topic, record.offset)
 
     # no personal data in the logs of the whole flow (structured logs on stderr, stdlib logging)
     captured = capfd.readouterr()
