@@ -93,7 +93,7 @@ class Agenda:
         calendar.add("x-wr-calname", f"Instances des conseils citoyens — {self.territory}")
         for entry in sorted(self.entries.values(), key=lambda e: e["instance_id"]):
             vevent = icalendar.Event()
-            vevent.add("uid", f"{entry['instance_id']}@conseils")
+            vevent.add("uid", cs.instance_uid(entry["instance_id"], self.territory))
             vevent.add("dtstamp", _utc(entry["updated_at"]))
             vevent.add("dtstart", _utc(entry["starts_at"]))
             vevent.add("dtend", _utc(entry["ends_at"]))

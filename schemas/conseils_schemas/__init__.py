@@ -3,11 +3,13 @@
 Owns nothing itself; re-exports the main names of its modules:
 :mod:`.topics` (topic names), :mod:`.envelope` (CloudEvents Kafka headers),
 :mod:`.events` (payload models), :mod:`.registry` (type lookup and parsing),
-:mod:`.jsonschema` (JSON Schema export) and :mod:`.compat` (breaking-change check).
+:mod:`.jsonschema` (JSON Schema export), :mod:`.compat` (breaking-change check) and
+:mod:`.calendar` (the calendar UID every producer shares).
 """
 
 from __future__ import annotations
 
+from .calendar import instance_uid
 from .compat import incompatible_changes
 from .envelope import (
     CONTENT_TYPE_HEADER,
@@ -146,6 +148,7 @@ __all__ = [
     "event_types_for_topic",
     "from_kafka_headers",
     "incompatible_changes",
+    "instance_uid",
     "is_tombstone",
     "model_for",
     "parse_event",

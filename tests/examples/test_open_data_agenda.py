@@ -17,6 +17,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 import conseils_schemas as cs
+from conseils_notifications.domain import ical_uid
 from tests.examples.kafka_probe import wait_until_committed
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[2] / "examples" / "open_data_agenda"
@@ -192,7 +193,8 @@ async def test_consumer_keeps_json_and_ics_up_to_date(
         assert entry["status"] == "scheduled"
         assert entry["title"] == "Comité technique thématique Emploi"
         vevent = _vevent(tmp_path / "public" / "agenda.ics")
-        assert str(vevent["UID"]) == f"{key}@conseils"
+        # the platform's invitations and feeds use the same UID: one event per meeting in a calendar
+        assert str(vevent["UID"]) == ical_uid(INSTANCE, territory) == f"{key}@conseils.{territory}"
         assert str(vevent["STATUS"]) == "CONFIRMED"
         assert vevent.decoded("DTSTART") == STARTS
         assert str(vevent["SUMMARY"]) == "Comité technique thématique Emploi"
