@@ -338,6 +338,14 @@ class InstanceScheduled(_InstanceEvent):
     observers_allowed: bool = True
     sequence: int = Field(default=0, ge=0, description="iCalendar SEQUENCE.")
     policy_warnings: list[str] = Field(default_factory=list)
+    timezone: str | None = Field(
+        default=None,
+        examples=["Europe/Paris"],
+        description=(
+            "IANA time zone of the territory: times on the wire are UTC, show them in this zone. "
+            "Absent from events written before it existed (the territory file says, Europe/Paris by default)."
+        ),
+    )
     time_slot: Literal["weekday_evening", "saturday", "sunday", "working_hours"] | None = Field(
         default=None,
         description=(
@@ -365,6 +373,18 @@ class InstanceRescheduled(_InstanceEvent):
     previous_starts_at: AwareDatetime
     sequence: int = Field(ge=0, description="iCalendar SEQUENCE.")
     policy_warnings: list[str] = Field(default_factory=list)
+    title: str | None = Field(
+        default=None,
+        description="Title of the instance (a reschedule keeps it): a consumer needs no state to show it.",
+    )
+    timezone: str | None = Field(
+        default=None,
+        examples=["Europe/Paris"],
+        description=(
+            "IANA time zone of the territory: times on the wire are UTC, show them in this zone. "
+            "Absent from events written before it existed (the territory file says, Europe/Paris by default)."
+        ),
+    )
     time_slot: Literal["weekday_evening", "saturday", "sunday", "working_hours"] | None = Field(
         default=None,
         description=(
@@ -388,6 +408,13 @@ class InstanceCancelled(_InstanceEvent):
 
     reason: str
     sequence: int = Field(ge=0, description="iCalendar SEQUENCE.")
+    title: str | None = Field(
+        default=None,
+        description="Title of the instance, so a consumer needs no state to show what was cancelled.",
+    )
+    starts_at: AwareDatetime | None = Field(
+        default=None, description="When the cancelled instance was to start (its latest schedule)."
+    )
 
 
 class InstanceHeld(_InstanceEvent):
