@@ -18,10 +18,10 @@ GUIDE = Path(__file__).resolve().parents[2] / "docs" / "integrators.md"
 MARKER = "<!-- integrators-snippet:"
 
 
-def snippet() -> str:
+def snippet(marker: str = MARKER) -> str:
     text = GUIDE.read_text(encoding="utf-8")
-    match = re.search(re.escape(MARKER) + r".*?-->\n```python\n(.*?)```", text, re.DOTALL)
-    assert match, f"no python block after {MARKER!r} in {GUIDE}"
+    match = re.search(re.escape(marker) + r".*?-->\n```python\n(.*?)```", text, re.DOTALL)
+    assert match, f"no python block after {marker!r} in {GUIDE}"
     return match.group(1)
 
 
@@ -77,3 +77,42 @@ async def test_minimal_consumer_snippet_runs(
     lines = [line for line in printed.splitlines() if "COPIL" in line]
     assert lines == [f"[{meta.correlationid}] COPIL du contrat de ville le 10/03 à 18:30"], printed
     assert namespace["processed"] == {meta.id}
+
+
+def test_time_zone_snippet_shows_local_times_and_needs_no_state() -> None:
+    namespace: dict[str, Any] = {"__name__": "guide_times"}
+    exec(compile(snippet("<!-- integrators-snippet-times:"), str(GUIDE), "exec"), namespace)  # noqa: S102
+    describe = namespace["describe"]
+    starts = datetime(2026, 3, 10, 17, 30, tzinfo=UTC)  # 18:30 in Paris (winter time)
+    instance_id = uuid.uuid4()
+    scheduled = cs.InstanceScheduled(
+        instance_id=instance_id,
+        instance_type="copil",
+        title="COPIL du contrat de ville",
+        scope="territory",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        location="Hôtel de territoire",
+        is_political=True,
+        is_evening=True,
+        timezone="Europe/Paris",
+    )
+    meta = cs.EventMetadata.for_event(
+        scheduled, source="/conseils/t/meetings", time=datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
+    )
+    text = describe(cs.to_kafka_headers(meta), scheduled.model_dump_json().encode())
+    assert text == "COPIL du contrat de ville : 10/03/2026 18:30 (publié 01/02 09:00)"
+    cancelled = cs.InstanceCancelled(
+        instance_id=instance_id, reason="salle indisponible", sequence=2, title="COPIL du contrat de ville"
+    )
+    meta = cs.EventMetadata.for_event(cancelled, source="/conseils/t/meetings")
+    text = describe(cs.to_kafka_headers(meta), cancelled.model_dump_json().encode())
+    assert text == "COPIL du contrat de ville : annulée (salle indisponible)"
+
+
+def test_topic_table_lists_every_topic_constant() -> None:
+    text = GUIDE.read_text(encoding="utf-8")
+    for base in cs.ALL_TOPICS:
+        assert f"| `{base}` |" in text, base
+    for name in ("REGISTRY_COUNCILS", "STAFF_ALERTS", "MEETINGS_OUTCOMES", "REGISTRY_DIRECTORY"):
+        assert f"`cs.{name}`" in text
