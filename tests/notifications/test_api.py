@@ -58,15 +58,13 @@ async def seed(api: Api) -> dict[str, Any]:
     c = council()
     aicha = member(c.council_id, ["emploi"])
     event = scheduled()
-    async with api.service.sessionmaker() as session, session.begin():
-        await api.service.apply_registry_fact(session, c)
-        await api.service.apply_registry_fact(session, aicha)
-        await api.service.apply_registry_fact(session, referent(c.council_id, aicha.member_id))
-        await api.service.record_contact(
-            session, contact(aicha.member_id, "Aïcha Diallo", "aicha@demo.example")
-        )
-        await api.service.instance_scheduled(session, event, "event-api")
-        await session.execute(
+    async with api.service.units.begin() as unit:
+        await api.service.apply_registry_fact(unit, c)
+        await api.service.apply_registry_fact(unit, aicha)
+        await api.service.apply_registry_fact(unit, referent(c.council_id, aicha.member_id))
+        await api.service.record_contact(unit, contact(aicha.member_id, "Aïcha Diallo", "aicha@demo.example"))
+        await api.service.instance_scheduled(unit, event, "event-api")
+        await unit.session.execute(
             update(t.deliveries).values(status="sent", sent_at=NOW, subject="Nouvelle instance")
         )
     return {"council": c.council_id, "aicha": aicha.member_id, "instance": event.instance_id}
@@ -201,9 +199,9 @@ async def test_staff_alerts_from_every_service_are_listed_for_staff_only(api: Ap
         message_fr="Le dossier du comité technique Emploi n'est pas publié à J-10.",
         raised_at=NOW,
     )
-    async with api.service.sessionmaker() as session, session.begin():
-        await api.service.record_staff_alert(session, alert)
-        await api.service.record_staff_alert(session, alert)  # redelivered: kept once
+    async with api.service.units.begin() as unit:
+        await api.service.record_staff_alert(unit, alert)
+        await api.service.record_staff_alert(unit, alert)  # redelivered: kept once
     listed = await api.client.get("/notifications/alerts", headers=api.as_staff())
     assert listed.status_code == 200
     assert [(a["kind"], a["message_fr"]) for a in listed.json()] == [("dossier_late", alert.message_fr)]

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from conseils_notifications import tables as t
 from conseils_notifications.domain import Preferences
-from conseils_notifications.repository import save_preferences
 from conseils_notifications.service import NotificationsService
 from conseils_notifications.settings import NotificationsSettings
 from conseils_notifications.tasks import DeliverySender
@@ -79,24 +78,22 @@ class Harness:
         c = council()
         m = member(c.council_id)
         self.member_id = m.member_id
-        async with self.service.sessionmaker() as session, session.begin():
-            await self.service.apply_registry_fact(session, c)
-            await self.service.apply_registry_fact(session, m)
+        async with self.service.units.begin() as unit:
+            await self.service.apply_registry_fact(unit, c)
+            await self.service.apply_registry_fact(unit, m)
             if with_contact:
                 await self.service.record_contact(
-                    session, contact(m.member_id, "Karim Haddad", "karim@demo.example")
+                    unit, contact(m.member_id, "Karim Haddad", "karim@demo.example")
                 )
-            await self.service.instance_scheduled(
-                session, scheduled(scope="territory", theme=None), "event-9"
-            )
+            await self.service.instance_scheduled(unit, scheduled(scope="territory", theme=None), "event-9")
 
     async def delivery(self) -> dict[str, Any]:
-        async with self.service.sessionmaker() as session:
+        async with self.runtime.database.sessionmaker() as session:
             (row,) = (await session.execute(select(t.deliveries))).mappings().all()
             return dict(row)
 
     async def outbox(self) -> list[tuple[str, dict[str, Any]]]:
-        async with self.service.sessionmaker() as session:
+        async with self.runtime.database.sessionmaker() as session:
             rows = await session.execute(
                 select(self.runtime.tables.outbox.c.headers, self.runtime.tables.outbox.c.payload)
             )
@@ -189,11 +186,8 @@ async def test_missing_contact_waits_then_fails(database_url: str, territory: st
 
 
 async def test_a_crashed_sender_lease_expires_and_the_delivery_is_sent_once(harness: Harness) -> None:
-    async with harness.service.sessionmaker() as session, session.begin():
-        from conseils_notifications.repository import claim_due_deliveries
-
-        claimed = await claim_due_deliveries(
-            session,
+    async with harness.service.units.begin() as unit:
+        claimed = await unit.repo.claim_due_deliveries(
             now=harness.clock.now,
             lease_until=harness.clock.now + timedelta(minutes=2),
             limit=10,
@@ -214,17 +208,17 @@ async def test_sms_channel_goes_through_the_gateway(database_url: str, territory
     card = MemberContactCard(
         member_id=m.member_id, display_name="Nadia", email="n@demo.example", phone="+33 6 12 34 56 78"
     )
-    async with h.service.sessionmaker() as session, session.begin():
-        await h.service.apply_registry_fact(session, c)
-        await h.service.apply_registry_fact(session, m)
-        await h.service.record_contact(session, card)
-        await save_preferences(session, m.member_id, Preferences(channels=frozenset({"email", "sms"})))
-        await h.service.instance_scheduled(session, scheduled(scope="territory", theme=None), "event-sms")
+    async with h.service.units.begin() as unit:
+        await h.service.apply_registry_fact(unit, c)
+        await h.service.apply_registry_fact(unit, m)
+        await h.service.record_contact(unit, card)
+        await unit.repo.save_preferences(m.member_id, Preferences(channels=frozenset({"email", "sms"})))
+        await h.service.instance_scheduled(unit, scheduled(scope="territory", theme=None), "event-sms")
     try:
         assert await h.sender.run_once() == 2
         assert h.gateway.sent == 1
         assert len(h.transport.accepted) == 1
-        async with h.service.sessionmaker() as session:
+        async with h.runtime.database.sessionmaker() as session:
             rows = (await session.execute(select(t.deliveries.c.channel, t.deliveries.c.status))).all()
         assert sorted(tuple(row) for row in rows) == [("email", "sent"), ("sms", "sent")]
     finally:

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Table, select
 
-from conseils_notifications import repository as repo
 from conseils_notifications import tables as t
 from conseils_notifications.domain import Preferences
 from conseils_notifications.service import NotificationsService
@@ -71,14 +70,14 @@ async def world(database_url: str, territory: str) -> AsyncIterator[World]:
     sd, st = council(), council("Conseil citoyen Clos Saint-Lazare", "93072")
     aicha, karim = member(sd.council_id, ["emploi"]), member(st.council_id)
     fatou, marc = member(sd.council_id, ["emploi"]), member(sd.council_id)
-    async with runtime.database.sessionmaker() as session, session.begin():
+    async with service.units.begin() as unit:
         for c in (sd, st):
-            await service.apply_registry_fact(session, c)
+            await service.apply_registry_fact(unit, c)
         for m in (aicha, karim, fatou, marc):
-            await service.apply_registry_fact(session, m)
-        await service.apply_registry_fact(session, referent(sd.council_id, aicha.member_id))
-        await service.apply_registry_fact(session, referent(st.council_id, karim.member_id))
-        await service.record_contact(session, contact(aicha.member_id, "Aïcha", "aicha@demo.example"))
+            await service.apply_registry_fact(unit, m)
+        await service.apply_registry_fact(unit, referent(sd.council_id, aicha.member_id))
+        await service.apply_registry_fact(unit, referent(st.council_id, karim.member_id))
+        await service.record_contact(unit, contact(aicha.member_id, "Aïcha", "aicha@demo.example"))
     w = World(runtime, service, clock)
     w.ids = {"sd": sd.council_id, "st": st.council_id, "aicha": aicha.member_id, "karim": karim.member_id,  # type: ignore[attr-defined]
              "fatou": fatou.member_id, "marc": marc.member_id}  # fmt: skip
@@ -93,8 +92,8 @@ async def test_scheduled_instance_gives_one_delivery_per_recipient_even_when_red
 ) -> None:
     event = scheduled()
     for _ in range(2):  # Kafka redelivers the same event id
-        async with world.service.sessionmaker() as session, session.begin():
-            await world.service.instance_scheduled(session, event, "event-1")
+        async with world.service.units.begin() as unit:
+            await world.service.instance_scheduled(unit, event, "event-1")
     deliveries = await world.rows(t.deliveries, source_event_id="event-1")
     ids = world.ids  # type: ignore[attr-defined]
     assert {(d["member_id"], d["reason"], d["status"]) for d in deliveries} == {
@@ -114,16 +113,16 @@ async def test_scheduled_instance_gives_one_delivery_per_recipient_even_when_red
 
 async def test_preferences_opt_out_and_digest_are_applied(world: World) -> None:
     ids = world.ids  # type: ignore[attr-defined]
-    async with world.service.sessionmaker() as session, session.begin():
-        await repo.save_preferences(session, ids["fatou"], Preferences(categories=frozenset({"minutes"})))
-        await repo.save_preferences(session, ids["karim"], Preferences(digest=True))
-        await world.service.instance_scheduled(session, scheduled(), "event-2")
+    async with world.service.units.begin() as unit:
+        await unit.repo.save_preferences(ids["fatou"], Preferences(categories=frozenset({"minutes"})))
+        await unit.repo.save_preferences(ids["karim"], Preferences(digest=True))
+        await world.service.instance_scheduled(unit, scheduled(), "event-2")
     status = {d["member_id"]: d["status"] for d in await world.rows(t.deliveries, source_event_id="event-2")}
     assert status == {ids["aicha"]: "pending", ids["karim"]: "digest"}
 
-    async with world.service.sessionmaker() as session, session.begin():
-        assert await world.service.run_weekly_digest(session, "2026-W10") == 1
-        assert await world.service.run_weekly_digest(session, "2026-W10") == 0  # nothing left
+    async with world.service.units.begin() as unit:
+        assert await world.service.run_weekly_digest(unit, "2026-W10") == 1
+        assert await world.service.run_weekly_digest(unit, "2026-W10") == 0  # nothing left
     (digest,) = await world.rows(t.deliveries, source_event_id="digest:2026-W10")
     assert digest["member_id"] == ids["karim"]
     assert digest["status"] == "pending"
@@ -138,10 +137,10 @@ async def test_preferences_opt_out_and_digest_are_applied(world: World) -> None:
 async def test_reschedule_moves_reminders_and_tells_those_told_before_and_registrants(world: World) -> None:
     ids = world.ids  # type: ignore[attr-defined]
     event = scheduled()
-    async with world.service.sessionmaker() as session, session.begin():
-        await world.service.instance_scheduled(session, event, "s-1")
+    async with world.service.units.begin() as unit:
+        await world.service.instance_scheduled(unit, event, "s-1")
         await world.service.registration(
-            session, registration_id=uuid.uuid4(), instance_id=event.instance_id, member_id=ids["marc"],
+            unit, registration_id=uuid.uuid4(), instance_id=event.instance_id, member_id=ids["marc"],
             council_id=ids["sd"], mode="observer", status="confirmed",
         )  # fmt: skip
     moved = InstanceRescheduled(
@@ -152,8 +151,8 @@ async def test_reschedule_moves_reminders_and_tells_those_told_before_and_regist
         previous_starts_at=event.starts_at,
         sequence=1,
     )
-    async with world.service.sessionmaker() as session, session.begin():
-        await world.service.instance_rescheduled(session, moved, "r-1")
+    async with world.service.units.begin() as unit:
+        await world.service.instance_rescheduled(unit, moved, "r-1")
     told = {d["member_id"]: d["reason"] for d in await world.rows(t.deliveries, source_event_id="r-1")}
     assert told == {
         ids["marc"]: "registered",
@@ -175,9 +174,9 @@ async def test_reschedule_moves_reminders_and_tells_those_told_before_and_regist
         1: moved.starts_at - timedelta(days=1),
     }
 
-    async with world.service.sessionmaker() as session, session.begin():
+    async with world.service.units.begin() as unit:
         await world.service.instance_cancelled(
-            session,
+            unit,
             InstanceCancelled(instance_id=event.instance_id, reason="Salle indisponible", sequence=2),
             "c-1",
         )
@@ -190,31 +189,31 @@ async def test_reschedule_moves_reminders_and_tells_those_told_before_and_regist
 async def test_due_reminders_go_to_registrants_and_lonely_referents_and_alert_staff(world: World) -> None:
     ids = world.ids  # type: ignore[attr-defined]
     event = scheduled(starts_in_days=20)
-    async with world.service.sessionmaker() as session, session.begin():
-        await world.service.instance_scheduled(session, event, "s-2")
+    async with world.service.units.begin() as unit:
+        await world.service.instance_scheduled(unit, event, "s-2")
         await world.service.registration(
-            session, registration_id=uuid.uuid4(), instance_id=event.instance_id, member_id=ids["fatou"],
+            unit, registration_id=uuid.uuid4(), instance_id=event.instance_id, member_id=ids["fatou"],
             council_id=ids["sd"], mode="participant", status="confirmed",
         )  # fmt: skip
-    async with world.service.sessionmaker() as session, session.begin():
-        assert await world.service.run_due_reminders(session) == 0  # nothing due yet
+    async with world.service.units.begin() as unit:
+        assert await world.service.run_due_reminders(unit) == 0  # nothing due yet
 
     world.clock.now = event.starts_at - timedelta(days=6, hours=23)  # past the 7-day and 10-day marks
-    async with world.service.sessionmaker() as session, session.begin():
-        assert await world.service.run_due_reminders(session) == 3
+    async with world.service.units.begin() as unit:
+        assert await world.service.run_due_reminders(unit) == 3
     reminders = await world.rows(t.deliveries, kind="reminder")
     assert {(d["member_id"], d["reason"]) for d in reminders} == {
         (ids["fatou"], "registered"),
         (ids["karim"], "referent_nobody_registered"),
     }
     assert (await world.outbox_types()).count(StaffAlertRaised.event_type) == 2  # dossier late + Stains
-    async with world.service.sessionmaker() as session, session.begin():
-        assert await world.service.run_due_reminders(session) == 0  # done, never twice
+    async with world.service.units.begin() as unit:
+        assert await world.service.run_due_reminders(unit) == 0  # done, never twice
 
     # Moved after the 7-day reminder went out: it is due again before the new date.
-    async with world.service.sessionmaker() as session, session.begin():
+    async with world.service.units.begin() as unit:
         await world.service.instance_rescheduled(
-            session,
+            unit,
             InstanceRescheduled(
                 instance_id=event.instance_id,
                 starts_at=event.starts_at + timedelta(days=14),
@@ -226,8 +225,8 @@ async def test_due_reminders_go_to_registrants_and_lonely_referents_and_alert_st
             "r-2",
         )
     world.clock.now = event.starts_at + timedelta(days=7, hours=1)
-    async with world.service.sessionmaker() as session, session.begin():
-        assert await world.service.run_due_reminders(session) >= 1
+    async with world.service.units.begin() as unit:
+        assert await world.service.run_due_reminders(unit) >= 1
     sources = {d["source_event_id"] for d in await world.rows(t.deliveries, kind="reminder")}
     assert len(sources) == 2  # round 0 and round 1 of the same 7-day reminder
 
@@ -235,9 +234,9 @@ async def test_due_reminders_go_to_registrants_and_lonely_referents_and_alert_st
 async def test_theme_left_without_referent_becomes_a_staff_alert(world: World) -> None:
     ids = world.ids  # type: ignore[attr-defined]
     event = ThemeLeftWithoutReferent(council_id=ids["sd"], theme="emploi", since=NOW)
-    async with world.service.sessionmaker() as session, session.begin():
-        await world.service.theme_left_without_referent(session, event)
-    async with world.service.sessionmaker() as session:
+    async with world.service.units.begin() as unit:
+        await world.service.theme_left_without_referent(unit, event)
+    async with world.runtime.database.sessionmaker() as session:
         (payload,) = (await session.execute(select(world.runtime.tables.outbox.c.payload))).scalars()
     alert = json.loads(payload)
     assert alert["kind"] == "theme_without_referent"
@@ -250,9 +249,9 @@ async def test_theme_left_without_referent_becomes_a_staff_alert(world: World) -
 
 async def test_scheduler_sends_the_digest_on_the_territory_digest_day_only(world: World) -> None:
     ids = world.ids  # type: ignore[attr-defined]
-    async with world.service.sessionmaker() as session, session.begin():
-        await repo.save_preferences(session, ids["fatou"], Preferences(digest=True))
-        await world.service.instance_scheduled(session, scheduled(), "event-d")
+    async with world.service.units.begin() as unit:
+        await unit.repo.save_preferences(ids["fatou"], Preferences(digest=True))
+        await world.service.instance_scheduled(unit, scheduled(), "event-d")
     woken: list[bool] = []
     scheduler = Scheduler(world.runtime.database, world.service, on_work=lambda: woken.append(True))
     world.clock.now = datetime(2026, 3, 3, 9, tzinfo=UTC)  # a Tuesday: the digest goes out on Mondays
@@ -268,14 +267,14 @@ async def test_scheduler_sends_the_digest_on_the_territory_digest_day_only(world
 
 async def test_erasure_and_tombstone_remove_personal_data(world: World) -> None:
     ids = world.ids  # type: ignore[attr-defined]
-    async with world.service.sessionmaker() as session, session.begin():
-        await world.service.instance_scheduled(session, scheduled(), "s-3")
-        await world.service.forget_contact(session, ids["aicha"])
-        await world.service.forget_contact(session, ids["aicha"])  # idempotent
+    async with world.service.units.begin() as unit:
+        await world.service.instance_scheduled(unit, scheduled(), "s-3")
+        await world.service.forget_contact(unit, ids["aicha"])
+        await world.service.forget_contact(unit, ids["aicha"])  # idempotent
     assert await world.rows(t.contacts, member_id=ids["aicha"]) == []
-    async with world.service.sessionmaker() as session, session.begin():
+    async with world.service.units.begin() as unit:
         await world.service.apply_registry_fact(
-            session, MemberErased(member_id=ids["aicha"], erased_at=datetime(2027, 3, 1, tzinfo=UTC))
+            unit, MemberErased(member_id=ids["aicha"], erased_at=datetime(2027, 3, 1, tzinfo=UTC))
         )
     for table in (t.deliveries, t.preferences):
         assert await world.rows(table, member_id=ids["aicha"]) == []
@@ -297,14 +296,14 @@ async def test_a_member_who_left_before_the_announcement_is_not_invited(world: W
     announced, even though the fact reached us late and out of order; she is not invited."""
     ids = world.ids  # type: ignore[attr-defined]
     left_at = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    async with world.service.sessionmaker() as session, session.begin():
+    async with world.service.units.begin() as unit:
         await world.service.apply_registry_fact(
-            session,
+            unit,
             MemberLeft(member_id=ids["fatou"], council_id=ids["sd"], left_on=date(2026, 3, 2)),
             left_at,
         )
         await world.service.apply_registry_fact(
-            session,
+            unit,
             ReferentWithdrawn(
                 council_id=ids["st"],
                 theme="emploi",
@@ -316,11 +315,11 @@ async def test_a_member_who_left_before_the_announcement_is_not_invited(world: W
         )
         # A late copy of an older fact about her must not bring her back.
         await world.service.apply_registry_fact(
-            session,
+            unit,
             MemberUpdated(member_id=ids["fatou"], council_id=ids["sd"], themes_followed=["emploi"]),
             left_at - timedelta(days=30),
         )
-        await world.service.instance_scheduled(session, scheduled(), "event-left")
+        await world.service.instance_scheduled(unit, scheduled(), "event-left")
     recipients = {d["member_id"] for d in await world.rows(t.deliveries, source_event_id="event-left")}
     assert recipients == {ids["aicha"]}  # not Fatou (left), not Karim (no longer referent)
 
@@ -328,9 +327,9 @@ async def test_a_member_who_left_before_the_announcement_is_not_invited(world: W
 async def _registration(world: World, instance_id: uuid.UUID, registration_id: uuid.UUID, status: str,
                         **extra: Any) -> int:  # fmt: skip
     ids = world.ids  # type: ignore[attr-defined]
-    async with world.service.sessionmaker() as session, session.begin():
+    async with world.service.units.begin() as unit:
         return await world.service.registration(
-            session, registration_id=registration_id, instance_id=instance_id, member_id=ids["aicha"],
+            unit, registration_id=registration_id, instance_id=instance_id, member_id=ids["aicha"],
             council_id=ids["sd"], mode="participant", status=status, **extra,
         )  # fmt: skip
 
@@ -338,8 +337,8 @@ async def _registration(world: World, instance_id: uuid.UUID, registration_id: u
 async def test_each_change_of_her_registration_is_told_to_her_once_per_event(world: World) -> None:
     ids = world.ids  # type: ignore[attr-defined]
     event = scheduled()
-    async with world.service.sessionmaker() as session, session.begin():
-        await world.service.instance_scheduled(session, event, "s-reg")
+    async with world.service.units.begin() as unit:
+        await world.service.instance_scheduled(unit, event, "s-reg")
     waiting, later = uuid.uuid4(), uuid.uuid4()
     for _ in range(2):  # redelivered: same event id, nothing more
         await _registration(
@@ -377,14 +376,14 @@ async def test_registration_emails_respect_preferences_and_not_the_instance_canc
 ) -> None:
     ids = world.ids  # type: ignore[attr-defined]
     event = scheduled()
-    async with world.service.sessionmaker() as session, session.begin():
-        await world.service.instance_scheduled(session, event, "s-pref")
+    async with world.service.units.begin() as unit:
+        await world.service.instance_scheduled(unit, event, "s-pref")
     registration = uuid.uuid4()
     assert await _registration(world, event.instance_id, registration, "confirmed", event_id="c-ok",
                                kind="registered") == 1  # fmt: skip
-    async with world.service.sessionmaker() as session, session.begin():
+    async with world.service.units.begin() as unit:
         await world.service.instance_cancelled(
-            session,
+            unit,
             InstanceCancelled(instance_id=event.instance_id, reason="Salle indisponible", sequence=1),
             "ic",
         )
@@ -394,9 +393,9 @@ async def test_registration_emails_respect_preferences_and_not_the_instance_canc
     assert ids["aicha"] in {d["member_id"] for d in await world.rows(t.deliveries, source_event_id="ic")}
 
     other = scheduled()
-    async with world.service.sessionmaker() as session, session.begin():
-        await world.service.instance_scheduled(session, other, "s-pref-2")
-        await repo.save_preferences(session, ids["aicha"], Preferences(categories=frozenset({"minutes"})))
+    async with world.service.units.begin() as unit:
+        await world.service.instance_scheduled(unit, other, "s-pref-2")
+        await unit.repo.save_preferences(ids["aicha"], Preferences(categories=frozenset({"minutes"})))
     assert await _registration(world, other.instance_id, uuid.uuid4(), "confirmed", event_id="c-no",
                                kind="registered") == 0  # fmt: skip
     # An unknown instance: nothing to say about it.

@@ -10,23 +10,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from conseils_notifications import calendar
-from conseils_notifications import repository as repo
-from conseils_notifications import tables as t
-from conseils_notifications.domain import (
-    CATEGORIES,
-    DEFAULT_PREFERENCES,
-    Category,
-    Channel,
-    Preferences,
-    read_unsubscribe_token,
-    validate_preferences,
-)
+from conseils_notifications.domain import CATEGORIES, Category, Channel, Preferences
 from conseils_notifications.service import NotificationsService
 from conseils_runtime.auth import Authenticator, Principal
-from conseils_runtime.http import Forbidden, NotFound
+from conseils_runtime.http import Forbidden
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -84,9 +72,7 @@ class PreferencesBody(BaseModel):
 @router.get("/members/{member_id}/preferences")
 async def get_preferences(member_id: UUID, principal: Member, service: Service) -> PreferencesBody:
     _only_self(principal, member_id)
-    async with service.sessionmaker() as session:
-        prefs = (await repo.preferences_of(session, [member_id])).get(member_id, DEFAULT_PREFERENCES)
-    return PreferencesBody.of(prefs)
+    return PreferencesBody.of(await service.preferences(member_id))
 
 
 @router.put("/members/{member_id}/preferences")
@@ -94,19 +80,14 @@ async def put_preferences(
     member_id: UUID, body: PreferencesBody, principal: Member, service: Service
 ) -> PreferencesBody:
     _only_self(principal, member_id)
-    prefs = validate_preferences(
-        Preferences(
-            channels=frozenset(body.channels),
-            categories=frozenset(body.categories),
-            digest=body.digest,
-            themes=frozenset(body.themes) if body.themes is not None else None,
-            language=body.language,
-        ),
-        [theme.slug for theme in service.territory.themes],
+    prefs = Preferences(
+        channels=frozenset(body.channels),
+        categories=frozenset(body.categories),
+        digest=body.digest,
+        themes=frozenset(body.themes) if body.themes is not None else None,
+        language=body.language,
     )
-    async with service.sessionmaker() as session, session.begin():
-        await repo.save_preferences(session, member_id, prefs)
-    return PreferencesBody.of(prefs)
+    return PreferencesBody.of(await service.save_preferences(member_id, prefs))
 
 
 class FeedLink(BaseModel):
@@ -117,18 +98,13 @@ class FeedLink(BaseModel):
 async def new_feed_token(member_id: UUID, principal: Member, service: Service) -> FeedLink:
     """A new secret calendar address; the previous one stops working."""
     _only_self(principal, member_id)
-    async with service.sessionmaker() as session, session.begin():
-        token = await service.rotate_feed_token(session, member_id)
-    return FeedLink(
-        url=f"{service.settings.resolved_public_base_url()}/notifications/feeds/members/{token}.ics"
-    )
+    return FeedLink(url=await service.new_feed_url(member_id))
 
 
 @router.delete("/members/{member_id}/feed-token", status_code=204)
 async def revoke_feed_token(member_id: UUID, principal: Member, service: Service) -> Response:
     _only_self(principal, member_id)
-    async with service.sessionmaker() as session, session.begin():
-        await repo.set_feed_token(session, member_id, None)
+    await service.revoke_feed_token(member_id)
     return Response(status_code=204)
 
 
@@ -149,16 +125,7 @@ class InboxItem(BaseModel):
 async def inbox(member_id: UUID, principal: Member, service: Service, limit: int = 50) -> list[InboxItem]:
     """What was sent to me (newest first)."""
     _only_self(principal, member_id)
-    async with service.sessionmaker() as session:
-        rows = (
-            await session.execute(
-                select(t.deliveries)
-                .where(t.deliveries.c.member_id == member_id, t.deliveries.c.status == "sent")
-                .order_by(t.deliveries.c.sent_at.desc())
-                .limit(min(max(limit, 1), 200))
-            )
-        ).mappings()
-        return [InboxItem.model_validate(dict(row)) for row in rows]
+    return [InboxItem.model_validate(vars(row)) for row in await service.inbox(member_id, limit)]
 
 
 class DeliveryLogItem(InboxItem):
@@ -181,9 +148,7 @@ class StaffAlertItem(BaseModel):
 async def staff_alerts(_principal: Staff, service: Service, limit: int = 100) -> list[StaffAlertItem]:
     """Alerts for territory staff (late dossier, daytime political instance, short notice, theme
     without referent, nobody registered...), newest first, from every service."""
-    query = select(t.staff_alerts).order_by(t.staff_alerts.c.raised_at.desc()).limit(min(max(limit, 1), 500))
-    async with service.sessionmaker() as session:
-        return [StaffAlertItem.model_validate(dict(row)) for row in (await session.execute(query)).mappings()]
+    return [StaffAlertItem.model_validate(vars(alert)) for alert in await service.staff_alerts(limit)]
 
 
 @router.get("/deliveries")
@@ -196,27 +161,12 @@ async def delivery_log(  # noqa: PLR0917 - query parameters
     limit: int = 100,
 ) -> list[DeliveryLogItem]:
     """Who got what, when, with which outcome. Names are shown to staff, never to operators."""
-    query = select(t.deliveries).order_by(t.deliveries.c.created_at.desc()).limit(min(max(limit, 1), 1000))
-    if instance_id is not None:
-        query = query.where(t.deliveries.c.instance_id == instance_id)
-    if member_id is not None:
-        query = query.where(t.deliveries.c.member_id == member_id)
-    if status is not None:
-        query = query.where(t.deliveries.c.status == status)
-    async with service.sessionmaker() as session:
-        rows = [dict(row) for row in (await session.execute(query)).mappings()]
-        names: dict[Any, str] = {}
-        if principal.role == "staff" and rows:
-            names = {
-                row.member_id: row.display_name
-                for row in await session.execute(
-                    select(t.contacts.c.member_id, t.contacts.c.display_name).where(
-                        t.contacts.c.member_id.in_({row["member_id"] for row in rows})
-                    )
-                )
-            }
+    log = await service.delivery_log(
+        principal.role, instance_id=instance_id, member_id=member_id, status=status, limit=limit
+    )
     return [
-        DeliveryLogItem.model_validate({**row, "display_name": names.get(row["member_id"])}) for row in rows
+        DeliveryLogItem.model_validate({**vars(entry.delivery), "display_name": entry.display_name})
+        for entry in log
     ]
 
 
@@ -243,7 +193,7 @@ def _page(title: str, body: str) -> HTMLResponse:
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe_page(token: str, request: Request, service: Service) -> HTMLResponse:
     """A confirmation page: a GET must not unsubscribe (mail scanners follow links)."""
-    _member_id, category = read_unsubscribe_token(service.settings.auth_secret, token)
+    category = service.unsubscribe_category(token)
     return _page(
         "Se désinscrire",
         f"<p>Ne plus recevoir : {_CATEGORY_LABELS.get(category, category)}.</p>"
@@ -254,27 +204,7 @@ async def unsubscribe_page(token: str, request: Request, service: Service) -> HT
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe(token: str, service: Service) -> HTMLResponse:
     """One-click unsubscribe (`List-Unsubscribe=One-Click`): removes the category from the preferences."""
-    member_id, category = read_unsubscribe_token(service.settings.auth_secret, token)
-    async with service.sessionmaker() as session, session.begin():
-        prefs = (await repo.preferences_of(session, [member_id])).get(member_id, DEFAULT_PREFERENCES)
-        if category == "all":
-            categories: frozenset[Category] = frozenset()
-            digest = prefs.digest
-        elif category == "digest":  # type: ignore[comparison-overlap]
-            categories, digest = prefs.categories, False
-        else:
-            categories, digest = prefs.categories - {category}, prefs.digest
-        await repo.save_preferences(
-            session,
-            member_id,
-            Preferences(
-                channels=prefs.channels,
-                categories=categories,
-                digest=digest,
-                themes=prefs.themes,
-                language=prefs.language,
-            ),
-        )
+    category = await service.unsubscribe(token)
     return _page(
         "Désinscription enregistrée",
         f"<p>Vous ne recevrez plus : {_CATEGORY_LABELS.get(category, category)}.</p>",
@@ -292,53 +222,27 @@ _ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _ics(service: NotificationsService, snapshots: list[dict[str, Any]], name: str) -> Response:
-    body = calendar.feed(
-        snapshots,
-        name=name,
-        territory=service.settings.territory,
-        public_base_url=service.settings.resolved_public_base_url(),
-        organizer=service.settings.resolved_mail_sender(),
-    )
+def _ics(body: bytes) -> Response:
     return Response(content=body, media_type=_ICS, headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.get("/feeds/agenda.ics", response_class=Response, responses=_ICS_RESPONSE)
 async def agenda_feed(service: Service) -> Response:
     """The territory's public agenda."""
-    async with service.sessionmaker() as session:
-        snapshots = await service.feed_instances(session)
-    return _ics(service, snapshots, f"Instances — {service.territory.territory.name}")
+    return _ics(await service.agenda_feed())
 
 
 @router.get("/feeds/councils/{council_id}.ics", response_class=Response, responses=_ICS_RESPONSE)
 async def council_feed(council_id: UUID, service: Service) -> Response:
-    async with service.sessionmaker() as session:
-        row = (
-            await session.execute(select(t.councils.c.name).where(t.councils.c.council_id == council_id))
-        ).first()
-        if row is None:
-            raise NotFound("Conseil citoyen inconnu.")
-        snapshots = await service.feed_instances(session, council_id=council_id)
-    return _ics(service, snapshots, f"Instances — {row[0]}")
+    return _ics(await service.council_feed(council_id))
 
 
 @router.get("/feeds/themes/{theme}.ics", response_class=Response, responses=_ICS_RESPONSE)
 async def theme_feed(theme: str, service: Service) -> Response:
-    names = {item.slug: item.name for item in service.territory.themes}
-    if theme not in names:
-        raise NotFound("Thématique inconnue.")
-    async with service.sessionmaker() as session:
-        snapshots = await service.feed_instances(session, theme=theme)
-    return _ics(service, snapshots, f"Instances — {names[theme]}")
+    return _ics(await service.theme_feed(theme))
 
 
 @router.get("/feeds/members/{token}.ics", response_class=Response, responses=_ICS_RESPONSE)
 async def member_feed(token: str, service: Service) -> Response:
     """A member's own calendar, behind a secret address they can revoke."""
-    async with service.sessionmaker() as session:
-        member_id = await repo.member_by_feed_token(session, token)
-        if member_id is None:
-            raise NotFound("Adresse d'agenda inconnue ou révoquée.")
-        snapshots = await service.feed_instances(session, member_id=member_id)
-    return _ics(service, snapshots, "Mes instances")
+    return _ics(await service.member_feed(token))

@@ -3,7 +3,8 @@
 Three consumer groups: `registry` (councils, members, referents), `contacts`
 (the compacted contact cards, tombstones included) and `meetings` (instances,
 dossiers, minutes, attendance, registrations). Every handler writes in the
-runtime's transaction, so a redelivered event has no second effect.
+runtime's transaction (`units.within(ctx)`: the use case's unit of work is the consumer's
+own transaction), so a redelivered event has no second effect.
 """
 
 from __future__ import annotations
@@ -45,23 +46,24 @@ AnyRegistration = (
 
 def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -> None:
     """Same signature in every service: the runtime, and the use cases handlers delegate to."""
+    units = service.units
     registry = runtime.consumer("registry")
 
     async def registry_fact(event: Event, ctx: EventContext) -> None:
-        await service.apply_registry_fact(ctx.session, event, ctx.metadata.time)
+        await service.apply_registry_fact(units.within(ctx), event, ctx.metadata.time)
 
     for event_class in REGISTRY_VIEW_EVENTS:
         registry.on(event_class)(registry_fact)
 
     @registry.on(ThemeLeftWithoutReferent)
     async def theme_left_without_referent(event: ThemeLeftWithoutReferent, ctx: EventContext) -> None:
-        await service.theme_left_without_referent(ctx.session, event)
+        await service.theme_left_without_referent(units.within(ctx), event)
 
     contacts = runtime.consumer("contacts")
 
     @contacts.on(MemberContactCard)
     async def contact_card(event: MemberContactCard, ctx: EventContext) -> None:
-        await service.record_contact(ctx.session, event)
+        await service.record_contact(units.within(ctx), event)
 
     @contacts.on_tombstone(REGISTRY_MEMBER_CONTACTS)
     async def contact_erased(key: str, session: AsyncSession) -> None:
@@ -70,37 +72,37 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
         except ValueError:
             log.warning("tombstone with an unreadable key ignored", key=key)
             return
-        await service.forget_contact(session, member_id)
+        await service.forget_contact(units.on(session), member_id)
 
     meetings = runtime.consumer("meetings")
 
     @meetings.on(InstanceScheduled)
     async def instance_scheduled(event: InstanceScheduled, ctx: EventContext) -> None:
-        await service.instance_scheduled(ctx.session, event, ctx.metadata.id)
+        await service.instance_scheduled(units.within(ctx), event, ctx.metadata.id)
 
     @meetings.on(InstanceRescheduled)
     async def instance_rescheduled(event: InstanceRescheduled, ctx: EventContext) -> None:
-        await service.instance_rescheduled(ctx.session, event, ctx.metadata.id)
+        await service.instance_rescheduled(units.within(ctx), event, ctx.metadata.id)
 
     @meetings.on(InstanceCancelled)
     async def instance_cancelled(event: InstanceCancelled, ctx: EventContext) -> None:
-        await service.instance_cancelled(ctx.session, event, ctx.metadata.id)
+        await service.instance_cancelled(units.within(ctx), event, ctx.metadata.id)
 
     @meetings.on(InstanceHeld)
     async def instance_held(event: InstanceHeld, ctx: EventContext) -> None:
-        await service.instance_held(ctx.session, event)
+        await service.instance_held(units.within(ctx), event)
 
     @meetings.on(DossierPublished)
     async def dossier_published(event: DossierPublished, ctx: EventContext) -> None:
-        await service.dossier_published(ctx.session, event, ctx.metadata.id)
+        await service.dossier_published(units.within(ctx), event, ctx.metadata.id)
 
     @meetings.on(MinutesPublished)
     async def minutes_published(event: MinutesPublished, ctx: EventContext) -> None:
-        await service.minutes_published(ctx.session, event, ctx.metadata.id)
+        await service.minutes_published(units.within(ctx), event, ctx.metadata.id)
 
     @meetings.on(AttendanceRecorded)
     async def attendance_recorded(event: AttendanceRecorded, ctx: EventContext) -> None:
-        await service.attendance_recorded(ctx.session, event)
+        await service.attendance_recorded(units.within(ctx), event)
 
     async def _registration(
         event: AnyRegistration, ctx: EventContext, status: str, kind: RegistrationKind
@@ -108,7 +110,7 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
         # The event's id keys her email (exactly once per event), its type says what changed,
         # and a waitlisted fact carries her rank.
         await service.registration(
-            ctx.session,
+            units.within(ctx),
             registration_id=event.registration_id,
             instance_id=event.instance_id,
             member_id=event.member_id,
@@ -140,4 +142,4 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
 
     @alerts.on(StaffAlertRaised)
     async def staff_alert(event: StaffAlertRaised, ctx: EventContext) -> None:
-        await service.record_staff_alert(ctx.session, event)
+        await service.record_staff_alert(units.within(ctx), event)

@@ -7,7 +7,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
@@ -285,6 +285,15 @@ def validate_preferences(prefs: Preferences, known_themes: Iterable[str]) -> Pre
     return prefs
 
 
+def unsubscribed(prefs: Preferences, category: str) -> Preferences:
+    """The preferences after a one-click unsubscribe from `category` ("all": every category)."""
+    if category == "all":
+        return replace(prefs, categories=frozenset())
+    if category == "digest":
+        return replace(prefs, digest=False)
+    return replace(prefs, categories=prefs.categories - {category})
+
+
 @dataclass(frozen=True)
 class PlannedDelivery:
     member_id: UUID
@@ -325,6 +334,27 @@ def reminder_due_times(
     """Days before -> due time, for the reminders still in the future."""
     due = {days: starts_at - timedelta(days=days) for days in sorted(set(reminder_days), reverse=True)}
     return {days: when for days, when in due.items() if when > now}
+
+
+def reminder_plan(
+    starts_at: datetime,
+    *,
+    reminder_days: Iterable[int],
+    alert_days: int,
+    dossier_notice_days: int | None,
+    now: datetime,
+) -> dict[tuple[str, int], datetime]:
+    """(kind, days before) -> due time of an instance's reminders and staff checks still ahead:
+    the reminders, the nobody-registered check and, for a type with a notice, the dossier check."""
+    wanted = {
+        ("reminder", days): due for days, due in reminder_due_times(starts_at, reminder_days, now).items()
+    }
+    for days, due in reminder_due_times(starts_at, [alert_days], now).items():
+        wanted[("registration_check", days)] = due
+    if dossier_notice_days is not None:
+        for days, due in reminder_due_times(starts_at, [dossier_notice_days], now).items():
+            wanted[("dossier_check", days)] = due
+    return wanted
 
 
 def retry_delay(attempts: int, base_seconds: float, cap_seconds: float = 3600.0) -> timedelta:

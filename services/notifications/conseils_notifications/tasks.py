@@ -6,26 +6,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, timedelta
-from typing import Any
+from datetime import timedelta
 
-from conseils_notifications import repository as repo
 from conseils_notifications.domain import retry_delay
 from conseils_notifications.mail import MailSettings, build_email, sms_text, subject_for
+from conseils_notifications.records import ContactRecord, DeliveryRecord
 from conseils_notifications.service import NotificationsService
 from conseils_notifications.transport import MailTransport, PermanentFailure, SmsGateway, TemporaryFailure
 from conseils_runtime import Database
 from conseils_runtime.logs import get_logger
 from conseils_runtime.tasks import WorkerLoop
-from conseils_schemas import NotificationFailed, NotificationSent
 
 log = get_logger(__name__)
 
-_DIGEST_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-
 
 class DeliverySender(WorkerLoop):
-    """Sends pending deliveries; outcome and outbox event are written in one transaction."""
+    """Sends pending deliveries; outcome and outbox event are written in one transaction
+    (the steps are use cases of deliveries.py; this loop only sends)."""
 
     name = "delivery-sender"
 
@@ -52,16 +49,11 @@ class DeliverySender(WorkerLoop):
         await self._transport.close()
 
     async def run_once(self) -> int:
-        now = self._service.clock()
-        lease = now + timedelta(seconds=self._settings.sender_lease_seconds)
-        async with self._database.sessionmaker() as session, session.begin():
-            batch = await repo.claim_due_deliveries(
-                session,
-                now=now,
-                lease_until=lease,
-                limit=self._settings.sender_batch_size,
-                lock=not self._database.is_sqlite,
-            )
+        batch = await self._service.claim_due_deliveries(
+            limit=self._settings.sender_batch_size,
+            lease=timedelta(seconds=self._settings.sender_lease_seconds),
+            lock=not self._database.is_sqlite,
+        )
         if batch:
             outcomes = await asyncio.gather(*(self._deliver(row) for row in batch), return_exceptions=True)
             errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
@@ -69,10 +61,9 @@ class DeliverySender(WorkerLoop):
                 raise errors[0]
         return len(batch)
 
-    async def _deliver(self, row: dict[str, Any]) -> None:
+    async def _deliver(self, row: DeliveryRecord) -> None:
         async with self._slots:
-            async with self._database.sessionmaker() as session:
-                contact = await repo.contact(session, row["member_id"])
+            contact = await self._service.contact_of(row.member_id)
             if contact is None:
                 await self._no_contact(row)
                 return
@@ -83,107 +74,52 @@ class DeliverySender(WorkerLoop):
             except PermanentFailure as error:
                 await self._failed(row, str(error), permanent=True)
             except Exception as error:  # e.g. an address that cannot be encoded: retrying will not help
-                log.exception("delivery could not be built or sent", delivery_id=str(row["delivery_id"]))
+                log.exception("delivery could not be built or sent", delivery_id=str(row.delivery_id))
                 await self._failed(row, f"erreur interne : {type(error).__name__}", permanent=True)
             else:
-                await self._sent(row)
+                await self._service.mark_sent(row, subject_for(row.kind, row.context))
 
-    async def _send(self, row: dict[str, Any], contact: dict[str, Any]) -> None:
-        if row["channel"] == "sms":
-            if not contact["phone"]:
+    async def _send(self, row: DeliveryRecord, contact: ContactRecord) -> None:
+        if row.channel == "sms":
+            if not contact.phone:
                 raise PermanentFailure("pas de numéro de téléphone")
-            await self._sms.send(
-                contact["phone"], sms_text(row["kind"], row["context"], self._mail.public_base_url)
-            )
+            await self._sms.send(contact.phone, sms_text(row.kind, row.context, self._mail.public_base_url))
             return
         message = build_email(
             self._mail,
-            delivery_id=row["delivery_id"],
-            kind=row["kind"],
-            category=row["category"],
-            reason=row["reason"],
-            context=row["context"],
-            member_id=row["member_id"],
-            display_name=contact["display_name"],
-            email=contact["email"],
+            delivery_id=row.delivery_id,
+            kind=row.kind,
+            category=row.category,
+            reason=row.reason,
+            context=row.context,
+            member_id=row.member_id,
+            display_name=contact.display_name,
+            email=contact.email,
             now=self._service.clock(),
         )
         await self._transport.send(message)
 
-    async def _sent(self, row: dict[str, Any]) -> None:
-        now = self._service.clock()
-        async with self._database.sessionmaker() as session, session.begin():
-            await repo.update_delivery(
-                session,
-                row["delivery_id"],
-                status="sent",
-                sent_at=now,
-                attempts=row["attempts"] + 1,
-                last_error=None,
-                subject=subject_for(row["kind"], row["context"]),
-            )
-            await self._service.outbox.add(
-                session,
-                NotificationSent(
-                    delivery_id=row["delivery_id"],
-                    member_id=row["member_id"],
-                    channel=row["channel"],
-                    category=row["category"],
-                    source_event_id=row["source_event_id"],
-                    sent_at=now,
-                ),
-            )
-
-    async def _temporary(self, row: dict[str, Any], error: str) -> None:
-        attempts = row["attempts"] + 1
+    async def _temporary(self, row: DeliveryRecord, error: str) -> None:
+        attempts = row.attempts + 1
         if attempts >= self._settings.sender_max_attempts:
             await self._failed(row, f"abandon après {attempts} tentatives : {error}", permanent=False)
             return
         delay = retry_delay(attempts, self._settings.sender_backoff_seconds)
         log.info(
-            "delivery failed temporarily, will retry", delivery_id=str(row["delivery_id"]), attempts=attempts
+            "delivery failed temporarily, will retry", delivery_id=str(row.delivery_id), attempts=attempts
         )
-        async with self._database.sessionmaker() as session, session.begin():
-            await repo.update_delivery(
-                session,
-                row["delivery_id"],
-                status="pending",
-                attempts=attempts,
-                next_attempt_at=self._service.clock() + delay,
-                last_error=error[:2000],
-            )
+        await self._service.retry_later(row, attempts=attempts, delay=delay, error=error)
 
-    async def _no_contact(self, row: dict[str, Any]) -> None:
+    async def _no_contact(self, row: DeliveryRecord) -> None:
         # The contact card may simply not have arrived yet (another topic): wait a little.
-        if row["attempts"] + 1 >= self._settings.missing_contact_attempts:
+        if row.attempts + 1 >= self._settings.missing_contact_attempts:
             await self._failed(row, "aucune coordonnée connue pour ce membre", permanent=True)
         else:
             await self._temporary(row, "coordonnées pas encore reçues")
 
-    async def _failed(self, row: dict[str, Any], error: str, *, permanent: bool) -> None:
-        now = self._service.clock()
-        log.warning("delivery failed", delivery_id=str(row["delivery_id"]), permanent=permanent)
-        async with self._database.sessionmaker() as session, session.begin():
-            await repo.update_delivery(
-                session,
-                row["delivery_id"],
-                status="failed",
-                attempts=row["attempts"] + 1,
-                last_error=error[:2000],
-            )
-            await self._service.outbox.add(
-                session,
-                NotificationFailed(
-                    delivery_id=row["delivery_id"],
-                    member_id=row["member_id"],
-                    channel=row["channel"],
-                    category=row["category"],
-                    source_event_id=row["source_event_id"],
-                    error=error[:500],
-                    permanent=permanent,
-                    failed_at=now,
-                ),
-            )
+    async def _failed(self, row: DeliveryRecord, error: str, *, permanent: bool) -> None:
+        log.warning("delivery failed", delivery_id=str(row.delivery_id), permanent=permanent)
+        await self._service.mark_failed(row, error, permanent=permanent)
 
 
 class Scheduler(WorkerLoop):
@@ -200,18 +136,16 @@ class Scheduler(WorkerLoop):
         self._on_work = on_work
 
     async def run_once(self) -> int:
-        async with self._database.sessionmaker() as session, session.begin():
-            done = await self._service.run_due_reminders(session)
+        async with self._service.units.begin() as unit:
+            done = await self._service.run_due_reminders(unit)
         digests = await self.run_digest_if_due()
         if (done or digests) and self._on_work is not None:
             self._on_work()
         return done
 
     async def run_digest_if_due(self) -> int:
-        now = self._service.clock().astimezone(UTC)
-        weekday = _DIGEST_WEEKDAYS.index(self._service.territory.notifications.digest_weekday)
-        if now.weekday() != weekday or now.hour < 8:
+        week = self._service.digest_week_due()
+        if week is None:
             return 0
-        year, week, _ = now.isocalendar()
-        async with self._database.sessionmaker() as session, session.begin():
-            return await self._service.run_weekly_digest(session, f"{year}-W{week:02d}")
+        async with self._service.units.begin() as unit:
+            return await self._service.run_weekly_digest(unit, week)
