@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 
-from conseils_cli.bench.generator import Databases, Scale, generate, seed_meetings, seed_notifications
-from conseils_cli.bench.generator import write_territory_file as write_territory
+from conseils_cli.bench.dataset import Scale, generate
+from conseils_cli.bench.dataset import write_territory_file as write_territory
 from conseils_cli.bench.kafka_tools import produce_events, wait_rows
+from conseils_cli.bench.seeders import Databases, seed_meetings, seed_notifications
 
 
 class CountingSink:
