@@ -39,10 +39,7 @@ from conseils_runtime.flows.names import (
     territory_topics,
 )
 from conseils_runtime.flows.status import partition_lag
-from conseils_schemas import (
-    ID_HEADER,
-    TYPE_HEADER,
-)
+from conseils_schemas import ID_HEADER, TYPE_HEADER
 from conseils_schemas.topics import DLQ_SUFFIX
 
 

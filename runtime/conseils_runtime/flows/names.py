@@ -5,11 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from conseils_schemas import (
-    ALL_TOPICS,
-    dlq_topic,
-    topic_name,
-)
+from conseils_schemas import ALL_TOPICS, dlq_topic, topic_name
 from conseils_schemas.topics import DLQ_ORIGIN_TOPIC, DLQ_REPLAYED_FROM, DLQ_SUFFIX, validate_territory_slug
 
 DLQ_HEADER_PREFIX = "dlq_"

@@ -16,13 +16,7 @@ from conseils_runtime.flows.clients import (
     topic_partitions,
 )
 from conseils_runtime.flows.names import as_text, decode_headers, iso_ms, territory_topics
-from conseils_schemas import (
-    CORRELATION_ID_HEADER,
-    ID_HEADER,
-    SUBJECT_HEADER,
-    TIME_HEADER,
-    TYPE_HEADER,
-)
+from conseils_schemas import CORRELATION_ID_HEADER, ID_HEADER, SUBJECT_HEADER, TIME_HEADER, TYPE_HEADER
 
 
 @dataclass
