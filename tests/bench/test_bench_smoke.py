@@ -13,17 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from conseils_cli.bench.generator import (
-    Databases,
-    Scale,
-    generate,
-    seed_meetings,
-    seed_notifications,
-    seed_registry,
-    write_territory_file,
-)
+from conseils_cli.bench.dataset import Scale, generate, write_territory_file
 from conseils_cli.bench.plot import render_svg
 from conseils_cli.bench.results import Result, write_results
+from conseils_cli.bench.seeders import Databases, seed_meetings, seed_notifications, seed_registry
 from conseils_cli.bench.suite import Sizes, run_all
 from conseils_runtime import Database
 from conseils_runtime.territory import load_territory

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conseils_cli.kafka.launcher import _server_properties
+from conseils_cli.kafka.broker_config import server_properties
 
 
 def test_the_local_broker_keeps_topics_forever_and_cleans_promptly(tmp_path: Path) -> None:
-    lines = _server_properties(tmp_path, 9092, 9093).splitlines()
+    lines = server_properties(tmp_path, 9092, 9093).splitlines()
     settings = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
     assert settings["log.retention.ms"] == "-1"
     assert settings["log.retention.bytes"] == "-1"

@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 
-from conseils_cli.bench.generator import Databases, Scale, generate, seed_meetings, seed_notifications
-from conseils_cli.bench.generator import write_territory_file as write_territory
+from conseils_cli.bench.dataset import Scale, generate
+from conseils_cli.bench.dataset import write_territory_file as write_territory
 from conseils_cli.bench.kafka_tools import produce_events, wait_rows
+from conseils_cli.bench.seeders import Databases, seed_meetings, seed_notifications
 
 
 class CountingSink:
@@ -50,7 +51,7 @@ async def fan_out(
     consumer (recipients, deliveries) → delivery sender → SMTP sink, until ``members`` emails arrived."""
     from aiosmtpd.controller import Controller
 
-    from conseils_cli.kafka.launcher import _free_port
+    from conseils_cli.kafka.processes import free_port
     from conseils_meetings.app import create_app as meetings_app
     from conseils_meetings.settings import MeetingsSettings
     from conseils_notifications.app import create_app as notifications_app
@@ -77,7 +78,7 @@ async def fan_out(
     sink = CountingSink()
     sink.loop = asyncio.get_running_loop()
     sink.target = members
-    port = _free_port()
+    port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     common: dict[str, Any] = {

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from conseils_cli.bench.generator import Dataset
+from conseils_cli.bench.dataset import Dataset
 from conseils_cli.bench.results import summary
 
 SECRET = "bench-secret"  # noqa: S105 - signs tokens for a throwaway benchmark server

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from conseils_cli.bench.generator import Dataset, service_schema
+from conseils_cli.bench.dataset import Dataset
+from conseils_cli.bench.seeders import service_schema
 from conseils_runtime import Database
 
 

@@ -217,10 +217,10 @@ async def raw_smtp_throughput(
     import aiosmtplib
     from aiosmtpd.controller import Controller
 
-    from conseils_cli.kafka.launcher import _free_port
+    from conseils_cli.kafka.processes import free_port
 
     sink = _Sink()
-    port = _free_port()
+    port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -12,18 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conseils_cli.bench import fanout, http, national, throughput
-from conseils_cli.bench.generator import (
-    Databases,
-    Member,
-    Scale,
-    generate,
-    seed_meetings,
-    seed_notifications,
-    write_territory_file,
-)
+from conseils_cli.bench.dataset import Member, Scale, generate, write_territory_file
 from conseils_cli.bench.kafka_tools import delete_topics, list_topics
 from conseils_cli.bench.results import Result, summary
 from conseils_cli.bench.scenarios import event_hop, raw_kafka_round_trip, raw_smtp_throughput, sample_parts
+from conseils_cli.bench.seeders import Databases, seed_meetings, seed_notifications
 
 Progress = Callable[[str, int, int], None]
 SMTP_CONNECTIONS = 4

@@ -20,8 +20,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from conseils_cli.bench.generator import Databases, Scale, generate, write_territory_file
+from conseils_cli.bench.dataset import Scale, generate, write_territory_file
 from conseils_cli.bench.kafka_tools import count_rows, produce_events
+from conseils_cli.bench.seeders import Databases
 
 # The tables whose row count is each service's read model of MemberJoined.
 READ_MODEL = {"meetings": "members", "notifications": "members"}

@@ -1,60 +1,18 @@
-"""The registry's facts as another service keeps them: one temporal read model, written once.
-
-The meetings and notifications services both need to know, from registry
-events only, which councils exist, who is a member of which council and who
-is referent of which theme -- today and on any past date. A bilan a year
-later asks "who was the Emploi referent of Franc-Moisin on 12 April?", not
-"who is it now?".
-
-`registry_view_tables(metadata)` defines the same tables in each service's
-database; `RegistryView.apply` is the only code that writes them, called by
-the live consumers and by the replay alike. Two kinds of table:
-
-- current state (`councils`, `members`): one row per council or member, each
-  with the instant (`as_of`, the event's `ce_time`) of the newest fact applied.
-  An older fact arriving late never overwrites a newer one.
-- history (`member_periods`, `referent_terms`, `council` dates): validity
-  intervals ``[since, until)`` in the territory's calendar dates. Every fact
-  carries its own date (joined_on, left_on, since, until, dissolved_on), so
-  the intervals converge whatever the order the facts arrive in, and applying
-  a fact twice changes nothing.
-
-A member who left on D is not a member on D; a referent withdrawn on D is not
-referent on D (her successor, designated on D, is).
-
-Only pseudonymous ids are held (no names or contacts). An erased member's
-periods stay, as ids, so past figures keep counting her; her current row is
-marked erased and she is never concerned again.
-"""
+"""`RegistryView`: the only code that writes the read model (`apply`), and its "as of" queries."""
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Date,
-    Index,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-    and_,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_runtime.database import UtcDateTime
+from conseils_runtime.registry_view.history import RegistryHistory, covers
+from conseils_runtime.registry_view.tables import RegistryViewTables
 from conseils_runtime.times import as_utc
 from conseils_schemas import (
     CouncilDissolved,
@@ -83,66 +41,6 @@ REGISTRY_VIEW_EVENTS: tuple[type[Event], ...] = (
     ReferentDesignated,
     ReferentWithdrawn,
 )
-
-
-@dataclass(frozen=True)
-class RegistryViewTables:
-    councils: Table
-    members: Table
-    member_periods: Table
-    referent_terms: Table
-
-
-def registry_view_tables(metadata: MetaData) -> RegistryViewTables:
-    """Define the read model's tables on a service's metadata (same names and columns everywhere)."""
-    councils = Table(
-        "councils",
-        metadata,
-        Column("council_id", Uuid, primary_key=True),
-        Column("name", String(300), nullable=False),
-        Column("city", String(200), nullable=False),
-        Column("city_code", String(8), nullable=False, index=True),
-        Column("status", String(20), nullable=False),
-        Column("active", Boolean, nullable=False, default=True),
-        Column("dissolved_on", Date, nullable=True),
-        Column("as_of", UtcDateTime(), nullable=False),
-    )
-    members = Table(
-        "members",
-        metadata,
-        Column("member_id", Uuid, primary_key=True),
-        Column("council_id", Uuid, nullable=True, index=True),
-        Column("role", String(20), nullable=False, default="member"),
-        Column("themes_followed", JSON, nullable=False, default=list),
-        Column("active", Boolean, nullable=False, default=True),
-        Column("erased", Boolean, nullable=False, default=False),
-        Column("as_of", UtcDateTime(), nullable=False),
-    )
-    member_periods = Table(
-        "member_periods",
-        metadata,
-        Column("member_id", Uuid, primary_key=True),
-        Column("since", Date, primary_key=True),
-        Column("council_id", Uuid, nullable=False),
-        Column("until", Date, nullable=True),
-        Index("ix_member_periods_council", "council_id"),
-    )
-    referent_terms = Table(
-        "referent_terms",
-        metadata,
-        Column("council_id", Uuid, primary_key=True),
-        Column("theme", String(64), primary_key=True),
-        Column("member_id", Uuid, primary_key=True),
-        Column("since", Date, primary_key=True),
-        Column("until", Date, nullable=True),
-        Index("ix_referent_terms_member", "member_id"),
-    )
-    return RegistryViewTables(councils, members, member_periods, referent_terms)
-
-
-def covers(since: date, until: date | None, day: date) -> bool:
-    """Is `day` inside the interval [since, until)?"""
-    return since <= day and (until is None or day < until)
 
 
 class RegistryView:
@@ -501,43 +399,3 @@ class RegistryView:
             )
         }
         return RegistryHistory(periods, terms, councils)
-
-
-class RegistryHistory:
-    """The read model's intervals in memory: "as of D" answers without a query per date."""
-
-    def __init__(
-        self,
-        periods: list[tuple[Any, ...]],
-        terms: list[tuple[Any, ...]],
-        councils: dict[uuid.UUID, tuple[str, str, str, date | None]],
-    ) -> None:
-        self._periods_by_council: dict[uuid.UUID, list[tuple[uuid.UUID, date, date | None]]] = defaultdict(
-            list
-        )
-        for member_id, council_id, since, until in periods:
-            self._periods_by_council[council_id].append((member_id, since, until))
-        self._terms: dict[tuple[uuid.UUID, str], list[tuple[uuid.UUID, date, date | None]]] = defaultdict(
-            list
-        )
-        for council_id, theme, member_id, since, until in terms:
-            self._terms[(council_id, theme)].append((member_id, since, until))
-        self.councils = councils
-
-    def members_on(self, council_id: uuid.UUID, day: date) -> frozenset[uuid.UUID]:
-        return frozenset(
-            member
-            for member, since, until in self._periods_by_council.get(council_id, ())
-            if covers(since, until, day)
-        )
-
-    def referents_on(self, council_id: uuid.UUID, theme: str, day: date) -> frozenset[uuid.UUID]:
-        return frozenset(
-            member
-            for member, since, until in self._terms.get((council_id, theme), ())
-            if covers(since, until, day)
-        )
-
-    def council_exists_on(self, council_id: uuid.UUID, day: date) -> bool:
-        council = self.councils.get(council_id)
-        return council is not None and (council[3] is None or day < council[3])
