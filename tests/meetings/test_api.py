@@ -155,7 +155,15 @@ async def test_reschedule_cancel_and_illegal_moves(harness: Harness) -> None:
         "instance.cancelled",
     ]
     assert events[1][1]["previous_starts_at"].startswith("2027-04-06T16:30")
-    assert events[2][1] == {"instance_id": created["id"], "reason": "Salle indisponible", "sequence": 2}
+    assert events[1][1]["title"] == events[0][1]["title"]  # a consumer needs no state to show it
+    assert events[1][1]["timezone"] == events[0][1]["timezone"] == "Europe/Paris"
+    assert events[2][1] == {
+        "instance_id": created["id"],
+        "reason": "Salle indisponible",
+        "sequence": 2,
+        "title": events[0][1]["title"],
+        "starts_at": events[1][1]["starts_at"],
+    }
 
 
 async def test_draft_is_invisible_to_councillors_until_scheduled(harness: Harness) -> None:

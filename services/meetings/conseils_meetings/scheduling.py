@@ -147,6 +147,7 @@ class Scheduling(MeetingsCore):
                 sequence=row["sequence"],
                 policy_warnings=list(row["policy_warnings"]),
                 time_slot=domain.time_slot(_aware(row["starts_at"]) or now, self.timezone),
+                timezone=self.timezone,
             ),
             now,
         )
@@ -220,6 +221,8 @@ class Scheduling(MeetingsCore):
                     sequence=sequence,
                     policy_warnings=warnings,
                     time_slot=domain.time_slot(starts_at, self.timezone),
+                    title=row["title"],
+                    timezone=self.timezone,
                 ),
                 now,
             )
@@ -238,7 +241,12 @@ class Scheduling(MeetingsCore):
                     instance_id, status=status, sequence=sequence, cancelled_at=now, cancel_reason=reason
                 )
             else:
-                await self._record(
-                    session, InstanceCancelled(instance_id=instance_id, reason=reason, sequence=sequence), now
+                cancelled = InstanceCancelled(
+                    instance_id=instance_id,
+                    reason=reason,
+                    sequence=sequence,
+                    title=row["title"],
+                    starts_at=_aware(row["starts_at"]),
                 )
+                await self._record(session, cancelled, now)
         return await self.get_instance(instance_id)
