@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from conseils_registry.app import create_app
-from conseils_registry.repository import MemberRecord
+from conseils_registry.records import MemberRecord
 from conseils_registry.seed import seed_territory
 from conseils_registry.service import RegistryService
 from conseils_registry.settings import RegistrySettings
@@ -38,7 +38,7 @@ class Registry:
     service: RegistryService
 
     async def member_named(self, council_id: uuid.UUID, display_name: str) -> MemberRecord:
-        async with self.service.reading() as repo:
+        async with self.service.units.reading() as repo:
             members = await repo.members(council_id=council_id)
         return next(member for member in members if member.display_name == display_name)
 

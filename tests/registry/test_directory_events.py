@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from conseils_registry import tables as t
 from conseils_registry.app import PRODUCES
-from conseils_registry.directory import apply_directory_event
-from conseils_registry.service import DirectoryEntryInput
+from conseils_registry.commands import DirectoryEntryInput
+from conseils_registry.projection import apply_directory_event
 from conseils_runtime import Database
 from conseils_runtime.http import NotFound
 from conseils_schemas import (

@@ -21,12 +21,12 @@ from conseils_registry.domain import (
     council_id_for,
     normalise_contact,
     normalise_search,
-    parse_members_csv,
     plan_designation,
     referent_roles_lost_on_leave,
     search_terms,
     themes_column,
 )
+from conseils_registry.members_csv import parse_members_csv
 from conseils_runtime.http import Conflict, DomainError
 
 TODAY = date(2026, 11, 26)

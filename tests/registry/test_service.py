@@ -10,9 +10,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from conseils_registry import tables as t
+from conseils_registry.commands import MemberChange, MemberJoin
 from conseils_registry.domain import council_id_for
 from conseils_registry.seed import seed_territory
-from conseils_registry.service import MemberChange, MemberJoin
 from conseils_runtime.http import DomainError
 from conseils_runtime.territory import TerritoryConfig
 from tests.registry.conftest import Registry
@@ -39,7 +39,7 @@ async def test_seeding_twice_changes_nothing_and_publishes_nothing(
     assert report.unchanged["councils"] == 20
     assert "Rien à faire" in report.summary_fr()
     assert await registry.outbox() == before
-    async with registry.service.reading() as repo:
+    async with registry.service.units.reading() as repo:
         councils = await repo.councils()
         assert {council.id for council in councils} == {
             council_id_for("plaine-commune", council.slug) for council in demo_territory.councils
@@ -69,7 +69,7 @@ async def test_a_changed_council_name_is_updated_once(
 
 async def test_designating_a_referent_replaces_the_previous_one_and_keeps_history(registry: Registry) -> None:
     service = registry.service
-    async with service.reading() as repo:
+    async with service.units.reading() as repo:
         current = await repo.active_referent(FRANC_MOISIN, "emploi")
     fatou = await registry.member_named(FRANC_MOISIN, "Fatou Sow")
     assert current is not None
@@ -77,7 +77,7 @@ async def test_designating_a_referent_replaces_the_previous_one_and_keeps_histor
     assert await service.designate_referent(FRANC_MOISIN, "emploi", fatou.id) is True
     assert await service.designate_referent(FRANC_MOISIN, "emploi", fatou.id) is False  # already referent
 
-    async with service.reading() as repo:
+    async with service.units.reading() as repo:
         history = [
             r for r in await repo.referents(council_id=FRANC_MOISIN, active_only=False) if r.theme == "emploi"
         ]
@@ -110,7 +110,7 @@ async def test_a_member_who_leaves_loses_referent_roles_and_staff_are_alerted(re
 
     today = service.today()
     assert left.left_on == today
-    async with service.reading() as repo:
+    async with service.units.reading() as repo:
         assert await repo.referents(council_id=COURNEUVE) == []
         ended = await repo.referents(member_id=mamadou.id, active_only=False)
     assert {(r.theme, r.until, r.end_reason) for r in ended} == {
@@ -173,7 +173,7 @@ async def test_an_active_member_cannot_join_the_same_council_twice(registry: Reg
 
 
 async def test_the_database_refuses_a_second_active_referent_for_a_theme(registry: Registry) -> None:
-    async with registry.service.reading() as repo:
+    async with registry.service.units.reading() as repo:
         current = await repo.active_referent(FRANC_MOISIN, "emploi")
     marc = await registry.member_named(FRANC_MOISIN, "Marc Lefèvre")
     assert current is not None

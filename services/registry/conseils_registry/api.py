@@ -33,21 +33,22 @@ from conseils_registry.api_models import (
     StaffAccountOut,
     ThemeOut,
 )
-from conseils_registry.domain import CSV_COLUMNS, PartnerKind
-from conseils_registry.repository import CouncilRecord, MemberRecord, ReferentRecord
-from conseils_registry.service import (
+from conseils_registry.commands import (
     ContactInput,
     CouncilChange,
     CouncilCreate,
     DirectoryEntryInput,
     MemberChange,
     MemberJoin,
-    RegistryService,
     StaffAccountInput,
 )
+from conseils_registry.domain import PartnerKind
+from conseils_registry.members_csv import CSV_COLUMNS
+from conseils_registry.records import CouncilRecord, MemberRecord, ReferentRecord
+from conseils_registry.service import RegistryService
 from conseils_registry.settings import RegistrySettings
 from conseils_runtime.auth import Authenticator, Principal
-from conseils_runtime.http import DomainError, Forbidden, NotFound
+from conseils_runtime.http import DomainError, Forbidden
 
 # --------------------------------------------------------------------------- helpers
 
@@ -120,26 +121,18 @@ router = APIRouter()
 # ------------------------------------------------------------------ reference data
 @router.get("/themes", response_model=list[ThemeOut], tags=["territoire"])
 async def list_themes(_principal: Anyone, service: Service) -> list[ThemeOut]:
-    async with service.reading() as repo:
-        return [ThemeOut.model_validate(dict(row)) for row in await repo.themes()]
+    return [ThemeOut.model_validate(theme) for theme in await service.themes()]
 
 
 @router.get("/cities", response_model=list[CityOut], tags=["territoire"])
 async def list_cities(_principal: Anyone, service: Service) -> list[CityOut]:
-    async with service.reading() as repo:
-        cities = await repo.cities()
-        neighbourhoods = await repo.neighbourhoods()
     return [
         CityOut(
-            code=city["code"],
-            name=city["name"],
-            neighbourhoods=[
-                NeighbourhoodOut(code=n["code"], name=n["name"])
-                for n in neighbourhoods
-                if n["city_code"] == city["code"]
-            ],
+            code=city.code,
+            name=city.name,
+            neighbourhoods=[NeighbourhoodOut.model_validate(n) for n in neighbourhoods],
         )
-        for city in cities
+        for city, neighbourhoods in await service.cities()
     ]
 
 
@@ -149,8 +142,7 @@ async def list_councils(
     _principal: Anyone, service: Service, city_code: str | None = None
 ) -> list[CouncilOut]:
     """Every council of the territory (their names are public)."""
-    async with service.reading() as repo:
-        return [_council_out(council) for council in await repo.councils(city_code=city_code)]
+    return [_council_out(council) for council in await service.list_councils(city_code=city_code)]
 
 
 @router.post("/councils", response_model=CouncilOut, status_code=201, tags=["conseils"])
@@ -161,11 +153,7 @@ async def create_council(command: CouncilCreate, _principal: Staff, service: Ser
 @router.get("/councils/{council_id}", response_model=CouncilOut, tags=["conseils"])
 async def get_council(council_id: uuid.UUID, principal: Anyone, service: Service) -> CouncilOut:
     _check_reads_council(principal, council_id)
-    async with service.reading() as repo:
-        council = await repo.council(council_id)
-    if council is None:
-        raise NotFound("Conseil introuvable.")
-    return _council_out(council)
+    return _council_out(await service.get_council(council_id))
 
 
 @router.patch("/councils/{council_id}", response_model=CouncilOut, tags=["conseils"])
@@ -191,10 +179,7 @@ async def council_members(
 ) -> list[MemberOut | MemberPublic]:
     """Active members; staff also see contact details and, on request, former members."""
     _check_reads_council(principal, council_id)
-    async with service.reading() as repo:
-        if await repo.council(council_id) is None:
-            raise NotFound("Conseil introuvable.")
-        members = await repo.members(council_id=council_id, include_left=include_left and principal.is_staff)
+    members = await service.council_members(council_id, include_left=include_left and principal.is_staff)
     return [_member_out(member, principal) for member in members]
 
 
@@ -204,10 +189,7 @@ async def council_referents(
 ) -> list[ReferentOut]:
     """Current referents per theme; `history=true` adds former ones."""
     _check_reads_council(principal, council_id)
-    async with service.reading() as repo:
-        if await repo.council(council_id) is None:
-            raise NotFound("Conseil introuvable.")
-        referents = await repo.referents(council_id=council_id, active_only=not history)
+    referents = await service.council_referents(council_id, history=history)
     return [_referent_out(referent) for referent in referents]
 
 
@@ -217,8 +199,7 @@ async def designate_referent(
 ) -> DesignationOut:
     """Designate the referent of a theme (replaces the current one, kept in history)."""
     changed = await service.designate_referent(council_id, theme, body.member_id, body.since)
-    async with service.reading() as repo:
-        referent = await repo.active_referent(council_id, theme)
+    referent = await service.current_referent(council_id, theme)
     assert referent is not None
     return DesignationOut(referent=_referent_out(referent), changed=changed)
 
@@ -242,8 +223,7 @@ async def list_members(
         str | None, Query(max_length=320, description="Adresse exacte (recherche d'un compte).")
     ] = None,
 ) -> list[MemberOut]:
-    async with service.reading() as repo:
-        members = await repo.members(council_id=council_id, include_left=include_left, email=email)
+    members = await service.list_members(council_id=council_id, include_left=include_left, email=email)
     return [MemberOut.model_validate(member) for member in members]
 
 
@@ -306,10 +286,7 @@ async def export_members(_principal: Staff, service: Service, include_left: bool
 
 @router.get("/members/{member_id}", response_model=MemberOut | MemberPublic, tags=["membres"])
 async def get_member(member_id: uuid.UUID, principal: Anyone, service: Service) -> MemberOut | MemberPublic:
-    async with service.reading() as repo:
-        member = await repo.member(member_id)
-    if member is None:
-        raise NotFound("Membre introuvable.")
+    member = await service.get_member(member_id)
     if principal.member_id != member_id:
         _check_reads_council(principal, member.council_id)
     return _member_out(member, principal)
@@ -368,20 +345,15 @@ async def search_directory(
     section: DirectorySection | None = None,
 ) -> list[DirectoryEntryOut]:
     """Partners, schemes (dispositifs) and places of the territory."""
-    async with service.reading() as repo:
-        rows = await repo.search_directory(
-            query=q, theme=theme, kind=kind, entry_type=_SECTION_TYPES[section] if section else None
-        )
-    return [DirectoryEntryOut.model_validate(dict(row)) for row in rows]
+    entries = await service.search_directory(
+        query=q, theme=theme, kind=kind, entry_type=_SECTION_TYPES[section] if section else None
+    )
+    return [DirectoryEntryOut.model_validate(entry) for entry in entries]
 
 
 @router.get("/directory/{entry_id}", response_model=DirectoryEntryOut, tags=["annuaire"])
 async def get_directory_entry(entry_id: uuid.UUID, _principal: Anyone, service: Service) -> DirectoryEntryOut:
-    async with service.reading() as repo:
-        row = await repo.directory_entry(entry_id)
-    if row is None:
-        raise NotFound("Fiche de l'annuaire introuvable.")
-    return DirectoryEntryOut.model_validate(dict(row))
+    return DirectoryEntryOut.model_validate(await service.directory_entry(entry_id))
 
 
 @router.post("/directory/{section}", response_model=DirectoryEntryOut, status_code=201, tags=["annuaire"])
@@ -408,10 +380,7 @@ async def update_directory_entry(
 async def delete_directory_entry(
     section: DirectorySection, entry_id: uuid.UUID, _principal: Staff, service: Service
 ) -> Response:
-    async with service.reading() as repo:
-        row = await repo.directory_entry(entry_id)
-    if row is None or row["entry_type"] != _SECTION_TYPES[section]:
-        raise NotFound("Fiche de l'annuaire introuvable.")
+    await service.directory_entry(entry_id, _SECTION_TYPES[section])  # 404 when not in this section
     await service.delete_directory_entry(entry_id)
     return Response(status_code=204)
 
@@ -425,14 +394,10 @@ async def list_staff(
         str | None, Query(max_length=320, description="Adresse exacte (recherche d'un compte).")
     ] = None,
 ) -> list[StaffAccountOut]:
-    async with service.reading() as repo:
-        return [StaffAccountOut.model_validate(dict(row)) for row in await repo.staff_accounts(email)]
+    return [StaffAccountOut.model_validate(account) for account in await service.staff_accounts(email)]
 
 
 @router.post("/staff-accounts", response_model=StaffAccountOut, status_code=201, tags=["agents"])
 async def create_staff(command: StaffAccountInput, _principal: Operator, service: Service) -> StaffAccountOut:
     await service.create_staff_account(command)
-    async with service.reading() as repo:
-        row = await repo.staff_by_email(command.email)
-    assert row is not None
-    return StaffAccountOut.model_validate(dict(row))
+    return StaffAccountOut.model_validate(await service.staff_account(command.email))

@@ -1,69 +1,86 @@
-"""The directory (partners, schemes, places) as events.
+"""Use cases of the directory (partners, schemes, places): save, remove, search.
 
-This module owns :func:`apply_directory_event`, the one function that turns a
-``DirectoryEntrySaved`` or ``DirectoryEntryRemoved`` into the ``directory_entries``
-row. The live service checks the command, builds the event, writes it to the
-outbox and applies it in the same transaction; a rebuild from the
-``registry.directory`` topic applies the same events and gets the same rows.
-Applying is idempotent: a saved event is an upsert of the whole entry, a
-removal of an absent entry does nothing.
+A change is an event (`DirectoryEntrySaved`, `DirectoryEntryRemoved`) to the
+outbox; the units of work apply it to the `directory_entries` row on emit with
+`projection.apply_directory_event`, the function a rebuild from the topic uses.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from conseils_registry import tables as t
-from conseils_registry.domain import normalise_search, themes_column
+from conseils_registry.commands import DirectoryEntryInput
+from conseils_registry.domain import EntryType, check_themes, normalise_email
+from conseils_registry.records import DirectoryEntryRecord
+from conseils_registry.use_cases import RegistryCore
+from conseils_runtime.http import DomainError, NotFound
 from conseils_schemas import DirectoryEntryRemoved, DirectoryEntrySaved
 
-__all__ = ["apply_directory_event", "entry_values"]
 
+class Directory(RegistryCore):
+    async def search_directory(
+        self,
+        *,
+        query: str = "",
+        theme: str | None = None,
+        kind: str | None = None,
+        entry_type: EntryType | None = None,
+    ) -> list[DirectoryEntryRecord]:
+        async with self.units.reading() as repo:
+            return await repo.search_directory(query=query, theme=theme, kind=kind, entry_type=entry_type)
 
-def entry_values(event: DirectoryEntrySaved) -> dict[str, Any]:
-    """Columns of the ``directory_entries`` row described by ``event`` (without the id)."""
-    return {
-        "entry_type": event.entry_type,
-        "name": event.name,
-        "kind": event.kind if event.entry_type == "partner" else None,
-        "themes": list(event.themes),
-        "themes_text": themes_column(event.themes),
-        "contact_role": event.contact_role,
-        "contact_email": event.contact_email,
-        "city_code": event.city_code,
-        "address": event.address,
-        "url": event.url,
-        "description": event.description,
-        "search_text": normalise_search(
-            " ".join(
-                part or ""
-                for part in (
-                    event.name,
-                    event.contact_role,
-                    event.address,
-                    event.description,
-                    " ".join(event.themes),
+    async def directory_entry(
+        self, entry_id: uuid.UUID, entry_type: EntryType | None = None
+    ) -> DirectoryEntryRecord:
+        """The entry (of that type, when given)."""
+        async with self.units.reading() as repo:
+            entry = await repo.directory_entry(entry_id)
+        if entry is None or (entry_type is not None and entry.entry_type != entry_type):
+            raise NotFound("Fiche de l'annuaire introuvable.")
+        return entry
+
+    async def save_directory_entry(
+        self, entry_type: EntryType, command: DirectoryEntryInput, entry_id: uuid.UUID | None = None
+    ) -> uuid.UUID:
+        if entry_type == "partner" and command.kind is None:
+            raise DomainError(
+                "Indiquez le type de partenaire (État, ville, territoire, bailleur, association…)."
+            )
+        if command.contact_email is not None:
+            command = command.model_copy(update={"contact_email": normalise_email(command.contact_email)})
+        async with self.units.begin() as unit:
+            themes = check_themes(command.themes, await unit.repo.theme_slugs())
+            if entry_id is None:
+                entry_id = uuid.uuid4()
+            else:
+                existing = await unit.repo.directory_entry(entry_id)
+                if existing is None or existing.entry_type != entry_type:
+                    raise NotFound("Fiche de l'annuaire introuvable.")
+            await unit.emit(
+                DirectoryEntrySaved(
+                    entry_id=entry_id,
+                    entry_type=entry_type,
+                    name=command.name,
+                    kind=command.kind if entry_type == "partner" else None,
+                    themes=themes,
+                    contact_role=command.contact_role,
+                    contact_email=command.contact_email,
+                    city_code=command.city_code,
+                    address=command.address,
+                    url=command.url,
+                    description=command.description,
+                    saved_at=self.clock(),
                 )
             )
-        ),
-        "updated_at": event.saved_at,
-    }
+            return entry_id
 
-
-async def apply_directory_event(
-    session: AsyncSession, event: DirectoryEntrySaved | DirectoryEntryRemoved
-) -> None:
-    """Write (or delete) the row of ``event`` inside the caller's transaction; idempotent."""
-    table = t.directory_entries
-    if isinstance(event, DirectoryEntryRemoved):
-        await session.execute(delete(table).where(table.c.id == event.entry_id))
-        return
-    values = entry_values(event)
-    exists = await session.scalar(select(table.c.id).where(table.c.id == event.entry_id))
-    if exists is None:
-        await session.execute(insert(table).values(id=event.entry_id, **values))
-    else:
-        await session.execute(update(table).where(table.c.id == event.entry_id).values(**values))
+    async def delete_directory_entry(self, entry_id: uuid.UUID) -> None:
+        async with self.units.begin() as unit:
+            existing = await unit.repo.directory_entry(entry_id)
+            if existing is None:
+                raise NotFound("Fiche de l'annuaire introuvable.")
+            await unit.emit(
+                DirectoryEntryRemoved(
+                    entry_id=entry_id, entry_type=existing.entry_type, removed_at=self.clock()
+                )
+            )

@@ -10,15 +10,13 @@ nothing and publishes nothing.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import insert, select, update
-
-from conseils_registry import tables as t
+from conseils_registry.commands import MemberJoin
 from conseils_registry.domain import council_id_for
-from conseils_registry.service import MemberJoin, RegistryService, UnitOfWork, council_updated_event
+from conseils_registry.repository import Upserted
+from conseils_registry.service import RegistryService
+from conseils_registry.use_cases import Unit, council_updated_event
 from conseils_runtime.service import ServiceRuntime
 from conseils_runtime.territory import TerritoryConfig
 
@@ -31,7 +29,7 @@ class SeedReport:
     unchanged: dict[str, int] = field(default_factory=dict)
     events: int = 0
 
-    def count(self, bucket: str, kind: str) -> None:
+    def count(self, bucket: Upserted, kind: str) -> None:
         counts: dict[str, int] = getattr(self, bucket)
         counts[kind] = counts.get(kind, 0) + 1
 
@@ -63,21 +61,6 @@ class SeedReport:
         return "\n".join(lines)
 
 
-async def _upsert(
-    unit: UnitOfWork, report: SeedReport, kind: str, table: Any, *, key: str, values: dict[str, Any]
-) -> None:
-    column = table.c[key]
-    existing = (await unit.session.execute(select(table).where(column == values[key]))).mappings().first()
-    if existing is None:
-        await unit.session.execute(insert(table).values(**values))
-        report.count("created", kind)
-    elif any(existing[name] != value for name, value in values.items()):
-        await unit.session.execute(update(table).where(column == values[key]).values(**values))
-        report.count("updated", kind)
-    else:
-        report.count("unchanged", kind)
-
-
 async def seed_territory(runtime: ServiceRuntime | RegistryService, config: TerritoryConfig) -> SeedReport:
     """Create or update what the territory file describes; safe to run again."""
     service = (
@@ -87,57 +70,26 @@ async def seed_territory(runtime: ServiceRuntime | RegistryService, config: Terr
     )
     slug = config.territory.slug
     report = SeedReport(territory=config.territory.name)
-    async with service.unit() as unit:
+    async with service.units.begin() as unit:
+        repo = unit.repo
         info = config.territory
-        await _upsert(
-            unit,
-            report,
-            "territory",
-            t.territories,
-            key="slug",
-            values={"slug": slug, "name": info.name, "kind": info.kind, "timezone": info.timezone},
-        )
+        report.count(await repo.upsert_territory(slug, info.name, info.kind, info.timezone), "territory")
         for city in config.cities:
-            await _upsert(
-                unit, report, "cities", t.cities, key="code", values={"code": city.code, "name": city.name}
-            )
+            report.count(await repo.upsert_city(city.code, city.name), "cities")
             for neighbourhood in city.neighbourhoods:
-                await _upsert(
-                    unit,
-                    report,
-                    "neighbourhoods",
-                    t.neighbourhoods,
-                    key="code",
-                    values={"code": neighbourhood.code, "city_code": city.code, "name": neighbourhood.name},
-                )
+                outcome = await repo.upsert_neighbourhood(neighbourhood.code, city.code, neighbourhood.name)
+                report.count(outcome, "neighbourhoods")
         for position, theme in enumerate(config.themes):
-            await _upsert(
-                unit,
-                report,
-                "themes",
-                t.themes,
-                key="slug",
-                values={"slug": theme.slug, "name": theme.name, "position": position},
-            )
+            report.count(await repo.upsert_theme(theme.slug, theme.name, position), "themes")
         for account in config.staff:
-            existing = await unit.repo.staff_by_email(account.email)
-            values = {
-                "email": account.email.lower(),
-                "name": account.name,
-                "organisation": account.organisation,
-                "kind": account.kind,
-                "role": account.role,
-            }
-            if existing is None:
-                await unit.session.execute(insert(t.staff_accounts).values(id=uuid.uuid4(), **values))
-                report.count("created", "staff")
-            elif any(existing[name] != value for name, value in values.items()):
-                await unit.session.execute(
-                    update(t.staff_accounts).where(t.staff_accounts.c.id == existing["id"]).values(**values)
-                )
-                report.count("updated", "staff")
-            else:
-                report.count("unchanged", "staff")
+            outcome = await repo.upsert_staff_account(
+                email=account.email,
+                name=account.name,
+                organisation=account.organisation,
+                kind=account.kind,
+                role=account.role,
+            )
+            report.count(outcome, "staff")
         await _seed_councils(service, unit, report, config, slug)
         await _seed_demo_members(service, unit, report, config, slug)
         report.events = len(unit.events)
@@ -145,34 +97,32 @@ async def seed_territory(runtime: ServiceRuntime | RegistryService, config: Terr
 
 
 async def _seed_councils(
-    service: RegistryService, unit: UnitOfWork, report: SeedReport, config: TerritoryConfig, slug: str
+    service: RegistryService, unit: Unit, report: SeedReport, config: TerritoryConfig, slug: str
 ) -> None:
     for council in config.councils:
         council_id = council_id_for(slug, council.slug)
-        values = {
-            "name": council.name,
-            "city_code": council.city,
-            "neighbourhood_code": council.neighbourhood,
-        }
         existing = await unit.repo.council(council_id, lock=True)
         if existing is None:
-            await unit.session.execute(
-                insert(t.councils).values(
-                    id=council_id, slug=council.slug, status="active", created_on=service.today(), **values
-                )
+            created = await unit.repo.add_council(
+                council_id,
+                slug=council.slug,
+                name=council.name,
+                city_code=council.city,
+                neighbourhood_code=council.neighbourhood,
+                status="active",
+                created_on=service.today(),
             )
-            created = await unit.repo.council(council_id)
-            assert created is not None
             await unit.emit(await service.council_registered_event(unit.repo, created))
             report.count("created", "councils")
         elif existing.dissolved_on is None and (
             existing.name != council.name or existing.neighbourhood_code != council.neighbourhood
         ):
-            await unit.session.execute(
-                update(t.councils).where(t.councils.c.id == council_id).values(**values)
+            after = await unit.repo.change_council(
+                council_id,
+                name=council.name,
+                city_code=council.city,
+                neighbourhood_code=council.neighbourhood,
             )
-            after = await unit.repo.council(council_id)
-            assert after is not None
             await unit.emit(council_updated_event(existing, after))
             report.count("updated", "councils")
         else:
@@ -180,7 +130,7 @@ async def _seed_councils(
 
 
 async def _seed_demo_members(
-    service: RegistryService, unit: UnitOfWork, report: SeedReport, config: TerritoryConfig, slug: str
+    service: RegistryService, unit: Unit, report: SeedReport, config: TerritoryConfig, slug: str
 ) -> None:
     # Demo members are found again by (council, email) rather than by an id
     # derived from the email: an id computed from an address would let anyone
