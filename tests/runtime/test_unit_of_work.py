@@ -99,3 +99,26 @@ async def test_a_unit_on_a_held_transaction_keeps_its_correlation_id(database: D
     assert metadata_.correlationid == "corr-1"
     async with units.reading() as repo:
         assert await repo.count() == 1
+
+
+async def test_every_record_names_its_json_schema(database: Database) -> None:
+    """`ce_dataschema` on every record: the served schema when the deployment says where, else its `$id`."""
+    for base, expected in (
+        (None, "urn:conseils:schema:" + CouncilRegistered.event_type),
+        (
+            "https://conseils.example.fr/schemas/",
+            f"https://conseils.example.fr/schemas/{CouncilRegistered.event_type}.json",
+        ),
+    ):
+        outbox = Outbox(tables, territory="test", service_name="probe", schema_base_url=base)
+        units = UnitsOfWork(database, outbox, Repo)
+        async with units.begin() as unit:
+            metadata_ = await unit.emit(council())
+        assert metadata_.dataschema == expected
+        async with database.sessionmaker() as session:
+            headers = (
+                (await session.execute(select(tables.outbox.c.headers).order_by(tables.outbox.c.seq.desc())))
+                .scalars()
+                .first()
+            )
+        assert ["ce_dataschema", expected] in [list(h) for h in headers]
