@@ -78,10 +78,24 @@ def _referent_out(referent: ReferentRecord) -> ReferentOut:
 
 
 def _decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252; a file in neither is refused in French.
+
+    The decoding error is not kept: its text would quote the file's bytes (names, emails) into
+    the logs. Only the position of the first byte that cannot be read is told.
+    """
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1252")  # spreadsheets saved "CSV (séparateur : point-virgule)" on Windows
+    except UnicodeDecodeError as error:
+        position = error.start
+    raise DomainError(
+        "Le fichier ne peut pas être lu : il n'est ni en UTF-8 ni en Windows-1252 (octet illisible "
+        f"à la position {position}). Enregistrez-le depuis votre tableur en « CSV UTF-8 ».",
+        code="encodage_illisible",
+    )
 
 
 # --------------------------------------------------------------------------- router
