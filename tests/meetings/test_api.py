@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from conseils_meetings import projection
-from conseils_meetings.service import release_seats_of_member
-from conseils_schemas import Event, MemberLeft
+from conseils_schemas import MemberLeft
 
 from .conftest import NOW, STAFF, Harness, apply_fact, auth
 
@@ -297,18 +295,13 @@ async def test_a_member_who_leaves_gives_back_her_seat(harness: Harness) -> None
     await register(harness, iid, "floreal-1")  # waitlisted
     leaver = harness.world.members["floreal-0"]
     async with harness.runtime.database.sessionmaker() as session, session.begin():
-
-        async def record(event: Event) -> None:
-            await harness.runtime.outbox.add(session, event)
-            await projection.apply(session, event, NOW, harness.service.territory)
-
         await apply_fact(
             MemberLeft(
                 member_id=leaver, council_id=harness.world.councils["floreal"], left_on=date(2027, 3, 2)
             ),
             session,
         )
-        released = await release_seats_of_member(session, harness.service.territory, leaver, record)
+        released = await harness.service.release_seats(harness.service.units.on(session), leaver)
     assert released == 1
     statuses = {
         r["member_id"]: r["status"] for r in await harness.service.instance_registrations(uuid.UUID(iid))

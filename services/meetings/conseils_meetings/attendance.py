@@ -6,12 +6,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings import domain, tables
+from conseils_meetings import domain
 from conseils_meetings.projection import registry_view_of
-from conseils_meetings.repository import Repository
 from conseils_meetings.use_cases import (
     MeetingsCore,
     _aware,
@@ -33,26 +32,24 @@ class Attendance(MeetingsCore):
     ) -> dict[str, Any]:
         now = self.clock()
         present = sorted(set(member_ids))
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
+        async with self.units.begin() as unit:
+            repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
             status = domain.transition(row["status"], "hold")
             starts_at = _aware(row["starts_at"]) or now
             if now < starts_at:
                 raise DomainError("L'instance n'a pas encore commencé : la présence s'enregistre après.")
-            await self._record(
-                session,
+            await unit.emit(
                 AttendanceRecorded(
                     instance_id=instance_id,
                     present_member_ids=present,
                     recorded_at=now,
-                    convened=await self._convened(session, row, await repo.concerned(instance_id)),
-                ),
-                now,
+                    convened=await self._convened(unit.session, row, await repo.concerned(instance_id)),
+                )
             )
             if row["status"] != "held":
                 del status  # checked; the event applies it
-                await self._record(session, InstanceHeld(instance_id=instance_id, held_at=now), now)
+                await unit.emit(InstanceHeld(instance_id=instance_id, held_at=now))
         return await self.get_instance(instance_id)
 
     async def _convened(
@@ -73,31 +70,26 @@ class Attendance(MeetingsCore):
         return groups
 
     async def attendance(self, instance_id: uuid.UUID) -> list[dict[str, Any]]:
-        async with self.database.sessionmaker() as session:
-            result = await session.execute(
-                select(tables.attendance).where(tables.attendance.c.instance_id == instance_id)
-            )
-            return [dict(row) for row in result.mappings()]
+        async with self.units.reading() as repo:
+            return [dict(row) for row in await repo.attendance_of_instance(instance_id)]
 
     async def publish_minutes(self, instance_id: uuid.UUID, summary: str) -> dict[str, Any]:
         now = self.clock()
         if not summary.strip():
             raise DomainError("Le résumé du compte rendu est obligatoire.")
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
+        async with self.units.begin() as unit:
+            repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
             status = domain.transition(row["status"], "publish_minutes")
             documents = await repo.latest_documents(instance_id, "minutes")
-            await self._mark_published(session, documents, now)
+            await self._mark_published(repo, documents, now)
             del status  # checked; the event applies it
-            await self._record(
-                session,
+            await unit.emit(
                 MinutesPublished(
                     instance_id=instance_id,
                     summary=summary,
                     documents=self._refs(documents),
                     published_at=now,
-                ),
-                now,
+                )
             )
         return await self.get_instance(instance_id)

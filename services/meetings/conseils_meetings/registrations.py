@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import RowMapping
 
-from conseils_meetings import domain, tables
+from conseils_meetings import domain
 from conseils_meetings.domain import Mode
-from conseils_meetings.repository import Repository
 from conseils_meetings.use_cases import (
     MeetingsCore,
-    Record,
     RegistrationOutcome,
+    Unit,
     _aware,
     aware_row,
 )
@@ -38,12 +35,13 @@ from conseils_schemas import (
 
 
 class Registrations(MeetingsCore):
-    """Registration use cases: register as participant or observer, cancel, the waiting list and its"""
+    """Registration use cases: register as participant or observer, cancel, the waiting list and its
+    promotions, a member's registrations and history, the seats given back by a member who left."""
 
     async def register(self, instance_id: uuid.UUID, member_id: uuid.UUID, mode: Mode) -> RegistrationOutcome:
         now = self.clock()
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
+        async with self.units.begin() as unit:
+            repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)  # serialises this instance's seats
             kind = self.instance_type(row["instance_type"])
             member = await repo.member(member_id)
@@ -64,7 +62,7 @@ class Registrations(MeetingsCore):
             assert member is not None
             council_id: uuid.UUID = member["council_id"]
             if existing is not None and existing["status"] != "cancelled":  # switching mode
-                await self._record(session, self._registration_event(RegistrationCancelled, existing), now)
+                await unit.emit(self._registration_event(RegistrationCancelled, existing))
             seats = await repo.seats(instance_id)
             status = domain.admit(kind, seats, council_id, mode)
             registration_id = existing["id"] if existing is not None else uuid.uuid4()
@@ -76,24 +74,23 @@ class Registrations(MeetingsCore):
                 "mode": mode,
             }
             if status == "confirmed":
-                await self._record(session, RegistrationConfirmed(**fields), now)
+                await unit.emit(RegistrationConfirmed(**fields))
             else:
                 # Her place: behind everyone waiting (the aggregate numbers the list as facts arrive).
                 waiting = domain.Seat(
                     registration_id, council_id, mode, "waitlisted", row["waitlist_counter"] + 1
                 )
                 position = domain.waitlist_position([*seats, waiting], registration_id)
-                await self._record(session, RegistrationWaitlisted(**fields, position=position), now)
+                await unit.emit(RegistrationWaitlisted(**fields, position=position))
             saved = await repo.registration_by_id(registration_id)
             outcome = self._outcome(saved, await repo.seats(instance_id), changed=True)
             if existing is not None and existing["status"] != "cancelled":  # the old seat is free
-                outcome.promoted = await self._promote(session, repo, kind, instance_id, now)
+                outcome.promoted = await promote_waiting(unit, kind, instance_id)
             return outcome
 
     async def cancel_registration(self, instance_id: uuid.UUID, member_id: uuid.UUID) -> RegistrationOutcome:
-        now = self.clock()
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
+        async with self.units.begin() as unit:
+            repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
             if row["status"] not in domain.OPEN_FOR_REGISTRATION:
                 raise domain.RegistrationRefused(
@@ -105,22 +102,17 @@ class Registrations(MeetingsCore):
                 raise NotFound("Vous n'êtes pas inscrit·e à cette instance.")
             if existing["status"] == "cancelled":
                 return self._outcome(existing, [], changed=False)
-            await self._record(session, self._registration_event(RegistrationCancelled, existing), now)
+            await unit.emit(self._registration_event(RegistrationCancelled, existing))
             kind = self.instance_type(row["instance_type"])
-            promoted = await self._promote(session, repo, kind, instance_id, now)
+            promoted = await promote_waiting(unit, kind, instance_id)
             outcome = self._outcome(await repo.registration_by_id(existing["id"]), [], changed=True)
             outcome.promoted = promoted
             return outcome
 
-    async def _promote(
-        self,
-        session: AsyncSession,
-        repo: Repository,
-        kind: InstanceType,
-        instance_id: uuid.UUID,
-        now: datetime,
-    ) -> list[uuid.UUID]:
-        return await promote_waiting(repo, kind, instance_id, self._recorder(session, now))
+    async def release_seats(self, unit: Unit, member_id: uuid.UUID) -> int:
+        """A member who left (or was erased) gives back her seats in instances still to come
+        (in the consumer's transaction: `units.within(context)`)."""
+        return await release_seats_of_member(unit, self.territory, member_id)
 
     @staticmethod
     def _registration_fields(row: RowMapping) -> dict[str, Any]:
@@ -146,8 +138,7 @@ class Registrations(MeetingsCore):
         )
 
     async def instance_registrations(self, instance_id: uuid.UUID) -> list[dict[str, Any]]:
-        async with self.database.sessionmaker() as session:
-            repo = Repository(session)
+        async with self.units.reading() as repo:
             await self._instance(repo, instance_id)
             seats = await repo.seats(instance_id)
             result = []
@@ -161,8 +152,7 @@ class Registrations(MeetingsCore):
 
     async def member_registrations(self, member_id: uuid.UUID) -> list[dict[str, Any]]:
         """Her registrations, each waitlisted one with its current rank (1 = next to be promoted)."""
-        async with self.database.sessionmaker() as session:
-            repo = Repository(session)
+        async with self.units.reading() as repo:
             rows = [aware_row(row) for row in await repo.registrations_of_member(member_id)]
             for row in rows:
                 if row["status"] == "waitlisted":
@@ -178,8 +168,7 @@ class Registrations(MeetingsCore):
         minutes; and all her registrations over time (newest instance first)."""
         now = self.clock()
         past = await self.list_instances(starts_from=None, starts_before=now, member_id=member_id)
-        async with self.database.sessionmaker() as session:
-            repo = Repository(session)
+        async with self.units.reading() as repo:
             registrations = [aware_row(row) for row in await repo.registrations_of_member(member_id)]
             attended = await repo.attendance_of_member(member_id)
             known = {row["id"] for row in past}
@@ -215,40 +204,27 @@ def registration_fields(row: RowMapping) -> dict[str, Any]:
     }
 
 
-async def promote_waiting(
-    repo: Repository, kind: InstanceType, instance_id: uuid.UUID, record: Record
-) -> list[uuid.UUID]:
+async def promote_waiting(unit: Unit, kind: InstanceType, instance_id: uuid.UUID) -> list[uuid.UUID]:
     """Give freed seats to the waiting list, in order (the instance row is locked by the caller)."""
-    promoted = domain.promotions(kind, await repo.seats(instance_id))
+    promoted = domain.promotions(kind, await unit.repo.seats(instance_id))
     for registration_id in promoted:
-        saved = await repo.registration_by_id(registration_id)
-        await record(RegistrationPromoted(**registration_fields(saved)))
+        saved = await unit.repo.registration_by_id(registration_id)
+        await unit.emit(RegistrationPromoted(**registration_fields(saved)))
     return promoted
 
 
-async def release_seats_of_member(
-    session: AsyncSession, territory: TerritoryConfig, member_id: uuid.UUID, record: Record
-) -> int:
+async def release_seats_of_member(unit: Unit, territory: TerritoryConfig, member_id: uuid.UUID) -> int:
     """A member who left (or was erased) gives back her seats in instances still to come."""
-    repo = Repository(session)
-    open_instances = await session.execute(
-        select(tables.registrations.c.instance_id)
-        .join(tables.instances, tables.instances.c.id == tables.registrations.c.instance_id)
-        .where(
-            tables.registrations.c.member_id == member_id,
-            tables.registrations.c.status != "cancelled",
-            tables.instances.c.status.in_(sorted(domain.OPEN_FOR_REGISTRATION)),
-        )
-    )
+    repo = unit.repo
     released = 0
-    for instance_id in [row[0] for row in open_instances]:
+    for instance_id in await repo.open_instances_of_member(member_id, domain.OPEN_FOR_REGISTRATION):
         instance = await repo.instance(instance_id, lock=True)
         registration = await repo.registration(instance_id, member_id)
         if instance is None or registration is None:
             continue
-        await record(RegistrationCancelled(**registration_fields(registration)))
+        await unit.emit(RegistrationCancelled(**registration_fields(registration)))
         kind = next((k for k in territory.instance_types if k.slug == instance["instance_type"]), None)
         if kind is not None:
-            await promote_waiting(repo, kind, instance_id, record)
+            await promote_waiting(unit, kind, instance_id)
         released += 1
     return released

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
 from conseils_meetings.domain import CouncilView, Seat
+from conseils_meetings.outcomes import latest_position
 from conseils_runtime.registry_view import covers
 
 
@@ -53,6 +54,9 @@ class Repository:
         if lock:
             query = query.with_for_update()
         return (await self.session.execute(query)).mappings().first()
+
+    async def insert_instance(self, **values: Any) -> None:
+        await self.session.execute(tables.instances.insert().values(**values))
 
     async def update_instance(self, instance_id: uuid.UUID, **values: Any) -> None:
         await self.session.execute(
@@ -179,6 +183,41 @@ class Repository:
         )
         return list(result.mappings())
 
+    async def open_instances_of_member(
+        self, member_id: uuid.UUID, open_statuses: Iterable[str]
+    ) -> list[uuid.UUID]:
+        """The instances (in `open_statuses`) where she holds a registration not cancelled."""
+        result = await self.session.execute(
+            select(tables.registrations.c.instance_id)
+            .join(tables.instances, tables.instances.c.id == tables.registrations.c.instance_id)
+            .where(
+                tables.registrations.c.member_id == member_id,
+                tables.registrations.c.status != "cancelled",
+                tables.instances.c.status.in_(sorted(open_statuses)),
+            )
+        )
+        return [row[0] for row in result]
+
+    async def instances_without_dossier(self, *, starts_after: datetime) -> list[RowMapping]:
+        """Scheduled instances still to come whose late dossier was never alerted (locked, skipping
+        rows another worker holds)."""
+        query = (
+            select(tables.instances)
+            .where(
+                tables.instances.c.status.in_(["scheduled", "rescheduled"]),
+                tables.instances.c.dossier_late_alerted_at.is_(None),
+                tables.instances.c.starts_at > starts_after,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(query)).mappings().all())
+
+    async def attendance_of_instance(self, instance_id: uuid.UUID) -> list[RowMapping]:
+        result = await self.session.execute(
+            select(tables.attendance).where(tables.attendance.c.instance_id == instance_id)
+        )
+        return list(result.mappings())
+
     async def registration_counts(self, instance_id: uuid.UUID) -> dict[str, int]:
         result = await self.session.execute(
             select(tables.registrations.c.mode, tables.registrations.c.status, func.count())
@@ -216,6 +255,17 @@ class Repository:
         )
         return result.mappings().first()
 
+    async def mark_documents_published(self, document_ids: Sequence[uuid.UUID], at: datetime) -> None:
+        if document_ids:
+            await self.session.execute(
+                update(tables.documents)
+                .where(tables.documents.c.id.in_(list(document_ids)))
+                .values(published_at=at)
+            )
+
+    async def insert_document(self, **values: Any) -> None:
+        await self.session.execute(tables.documents.insert().values(**values))
+
     async def next_document_version(self, instance_id: uuid.UUID, kind: str, filename: str) -> int:
         result = await self.session.scalar(
             select(func.max(tables.documents.c.version)).where(
@@ -227,3 +277,32 @@ class Repository:
             )
         )
         return int(result or 0) + 1
+
+    # ------------------------------------------------------------------ forum outcomes
+    async def outcome(self, outcome_id: uuid.UUID) -> RowMapping | None:
+        result = await self.session.execute(select(tables.outcomes).where(tables.outcomes.c.id == outcome_id))
+        return result.mappings().first()
+
+    async def outcome_status(self, outcome_id: uuid.UUID, *, lock: bool = False) -> str | None:
+        query = select(tables.outcomes.c.status).where(tables.outcomes.c.id == outcome_id)
+        if lock:
+            query = query.with_for_update()
+        status: str | None = await self.session.scalar(query)
+        return status
+
+    async def latest_outcome_position(self, outcome_id: uuid.UUID) -> int:
+        return await latest_position(self.session, outcome_id)
+
+    async def outcome_history(self, outcome_id: uuid.UUID) -> list[RowMapping]:
+        result = await self.session.execute(
+            select(tables.outcome_updates)
+            .where(tables.outcome_updates.c.outcome_id == outcome_id)
+            .order_by(tables.outcome_updates.c.position)
+        )
+        return list(result.mappings())
+
+    async def outcome_ids(self, kind: str | None = None) -> list[uuid.UUID]:
+        query = select(tables.outcomes.c.id).order_by(tables.outcomes.c.made_on)
+        if kind is not None:
+            query = query.where(tables.outcomes.c.kind == kind)
+        return [row[0] for row in await self.session.execute(query)]

@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from conseils_meetings import domain, tables
+from conseils_meetings import domain
 from conseils_meetings.repository import Repository
 from conseils_meetings.use_cases import (
     InstanceDraft,
     MeetingsCore,
     Preview,
+    Unit,
     _aware,
 )
 from conseils_runtime.territory import InstanceType
@@ -45,8 +44,8 @@ class Scheduling(MeetingsCore):
 
     async def preview(self, draft: InstanceDraft) -> Preview:
         kind = self.instance_type(draft.instance_type)
-        async with self.database.sessionmaker() as session:
-            concerned, breaches = await self._plan(Repository(session), kind, draft, self.clock())
+        async with self.units.reading() as repo:
+            concerned, breaches = await self._plan(repo, kind, draft, self.clock())
         messages = [breach.message for breach in breaches]
         refused = bool(breaches) and kind.on_breach == "refuse"
         return Preview(
@@ -61,42 +60,40 @@ class Scheduling(MeetingsCore):
         kind = self.instance_type(draft.instance_type)
         now = self.clock()
         instance_id = uuid.uuid4()
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
+        async with self.units.begin() as unit:
+            repo = unit.repo
             concerned, breaches = await self._plan(repo, kind, draft, now)
             warnings = [] if as_draft else domain.apply_policy(kind, breaches)
-            await session.execute(
-                tables.instances.insert().values(
-                    id=instance_id,
-                    instance_type=kind.slug,
-                    title=draft.title,
-                    theme=draft.theme,
-                    city_code=draft.city_code,
-                    council_id=draft.council_id,
-                    scope=kind.scope,
-                    starts_at=draft.starts_at,
-                    ends_at=draft.ends_at,
-                    location=draft.location,
-                    status="draft",
-                    is_political=kind.political,
-                    is_evening=domain.is_evening(draft.starts_at, kind.evening_rule, self.timezone),
-                    observers_allowed=kind.observers_allowed,
-                    sequence=0,
-                    policy_warnings=warnings,
-                    created_at=now,
-                    dossier_version=0,
-                    waitlist_counter=0,
-                )
+            await repo.insert_instance(
+                id=instance_id,
+                instance_type=kind.slug,
+                title=draft.title,
+                theme=draft.theme,
+                city_code=draft.city_code,
+                council_id=draft.council_id,
+                scope=kind.scope,
+                starts_at=draft.starts_at,
+                ends_at=draft.ends_at,
+                location=draft.location,
+                status="draft",
+                is_political=kind.political,
+                is_evening=domain.is_evening(draft.starts_at, kind.evening_rule, self.timezone),
+                observers_allowed=kind.observers_allowed,
+                sequence=0,
+                policy_warnings=warnings,
+                created_at=now,
+                dossier_version=0,
+                waitlist_counter=0,
             )
             await repo.set_concerned(instance_id, concerned)
             if not as_draft:
-                await self._schedule(session, repo, instance_id, kind, now=now, breaches=breaches)
+                await self._schedule(unit, instance_id, kind, now=now, breaches=breaches)
         return await self.get_instance(instance_id)
 
     async def schedule_draft(self, instance_id: uuid.UUID) -> dict[str, Any]:
         now = self.clock()
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
+        async with self.units.begin() as unit:
+            repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
             kind = self.instance_type(row["instance_type"])
             draft = InstanceDraft(
@@ -113,23 +110,22 @@ class Scheduling(MeetingsCore):
             concerned, breaches = await self._plan(repo, kind, draft, now)
             await repo.update_instance(instance_id, policy_warnings=domain.apply_policy(kind, breaches))
             await repo.set_concerned(instance_id, concerned)
-            await self._schedule(session, repo, instance_id, kind, now=now, breaches=breaches)
+            await self._schedule(unit, instance_id, kind, now=now, breaches=breaches)
         return await self.get_instance(instance_id)
 
     async def _schedule(
         self,
-        session: AsyncSession,
-        repo: Repository,
+        unit: Unit,
         instance_id: uuid.UUID,
         kind: InstanceType,
         *,
         now: datetime,
         breaches: Sequence[domain.PolicyBreach],
     ) -> None:
+        repo = unit.repo
         row = await self._instance(repo, instance_id)
         domain.transition(row["status"], "schedule")
-        await self._record(
-            session,
+        await unit.emit(
             InstanceScheduled(
                 instance_id=instance_id,
                 instance_type=kind.slug,
@@ -147,14 +143,13 @@ class Scheduling(MeetingsCore):
                 sequence=row["sequence"],
                 policy_warnings=list(row["policy_warnings"]),
                 time_slot=domain.time_slot(_aware(row["starts_at"]) or now, self.timezone),
-            ),
-            now,
+            )
         )
-        await self._alert_breaches(session, instance_id, row["title"], breaches, now)
+        await self._alert_breaches(unit, instance_id, row["title"], breaches, now)
 
     async def _alert_breaches(
         self,
-        session: AsyncSession,
+        unit: Unit,
         instance_id: uuid.UUID,
         title: str,
         breaches: Sequence[domain.PolicyBreach],
@@ -162,22 +157,20 @@ class Scheduling(MeetingsCore):
     ) -> None:
         """A breach accepted with a warning is also raised to staff (alerts topic)."""
         for breach in breaches:
-            await self._emit(
-                session,
+            await unit.emit(
                 StaffAlertRaised(
                     alert_id=uuid.uuid4(),
                     kind=breach.code,
                     subject_id=instance_id,
                     message_fr=f"« {title} » : {breach.message}.",
                     raised_at=now,
-                ),
+                )
             )
 
     async def preview_reschedule(
         self, instance_id: uuid.UUID, starts_at: datetime, ends_at: datetime
     ) -> Preview:
-        async with self.database.sessionmaker() as session:
-            repo = Repository(session)
+        async with self.units.reading() as repo:
             row = await self._instance(repo, instance_id)
             domain.transition(row["status"], "reschedule")
             kind = self.instance_type(row["instance_type"])
@@ -198,9 +191,8 @@ class Scheduling(MeetingsCore):
         self, instance_id: uuid.UUID, starts_at: datetime, ends_at: datetime, location: str | None
     ) -> dict[str, Any]:
         now = self.clock()
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
-            row = await self._instance(repo, instance_id, lock=True)
+        async with self.units.begin() as unit:
+            row = await self._instance(unit.repo, instance_id, lock=True)
             status = domain.transition(row["status"], "reschedule")
             kind = self.instance_type(row["instance_type"])
             domain.check_dates(starts_at, ends_at, now)
@@ -209,8 +201,7 @@ class Scheduling(MeetingsCore):
             sequence = domain.InstanceAggregate.of(dict(row)).next_sequence()
             new_location = location or row["location"]
             del status  # the transition is checked; the event applies it
-            await self._record(
-                session,
+            await unit.emit(
                 InstanceRescheduled(
                     instance_id=instance_id,
                     starts_at=starts_at,
@@ -220,25 +211,21 @@ class Scheduling(MeetingsCore):
                     sequence=sequence,
                     policy_warnings=warnings,
                     time_slot=domain.time_slot(starts_at, self.timezone),
-                ),
-                now,
+                )
             )
-            await self._alert_breaches(session, instance_id, row["title"], breaches, now)
+            await self._alert_breaches(unit, instance_id, row["title"], breaches, now)
         return await self.get_instance(instance_id)
 
     async def cancel(self, instance_id: uuid.UUID, reason: str) -> dict[str, Any]:
         now = self.clock()
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
-            row = await self._instance(repo, instance_id, lock=True)
+        async with self.units.begin() as unit:
+            row = await self._instance(unit.repo, instance_id, lock=True)
             status = domain.transition(row["status"], "cancel")
             sequence = domain.InstanceAggregate.of(dict(row)).next_sequence()
             if row["status"] == "draft":  # a draft was never announced: no fact to publish
-                await repo.update_instance(
+                await unit.repo.update_instance(
                     instance_id, status=status, sequence=sequence, cancelled_at=now, cancel_reason=reason
                 )
             else:
-                await self._record(
-                    session, InstanceCancelled(instance_id=instance_id, reason=reason, sequence=sequence), now
-                )
+                await unit.emit(InstanceCancelled(instance_id=instance_id, reason=reason, sequence=sequence))
         return await self.get_instance(instance_id)

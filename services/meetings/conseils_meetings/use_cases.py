@@ -1,34 +1,33 @@
-"""What every use case of the meetings service shares: its dependencies, the recording of a
-fact (outbox + `projection.apply`, one transaction) and the look-ups of an instance."""
+"""What every use case of the meetings service shares: its dependencies, its units of work
+(`self.units`: one transaction, the repository on it, and `unit.emit(event)` that writes the
+fact to the outbox and applies it with `projection.apply`, the one apply function the replay
+uses) and the look-ups of an instance."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import RowMapping, update
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings import domain, projection, tables
+from conseils_meetings import domain, projection
 from conseils_meetings.repository import Repository
 from conseils_meetings.settings import MeetingsSettings
 from conseils_runtime import Database, Outbox
 from conseils_runtime.http import DomainError, NotFound
 from conseils_runtime.territory import InstanceType, TerritoryConfig
 from conseils_runtime.times import as_utc
-from conseils_schemas import (
-    DocumentRef,
-    Event,
-)
+from conseils_runtime.unit_of_work import UnitOfWork, UnitsOfWork
+from conseils_schemas import DocumentRef, Event
 
 Clock = Callable[[], datetime]
-Publish = Callable[[Event], Awaitable[object]]
-Record = Callable[[Event], Awaitable[None]]
-"""Publish a fact and apply it (`projection.apply`), in the caller's transaction."""
+Unit = UnitOfWork[Repository]
+"""One transaction of the meetings service: `unit.repo`, `unit.emit(event)`."""
 
 
 def utc_now() -> datetime:
@@ -94,6 +93,14 @@ class MeetingsCore:
         self.settings = settings
         self.territory = territory
         self.clock = clock
+        self.units: UnitsOfWork[Repository] = UnitsOfWork(
+            database, outbox, Repository, on_emit=self._apply_own_fact
+        )
+
+    async def _apply_own_fact(self, session: AsyncSession, event: Event) -> None:
+        """Every fact this service emits is applied to its tables by `projection.apply`, in the
+        same transaction (`ce_time` is now), as the replay applies it from the log."""
+        await projection.apply(session, event, self.clock(), self.territory)
 
     @property
     def timezone(self) -> str:
@@ -113,22 +120,6 @@ class MeetingsCore:
         if theme is not None and theme not in {t.slug for t in self.territory.themes}:
             raise DomainError(f"Thématique inconnue : {theme}.")
 
-    async def _emit(self, session: AsyncSession, *events: Event) -> None:
-        for event in events:
-            await self.outbox.add(session, event)
-
-    async def _record(self, session: AsyncSession, event: Event, now: datetime) -> None:
-        """A fact of this service: to the outbox, and applied by the one apply function
-        (`projection.apply`) that the replay uses too."""
-        await self.outbox.add(session, event)
-        await projection.apply(session, event, now, self.territory)
-
-    def _recorder(self, session: AsyncSession, now: datetime) -> Record:
-        async def record(event: Event) -> None:
-            await self._record(session, event, now)
-
-        return record
-
     async def _instance(self, repo: Repository, instance_id: uuid.UUID, *, lock: bool = False) -> RowMapping:
         row = await repo.instance(instance_id, lock=lock)
         if row is None:
@@ -136,8 +127,7 @@ class MeetingsCore:
         return row
 
     async def get_instance(self, instance_id: uuid.UUID) -> dict[str, Any]:
-        async with self.database.sessionmaker() as session:
-            repo = Repository(session)
+        async with self.units.reading() as repo:
             row = await self._instance(repo, instance_id)
             result = aware_row(row)
             kind = self.instance_type(row["instance_type"])
@@ -167,12 +157,9 @@ class MeetingsCore:
             for row in rows
         ]
 
-    async def _mark_published(self, session: AsyncSession, rows: Sequence[RowMapping], now: datetime) -> None:
-        ids = [row["id"] for row in rows if row["published_at"] is None]
-        if ids:
-            await session.execute(
-                update(tables.documents).where(tables.documents.c.id.in_(ids)).values(published_at=now)
-            )
+    @staticmethod
+    async def _mark_published(repo: Repository, rows: Sequence[RowMapping], now: datetime) -> None:
+        await repo.mark_documents_published([row["id"] for row in rows if row["published_at"] is None], now)
 
     async def list_instances(
         self,
@@ -181,8 +168,7 @@ class MeetingsCore:
         starts_before: datetime | None,
         member_id: uuid.UUID | None = None,
     ) -> list[dict[str, Any]]:
-        async with self.database.sessionmaker() as session:
-            repo = Repository(session)
+        async with self.units.reading() as repo:
             if member_id is None:
                 rows = await repo.list_instances(starts_from=starts_from, starts_before=starts_before)
             else:
