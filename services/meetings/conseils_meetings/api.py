@@ -163,9 +163,7 @@ async def list_instances(
         InstanceSummary.of(
             row,
             timezone=service.timezone,
-            closes_at=domain.registration_closes_at(
-                service.instance_type(row["instance_type"]), row["starts_at"]
-            ),
+            closes_at=domain.registration_closes_at(service.instance_type(row.instance_type), row.starts_at),
         )
         for row in rows
     ]
@@ -173,10 +171,10 @@ async def list_instances(
 
 @router.get("/instances/{instance_id}", tags=["instances"], summary="Détail d'une instance")
 async def get_instance(instance_id: uuid.UUID, service: Service, user: AnyUser) -> InstanceOut:
-    row = await service.get_instance(instance_id)
-    if row["status"] == "draft" and not user.is_staff:
+    detail = await service.get_instance(instance_id)
+    if detail.status == "draft" and not user.is_staff:
         raise DomainError("Instance introuvable.", code="introuvable", status_code=404)
-    return InstanceOut.of(row, staff=user.is_staff, timezone=service.timezone)
+    return InstanceOut.of(detail, staff=user.is_staff, timezone=service.timezone)
 
 
 # --------------------------------------------------------------------------- registrations
@@ -214,7 +212,7 @@ async def unregister_member(
 @router.get("/me/registrations", tags=["inscriptions"], summary="Mes inscriptions")
 async def my_registrations(service: Service, user: Councillor) -> list[MyRegistration]:
     rows = await service.member_registrations(_member_id(user))
-    return [MyRegistration.model_validate(row) for row in rows]
+    return [MyRegistration.model_validate(row.as_dict()) for row in rows]
 
 
 @router.get(
@@ -241,9 +239,9 @@ async def my_council_registrations(
     if user.council_id is None:
         raise Forbidden("Réservé aux membres d'un conseil citoyen.")
     return [
-        RegistrationRow.model_validate(row)
+        RegistrationRow.model_validate(row.as_dict())
         for row in await service.instance_registrations(instance_id)
-        if row["council_id"] == user.council_id and row["status"] != "cancelled"
+        if row.council_id == user.council_id and row.status != "cancelled"
     ]
 
 
@@ -253,7 +251,10 @@ async def my_council_registrations(
 async def instance_registrations(
     instance_id: uuid.UUID, service: Service, _staff: Staff
 ) -> list[RegistrationRow]:
-    return [RegistrationRow.model_validate(row) for row in await service.instance_registrations(instance_id)]
+    return [
+        RegistrationRow.model_validate(row.as_dict())
+        for row in await service.instance_registrations(instance_id)
+    ]
 
 
 # --------------------------------------------------------------------------- documents, dossier, minutes

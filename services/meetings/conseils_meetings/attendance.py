@@ -6,14 +6,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain
 from conseils_meetings.projection import registry_view_of
+from conseils_meetings.records import InstanceDetail, InstanceRecord
 from conseils_meetings.use_cases import (
     MeetingsCore,
-    _aware,
 )
 from conseils_runtime.http import DomainError
 from conseils_schemas import (
@@ -29,14 +28,14 @@ class Attendance(MeetingsCore):
 
     async def record_attendance(
         self, instance_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
-    ) -> dict[str, Any]:
+    ) -> InstanceDetail:
         now = self.clock()
         present = sorted(set(member_ids))
         async with self.units.begin() as unit:
             repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
-            status = domain.transition(row["status"], "hold")
-            starts_at = _aware(row["starts_at"]) or now
+            status = domain.transition(row.status, "hold")
+            starts_at = row.starts_at
             if now < starts_at:
                 raise DomainError("L'instance n'a pas encore commencé : la présence s'enregistre après.")
             await unit.emit(
@@ -47,23 +46,23 @@ class Attendance(MeetingsCore):
                     convened=await self._convened(unit.session, row, await repo.concerned(instance_id)),
                 )
             )
-            if row["status"] != "held":
+            if row.status != "held":
                 del status  # checked; the event applies it
                 await unit.emit(InstanceHeld(instance_id=instance_id, held_at=now))
         return await self.get_instance(instance_id)
 
     async def _convened(
-        self, session: AsyncSession, row: RowMapping, concerned: Sequence[uuid.UUID]
+        self, session: AsyncSession, row: InstanceRecord, concerned: Sequence[uuid.UUID]
     ) -> list[ConvenedCouncil]:
         """Who was convened on the instance's date, per council: the members, or for a
         theme's instance its referents. Frozen into the attendance fact."""
         view = registry_view_of(self.territory)
         history = await view.history(session, concerned)
-        day = view.local_date(row["starts_at"])
+        day = view.local_date(row.starts_at)
         groups = []
         for council_id in sorted(concerned):
-            if row["scope"] == "theme":
-                members = history.referents_on(council_id, row["theme"] or "", day)
+            if row.scope == "theme":
+                members = history.referents_on(council_id, row.theme or "", day)
             else:
                 members = history.members_on(council_id, day)
             groups.append(ConvenedCouncil(council_id=council_id, member_ids=sorted(members)))
@@ -73,14 +72,14 @@ class Attendance(MeetingsCore):
         async with self.units.reading() as repo:
             return [dict(row) for row in await repo.attendance_of_instance(instance_id)]
 
-    async def publish_minutes(self, instance_id: uuid.UUID, summary: str) -> dict[str, Any]:
+    async def publish_minutes(self, instance_id: uuid.UUID, summary: str) -> InstanceDetail:
         now = self.clock()
         if not summary.strip():
             raise DomainError("Le résumé du compte rendu est obligatoire.")
         async with self.units.begin() as unit:
             repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
-            status = domain.transition(row["status"], "publish_minutes")
+            status = domain.transition(row.status, "publish_minutes")
             documents = await repo.latest_documents(instance_id, "minutes")
             await self._mark_published(repo, documents, now)
             del status  # checked; the event applies it

@@ -51,12 +51,10 @@ class Player:
             city_code=scope.get("city_code"),
         )
         created = await self.service.create_instance(draft)
-        instance_id: uuid.UUID = created["id"]
-        return instance_id
+        return created.id
 
     async def concerned(self, instance_id: uuid.UUID) -> list[uuid.UUID]:
-        ids: list[uuid.UUID] = (await self.service.get_instance(instance_id))["concerned_council_ids"]
-        return sorted(ids)
+        return sorted((await self.service.get_instance(instance_id)).concerned_council_ids)
 
     async def register(self, instance_id: uuid.UUID, member_ids: Sequence[uuid.UUID]) -> None:
         for member_id in member_ids:
@@ -69,9 +67,9 @@ class Player:
     async def hold(self, instance_id: uuid.UUID, summary: str) -> None:
         """Attendance the morning after: most of the registered (not all), plus someone unregistered."""
         registered = sorted(
-            row["member_id"]
+            row.member_id
             for row in await self.service.instance_registrations(instance_id)
-            if row["status"] == "confirmed"
+            if row.status == "confirmed"
         )
         present = [m for m in registered if self.rng.random() < 0.8]
         if len(registered) > 1 and len(present) == len(registered):

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from conseils_meetings import domain
+from conseils_meetings.records import InstanceDetail
 from conseils_meetings.use_cases import (
     MeetingsCore,
-    _aware,
     aware_row,
 )
 from conseils_runtime.http import DomainError, NotFound
@@ -49,9 +49,9 @@ class Dossiers(MeetingsCore):
         async with self.units.begin() as unit:
             repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
-            if kind == "dossier" and row["status"] not in domain.OPEN_FOR_REGISTRATION | {"draft"}:
+            if kind == "dossier" and row.status not in domain.OPEN_FOR_REGISTRATION | {"draft"}:
                 raise DomainError("On ne peut plus modifier le dossier d'une instance tenue ou annulée.")
-            if kind == "minutes" and row["status"] not in ("held", "minutes_published"):
+            if kind == "minutes" and row.status not in ("held", "minutes_published"):
                 raise DomainError("Le compte rendu se dépose après l'instance (présence enregistrée).")
             version = await repo.next_document_version(instance_id, kind, display_name)
             path.write_bytes(content)
@@ -87,17 +87,17 @@ class Dossiers(MeetingsCore):
             raise NotFound("Document introuvable.")
         return aware_row(row), path
 
-    async def publish_dossier(self, instance_id: uuid.UUID) -> dict[str, Any]:
+    async def publish_dossier(self, instance_id: uuid.UUID) -> InstanceDetail:
         now = self.clock()
         async with self.units.begin() as unit:
             repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
-            status = domain.transition(row["status"], "publish_dossier")
+            status = domain.transition(row.status, "publish_dossier")
             documents = await repo.latest_documents(instance_id, "dossier")
             if not documents:
                 raise DomainError("Déposez au moins un document avant de publier le dossier.")
-            version = domain.InstanceAggregate.of(dict(row)).next_dossier_version()
-            starts_at = _aware(row["starts_at"]) or now
+            version = row.aggregate().next_dossier_version()
+            starts_at = row.starts_at
             await self._mark_published(repo, documents, now)
             del status  # checked; the event applies it
             await unit.emit(
@@ -117,19 +117,19 @@ class Dossiers(MeetingsCore):
         raised = 0
         async with self.units.begin() as unit:
             for row in await unit.repo.instances_without_dossier(starts_after=now):
-                kind = self.instance_type(row["instance_type"])
-                starts_at = _aware(row["starts_at"]) or now
+                kind = self.instance_type(row.instance_type)
+                starts_at = row.starts_at
                 if not domain.dossier_is_late(kind, starts_at, now):
                     continue
-                await unit.repo.update_instance(row["id"], dossier_late_alerted_at=now)
+                await unit.repo.update_instance(row.id, dossier_late_alerted_at=now)
                 days = kind.dossier_notice_days
                 await unit.emit(
                     StaffAlertRaised(
                         alert_id=uuid.uuid4(),
                         kind="dossier_late",
-                        subject_id=row["id"],
+                        subject_id=row.id,
                         message_fr=(
-                            f"« {row['title']} » : le dossier n'est pas publié alors que l'instance a lieu "
+                            f"« {row.title} » : le dossier n'est pas publié alors que l'instance a lieu "
                             f"dans moins de {days} jours."
                         ),
                         raised_at=now,

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings import domain, tables
+from conseils_meetings import tables
 from conseils_meetings.outcomes import apply_outcome_event
 from conseils_meetings.repository import Repository
 from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS, RegistryView, covers
@@ -76,7 +76,7 @@ async def _instance_fact(event: Any, session: AsyncSession, at: datetime, territ
             row = await repo.instance(event.instance_id)
         if row is None:
             return  # a fact about an instance never scheduled: nothing to apply it to
-    changes = domain.InstanceAggregate.of(dict(row)).changes(event, at, territory.territory.timezone)
+    changes = row.aggregate().changes(event, at, territory.territory.timezone)
     if changes:
         await repo.update_instance(event.instance_id, **changes)
         if isinstance(event, InstanceScheduled):
@@ -107,12 +107,12 @@ async def _attendance(
     if instance is None:
         return
     present = sorted(set(event.present_member_ids))
-    day = registry_view_of(territory).local_date(instance["starts_at"])
+    day = registry_view_of(territory).local_date(instance.starts_at)
     councils = await _councils_on(session, present, day)
     confirmed = {
-        r["member_id"]
+        r.member_id
         for r in await repo.registrations_of_instance(event.instance_id)
-        if r["status"] == "confirmed"
+        if r.status == "confirmed"
     }
     await session.execute(
         tables.attendance.delete().where(tables.attendance.c.instance_id == event.instance_id)
@@ -192,7 +192,7 @@ async def _registration(event: Any, session: AsyncSession, at: datetime, territo
         instance = await repo.instance(event.instance_id)
         if instance is None:
             return
-        values["waitlist_seq"] = instance["waitlist_counter"] + 1
+        values["waitlist_seq"] = instance.waitlist_counter + 1
         await repo.update_instance(event.instance_id, waitlist_counter=values["waitlist_seq"])
     else:
         values["waitlist_seq"] = 0

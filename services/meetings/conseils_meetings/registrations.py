@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
-
-from sqlalchemy import RowMapping
 
 from conseils_meetings import domain
 from conseils_meetings.domain import Mode
+from conseils_meetings.records import MemberRegistrationRecord, RegistrationRecord
 from conseils_meetings.use_cases import (
     MeetingsCore,
     RegistrationOutcome,
     Unit,
-    _aware,
     aware_row,
 )
 from conseils_runtime.http import NotFound
@@ -43,16 +42,16 @@ class Registrations(MeetingsCore):
         async with self.units.begin() as unit:
             repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)  # serialises this instance's seats
-            kind = self.instance_type(row["instance_type"])
+            kind = self.instance_type(row.instance_type)
             member = await repo.member(member_id)
             existing = await repo.registration(instance_id, member_id)
-            if existing is not None and existing["status"] != "cancelled" and existing["mode"] == mode:
+            if existing is not None and existing.status != "cancelled" and existing.mode == mode:
                 seats = await repo.seats(instance_id)
                 return self._outcome(existing, seats, changed=False)
             domain.check_can_register(
                 kind,
-                status=row["status"],
-                starts_at=_aware(row["starts_at"]) or now,
+                status=row.status,
+                starts_at=row.starts_at,
                 now=now,
                 mode=mode,
                 member_active=bool(member and member["active"]),
@@ -61,11 +60,11 @@ class Registrations(MeetingsCore):
             )
             assert member is not None
             council_id: uuid.UUID = member["council_id"]
-            if existing is not None and existing["status"] != "cancelled":  # switching mode
+            if existing is not None and existing.status != "cancelled":  # switching mode
                 await unit.emit(self._registration_event(RegistrationCancelled, existing))
             seats = await repo.seats(instance_id)
             status = domain.admit(kind, seats, council_id, mode)
-            registration_id = existing["id"] if existing is not None else uuid.uuid4()
+            registration_id = existing.id if existing is not None else uuid.uuid4()
             fields = {
                 "registration_id": registration_id,
                 "instance_id": instance_id,
@@ -78,13 +77,13 @@ class Registrations(MeetingsCore):
             else:
                 # Her place: behind everyone waiting (the aggregate numbers the list as facts arrive).
                 waiting = domain.Seat(
-                    registration_id, council_id, mode, "waitlisted", row["waitlist_counter"] + 1
+                    registration_id, council_id, mode, "waitlisted", row.waitlist_counter + 1
                 )
                 position = domain.waitlist_position([*seats, waiting], registration_id)
                 await unit.emit(RegistrationWaitlisted(**fields, position=position))
             saved = await repo.registration_by_id(registration_id)
             outcome = self._outcome(saved, await repo.seats(instance_id), changed=True)
-            if existing is not None and existing["status"] != "cancelled":  # the old seat is free
+            if existing is not None and existing.status != "cancelled":  # the old seat is free
                 outcome.promoted = await promote_waiting(unit, kind, instance_id)
             return outcome
 
@@ -92,20 +91,20 @@ class Registrations(MeetingsCore):
         async with self.units.begin() as unit:
             repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
-            if row["status"] not in domain.OPEN_FOR_REGISTRATION:
+            if row.status not in domain.OPEN_FOR_REGISTRATION:
                 raise domain.RegistrationRefused(
                     "L'instance n'est plus ouverte aux inscriptions : "
-                    f"elle est {domain.STATUS_LABELS.get(row['status'], row['status'])}."
+                    f"elle est {domain.STATUS_LABELS.get(row.status, row.status)}."
                 )
             existing = await repo.registration(instance_id, member_id)
             if existing is None:
                 raise NotFound("Vous n'êtes pas inscrit·e à cette instance.")
-            if existing["status"] == "cancelled":
+            if existing.status == "cancelled":
                 return self._outcome(existing, [], changed=False)
             await unit.emit(self._registration_event(RegistrationCancelled, existing))
-            kind = self.instance_type(row["instance_type"])
+            kind = self.instance_type(row.instance_type)
             promoted = await promote_waiting(unit, kind, instance_id)
-            outcome = self._outcome(await repo.registration_by_id(existing["id"]), [], changed=True)
+            outcome = self._outcome(await repo.registration_by_id(existing.id), [], changed=True)
             outcome.promoted = promoted
             return outcome
 
@@ -115,50 +114,53 @@ class Registrations(MeetingsCore):
         return await release_seats_of_member(unit, self.territory, member_id)
 
     @staticmethod
-    def _registration_fields(row: RowMapping) -> dict[str, Any]:
+    def _registration_fields(row: RegistrationRecord) -> dict[str, Any]:
         return registration_fields(row)
 
-    def _registration_event(self, event_class: type[Event], row: RowMapping) -> Event:
+    def _registration_event(self, event_class: type[Event], row: RegistrationRecord) -> Event:
         return event_class(**self._registration_fields(row))
 
     @staticmethod
-    def _outcome(row: RowMapping, seats: Sequence[domain.Seat], *, changed: bool) -> RegistrationOutcome:
+    def _outcome(
+        row: RegistrationRecord, seats: Sequence[domain.Seat], *, changed: bool
+    ) -> RegistrationOutcome:
         position = None
-        if row["status"] == "waitlisted":
-            position = domain.waitlist_position(seats, row["id"])
+        if row.status == "waitlisted":
+            position = domain.waitlist_position(seats, row.id)
         return RegistrationOutcome(
-            registration_id=row["id"],
-            instance_id=row["instance_id"],
-            member_id=row["member_id"],
-            council_id=row["council_id"],
-            mode=row["mode"],
-            status=row["status"],
+            registration_id=row.id,
+            instance_id=row.instance_id,
+            member_id=row.member_id,
+            council_id=row.council_id,
+            mode=row.mode,
+            status=row.status,
             position=position,
             changed=changed,
         )
 
-    async def instance_registrations(self, instance_id: uuid.UUID) -> list[dict[str, Any]]:
+    async def instance_registrations(self, instance_id: uuid.UUID) -> list[RegistrationRecord]:
+        """Its registrations (oldest first), each waitlisted one with its current rank."""
         async with self.units.reading() as repo:
             await self._instance(repo, instance_id)
             seats = await repo.seats(instance_id)
-            result = []
-            for row in await repo.registrations_of_instance(instance_id):
-                item = aware_row(row)
-                item["position"] = (
-                    domain.waitlist_position(seats, row["id"]) if row["status"] == "waitlisted" else None
-                )
-                result.append(item)
-            return result
+            return [
+                replace(row, position=domain.waitlist_position(seats, row.id))
+                if row.status == "waitlisted"
+                else row
+                for row in await repo.registrations_of_instance(instance_id)
+            ]
 
-    async def member_registrations(self, member_id: uuid.UUID) -> list[dict[str, Any]]:
+    async def member_registrations(self, member_id: uuid.UUID) -> list[MemberRegistrationRecord]:
         """Her registrations, each waitlisted one with its current rank (1 = next to be promoted)."""
         async with self.units.reading() as repo:
-            rows = [aware_row(row) for row in await repo.registrations_of_member(member_id)]
-            for row in rows:
-                if row["status"] == "waitlisted":
-                    row["position"] = domain.waitlist_position(
-                        await repo.seats(row["instance_id"]), row["id"]
-                    )
+            rows = []
+            for row in await repo.registrations_of_member(member_id):
+                registration = row.registration
+                if registration.status == "waitlisted":
+                    seats = await repo.seats(registration.instance_id)
+                    position = domain.waitlist_position(seats, registration.id)
+                    registration = replace(registration, position=position)
+                rows.append(replace(row, registration=registration))
             return rows
 
     async def member_history(self, member_id: uuid.UUID) -> dict[str, Any]:
@@ -169,38 +171,36 @@ class Registrations(MeetingsCore):
         now = self.clock()
         past = await self.list_instances(starts_from=None, starts_before=now, member_id=member_id)
         async with self.units.reading() as repo:
-            registrations = [aware_row(row) for row in await repo.registrations_of_member(member_id)]
+            registrations = await repo.registrations_of_member(member_id)
             attended = await repo.attendance_of_member(member_id)
-            known = {row["id"] for row in past}
-            own = {row["instance_id"] for row in registrations} | set(attended)
-            past += [
-                aware_row(row) for row in await repo.instances_by_ids(sorted(own - known), starts_before=now)
-            ]
+            known = {row.id for row in past}
+            own = {row.registration.instance_id for row in registrations} | set(attended)
+            past += await repo.instances_by_ids(sorted(own - known), starts_before=now)
             names = {kind.slug: kind.name for kind in self.territory.instance_types}
-            mine = {row["instance_id"]: row for row in registrations}
+            mine = {row.registration.instance_id: row.as_dict() for row in registrations}
             instances = []
-            for row in sorted(past, key=lambda r: r["starts_at"], reverse=True):
-                item = dict(row)
-                item["instance_type_name"] = names.get(row["instance_type"], row["instance_type"])
-                recorded = row["status"] in {"held", "minutes_published"}
-                item["registration"] = mine.get(row["id"])
-                item["present"] = (row["id"] in attended) if recorded else None
-                published = row["minutes_published_at"] is not None
-                documents = await repo.latest_documents(row["id"], "minutes") if published else []
-                item["minutes_summary"] = row["minutes_summary"] if published else None
+            for row in sorted(past, key=lambda r: r.starts_at, reverse=True):
+                item = row.as_dict()
+                item["instance_type_name"] = names.get(row.instance_type, row.instance_type)
+                recorded = row.status in {"held", "minutes_published"}
+                item["registration"] = mine.get(row.id)
+                item["present"] = (row.id in attended) if recorded else None
+                published = row.minutes_published_at is not None
+                documents = await repo.latest_documents(row.id, "minutes") if published else []
+                item["minutes_summary"] = row.minutes_summary if published else None
                 item["minutes_documents"] = [aware_row(d) for d in documents if d["published_at"] is not None]
                 instances.append(item)
-        registrations.sort(key=lambda r: r["starts_at"], reverse=True)
-        return {"instances": instances, "registrations": registrations}
+        registrations.sort(key=lambda r: r.starts_at, reverse=True)
+        return {"instances": instances, "registrations": [row.as_dict() for row in registrations]}
 
 
-def registration_fields(row: RowMapping) -> dict[str, Any]:
+def registration_fields(row: RegistrationRecord) -> dict[str, Any]:
     return {
-        "registration_id": row["id"],
-        "instance_id": row["instance_id"],
-        "member_id": row["member_id"],
-        "council_id": row["council_id"],
-        "mode": row["mode"],
+        "registration_id": row.id,
+        "instance_id": row.instance_id,
+        "member_id": row.member_id,
+        "council_id": row.council_id,
+        "mode": row.mode,
     }
 
 
@@ -223,7 +223,7 @@ async def release_seats_of_member(unit: Unit, territory: TerritoryConfig, member
         if instance is None or registration is None:
             continue
         await unit.emit(RegistrationCancelled(**registration_fields(registration)))
-        kind = next((k for k in territory.instance_types if k.slug == instance["instance_type"]), None)
+        kind = next((k for k in territory.instance_types if k.slug == instance.instance_type), None)
         if kind is not None:
             await promote_waiting(unit, kind, instance_id)
         released += 1

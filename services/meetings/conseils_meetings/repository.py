@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conseils_meetings import tables
 from conseils_meetings.domain import CouncilView, Seat
 from conseils_meetings.outcomes import latest_position
+from conseils_meetings.records import InstanceRecord, MemberRegistrationRecord, RegistrationRecord
 from conseils_runtime.registry_view import covers
 
 
@@ -49,11 +50,12 @@ class Repository:
         return sorted({row.theme for row in result if covers(row.since, row.until, today)})
 
     # ------------------------------------------------------------------ instances
-    async def instance(self, instance_id: uuid.UUID, *, lock: bool = False) -> RowMapping | None:
+    async def instance(self, instance_id: uuid.UUID, *, lock: bool = False) -> InstanceRecord | None:
         query = select(tables.instances).where(tables.instances.c.id == instance_id)
         if lock:
             query = query.with_for_update()
-        return (await self.session.execute(query)).mappings().first()
+        row = (await self.session.execute(query)).mappings().first()
+        return None if row is None else InstanceRecord.of(row)
 
     async def insert_instance(self, **values: Any) -> None:
         await self.session.execute(tables.instances.insert().values(**values))
@@ -89,7 +91,7 @@ class Repository:
         council_id: uuid.UUID | None = None,
         themes: Sequence[str] = (),
         include_drafts: bool = True,
-    ) -> list[RowMapping]:
+    ) -> list[InstanceRecord]:
         query = select(tables.instances).order_by(tables.instances.c.starts_at)
         if starts_from is not None:
             query = query.where(tables.instances.c.starts_at >= starts_from)
@@ -105,7 +107,7 @@ class Repository:
             if themes:
                 condition = or_(condition, tables.instances.c.theme.in_(list(themes)))
             query = query.where(condition)
-        return list((await self.session.execute(query)).mappings())
+        return [InstanceRecord.of(row) for row in (await self.session.execute(query)).mappings()]
 
     # ------------------------------------------------------------------ registrations
     async def seats(self, instance_id: uuid.UUID) -> list[Seat]:
@@ -117,35 +119,36 @@ class Repository:
         )
         return [Seat(row.id, row.council_id, row.mode, row.status, row.waitlist_seq) for row in result]
 
-    async def registration(self, instance_id: uuid.UUID, member_id: uuid.UUID) -> RowMapping | None:
+    async def registration(self, instance_id: uuid.UUID, member_id: uuid.UUID) -> RegistrationRecord | None:
         result = await self.session.execute(
             select(tables.registrations).where(
                 tables.registrations.c.instance_id == instance_id,
                 tables.registrations.c.member_id == member_id,
             )
         )
-        return result.mappings().first()
+        row = result.mappings().first()
+        return None if row is None else RegistrationRecord.of(row)
 
-    async def registration_by_id(self, registration_id: uuid.UUID) -> RowMapping:
+    async def registration_by_id(self, registration_id: uuid.UUID) -> RegistrationRecord:
         result = await self.session.execute(
             select(tables.registrations).where(tables.registrations.c.id == registration_id)
         )
-        return result.mappings().one()
+        return RegistrationRecord.of(result.mappings().one())
 
     async def update_registration(self, registration_id: uuid.UUID, **values: Any) -> None:
         await self.session.execute(
             update(tables.registrations).where(tables.registrations.c.id == registration_id).values(**values)
         )
 
-    async def registrations_of_instance(self, instance_id: uuid.UUID) -> list[RowMapping]:
+    async def registrations_of_instance(self, instance_id: uuid.UUID) -> list[RegistrationRecord]:
         result = await self.session.execute(
             select(tables.registrations)
             .where(tables.registrations.c.instance_id == instance_id)
             .order_by(tables.registrations.c.created_at)
         )
-        return list(result.mappings())
+        return [RegistrationRecord.of(row) for row in result.mappings()]
 
-    async def registrations_of_member(self, member_id: uuid.UUID) -> list[RowMapping]:
+    async def registrations_of_member(self, member_id: uuid.UUID) -> list[MemberRegistrationRecord]:
         result = await self.session.execute(
             select(
                 tables.registrations,
@@ -157,7 +160,7 @@ class Repository:
             .where(tables.registrations.c.member_id == member_id)
             .order_by(tables.instances.c.starts_at)
         )
-        return list(result.mappings())
+        return [MemberRegistrationRecord.of(row) for row in result.mappings()]
 
     async def attendance_of_member(self, member_id: uuid.UUID) -> dict[uuid.UUID, bool]:
         """The instances where she was marked present → whether she was registered then."""
@@ -170,7 +173,7 @@ class Repository:
 
     async def instances_by_ids(
         self, instance_ids: Sequence[uuid.UUID], *, starts_before: datetime
-    ) -> list[RowMapping]:
+    ) -> list[InstanceRecord]:
         """Instances (not drafts) among `instance_ids` that started before `starts_before`."""
         if not instance_ids:
             return []
@@ -181,7 +184,7 @@ class Repository:
                 tables.instances.c.status != "draft",
             )
         )
-        return list(result.mappings())
+        return [InstanceRecord.of(row) for row in result.mappings()]
 
     async def open_instances_of_member(
         self, member_id: uuid.UUID, open_statuses: Iterable[str]
@@ -198,7 +201,7 @@ class Repository:
         )
         return [row[0] for row in result]
 
-    async def instances_without_dossier(self, *, starts_after: datetime) -> list[RowMapping]:
+    async def instances_without_dossier(self, *, starts_after: datetime) -> list[InstanceRecord]:
         """Scheduled instances still to come whose late dossier was never alerted (locked, skipping
         rows another worker holds)."""
         query = (
@@ -210,7 +213,7 @@ class Repository:
             )
             .with_for_update(skip_locked=True)
         )
-        return list((await self.session.execute(query)).mappings().all())
+        return [InstanceRecord.of(row) for row in (await self.session.execute(query)).mappings().all()]
 
     async def attendance_of_instance(self, instance_id: uuid.UUID) -> list[RowMapping]:
         result = await self.session.execute(

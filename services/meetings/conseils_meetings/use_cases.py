@@ -16,6 +16,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain, projection
+from conseils_meetings.records import InstanceDetail, InstanceRecord
 from conseils_meetings.repository import Repository
 from conseils_meetings.settings import MeetingsSettings
 from conseils_runtime import Database, Outbox
@@ -120,29 +121,28 @@ class MeetingsCore:
         if theme is not None and theme not in {t.slug for t in self.territory.themes}:
             raise DomainError(f"Thématique inconnue : {theme}.")
 
-    async def _instance(self, repo: Repository, instance_id: uuid.UUID, *, lock: bool = False) -> RowMapping:
-        row = await repo.instance(instance_id, lock=lock)
-        if row is None:
+    async def _instance(
+        self, repo: Repository, instance_id: uuid.UUID, *, lock: bool = False
+    ) -> InstanceRecord:
+        instance = await repo.instance(instance_id, lock=lock)
+        if instance is None:
             raise NotFound("Instance introuvable.")
-        return row
+        return instance
 
-    async def get_instance(self, instance_id: uuid.UUID) -> dict[str, Any]:
+    async def get_instance(self, instance_id: uuid.UUID) -> InstanceDetail:
         async with self.units.reading() as repo:
-            row = await self._instance(repo, instance_id)
-            result = aware_row(row)
-            kind = self.instance_type(row["instance_type"])
-            result["instance_type_name"] = kind.name
-            result["concerned_council_ids"] = await repo.concerned(instance_id)
-            result["counts"] = await repo.registration_counts(instance_id)
-            result["registration_closes_at"] = domain.registration_closes_at(kind, result["starts_at"])
-            result["dossier_documents"] = [
-                aware_row(d) for d in await repo.latest_documents(instance_id, "dossier")
-            ]
-            result["minutes_documents"] = [
-                aware_row(d) for d in await repo.latest_documents(instance_id, "minutes")
-            ]
-            result["dossier_notice_days_required"] = kind.dossier_notice_days
-            return result
+            instance = await self._instance(repo, instance_id)
+            kind = self.instance_type(instance.instance_type)
+            return InstanceDetail(
+                instance=instance,
+                instance_type_name=kind.name,
+                concerned_council_ids=await repo.concerned(instance_id),
+                counts=await repo.registration_counts(instance_id),
+                registration_closes_at=domain.registration_closes_at(kind, instance.starts_at),
+                dossier_documents=[aware_row(d) for d in await repo.latest_documents(instance_id, "dossier")],
+                minutes_documents=[aware_row(d) for d in await repo.latest_documents(instance_id, "minutes")],
+                dossier_notice_days_required=kind.dossier_notice_days,
+            )
 
     @staticmethod
     def _refs(rows: Sequence[RowMapping]) -> list[DocumentRef]:
@@ -167,10 +167,10 @@ class MeetingsCore:
         starts_from: datetime | None,
         starts_before: datetime | None,
         member_id: uuid.UUID | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[InstanceRecord]:
         async with self.units.reading() as repo:
             if member_id is None:
-                rows = await repo.list_instances(starts_from=starts_from, starts_before=starts_before)
+                return await repo.list_instances(starts_from=starts_from, starts_before=starts_before)
             else:
                 member = await repo.member(member_id)
                 if member is None or member["council_id"] is None:
@@ -178,11 +178,10 @@ class MeetingsCore:
                 themes = sorted(
                     {*member["themes_followed"], *await repo.referent_themes(member_id, self.today())}
                 )
-                rows = await repo.list_instances(
+                return await repo.list_instances(
                     starts_from=starts_from,
                     starts_before=starts_before,
                     council_id=member["council_id"],
                     themes=themes,
                     include_drafts=False,
                 )
-            return [aware_row(row) for row in rows]
