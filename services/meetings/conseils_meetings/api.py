@@ -294,8 +294,8 @@ async def publish_dossier(instance_id: uuid.UUID, service: Service, _staff: Staf
     response_class=FileResponse,
 )
 async def download(document_id: uuid.UUID, service: Service, user: AnyUser) -> FileResponse:
-    row, path = await service.document_for_download(document_id, staff=user.is_staff)
-    return FileResponse(path, media_type=row["media_type"], filename=row["filename"])
+    document, path = await service.document_for_download(document_id, staff=user.is_staff)
+    return FileResponse(path, media_type=document.media_type, filename=document.filename)
 
 
 @router.post("/instances/{instance_id}/attendance", tags=["présence"], summary="Enregistrer les présents")
@@ -311,7 +311,7 @@ async def record_attendance(
 
 @router.get("/instances/{instance_id}/attendance", tags=["présence"], summary="Feuille d'émargement")
 async def attendance(instance_id: uuid.UUID, service: Service, _staff: Staff) -> list[AttendanceRow]:
-    return [AttendanceRow.model_validate(row) for row in await service.attendance(instance_id)]
+    return [AttendanceRow.model_validate(row.as_dict()) for row in await service.attendance(instance_id)]
 
 
 @router.post("/instances/{instance_id}/minutes", tags=["présence"], summary="Publier le compte rendu")
@@ -330,22 +330,23 @@ async def publish_minutes(
 async def list_outcomes(
     service: Service, _user: AnyUser, kind: Literal["proposal", "commitment"] | None = None
 ) -> list[OutcomeOut]:
-    return [OutcomeOut.model_validate(row) for row in await service.list_outcomes(kind)]
+    return [OutcomeOut.model_validate(row.as_dict()) for row in await service.list_outcomes(kind)]
 
 
 @router.post(
     "/outcomes", tags=["engagements"], summary="Enregistrer une proposition ou un engagement", status_code=201
 )
 async def add_outcome(body: OutcomeIn, service: Service, _staff: Staff) -> OutcomeOut:
-    row = await service.add_outcome(**body.model_dump())
-    return OutcomeOut.model_validate(row)
+    outcome = await service.add_outcome(**body.model_dump())
+    return OutcomeOut.model_validate(outcome.as_dict())
 
 
 @router.post("/outcomes/{outcome_id}/updates", tags=["engagements"], summary="Faire évoluer le statut")
 async def update_outcome(
     outcome_id: uuid.UUID, body: OutcomeUpdateIn, service: Service, _staff: Staff
 ) -> OutcomeOut:
-    return OutcomeOut.model_validate(await service.update_outcome(outcome_id, body.status, body.note))
+    outcome = await service.update_outcome(outcome_id, body.status, body.note)
+    return OutcomeOut.model_validate(outcome.as_dict())
 
 
 # --------------------------------------------------------------------------- bilan

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from conseils_meetings import domain
-from conseils_meetings.records import InstanceDetail, InstanceRecord
+from conseils_meetings.records import DocumentRecord, InstanceDetail, InstanceRecord
 from conseils_meetings.service import InstanceDraft, Preview, RegistrationOutcome
 
 
@@ -153,8 +153,9 @@ class DocumentOut(BaseModel):
     download_url: str = ""
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> DocumentOut:
-        document = cls.model_validate(row, from_attributes=False)
+    def of(cls, row: Mapping[str, Any] | DocumentRecord) -> DocumentOut:
+        values = row.as_dict() if isinstance(row, DocumentRecord) else row
+        document = cls.model_validate(values, from_attributes=False)
         document.download_url = f"/documents/{document.id}/download"
         return document
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain
 from conseils_meetings.projection import registry_view_of
-from conseils_meetings.records import InstanceDetail, InstanceRecord
+from conseils_meetings.records import AttendanceRecord, InstanceDetail, InstanceRecord
 from conseils_meetings.use_cases import (
     MeetingsCore,
 )
@@ -68,9 +67,9 @@ class Attendance(MeetingsCore):
             groups.append(ConvenedCouncil(council_id=council_id, member_ids=sorted(members)))
         return groups
 
-    async def attendance(self, instance_id: uuid.UUID) -> list[dict[str, Any]]:
+    async def attendance(self, instance_id: uuid.UUID) -> list[AttendanceRecord]:
         async with self.units.reading() as repo:
-            return [dict(row) for row in await repo.attendance_of_instance(instance_id)]
+            return await repo.attendance_of_instance(instance_id)
 
     async def publish_minutes(self, instance_id: uuid.UUID, summary: str) -> InstanceDetail:
         now = self.clock()

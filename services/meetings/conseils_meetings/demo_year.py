@@ -234,7 +234,7 @@ async def play_year(
             instance_id=ids["forum"],
             theme=None,
         )
-        outcomes["proposal"], outcomes["commitment"] = proposal["id"], commitment["id"]
+        outcomes["proposal"], outcomes["commitment"] = proposal.id, commitment.id
 
     plan(forum_day + timedelta(days=2), 11, forum_outcomes)
     plan(

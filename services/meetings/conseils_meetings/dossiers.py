@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import uuid
 from pathlib import Path
-from typing import Any
 
 from conseils_meetings import domain
-from conseils_meetings.records import InstanceDetail
+from conseils_meetings.records import DocumentRecord, InstanceDetail
 from conseils_meetings.use_cases import (
     MeetingsCore,
-    aware_row,
 )
 from conseils_runtime.http import DomainError, NotFound
 from conseils_schemas import (
@@ -35,7 +33,7 @@ class Dossiers(MeetingsCore):
 
     async def add_document(
         self, instance_id: uuid.UUID, kind: str, filename: str, content: bytes
-    ) -> dict[str, Any]:
+    ) -> DocumentRecord:
         if kind not in ("dossier", "minutes"):
             raise DomainError("Type de pièce inconnu (dossier ou minutes).")
         display_name = domain.safe_display_name(filename)
@@ -73,19 +71,19 @@ class Dossiers(MeetingsCore):
                 raise
             saved = await repo.document(document_id)
             assert saved is not None
-            return aware_row(saved)
+            return saved
 
     async def document_for_download(
         self, document_id: uuid.UUID, *, staff: bool
-    ) -> tuple[dict[str, Any], Path]:
+    ) -> tuple[DocumentRecord, Path]:
         async with self.units.reading() as repo:
             row = await repo.document(document_id)
-        if row is None or (not staff and row["published_at"] is None):
+        if row is None or (not staff and row.published_at is None):
             raise NotFound("Document introuvable.")
-        path = self.document_path(row["storage_name"])
+        path = self.document_path(row.storage_name)
         if not path.is_file():
             raise NotFound("Document introuvable.")
-        return aware_row(row), path
+        return row, path
 
     async def publish_dossier(self, instance_id: uuid.UUID) -> InstanceDetail:
         now = self.clock()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
 from conseils_meetings import domain
+from conseils_meetings.records import OutcomeRecord
 from conseils_meetings.use_cases import (
     MeetingsCore,
-    aware_row,
 )
 from conseils_runtime.http import NotFound
 from conseils_schemas import (
@@ -32,7 +31,7 @@ class Forum(MeetingsCore):
         instance_id: uuid.UUID | None,
         theme: str | None,
         status: str = "proposed",
-    ) -> dict[str, Any]:
+    ) -> OutcomeRecord:
         self._check_theme(theme)
         event = OutcomeRecorded.model_validate(
             {
@@ -54,7 +53,7 @@ class Forum(MeetingsCore):
             await unit.emit(event)  # applied by `projection.apply` (outcomes.apply_outcome_event)
         return await self.outcome(event.outcome_id)
 
-    async def update_outcome(self, outcome_id: uuid.UUID, status: str, note: str) -> dict[str, Any]:
+    async def update_outcome(self, outcome_id: uuid.UUID, status: str, note: str) -> OutcomeRecord:
         now = self.clock()
         async with self.units.begin() as unit:
             current = await unit.repo.outcome_status(outcome_id, lock=True)
@@ -75,16 +74,14 @@ class Forum(MeetingsCore):
             await unit.emit(event)  # applied by `projection.apply` (outcomes.apply_outcome_event)
         return await self.outcome(outcome_id)
 
-    async def outcome(self, outcome_id: uuid.UUID) -> dict[str, Any]:
+    async def outcome(self, outcome_id: uuid.UUID) -> OutcomeRecord:
         async with self.units.reading() as repo:
-            row = await repo.outcome(outcome_id)
-            if row is None:
+            outcome = await repo.outcome(outcome_id)
+            if outcome is None:
                 raise NotFound("Proposition ou engagement introuvable.")
-            result = aware_row(row)
-            result["history"] = [aware_row(item) for item in await repo.outcome_history(outcome_id)]
-            return result
+            return outcome
 
-    async def list_outcomes(self, kind: str | None = None) -> list[dict[str, Any]]:
+    async def list_outcomes(self, kind: str | None = None) -> list[OutcomeRecord]:
         async with self.units.reading() as repo:
             ids = await repo.outcome_ids(kind)
         return [await self.outcome(outcome_id) for outcome_id in ids]

@@ -157,7 +157,7 @@ async def _councils_on(session: AsyncSession, member_ids: list[Any], day: Any) -
         if covers(row.since, row.until, day):
             found[row.member_id] = row.council_id
     for member_id, member in (await Repository(session).members_of(member_ids)).items():
-        found.setdefault(member_id, member["council_id"])
+        found.setdefault(member_id, member.council_id)
     return found
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from conseils_meetings.domain import InstanceAggregate, Mode, RegistrationStatus, Seat
@@ -173,6 +173,148 @@ def _fields(record: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class MemberRecord:
+    """A row of the read model's `members` (her current state, from the registry's facts)."""
+
+    member_id: uuid.UUID
+    council_id: uuid.UUID | None
+    role: str
+    themes_followed: tuple[str, ...]
+    active: bool
+    erased: bool
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> MemberRecord:
+        return cls(
+            member_id=row["member_id"],
+            council_id=row["council_id"],
+            role=row["role"],
+            themes_followed=tuple(row["themes_followed"] or ()),
+            active=bool(row["active"]),
+            erased=bool(row["erased"]),
+        )
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A row of `documents`: one version of a file of a dossier or of the minutes."""
+
+    id: uuid.UUID
+    instance_id: uuid.UUID
+    kind: str
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    storage_name: str
+    version: int
+    uploaded_at: datetime
+    published_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> DocumentRecord:
+        return cls(
+            id=row["id"],
+            instance_id=row["instance_id"],
+            kind=row["kind"],
+            filename=row["filename"],
+            media_type=row["media_type"],
+            size_bytes=int(row["size_bytes"]),
+            sha256=row["sha256"],
+            storage_name=row["storage_name"],
+            version=int(row["version"]),
+            uploaded_at=_required(row["uploaded_at"]),
+            published_at=_aware(row["published_at"]),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return _fields(self)
+
+
+@dataclass(frozen=True)
+class AttendanceRecord:
+    """A row of `attendance`: she was present (her council then, whether she was registered)."""
+
+    instance_id: uuid.UUID
+    member_id: uuid.UUID
+    council_id: uuid.UUID | None
+    registered: bool
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> AttendanceRecord:
+        return cls(row["instance_id"], row["member_id"], row["council_id"], bool(row["registered"]))
+
+    def as_dict(self) -> dict[str, Any]:
+        return _fields(self)
+
+
+@dataclass(frozen=True)
+class OutcomeUpdateRecord:
+    """A row of `outcome_updates`: one step of an outcome's history."""
+
+    id: uuid.UUID
+    outcome_id: uuid.UUID
+    position: int
+    status: str
+    note: str
+    at: datetime
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> OutcomeUpdateRecord:
+        return cls(
+            id=row["id"],
+            outcome_id=row["outcome_id"],
+            position=int(row["position"]),
+            status=row["status"],
+            note=row["note"],
+            at=_required(row["at"]),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return _fields(self)
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    """A row of `outcomes` (a council's proposal or an elected official's commitment), with its
+    history when it was read with it."""
+
+    id: uuid.UUID
+    kind: str
+    text: str
+    made_by: str
+    made_on: date
+    council_id: uuid.UUID | None
+    instance_id: uuid.UUID | None
+    theme: str | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    history: tuple[OutcomeUpdateRecord, ...] = ()
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> OutcomeRecord:
+        return cls(
+            id=row["id"],
+            kind=row["kind"],
+            text=row["text"],
+            made_by=row["made_by"],
+            made_on=row["made_on"],
+            council_id=row["council_id"],
+            instance_id=row["instance_id"],
+            theme=row["theme"],
+            status=row["status"],
+            created_at=_required(row["created_at"]),
+            updated_at=_required(row["updated_at"]),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        values = _fields(self)
+        values["history"] = [update.as_dict() for update in self.history]
+        return values
+
+
+@dataclass(frozen=True)
 class InstanceDetail:
     """An instance with what its page shows: its type's name, the councils concerned, the
     registration counts and closing time, the latest documents of its dossier and minutes."""
@@ -182,8 +324,8 @@ class InstanceDetail:
     concerned_council_ids: list[uuid.UUID]
     counts: dict[str, int]
     registration_closes_at: datetime
-    dossier_documents: list[dict[str, Any]]
-    minutes_documents: list[dict[str, Any]]
+    dossier_documents: list[DocumentRecord]
+    minutes_documents: list[DocumentRecord]
     dossier_notice_days_required: int
 
     @property
@@ -201,7 +343,7 @@ class InstanceDetail:
             "concerned_council_ids": self.concerned_council_ids,
             "counts": self.counts,
             "registration_closes_at": self.registration_closes_at,
-            "dossier_documents": self.dossier_documents,
-            "minutes_documents": self.minutes_documents,
+            "dossier_documents": [document.as_dict() for document in self.dossier_documents],
+            "minutes_documents": [document.as_dict() for document in self.minutes_documents],
             "dossier_notice_days_required": self.dossier_notice_days_required,
         }

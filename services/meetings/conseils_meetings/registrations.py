@@ -20,7 +20,6 @@ from conseils_meetings.use_cases import (
     MeetingsCore,
     RegistrationOutcome,
     Unit,
-    aware_row,
 )
 from conseils_runtime.http import NotFound
 from conseils_runtime.territory import InstanceType, TerritoryConfig
@@ -54,12 +53,13 @@ class Registrations(MeetingsCore):
                 starts_at=row.starts_at,
                 now=now,
                 mode=mode,
-                member_active=bool(member and member["active"]),
-                member_council=member["council_id"] if member else None,
+                member_active=bool(member and member.active),
+                member_council=member.council_id if member else None,
                 concerned=await repo.concerned(instance_id),
             )
             assert member is not None
-            council_id: uuid.UUID = member["council_id"]
+            assert member.council_id is not None  # checked: a member of a council
+            council_id = member.council_id
             if existing is not None and existing.status != "cancelled":  # switching mode
                 await unit.emit(self._registration_event(RegistrationCancelled, existing))
             seats = await repo.seats(instance_id)
@@ -188,7 +188,7 @@ class Registrations(MeetingsCore):
                 published = row.minutes_published_at is not None
                 documents = await repo.latest_documents(row.id, "minutes") if published else []
                 item["minutes_summary"] = row.minutes_summary if published else None
-                item["minutes_documents"] = [aware_row(d) for d in documents if d["published_at"] is not None]
+                item["minutes_documents"] = [d.as_dict() for d in documents if d.published_at is not None]
                 instances.append(item)
         registrations.sort(key=lambda r: r.starts_at, reverse=True)
         return {"instances": instances, "registrations": [row.as_dict() for row in registrations]}

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
 from conseils_meetings.domain import CouncilView, Seat
 from conseils_meetings.outcomes import latest_position
-from conseils_meetings.records import InstanceRecord, MemberRegistrationRecord, RegistrationRecord
+from conseils_meetings.records import (
+    AttendanceRecord,
+    DocumentRecord,
+    InstanceRecord,
+    MemberRecord,
+    MemberRegistrationRecord,
+    OutcomeRecord,
+    OutcomeUpdateRecord,
+    RegistrationRecord,
+)
 from conseils_runtime.registry_view import covers
 
 
@@ -28,19 +38,20 @@ class Repository:
         )
         return [CouncilView(row.council_id, row.city_code, row.active) for row in rows]
 
-    async def member(self, member_id: uuid.UUID) -> RowMapping | None:
+    async def member(self, member_id: uuid.UUID) -> MemberRecord | None:
         result = await self.session.execute(
             select(tables.members).where(tables.members.c.member_id == member_id)
         )
-        return result.mappings().first()
+        row = result.mappings().first()
+        return None if row is None else MemberRecord.of(row)
 
-    async def members_of(self, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RowMapping]:
+    async def members_of(self, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, MemberRecord]:
         if not member_ids:
             return {}
         result = await self.session.execute(
             select(tables.members).where(tables.members.c.member_id.in_(member_ids))
         )
-        return {row["member_id"]: row for row in result.mappings()}
+        return {row["member_id"]: MemberRecord.of(row) for row in result.mappings()}
 
     async def referent_themes(self, member_id: uuid.UUID, today: date) -> list[str]:
         terms = tables.referent_terms
@@ -215,11 +226,11 @@ class Repository:
         )
         return [InstanceRecord.of(row) for row in (await self.session.execute(query)).mappings().all()]
 
-    async def attendance_of_instance(self, instance_id: uuid.UUID) -> list[RowMapping]:
+    async def attendance_of_instance(self, instance_id: uuid.UUID) -> list[AttendanceRecord]:
         result = await self.session.execute(
             select(tables.attendance).where(tables.attendance.c.instance_id == instance_id)
         )
-        return list(result.mappings())
+        return [AttendanceRecord.of(row) for row in result.mappings()]
 
     async def registration_counts(self, instance_id: uuid.UUID) -> dict[str, int]:
         result = await self.session.execute(
@@ -236,7 +247,7 @@ class Repository:
         return counts
 
     # ------------------------------------------------------------------ documents
-    async def documents(self, instance_id: uuid.UUID, kind: str | None = None) -> list[RowMapping]:
+    async def documents(self, instance_id: uuid.UUID, kind: str | None = None) -> list[DocumentRecord]:
         query = (
             select(tables.documents)
             .where(tables.documents.c.instance_id == instance_id)
@@ -244,19 +255,20 @@ class Repository:
         )
         if kind is not None:
             query = query.where(tables.documents.c.kind == kind)
-        return list((await self.session.execute(query)).mappings())
+        return [DocumentRecord.of(row) for row in (await self.session.execute(query)).mappings()]
 
-    async def latest_documents(self, instance_id: uuid.UUID, kind: str) -> list[RowMapping]:
-        latest: dict[str, RowMapping] = {}
-        for row in await self.documents(instance_id, kind):
-            latest[row["filename"]] = row  # ordered by version: the last one wins
+    async def latest_documents(self, instance_id: uuid.UUID, kind: str) -> list[DocumentRecord]:
+        latest: dict[str, DocumentRecord] = {}
+        for document in await self.documents(instance_id, kind):
+            latest[document.filename] = document  # ordered by version: the last one wins
         return list(latest.values())
 
-    async def document(self, document_id: uuid.UUID) -> RowMapping | None:
+    async def document(self, document_id: uuid.UUID) -> DocumentRecord | None:
         result = await self.session.execute(
             select(tables.documents).where(tables.documents.c.id == document_id)
         )
-        return result.mappings().first()
+        row = result.mappings().first()
+        return None if row is None else DocumentRecord.of(row)
 
     async def mark_documents_published(self, document_ids: Sequence[uuid.UUID], at: datetime) -> None:
         if document_ids:
@@ -282,9 +294,13 @@ class Repository:
         return int(result or 0) + 1
 
     # ------------------------------------------------------------------ forum outcomes
-    async def outcome(self, outcome_id: uuid.UUID) -> RowMapping | None:
+    async def outcome(self, outcome_id: uuid.UUID) -> OutcomeRecord | None:
+        """The outcome with its history (oldest step first)."""
         result = await self.session.execute(select(tables.outcomes).where(tables.outcomes.c.id == outcome_id))
-        return result.mappings().first()
+        row = result.mappings().first()
+        if row is None:
+            return None
+        return replace(OutcomeRecord.of(row), history=tuple(await self.outcome_history(outcome_id)))
 
     async def outcome_status(self, outcome_id: uuid.UUID, *, lock: bool = False) -> str | None:
         query = select(tables.outcomes.c.status).where(tables.outcomes.c.id == outcome_id)
@@ -296,13 +312,13 @@ class Repository:
     async def latest_outcome_position(self, outcome_id: uuid.UUID) -> int:
         return await latest_position(self.session, outcome_id)
 
-    async def outcome_history(self, outcome_id: uuid.UUID) -> list[RowMapping]:
+    async def outcome_history(self, outcome_id: uuid.UUID) -> list[OutcomeUpdateRecord]:
         result = await self.session.execute(
             select(tables.outcome_updates)
             .where(tables.outcome_updates.c.outcome_id == outcome_id)
             .order_by(tables.outcome_updates.c.position)
         )
-        return list(result.mappings())
+        return [OutcomeUpdateRecord.of(row) for row in result.mappings()]
 
     async def outcome_ids(self, kind: str | None = None) -> list[uuid.UUID]:
         query = select(tables.outcomes.c.id).order_by(tables.outcomes.c.made_on)

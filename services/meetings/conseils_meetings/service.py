@@ -27,7 +27,6 @@ from conseils_meetings.use_cases import (
     Preview,
     RegistrationOutcome,
     Unit,
-    aware_row,
     utc_now,
 )
 
@@ -39,7 +38,6 @@ __all__ = [
     "Preview",
     "RegistrationOutcome",
     "Unit",
-    "aware_row",
     "promote_waiting",
     "registration_fields",
     "registry_view_of",

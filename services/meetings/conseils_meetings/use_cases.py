@@ -9,20 +9,17 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain, projection
-from conseils_meetings.records import InstanceDetail, InstanceRecord
+from conseils_meetings.records import DocumentRecord, InstanceDetail, InstanceRecord
 from conseils_meetings.repository import Repository
 from conseils_meetings.settings import MeetingsSettings
 from conseils_runtime import Database, Outbox
 from conseils_runtime.http import DomainError, NotFound
 from conseils_runtime.territory import InstanceType, TerritoryConfig
-from conseils_runtime.times import as_utc
 from conseils_runtime.unit_of_work import UnitOfWork, UnitsOfWork
 from conseils_schemas import DocumentRef, Event
 
@@ -69,13 +66,6 @@ class RegistrationOutcome:
     position: int | None = None
     changed: bool = True
     promoted: list[uuid.UUID] = field(default_factory=list)
-
-
-_aware = as_utc
-
-
-def aware_row(row: RowMapping) -> dict[str, Any]:
-    return {key: _aware(value) if isinstance(value, datetime) else value for key, value in row.items()}
 
 
 class MeetingsCore:
@@ -139,27 +129,27 @@ class MeetingsCore:
                 concerned_council_ids=await repo.concerned(instance_id),
                 counts=await repo.registration_counts(instance_id),
                 registration_closes_at=domain.registration_closes_at(kind, instance.starts_at),
-                dossier_documents=[aware_row(d) for d in await repo.latest_documents(instance_id, "dossier")],
-                minutes_documents=[aware_row(d) for d in await repo.latest_documents(instance_id, "minutes")],
+                dossier_documents=await repo.latest_documents(instance_id, "dossier"),
+                minutes_documents=await repo.latest_documents(instance_id, "minutes"),
                 dossier_notice_days_required=kind.dossier_notice_days,
             )
 
     @staticmethod
-    def _refs(rows: Sequence[RowMapping]) -> list[DocumentRef]:
+    def _refs(documents: Sequence[DocumentRecord]) -> list[DocumentRef]:
         return [
             DocumentRef(
-                document_id=row["id"],
-                filename=row["filename"],
-                media_type=row["media_type"],
-                size_bytes=row["size_bytes"],
-                sha256=row["sha256"],
+                document_id=document.id,
+                filename=document.filename,
+                media_type=document.media_type,
+                size_bytes=document.size_bytes,
+                sha256=document.sha256,
             )
-            for row in rows
+            for document in documents
         ]
 
     @staticmethod
-    async def _mark_published(repo: Repository, rows: Sequence[RowMapping], now: datetime) -> None:
-        await repo.mark_documents_published([row["id"] for row in rows if row["published_at"] is None], now)
+    async def _mark_published(repo: Repository, documents: Sequence[DocumentRecord], now: datetime) -> None:
+        await repo.mark_documents_published([d.id for d in documents if d.published_at is None], now)
 
     async def list_instances(
         self,
@@ -173,15 +163,15 @@ class MeetingsCore:
                 return await repo.list_instances(starts_from=starts_from, starts_before=starts_before)
             else:
                 member = await repo.member(member_id)
-                if member is None or member["council_id"] is None:
+                if member is None or member.council_id is None:
                     return []
                 themes = sorted(
-                    {*member["themes_followed"], *await repo.referent_themes(member_id, self.today())}
+                    {*member.themes_followed, *await repo.referent_themes(member_id, self.today())}
                 )
                 return await repo.list_instances(
                     starts_from=starts_from,
                     starts_before=starts_before,
-                    council_id=member["council_id"],
+                    council_id=member.council_id,
                     themes=themes,
                     include_drafts=False,
                 )
