@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from conseils_meetings import bilan_outputs, domain, reports
+from conseils_meetings import bilan_outputs, domain
 from conseils_meetings.api_models import (
     AttendanceIn,
     AttendanceRow,
@@ -366,8 +366,7 @@ async def bilan(
     period_to: Annotated[date, Query(alias="to")],
     format: Annotated[Literal["json", "csv", "html"], Query()] = "json",  # noqa: A002
 ) -> Response:
-    async with service.database.sessionmaker() as session:
-        result = await reports.load_bilan(session, service.territory, period_from, period_to)
+    result = await service.bilan(period_from, period_to)
     if format == "csv":
         name = f"bilan-{period_from}-{period_to}.csv"
         return Response(

@@ -1,13 +1,16 @@
-"""Attendance and minutes use cases: who was present (with the convened list frozen), the minutes."""
+"""Attendance and minutes use cases: who was present (with the convened list frozen), the minutes,
+and the participation bilan they make."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings import domain
+from conseils_meetings import domain, reports
+from conseils_meetings.bilan import Bilan
 from conseils_meetings.projection import registry_view_of
 from conseils_meetings.records import AttendanceRecord, InstanceDetail, InstanceRecord
 from conseils_meetings.use_cases import (
@@ -23,7 +26,8 @@ from conseils_schemas import (
 
 
 class Attendance(MeetingsCore):
-    """Attendance and minutes use cases: who was present (with the convened list frozen), the minutes."""
+    """Attendance and minutes use cases: who was present (with the convened list frozen), the minutes,
+    and the participation bilan they make."""
 
     async def record_attendance(
         self, instance_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
@@ -70,6 +74,11 @@ class Attendance(MeetingsCore):
     async def attendance(self, instance_id: uuid.UUID) -> list[AttendanceRecord]:
         async with self.units.reading() as repo:
             return await repo.attendance_of_instance(instance_id)
+
+    async def bilan(self, period_from: date, period_to: date) -> Bilan:
+        """The participation bilan of a period (`reports.load_bilan`), read from one snapshot."""
+        async with self.units.reading() as repo:
+            return await reports.load_bilan(repo.session, self.territory, period_from, period_to)
 
     async def publish_minutes(self, instance_id: uuid.UUID, summary: str) -> InstanceDetail:
         now = self.clock()

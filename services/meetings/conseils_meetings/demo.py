@@ -22,9 +22,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
-from conseils_meetings import tables
 from conseils_meetings.demo_year import SEED, Player, demo_period, play_year
 from conseils_meetings.service import MeetingsService
 
@@ -40,29 +37,14 @@ __all__ = [
 
 
 async def has_instances(service: MeetingsService) -> bool:
-    async with service.database.sessionmaker() as session:
-        count = await session.scalar(select(func.count()).select_from(tables.instances))
-    return bool(count)
+    async with service.units.reading() as repo:
+        return await repo.has_instances()
 
 
 async def members_by_council(service: MeetingsService) -> dict[uuid.UUID, list[uuid.UUID]]:
     """Active members of each active council, from the meetings read model (sorted by id)."""
-    async with service.database.sessionmaker() as session:
-        councils = (
-            await session.execute(
-                select(tables.councils.c.council_id).where(tables.councils.c.active.is_(True))
-            )
-        ).scalars()
-        result: dict[uuid.UUID, list[uuid.UUID]] = {council_id: [] for council_id in councils}
-        rows = await session.execute(
-            select(tables.members.c.member_id, tables.members.c.council_id).where(
-                tables.members.c.active.is_(True)
-            )
-        )
-        for member_id, council_id in rows:
-            if council_id in result:
-                result[council_id].append(member_id)
-    return {council_id: sorted(ids) for council_id, ids in sorted(result.items()) if ids}
+    async with service.units.reading() as repo:
+        return await repo.active_members_by_council()
 
 
 async def wait_for_read_model(
@@ -71,11 +53,8 @@ async def wait_for_read_model(
     """Wait until the registry's seed has been consumed into the read model."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        async with service.database.sessionmaker() as session:
-            counts = [
-                int(await session.scalar(select(func.count()).select_from(table)) or 0)
-                for table in (tables.councils, tables.members, tables.referent_terms)
-            ]
+        async with service.units.reading() as repo:
+            counts = await repo.read_model_counts()
         if counts[0] >= councils and counts[1] >= members and counts[2] >= referent_terms:
             return True
         if asyncio.get_running_loop().time() >= deadline:
@@ -113,36 +92,19 @@ async def play_demo_year(
 
 
 async def _cities(service: MeetingsService, councils: Sequence[uuid.UUID]) -> dict[str, str]:
-    async with service.database.sessionmaker() as session:
-        rows = await session.execute(
-            select(tables.councils.c.city_code, tables.councils.c.city).where(
-                tables.councils.c.council_id.in_(councils)
-            )
-        )
-        return {str(code): str(city) for code, city in rows.all()}
+    async with service.units.reading() as repo:
+        return await repo.council_cities(councils)
 
 
 async def _referents(service: MeetingsService) -> dict[str, list[uuid.UUID]]:
     """Current referents per theme (open terms of active members)."""
-    terms, members = tables.referent_terms, tables.members
-    async with service.database.sessionmaker() as session:
-        rows = await session.execute(
-            select(terms.c.theme, terms.c.member_id)
-            .join(members, members.c.member_id == terms.c.member_id)
-            .where(terms.c.until.is_(None), members.c.active.is_(True))
-        )
-        result: dict[str, list[uuid.UUID]] = {}
-        for theme, member_id in rows:
-            result.setdefault(theme, []).append(member_id)
-    return {theme: sorted(ids) for theme, ids in sorted(result.items())}
+    async with service.units.reading() as repo:
+        return await repo.current_referents()
 
 
 async def _outbox_size(service: MeetingsService) -> int:
-    table = tables.metadata.tables.get("outbox_messages")
-    if table is None:
-        return 0
-    async with service.database.sessionmaker() as session:
-        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+    async with service.units.reading() as repo:
+        return await repo.outbox_size()
 
 
 async def play_on_first_run(

@@ -3,62 +3,41 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
-from conseils_meetings.domain import CouncilView, Seat
+from conseils_meetings.domain import Seat
 from conseils_meetings.outcomes import latest_position
+from conseils_meetings.read_model_queries import ReadModelQueries
 from conseils_meetings.records import (
     AttendanceRecord,
     DocumentRecord,
     InstanceRecord,
-    MemberRecord,
     MemberRegistrationRecord,
     OutcomeRecord,
     OutcomeUpdateRecord,
     RegistrationRecord,
 )
-from conseils_runtime.registry_view import covers
 
 
-class Repository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class Repository(ReadModelQueries):
+    """The SQL of the meetings service, on one session (the caller's transaction): it returns
+    typed records (`records.py`); the registry read model's queries are in `read_model_queries.py`."""
 
-    # ------------------------------------------------------------------ read model
-    async def council_views(self) -> list[CouncilView]:
-        rows = await self.session.execute(
-            select(tables.councils.c.council_id, tables.councils.c.city_code, tables.councils.c.active)
-        )
-        return [CouncilView(row.council_id, row.city_code, row.active) for row in rows]
+    async def has_instances(self) -> bool:
+        return bool(await self.session.scalar(select(func.count()).select_from(tables.instances)))
 
-    async def member(self, member_id: uuid.UUID) -> MemberRecord | None:
-        result = await self.session.execute(
-            select(tables.members).where(tables.members.c.member_id == member_id)
-        )
-        row = result.mappings().first()
-        return None if row is None else MemberRecord.of(row)
-
-    async def members_of(self, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, MemberRecord]:
-        if not member_ids:
-            return {}
-        result = await self.session.execute(
-            select(tables.members).where(tables.members.c.member_id.in_(member_ids))
-        )
-        return {row["member_id"]: MemberRecord.of(row) for row in result.mappings()}
-
-    async def referent_themes(self, member_id: uuid.UUID, today: date) -> list[str]:
-        terms = tables.referent_terms
-        result = await self.session.execute(
-            select(terms.c.theme, terms.c.since, terms.c.until).where(terms.c.member_id == member_id)
-        )
-        return sorted({row.theme for row in result if covers(row.since, row.until, today)})
+    async def outbox_size(self) -> int:
+        """Rows in the runtime's outbox table (relayed or not), 0 when it is not on this metadata."""
+        table = tables.metadata.tables.get("outbox_messages")
+        if table is None:
+            return 0
+        return int(await self.session.scalar(select(func.count()).select_from(table)) or 0)
 
     # ------------------------------------------------------------------ instances
     async def instance(self, instance_id: uuid.UUID, *, lock: bool = False) -> InstanceRecord | None:
@@ -139,6 +118,16 @@ class Repository:
         )
         row = result.mappings().first()
         return None if row is None else RegistrationRecord.of(row)
+
+    async def registration_or_none(self, registration_id: uuid.UUID) -> RegistrationRecord | None:
+        result = await self.session.execute(
+            select(tables.registrations).where(tables.registrations.c.id == registration_id)
+        )
+        row = result.mappings().first()
+        return None if row is None else RegistrationRecord.of(row)
+
+    async def insert_registration(self, **values: Any) -> None:
+        await self.session.execute(tables.registrations.insert().values(**values))
 
     async def registration_by_id(self, registration_id: uuid.UUID) -> RegistrationRecord:
         result = await self.session.execute(
@@ -231,6 +220,29 @@ class Repository:
             select(tables.attendance).where(tables.attendance.c.instance_id == instance_id)
         )
         return [AttendanceRecord.of(row) for row in result.mappings()]
+
+    async def replace_attendance(self, instance_id: uuid.UUID, rows: Sequence[AttendanceRecord]) -> None:
+        """Who was present, as a whole (each attendance fact replaces the previous one)."""
+        await self.session.execute(
+            tables.attendance.delete().where(tables.attendance.c.instance_id == instance_id)
+        )
+        if rows:
+            await self.session.execute(tables.attendance.insert(), [row.as_dict() for row in rows])
+
+    async def replace_convened(
+        self, instance_id: uuid.UUID, members: Mapping[uuid.UUID, Sequence[uuid.UUID]]
+    ) -> None:
+        """Who was convened, per council (frozen with the attendance)."""
+        await self.session.execute(
+            tables.convened.delete().where(tables.convened.c.instance_id == instance_id)
+        )
+        rows = [
+            {"instance_id": instance_id, "council_id": council_id, "member_id": member_id}
+            for council_id, member_ids in members.items()
+            for member_id in member_ids
+        ]
+        if rows:
+            await self.session.execute(tables.convened.insert(), rows)
 
     async def registration_counts(self, instance_id: uuid.UUID) -> dict[str, int]:
         result = await self.session.execute(
