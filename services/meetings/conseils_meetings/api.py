@@ -223,8 +223,8 @@ async def my_registrations(service: Service, user: Councillor) -> list[MyRegistr
 async def my_history(service: Service, user: Councillor) -> MyHistory:
     history = await service.member_history(_member_id(user))
     return MyHistory(
-        instances=[HistoryInstance.of(row) for row in history["instances"]],
-        registrations=[MyRegistration.model_validate(row) for row in history["registrations"]],
+        instances=[HistoryInstance.of(entry.as_dict()) for entry in history.instances],
+        registrations=[MyRegistration.model_validate(row.as_dict()) for row in history.registrations],
     )
 
 

@@ -347,3 +347,34 @@ class InstanceDetail:
             "minutes_documents": [document.as_dict() for document in self.minutes_documents],
             "dossier_notice_days_required": self.dossier_notice_days_required,
         }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A past instance in her history: her registration, her presence (None until recorded), the
+    published minutes (summary and files) if any."""
+
+    instance: InstanceRecord
+    instance_type_name: str
+    registration: MemberRegistrationRecord | None
+    present: bool | None
+    minutes_summary: str | None
+    minutes_documents: list[DocumentRecord]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.instance.as_dict(),
+            "instance_type_name": self.instance_type_name,
+            "registration": None if self.registration is None else self.registration.as_dict(),
+            "present": self.present,
+            "minutes_summary": self.minutes_summary,
+            "minutes_documents": [document.as_dict() for document in self.minutes_documents],
+        }
+
+
+@dataclass(frozen=True)
+class MemberHistory:
+    """Her past instances (newest first) and all her registrations (newest instance first)."""
+
+    instances: list[HistoryEntry]
+    registrations: list[MemberRegistrationRecord]

@@ -15,7 +15,12 @@ from typing import Any
 
 from conseils_meetings import domain
 from conseils_meetings.domain import Mode
-from conseils_meetings.records import MemberRegistrationRecord, RegistrationRecord
+from conseils_meetings.records import (
+    HistoryEntry,
+    MemberHistory,
+    MemberRegistrationRecord,
+    RegistrationRecord,
+)
 from conseils_meetings.use_cases import (
     MeetingsCore,
     RegistrationOutcome,
@@ -163,7 +168,7 @@ class Registrations(MeetingsCore):
                 rows.append(replace(row, registration=registration))
             return rows
 
-    async def member_history(self, member_id: uuid.UUID) -> dict[str, Any]:
+    async def member_history(self, member_id: uuid.UUID) -> MemberHistory:
         """Her history: the past instances (started before now, newest first) of her
         council and themes (the agenda's rule, `list_instances`) or that she registered
         for or attended, each with her registration, her presence and the published
@@ -177,21 +182,24 @@ class Registrations(MeetingsCore):
             own = {row.registration.instance_id for row in registrations} | set(attended)
             past += await repo.instances_by_ids(sorted(own - known), starts_before=now)
             names = {kind.slug: kind.name for kind in self.territory.instance_types}
-            mine = {row.registration.instance_id: row.as_dict() for row in registrations}
+            mine = {row.registration.instance_id: row for row in registrations}
             instances = []
             for row in sorted(past, key=lambda r: r.starts_at, reverse=True):
-                item = row.as_dict()
-                item["instance_type_name"] = names.get(row.instance_type, row.instance_type)
                 recorded = row.status in {"held", "minutes_published"}
-                item["registration"] = mine.get(row.id)
-                item["present"] = (row.id in attended) if recorded else None
                 published = row.minutes_published_at is not None
                 documents = await repo.latest_documents(row.id, "minutes") if published else []
-                item["minutes_summary"] = row.minutes_summary if published else None
-                item["minutes_documents"] = [d.as_dict() for d in documents if d.published_at is not None]
-                instances.append(item)
+                instances.append(
+                    HistoryEntry(
+                        instance=row,
+                        instance_type_name=names.get(row.instance_type, row.instance_type),
+                        registration=mine.get(row.id),
+                        present=(row.id in attended) if recorded else None,
+                        minutes_summary=row.minutes_summary if published else None,
+                        minutes_documents=[d for d in documents if d.published_at is not None],
+                    )
+                )
         registrations.sort(key=lambda r: r.starts_at, reverse=True)
-        return {"instances": instances, "registrations": [row.as_dict() for row in registrations]}
+        return MemberHistory(instances=instances, registrations=registrations)
 
 
 def registration_fields(row: RegistrationRecord) -> dict[str, Any]:
