@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Browser, FilePayload, Page, expect
 
-from conseils_runtime.auth import issue_token
-from conseils_web.security import SESSION_COOKIE
+from conseils_web.security import SESSION_COOKIE, new_session
 from tests.browser.conftest import assert_fits_phone_width, screenshot, serious_accessibility_violations
 from tests.browser.platform_helpers import RunningPlatform, running_platform
 
@@ -270,7 +269,7 @@ async def staff_reschedule_then_cancel(platform: RunningPlatform, staff: Page) -
 async def operator_pages(platform: RunningPlatform, browser: Browser, instance_id: str) -> None:
     """The operator's pages (signing in by link is shown above: here the session is set directly)."""
     context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
-    token = issue_token(platform.auth_secret, subject="exploitation", role="operator")
+    token = new_session(platform.auth_secret, subject="exploitation", role="operator")
     await context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": platform.url}])
     page = await context.new_page()
     await page.goto(f"{platform.url}/exploitation")

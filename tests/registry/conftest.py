@@ -81,7 +81,13 @@ class Api:
     def as_(
         self, role: Role, subject: str | None = None, council_id: uuid.UUID | None = None
     ) -> dict[str, str]:
-        token = issue_token(SECRET, subject=subject or str(uuid.uuid4()), role=role, council_id=council_id)
+        token = issue_token(
+            SECRET,
+            subject=subject or str(uuid.uuid4()),
+            role=role,
+            council_id=council_id,
+            audience="registry",
+        )
         return {"Authorization": f"Bearer {token}"}
 
     @property

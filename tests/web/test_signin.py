@@ -27,7 +27,9 @@ STAFF = "agent.territoire@plainecommune.example"
 
 
 def registry(request: httpx.Request) -> httpx.Response:
-    assert verify_token(SECRET, request.headers["authorization"].removeprefix("Bearer ")).role == "operator"
+    # the site's own look-up: a token for the registry alone, with a role that may read addresses
+    token = request.headers["authorization"].removeprefix("Bearer ")
+    assert verify_token(SECRET, token, audience="registry").role == "staff"
     if request.url.path == "/staff-accounts":
         return httpx.Response(200, json=[{"id": str(STAFF_ID), "email": STAFF, "role": "staff"}])
     if request.url.path == "/members":
@@ -137,7 +139,7 @@ async def test_the_link_is_single_use_hashed_and_sets_a_secure_session(site: Sit
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie
-    principal = verify_token(SECRET, cookie.split(";")[0].split("=", 1)[1].strip('"'))
+    principal = verify_token(SECRET, cookie.split(";")[0].split("=", 1)[1].strip('"'), audience="site")
     assert (principal.subject, principal.role, principal.council_id) == (
         str(MEMBER_ID),
         "coordinator",

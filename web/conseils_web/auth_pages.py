@@ -17,7 +17,7 @@ import aiosmtplib
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from conseils_runtime.auth import Role, issue_token
+from conseils_runtime.auth import Role
 from conseils_runtime.logs import get_logger
 from conseils_web.context import SiteContext, redirect, render, site
 from conseils_web.security import (
@@ -25,9 +25,10 @@ from conseils_web.security import (
     SESSION_COOKIE,
     checked_form,
     current_user,
+    new_session,
 )
 from conseils_web.services import ApiError, ServiceUnavailable
-from conseils_web.signin import Account, address_key
+from conseils_web.signin import SESSION_TTL_SECONDS, Account, address_key
 
 router = APIRouter()
 log = get_logger(__name__)
@@ -170,10 +171,10 @@ async def use_link(request: Request, token: str) -> Response:
     response = redirect(request, safe_next(form.get("suite")) or default, "Vous êtes connecté·e.")
     response.set_cookie(
         SESSION_COOKIE,
-        issue_token(
+        new_session(
             ctx.auth_secret, subject=account.subject, role=account.role, council_id=account.council_id
         ),
-        max_age=12 * 3600,
+        max_age=SESSION_TTL_SECONDS,
         httponly=True,
         samesite="lax",
         secure=ctx.secure_cookies,
@@ -191,7 +192,11 @@ async def signout_page(request: Request) -> Response:
 
 @router.post("/deconnexion")
 async def signout(request: Request) -> Response:
+    """Ends the session on the site's side (the cookie, even if kept or copied, no longer works)."""
     await checked_form(request)
+    principal = current_user(request)
+    if principal is not None and principal.session_id:
+        await site(request).store.sessions.end_session(principal.session_id)
     response = redirect(request, "/", "Vous êtes déconnecté·e.")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -30,7 +30,7 @@ from conseils_web import auth_pages, councillor_pages, operator_pages, staff
 from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
-from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SignInRequired
+from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
 from conseils_web.services import ApiError, Services, ServiceUnavailable
 from conseils_web.signin import SigninStore
 
@@ -80,6 +80,7 @@ def create_site(
     app = FastAPI(title="conseils — site", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     # The largest legitimate body is a dossier file (the meetings service takes 20 MB), as nginx says.
     limit_request_bodies(app, 25 * 1024 * 1024)
+    app.add_middleware(SessionMiddleware)  # who is signed in, checked against the site's database
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(label_globals())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

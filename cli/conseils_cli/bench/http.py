@@ -20,6 +20,8 @@ from conseils_cli.bench.dataset import Dataset
 from conseils_cli.bench.results import summary
 
 SECRET = "bench-secret"  # noqa: S105 - signs tokens for a throwaway benchmark server
+# The measured calls go to the three services; a run may last longer than a service token.
+TOKENS: dict[str, Any] = {"audience": ("registry", "meetings", "notifications"), "ttl_seconds": 3600}
 
 
 def _free_port() -> int:
@@ -134,11 +136,11 @@ def endpoints(data: Dataset, per_endpoint: int, seed: int = 7) -> dict[str, list
     tokens = [
         {
             "Authorization": "Bearer "
-            + issue_token(SECRET, subject=str(m.id), role="councillor", council_id=m.council_id)
+            + issue_token(SECRET, subject=str(m.id), role="councillor", council_id=m.council_id, **TOKENS)
         }
         for m in members
     ]
-    staff = {"Authorization": "Bearer " + issue_token(SECRET, subject="bench-staff", role="staff")}
+    staff = {"Authorization": "Bearer " + issue_token(SECRET, subject="bench-staff", role="staff", **TOKENS)}
     visible = [i for i in data.instances if i.status != "draft"]
     month_from = data.now.date()
     month_to = month_from + timedelta(days=31)

@@ -11,6 +11,7 @@ from conseils_web.clients.base import (
     DOWNLOAD,
     NO_CONTENT,
     ApiModel,
+    Caller,
     Download,
     Endpoint,
     RequestModel,
@@ -80,19 +81,19 @@ class RegistryClient(ServiceClient):
     MEMBER_DATA = Endpoint("GET", "/members/{member_id}/data", DOWNLOAD, raw=True)
     STAFF_ACCOUNTS = Endpoint("GET", "/staff-accounts", TypeAdapter(list[StaffAccount]), query=("email",))
 
-    async def councils(self, token: str) -> list[Council]:
+    async def councils(self, token: Caller) -> list[Council]:
         return await self.call(self.COUNCILS, token)
 
-    async def council(self, token: str, council_id: object) -> Council:
+    async def council(self, token: Caller, council_id: object) -> Council:
         return await self.call(self.COUNCIL, token, path={"council_id": council_id})
 
-    async def council_members(self, token: str, council_id: object) -> list[Member]:
+    async def council_members(self, token: Caller, council_id: object) -> list[Member]:
         return await self.call(self.COUNCIL_MEMBERS, token, path={"council_id": council_id})
 
-    async def council_referents(self, token: str, council_id: object) -> list[Referent]:
+    async def council_referents(self, token: Caller, council_id: object) -> list[Referent]:
         return await self.call(self.COUNCIL_REFERENTS, token, path={"council_id": council_id})
 
-    async def designate_referent(self, token: str, council_id: object, theme: str, member_id: str) -> None:
+    async def designate_referent(self, token: Caller, council_id: object, theme: str, member_id: str) -> None:
         await self.call(
             self.DESIGNATE,
             token,
@@ -100,17 +101,17 @@ class RegistryClient(ServiceClient):
             body=Designation(member_id=member_id),
         )
 
-    async def end_designation(self, token: str, council_id: object, theme: str) -> None:
+    async def end_designation(self, token: Caller, council_id: object, theme: str) -> None:
         await self.call(self.END_DESIGNATION, token, path={"council_id": council_id, "theme": theme})
 
-    async def members(self, token: str, *, email: str | None = None) -> list[Member]:
+    async def members(self, token: Caller, *, email: str | None = None) -> list[Member]:
         return await self.call(self.MEMBERS, token, query={"email": email} if email is not None else None)
 
-    async def import_members(self, token: str, filename: str, content: bytes) -> ImportReport:
+    async def import_members(self, token: Caller, filename: str, content: bytes) -> ImportReport:
         return await self.call(self.IMPORT_MEMBERS, token, files={"file": (filename, content, "text/csv")})
 
-    async def member_data(self, token: str, member_id: object) -> Download:
+    async def member_data(self, token: Caller, member_id: object) -> Download:
         return await self.call(self.MEMBER_DATA, token, path={"member_id": member_id})
 
-    async def staff_accounts(self, token: str, *, email: str) -> list[StaffAccount]:
+    async def staff_accounts(self, token: Caller, *, email: str) -> list[StaffAccount]:
         return await self.call(self.STAFF_ACCOUNTS, token, query={"email": email})
