@@ -26,9 +26,10 @@ from conseils_web.security import (
     checked_form,
     current_user,
     new_session,
+    set_session_cookie,
 )
 from conseils_web.services import ApiError, ServiceUnavailable
-from conseils_web.signin import SESSION_TTL_SECONDS, Account, address_key
+from conseils_web.signin import Account, address_key
 
 router = APIRouter()
 log = get_logger(__name__)
@@ -169,16 +170,12 @@ async def use_link(request: Request, token: str) -> Response:
         )
     default = "/agenda" if account.role in COUNCILLOR_ROLES else "/equipe/instances"
     response = redirect(request, safe_next(form.get("suite")) or default, "Vous êtes connecté·e.")
-    response.set_cookie(
-        SESSION_COOKIE,
+    set_session_cookie(
+        response,
         new_session(
             ctx.auth_secret, subject=account.subject, role=account.role, council_id=account.council_id
         ),
-        max_age=SESSION_TTL_SECONDS,
-        httponly=True,
-        samesite="lax",
         secure=ctx.secure_cookies,
-        path="/",
     )
     return response
 

@@ -13,7 +13,7 @@ import hmac
 import secrets
 import uuid
 
-from fastapi import Request
+from fastapi import Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -85,6 +85,18 @@ def new_session(secret: str, *, subject: str, role: Role, council_id: uuid.UUID 
         audience=SITE_AUDIENCE,
         ttl_seconds=SESSION_TTL_SECONDS,
         session_id=secrets.token_urlsafe(24),
+    )
+
+
+def set_session_cookie(response: Response, cookie: str, *, secure: bool) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=SESSION_TTL_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
     )
 
 

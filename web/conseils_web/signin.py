@@ -203,17 +203,27 @@ class SessionStore:
         return latest is not None and principal.issued_at <= latest
 
     async def end_session(self, session_id: str) -> None:
-        await self._cut(f"session:{session_id}")
+        await self._cut(f"session:{session_id}", self.clock())
 
-    async def end_sessions(self, subject: str = EVERYONE) -> None:
-        """End every session of one account (`subject`), or of everyone."""
-        await self._cut("all" if subject == EVERYONE else f"account:{subject}")
+    async def end_sessions(self, subject: str = EVERYONE, *, before: float | None = None) -> None:
+        """End every session of one account (`subject`), or of everyone, begun before `before`
+        (now by default). An earlier cut-off never replaces a later one."""
+        await self._cut("all" if subject == EVERYONE else f"account:{subject}", before or self.clock())
 
-    async def _cut(self, key: str) -> None:
+    async def _cut(self, key: str, not_before: float) -> None:
         now = self.clock()
         async with self.sessionmaker() as session, session.begin():
             await session.execute(
                 delete(session_cutoffs).where(session_cutoffs.c.not_before < now - SESSION_TTL_SECONDS)
             )
-            await session.execute(delete(session_cutoffs).where(session_cutoffs.c.key == key))
-            await session.execute(session_cutoffs.insert().values(key=key, not_before=now))
+            current = (
+                await session.execute(
+                    select(session_cutoffs.c.not_before).where(session_cutoffs.c.key == key)
+                )
+            ).scalar()
+            if current is None:
+                await session.execute(session_cutoffs.insert().values(key=key, not_before=not_before))
+            elif current < not_before:
+                await session.execute(
+                    update(session_cutoffs).where(session_cutoffs.c.key == key).values(not_before=not_before)
+                )

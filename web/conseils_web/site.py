@@ -32,6 +32,7 @@ from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
 from conseils_web.services import ApiError, Services, ServiceUnavailable
+from conseils_web.session_events import SessionEndings
 from conseils_web.signin import SigninStore
 
 HERE = Path(__file__).parent
@@ -69,11 +70,14 @@ def create_site(
     client = httpx.AsyncClient(timeout=30, transport=http_transport)
     base_url = (public_base_url or territory.mail.public_base_url).rstrip("/")
     store = SigninStore.in_directory(data_dir or Path(tempfile.mkdtemp(prefix="conseils-site-")))
+    endings = SessionEndings(kafka_bootstrap, territory.territory.slug, store.sessions)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.create_all()
+        endings.start()  # erased or departed members' sessions end (registry.members)
         yield
+        await endings.stop()
         await client.aclose()
         await store.dispose()
 
