@@ -4,6 +4,12 @@ Writes are for staff (`staff`, `operator`). Councillors (`councillor`,
 `coordinator`) read their own council, its referents and its members'
 public information (name, college, role) — never another person's email or
 phone. A person may download everything held about them.
+
+Contact data (email, phone, the members CSV, personal data downloads, staff
+accounts' addresses) is for the `staff` role only (`ContactReader`): the
+`operator` runs the platform (flows, lag, dead letters, traces) and sees
+members as councillors do, without contact data; the people routes that
+answer contact data are not theirs.
 """
 
 from __future__ import annotations
@@ -62,8 +68,13 @@ def _council_out(council: CouncilRecord) -> CouncilOut:
     return CouncilOut.model_validate(council)
 
 
+def _reads_contacts(principal: Principal) -> bool:
+    """Who may see people's email and phone: staff, not the operator (least privilege)."""
+    return principal.role == "staff"
+
+
 def _member_out(member: MemberRecord, principal: Principal) -> MemberOut | MemberPublic:
-    if principal.is_staff or principal.member_id == member.id:
+    if _reads_contacts(principal) or principal.member_id == member.id:
         return MemberOut.model_validate(member)
     return MemberPublic.model_validate(member)
 
@@ -110,6 +121,10 @@ async def _staff(request: Request) -> Principal:
     return await _authenticator(request).require("staff", "operator")(request)
 
 
+async def _contact_reader(request: Request) -> Principal:
+    return await _authenticator(request).require("staff")(request)
+
+
 async def _operator(request: Request) -> Principal:
     return await _authenticator(request).require("operator")(request)
 
@@ -124,6 +139,7 @@ def _settings(request: Request) -> RegistrySettings:
 
 
 Staff = Annotated[Principal, Depends(_staff)]
+ContactReader = Annotated[Principal, Depends(_contact_reader)]  # answers email and phone: staff only
 Operator = Annotated[Principal, Depends(_operator)]
 Anyone = Annotated[Principal, Depends(_anyone)]
 Service = Annotated[RegistryService, Depends(_service)]
@@ -229,7 +245,7 @@ async def withdraw_referent(
 # ------------------------------------------------------------------ members
 @router.get("/members", response_model=list[MemberOut], tags=["membres"])
 async def list_members(
-    _principal: Staff,
+    _principal: ContactReader,
     service: Service,
     council_id: uuid.UUID | None = None,
     include_left: bool = False,
@@ -242,7 +258,7 @@ async def list_members(
 
 
 @router.post("/members", response_model=MemberOut, status_code=201, tags=["membres"])
-async def join_member(command: MemberJoin, _principal: Staff, service: Service) -> MemberOut:
+async def join_member(command: MemberJoin, _principal: ContactReader, service: Service) -> MemberOut:
     return MemberOut.model_validate(await service.join_member(command))
 
 
@@ -262,7 +278,7 @@ async def join_member(command: MemberJoin, _principal: Staff, service: Service) 
     ),
 )
 async def import_members(
-    _principal: Staff,
+    _principal: ContactReader,
     service: Service,
     settings: Settings,
     file: Annotated[UploadFile, File(description="Fichier CSV")],
@@ -289,7 +305,7 @@ async def import_members(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "Membres au format de l'import."}},
 )
-async def export_members(_principal: Staff, service: Service, include_left: bool = False) -> Response:
+async def export_members(_principal: ContactReader, service: Service, include_left: bool = False) -> Response:
     text = await service.export_members_csv(include_left=include_left)
     return Response(
         text.encode("utf-8"),
@@ -308,20 +324,22 @@ async def get_member(member_id: uuid.UUID, principal: Anyone, service: Service) 
 
 @router.patch("/members/{member_id}", response_model=MemberOut, tags=["membres"])
 async def update_member(
-    member_id: uuid.UUID, change: MemberChange, _principal: Staff, service: Service
+    member_id: uuid.UUID, change: MemberChange, _principal: ContactReader, service: Service
 ) -> MemberOut:
     return MemberOut.model_validate(await service.update_member(member_id, change))
 
 
 @router.put("/members/{member_id}/contact", response_model=MemberOut, tags=["membres"])
 async def update_contact(
-    member_id: uuid.UUID, contact: ContactInput, _principal: Staff, service: Service
+    member_id: uuid.UUID, contact: ContactInput, _principal: ContactReader, service: Service
 ) -> MemberOut:
     return MemberOut.model_validate(await service.update_contact(member_id, contact))
 
 
 @router.post("/members/{member_id}/leave", response_model=MemberOut, tags=["membres"])
-async def leave(member_id: uuid.UUID, body: LeaveIn, _principal: Staff, service: Service) -> MemberOut:
+async def leave(
+    member_id: uuid.UUID, body: LeaveIn, _principal: ContactReader, service: Service
+) -> MemberOut:
     """The member leaves their council and loses their referent roles."""
     return MemberOut.model_validate(await service.leave_member(member_id, body.left_on))
 
@@ -336,7 +354,7 @@ async def erase_member(member_id: uuid.UUID, _principal: Staff, service: Service
 @router.get("/members/{member_id}/data", tags=["membres"])
 async def member_data(member_id: uuid.UUID, principal: Anyone, service: Service) -> JSONResponse:
     """Right of access: everything the registry holds about one person (themselves or staff)."""
-    if not principal.is_staff and principal.member_id != member_id:
+    if not _reads_contacts(principal) and principal.member_id != member_id:
         raise Forbidden("Seule la personne concernée (ou un agent) peut télécharger ces données.")
     data = await service.member_data(member_id)
     return JSONResponse(
@@ -402,7 +420,7 @@ async def delete_directory_entry(
 # ------------------------------------------------------------------ staff accounts
 @router.get("/staff-accounts", response_model=list[StaffAccountOut], tags=["agents"])
 async def list_staff(
-    _principal: Staff,
+    _principal: ContactReader,
     service: Service,
     email: Annotated[
         str | None, Query(max_length=320, description="Adresse exacte (recherche d'un compte).")
