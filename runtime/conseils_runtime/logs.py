@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import traceback
 from contextvars import ContextVar
 
 import structlog
@@ -23,6 +24,38 @@ def _add_correlation_id(
     if correlation_id is not None:
         event_dict.setdefault("correlation_id", correlation_id)
     return event_dict
+
+
+def _safe_exceptions(
+    _logger: object, _method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """No value quoted by an exception reaches a log line: an exception passed as a field becomes
+    `describe_error(it)`, and `log.exception(...)` keeps the traceback's frames (file, line,
+    function, source line) with each exception of the chain described the same way."""
+    for name, value in event_dict.items():
+        if isinstance(value, BaseException) and name != "exc_info":
+            event_dict[name] = describe_error(value)
+    exc_info = event_dict.pop("exc_info", None)
+    if exc_info:
+        error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+        if not isinstance(error, BaseException):
+            error = sys.exc_info()[1]
+        if error is not None:
+            event_dict["exception"] = _safe_traceback(error)
+    return event_dict
+
+
+def _safe_traceback(error: BaseException) -> str:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    parts = []
+    for link in reversed(chain):
+        frames = "".join(traceback.format_tb(link.__traceback__))
+        parts.append(f"Traceback (most recent call last):\n{frames}{describe_error(link)}")
+    return "\n\nDuring or because of the above:\n\n".join(parts)
 
 
 class _CurrentStderr:
@@ -47,6 +80,7 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
             _add_correlation_id,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _safe_exceptions,
             structlog.processors.format_exc_info,
             renderer,
         ],
