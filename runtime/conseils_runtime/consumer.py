@@ -36,7 +36,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiokafka import ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
+from aiokafka.errors import (
+    KafkaError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    ProducerClosed,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+)
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -134,6 +141,10 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _is_retriable_publish_error(error: BaseException) -> bool:
+    """The broker is away or busy (try again later), as opposed to a refusal of this record.
+    A timeout is the broker being away, though aiokafka does not mark it retriable."""
+    if isinstance(error, KafkaTimeoutError | ProducerClosed):
+        return True
     if isinstance(error, KafkaError):
         return bool(error.retriable)
     return isinstance(error, ConnectionError | TimeoutError | OSError)

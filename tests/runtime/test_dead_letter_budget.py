@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 from aiokafka import ConsumerRecord
-from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError, TopicAuthorizationFailedError
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    TopicAuthorizationFailedError,
+)
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import exc as sa_exc
 
@@ -116,7 +121,7 @@ async def test_a_broker_that_keeps_failing_gets_a_bounded_number_of_tries_then_t
 
 
 async def test_a_broker_back_before_the_budget_is_spent_gets_the_dead_letter() -> None:
-    broker = FailingBroker(KafkaConnectionError(), KafkaConnectionError())
+    broker = FailingBroker(KafkaConnectionError(), KafkaTimeoutError())  # away, then timing out
     events = consumer(broker, dead_letter_attempts=4)
     message = Message(record(b"{}"))
     for _ in range(3):
