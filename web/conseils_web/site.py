@@ -24,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conseils_runtime.http import limit_request_bodies
-from conseils_runtime.logs import get_logger
+from conseils_runtime.logs import describe_error, get_logger
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web import auth_pages, councillor_pages, operator_pages, public_pages, staff
 from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
@@ -301,7 +301,7 @@ def create_site(
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, error: Exception) -> HTMLResponse:
-        log.error("page failed", path=request.url.path, error=repr(error))
+        log.error("page failed", path=request.url.path, error=describe_error(error))
         response = page(
             request,
             "erreur.html",
