@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conseils_notifications.mail import MailSettings, build_email
-from conseils_notifications.mailwire import wire_bytes
 from conseils_notifications.settings import NotificationsSettings
 from conseils_registry.cli import territory_app
+from conseils_runtime.mail import wire_bytes
 
 from .test_mail import MEMBER_ID, SNAPSHOT
 

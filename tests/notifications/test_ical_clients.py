@@ -22,7 +22,7 @@ import pytest
 
 from conseils_notifications.calendar import FEED_PAST, feed
 from conseils_notifications.mail import MailSettings, build_email
-from conseils_notifications.mailwire import wire_bytes
+from conseils_runtime.mail import wire_bytes
 from conseils_schemas import instance_uid
 
 from .test_mail import INSTANCE_ID, MEMBER_ID, SNAPSHOT

@@ -20,7 +20,7 @@ import pytest
 
 from conseils_notifications.domain import read_unsubscribe_token
 from conseils_notifications.mail import UNSUBSCRIBE_HEADER_KINDS, MailSettings, build_email
-from conseils_notifications.mailwire import (
+from conseils_runtime.mail import (
     DkimKey,
     encoded_subject,
     finish_message,

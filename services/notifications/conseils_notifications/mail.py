@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from conseils_notifications import calendar
 from conseils_notifications.domain import REASON_LABELS, unsubscribe_token
-from conseils_notifications.mailwire import DkimKey, encoded_subject, finish_message, list_unsubscribe
+from conseils_runtime.mail import DkimKey, encoded_subject, finish_message, list_unsubscribe
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _ENV = Environment(

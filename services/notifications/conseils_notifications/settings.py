@@ -9,8 +9,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from conseils_notifications.mailwire import DkimKey
 from conseils_runtime import ServiceSettings
+from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig, default_territory_path, load_territory
 
 

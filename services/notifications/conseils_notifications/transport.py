@@ -13,8 +13,8 @@ from typing import Protocol
 import aiosmtplib
 from aiosmtplib.email import extract_recipients, extract_sender
 
-from conseils_notifications.mailwire import wire_bytes
 from conseils_runtime.logs import get_logger
+from conseils_runtime.mail import wire_bytes
 
 log = get_logger(__name__)
 
@@ -145,7 +145,7 @@ class SmtpTransport:
             self._idle.put_nowait(client if healthy else None)
 
     async def send(self, message: EmailMessage) -> None:
-        """Sends `mailwire.wire_bytes(message)`: the very bytes its DKIM signature covers."""
+        """Sends `conseils_runtime.mail.wire_bytes(message)`: the very bytes its DKIM signature covers."""
         sender = extract_sender(message)
         recipients = extract_recipients(message)
         if sender is None or not recipients:
