@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from conseils_runtime.http import limit_request_bodies
 from conseils_runtime.logs import describe_error, get_logger
 from conseils_runtime.territory import TerritoryConfig
-from conseils_web import auth_pages, councillor_pages, operator_pages, public_pages, staff
+from conseils_web import auth_pages, community_pages, councillor_pages, operator_pages, public_pages, staff
 from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
@@ -104,6 +104,7 @@ def create_site(
     )
     app.include_router(auth_pages.router)
     app.include_router(councillor_pages.router)
+    app.include_router(community_pages.router)
     for router in staff.ROUTERS:
         app.include_router(router)
     app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows

@@ -135,6 +135,7 @@ class MyHistory(ApiModel):
 class OutcomeUpdate(ApiModel):
     status: str
     note: str
+    at: datetime | None = None
 
 
 class Outcome(ApiModel):
@@ -147,6 +148,7 @@ class Outcome(ApiModel):
     made_on: date
     status: str
     council_id: uuid.UUID | None = None
+    instance_id: uuid.UUID | None = None  # the instance it came from
     theme: str | None = None
     history: list[OutcomeUpdate] = Field(default_factory=list)
 
