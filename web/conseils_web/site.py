@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from conseils_runtime.http import limit_request_bodies
 from conseils_runtime.logs import get_logger
 from conseils_runtime.territory import TerritoryConfig
-from conseils_web import auth_pages, councillor_pages, operator_pages, staff
+from conseils_web import auth_pages, councillor_pages, operator_pages, public_pages, staff
 from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
@@ -82,6 +82,9 @@ def create_site(
     limit_request_bodies(app, 25 * 1024 * 1024)
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(label_globals())
+    templates.env.globals.update(
+        demo=territory.demo, accessibility_status=territory.legal.accessibility_status
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     by_name = {service.name: service for service in services}
     transport = Services(client, {service.name: service.url for service in services})
@@ -105,6 +108,7 @@ def create_site(
         app.include_router(router)
     app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows
     app.include_router(operator_pages.router)
+    app.include_router(public_pages.router)
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         return render(request, template, status_code, **context)
