@@ -93,6 +93,7 @@ class ServiceRuntime:
             territory=settings.territory,
             service_name=settings.service_name,
             declared=self.produces,
+            schema_base_url=settings.schema_base_url(),
         )
         self.relay = OutboxRelay(
             self.database,

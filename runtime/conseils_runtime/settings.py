@@ -146,6 +146,17 @@ class ServiceSettings(RetentionSettings):
         except TerritoryFileError:
             return False
 
+    def schema_base_url(self) -> str | None:
+        """Where the site serves the event contract's JSON Schemas (`<public URL>/schemas`), named by
+        every record's `ce_dataschema`; None when the territory file cannot be read."""
+        from conseils_runtime.territory import TerritoryFileError, default_territory_path, load_territory
+
+        try:
+            territory = load_territory(self.territory_file or default_territory_path())
+        except TerritoryFileError:
+            return None
+        return territory.mail.public_base_url.rstrip("/") + "/schemas"
+
     def require_safe_secret(self) -> None:
         """Raise `UnsafeSecret` (French message) for a default or short `auth_secret` outside a demo;
         `ServiceRuntime.start` calls it first."""

@@ -89,6 +89,7 @@ DLQ_HEADER_NAMES: Final = (
     DLQ_ERROR,
     DLQ_ATTEMPTS,
     DLQ_FAILED_AT,
+    *DLQ_TRUNCATION_HEADER_NAMES,
 )
 
 _SLUG_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -67,6 +67,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("registry", "GET", "/themes"): SIGNED_IN,
     ("registry", "GET", "/councils"): SIGNED_IN,
     ("registry", "POST", "/councils"): STAFF_ONLY,
+    ("registry", "GET", "/councils/overview"): SIGNED_IN,  # every council, names only of those shown
     ("registry", "GET", "/councils/{council_id}"): SIGNED_IN,  # own council only (scoped below)
     ("registry", "PATCH", "/councils/{council_id}"): STAFF_ONLY,
     ("registry", "POST", "/councils/{council_id}/dissolution"): STAFF_ONLY,
@@ -85,6 +86,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("registry", "POST", "/members/import"): STAFF_ROLE,
     ("registry", "GET", "/members/{member_id}"): SIGNED_IN,  # self or own council (public view)
     ("registry", "PATCH", "/members/{member_id}"): STAFF_ROLE,
+    ("registry", "PUT", "/members/{member_id}/shown-to-councillors"): COUNCILLORS | STAFF_ROLE,  # her choice
     ("registry", "PUT", "/members/{member_id}/contact"): STAFF_ROLE,
     ("registry", "POST", "/members/{member_id}/leave"): STAFF_ROLE,
     ("registry", "DELETE", "/members/{member_id}"): STAFF_ONLY,
@@ -143,6 +145,7 @@ EVERYONES_CONTACTS: dict[tuple[str, str, str], frozenset[str]] = {
     ("registry", "POST", "/members/{member_id}/leave"): STAFF_ROLE,
     ("registry", "GET", "/members/{member_id}"): STAFF_ROLE,
     ("registry", "GET", "/members/{member_id}/data"): STAFF_ROLE,
+    ("registry", "PUT", "/members/{member_id}/shown-to-councillors"): STAFF_ROLE,
     ("registry", "GET", "/councils/{council_id}/members"): STAFF_ROLE,
     ("registry", "GET", "/staff-accounts"): STAFF_ROLE,
 }
@@ -152,6 +155,7 @@ OWN_CONTACT: frozenset[tuple[str, str, str]] = frozenset(
         ("registry", "GET", "/members/{member_id}"),
         ("registry", "GET", "/members/{member_id}/data"),
         ("registry", "GET", "/councils/{council_id}/members"),  # her own line of her council's list
+        ("registry", "PUT", "/members/{member_id}/shown-to-councillors"),
     }
 )
 
@@ -176,6 +180,7 @@ FOREIGN: list[tuple[str, str, str]] = [
     ("registry", "GET", "/councils/{council_id}/referents"),
     ("registry", "GET", "/members/{member_id}"),
     ("registry", "GET", "/members/{member_id}/data"),
+    ("registry", "PUT", "/members/{member_id}/shown-to-councillors"),
     ("notifications", "GET", "/notifications/members/{member_id}/preferences"),
     ("notifications", "PUT", "/notifications/members/{member_id}/preferences"),
     ("notifications", "POST", "/notifications/members/{member_id}/feed-token"),
@@ -222,6 +227,7 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
         },
         ("POST", "/members/import"): {"files": {"file": ("membres.csv", b"nom;courriel\n", "text/csv")}},
         ("PATCH", "/members/{member_id}"): {"json": {"college": "habitants"}},
+        ("PUT", "/members/{member_id}/shown-to-councillors"): {"json": {"shown": False}},
         ("PUT", "/members/{member_id}/contact"): {
             "json": {"display_name": "Nom Changé", "email": "x@exemple.fr"}
         },

@@ -24,9 +24,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conseils_runtime.http import limit_request_bodies
-from conseils_runtime.logs import get_logger
+from conseils_runtime.logs import describe_error, get_logger
 from conseils_runtime.territory import TerritoryConfig
-from conseils_web import auth_pages, councillor_pages, operator_pages, public_pages, staff
+from conseils_web import auth_pages, community_pages, councillor_pages, operator_pages, public_pages, staff
 from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
@@ -109,6 +109,7 @@ def create_site(
     )
     app.include_router(auth_pages.router)
     app.include_router(councillor_pages.router)
+    app.include_router(community_pages.router)
     for router in staff.ROUTERS:
         app.include_router(router)
     app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows
@@ -306,7 +307,7 @@ def create_site(
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, error: Exception) -> HTMLResponse:
-        log.error("page failed", path=request.url.path, error=repr(error))
+        log.error("page failed", path=request.url.path, error=describe_error(error))
         response = page(
             request,
             "erreur.html",

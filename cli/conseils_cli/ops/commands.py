@@ -388,6 +388,12 @@ def dlq_show_command(
     for name, value in letter.headers.items():
         table.add_row(escape(name), escape(value))
     out.print(table)
+    if letter.truncated:
+        out.print(
+            f"[yellow]Lettre tronquée :[/] {letter.headers.get(wire.DLQ_ORIGINAL_SIZE, '?')} octets à "
+            f"l'origine, sha256 {letter.headers.get(wire.DLQ_ORIGINAL_SHA256, '?')} ; le contenu ci-dessous "
+            "est incomplet et la lettre ne peut pas être rejouée."
+        )
     out.print("[bold]Contenu :[/]")
     body = letter.to_json()["body"]
     if isinstance(body, str) or body is None:

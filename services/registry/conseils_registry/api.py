@@ -3,7 +3,9 @@
 Writes are for staff (`staff`, `operator`). Councillors (`councillor`,
 `coordinator`) read their own council, its referents and its members'
 public information (name, college, role) — never another person's email or
-phone. A person may download everything held about them.
+phone — and every council of the territory with its referents (names only of
+those who chose to be shown: `PUT /members/{id}/shown-to-councillors`). A person
+may download everything held about them.
 
 Contact data (email, phone, the members CSV, personal data downloads, staff
 accounts' addresses) is for the `staff` role only (`ContactReader`): the
@@ -24,6 +26,7 @@ from conseils_registry.api_models import (
     _SECTION_TYPES,
     CityOut,
     CouncilOut,
+    CouncilOverviewOut,
     DesignationIn,
     DesignationOut,
     DirectoryEntryOut,
@@ -34,8 +37,10 @@ from conseils_registry.api_models import (
     LeaveIn,
     MemberOut,
     MemberPublic,
+    NameShownIn,
     NeighbourhoodOut,
     ReferentOut,
+    ReferentShownOut,
     StaffAccountOut,
     ThemeOut,
 )
@@ -50,7 +55,7 @@ from conseils_registry.commands import (
 )
 from conseils_registry.domain import PartnerKind
 from conseils_registry.members_csv import CSV_COLUMNS
-from conseils_registry.records import CouncilRecord, MemberRecord, ReferentRecord
+from conseils_registry.records import CouncilOverviewRecord, CouncilRecord, MemberRecord, ReferentRecord
 from conseils_registry.service import RegistryService
 from conseils_registry.settings import RegistrySettings
 from conseils_runtime.auth import Authenticator, Principal
@@ -82,6 +87,16 @@ def _member_out(member: MemberRecord, principal: Principal) -> MemberOut | Membe
 def _check_reads_council(principal: Principal, council_id: uuid.UUID) -> None:
     if not principal.is_staff and principal.council_id != council_id:
         raise Forbidden("Vous ne pouvez consulter que votre propre conseil.")
+
+
+def _overview_out(overview: CouncilOverviewRecord) -> CouncilOverviewOut:
+    return CouncilOverviewOut(
+        council=_council_out(overview.council),
+        members=overview.members,
+        referents=[ReferentShownOut.model_validate(referent) for referent in overview.referents],
+        vacant_themes=overview.vacant_themes,
+        names_shown=overview.names_shown,
+    )
 
 
 def _referent_out(referent: ReferentRecord) -> ReferentOut:
@@ -173,6 +188,13 @@ async def list_councils(
 ) -> list[CouncilOut]:
     """Every council of the territory (their names are public)."""
     return [_council_out(council) for council in await service.list_councils(city_code=city_code)]
+
+
+@router.get("/councils/overview", response_model=list[CouncilOverviewOut], tags=["conseils"])
+async def councils_overview(_principal: Anyone, service: Service) -> list[CouncilOverviewOut]:
+    """Every council as any councillor sees it: city, neighbourhood, referents per theme (names
+    only of those who chose to be shown), vacant themes. Never an email or a phone."""
+    return [_overview_out(overview) for overview in await service.councils_overview()]
 
 
 @router.post("/councils", response_model=CouncilOut, status_code=201, tags=["conseils"])
@@ -334,6 +356,17 @@ async def update_contact(
     member_id: uuid.UUID, contact: ContactInput, _principal: ContactReader, service: Service
 ) -> MemberOut:
     return MemberOut.model_validate(await service.update_contact(member_id, contact))
+
+
+@router.put("/members/{member_id}/shown-to-councillors", response_model=MemberOut, tags=["membres"])
+async def show_to_councillors(
+    member_id: uuid.UUID, body: NameShownIn, principal: Anyone, service: Service
+) -> MemberOut:
+    """Her name shown (or no longer) to the councillors of the other councils: her own choice
+    (or staff recording it). Off by default."""
+    if not _reads_contacts(principal) and principal.member_id != member_id:  # answers her contact
+        raise Forbidden("Seule la personne concernée (ou un agent) peut faire ce choix.")
+    return MemberOut.model_validate(await service.show_to_councillors(member_id, body.shown))
 
 
 @router.post("/members/{member_id}/leave", response_model=MemberOut, tags=["membres"])
