@@ -56,6 +56,7 @@ from conseils_cli.kafka.processes import (
 )
 from conseils_cli.kafka.security import (
     ADMIN,
+    PRINCIPALS,
     ScramUser,
     add_scram_args,
     add_scram_user,
@@ -80,6 +81,7 @@ from conseils_runtime.kafka_security import KafkaSecurity, aiokafka_kwargs
 __all__ = [
     "KAFKA_VERSION",
     "MARKER_NAME",
+    "PRINCIPALS",
     "BrokerInfo",
     "KafkaLauncherError",
     "Progress",
