@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SecurityProtocol = Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -111,6 +111,34 @@ class KafkaSecurity(BaseSettings):
             ENV_USERNAME: self.sasl_username,
             ENV_PASSWORD: self.sasl_password.get_secret_value(),
         }
+
+
+class KafkaClientSettings(BaseSettings):
+    """The same settings as fields of a service's settings (``ServiceSettings`` inherits them), so that
+    ``CONSEILS_KAFKA_*`` are settings the service declares (and docker-compose may pass)."""
+
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT", validation_alias=AliasChoices(ENV_PROTOCOL, "kafka_security_protocol")
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        default="SCRAM-SHA-512", validation_alias=AliasChoices(ENV_MECHANISM, "kafka_sasl_mechanism")
+    )
+    kafka_sasl_username: str = Field(
+        default="", validation_alias=AliasChoices(ENV_USERNAME, "kafka_sasl_username")
+    )
+    kafka_sasl_password: SecretStr = Field(
+        default=SecretStr(""), validation_alias=AliasChoices(ENV_PASSWORD, "kafka_sasl_password")
+    )
+
+    def kafka_security(self) -> KafkaSecurity:
+        return KafkaSecurity.model_validate(
+            {
+                "security_protocol": self.kafka_security_protocol,
+                "sasl_mechanism": self.kafka_sasl_mechanism,
+                "sasl_username": self.kafka_sasl_username,
+                "sasl_password": self.kafka_sasl_password,
+            }
+        )
 
 
 def from_env() -> KafkaSecurity:

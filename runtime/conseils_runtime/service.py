@@ -18,7 +18,6 @@ from conseils_runtime.asyncapi import build_asyncapi
 from conseils_runtime.consumer import EventConsumer
 from conseils_runtime.database import Database, RuntimeTables
 from conseils_runtime.health import health_router
-from conseils_runtime.kafka_security import faststream_kwargs
 from conseils_runtime.logs import configure_logging, get_logger
 from conseils_runtime.migrations import upgrade_to_head
 from conseils_runtime.outbox import Outbox, OutboxRelay
@@ -46,7 +45,7 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         acks="all",
         graceful_timeout=15.0,
         log_level=logging.DEBUG,  # FastStream logs each message at this level: keep it out of INFO
-        **faststream_kwargs(),  # SASL from CONSEILS_KAFKA_* (conseils_runtime.kafka_security)
+        **settings.kafka_security().faststream_kwargs(),  # SASL: CONSEILS_KAFKA_* (kafka_security.py)
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from conseils_runtime.kafka_security import KafkaSecurity, aiokafka_kwargs
+from conseils_runtime.kafka_security import KafkaClientSettings, KafkaSecurity, aiokafka_kwargs
 from conseils_runtime.logs import get_logger
 from conseils_runtime.settings import RetentionSettings
 from conseils_schemas import ALL_TOPICS, COMPACTED_TOPICS, dlq_topic, topic_name
@@ -125,6 +125,8 @@ async def ensure_topics(
     """
     if settings is None:
         settings = RetentionSettings()
+    if security is None and isinstance(settings, KafkaClientSettings):
+        security = settings.kafka_security()
     wanted = wanted_topics(territory, settings, config_overrides)
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap_servers, client_id="conseils-topics", **aiokafka_kwargs(security)

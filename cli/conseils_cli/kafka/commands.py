@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -14,6 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from conseils_cli.kafka import launcher
+from conseils_cli.kafka.security import INTEGRATOR, provision_territory
+from conseils_runtime.kafka_security import KafkaSecurity
 
 app = typer.Typer(
     name="kafka",
@@ -178,14 +181,46 @@ def grant_command(
     territory: TerritoryOption = None,
     state_dir: StateDirOption = None,
     partitions: Annotated[int, typer.Option(help="Partitions des topics créés.")] = 3,
+    bootstrap: Annotated[
+        str | None,
+        typer.Option(
+            help="Broker sécurisé à configurer (docker-compose) au lieu du broker local ; "
+            "identifiants d'un super-utilisateur dans CONSEILS_KAFKA_*.",
+        ),
+    ] = None,
+    integrator: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--integrator", help="Principal intégrateur (répétable ; avec --bootstrap, défaut : integrator)."
+        ),
+    ] = None,
 ) -> None:
-    """Crée les topics et les ACL d'un territoire sur le broker sécurisé (idempotent)."""
+    """Crée les topics et les ACL d'un territoire sur un broker sécurisé (idempotent)."""
     _quiet_aiokafka()
+    territories = _territories(territory)
     try:
-        launcher.grant(state_dir, _territories(territory), partitions=partitions)
+        if bootstrap:
+            admin = KafkaSecurity()
+            if not admin.sasl:
+                raise launcher.KafkaLauncherError(
+                    "--bootstrap needs a super user's credentials in CONSEILS_KAFKA_SECURITY_PROTOCOL, "
+                    "CONSEILS_KAFKA_SASL_USERNAME and CONSEILS_KAFKA_SASL_PASSWORD."
+                )
+            for slug in territories:
+                asyncio.run(
+                    provision_territory(
+                        bootstrap,
+                        admin,
+                        slug,
+                        integrators=integrator or [INTEGRATOR],
+                        partitions=partitions,
+                    )
+                )
+        else:
+            launcher.grant(state_dir, territories, partitions=partitions)
     except launcher.KafkaLauncherError as error:
         raise _fail(error) from error
-    err.print(f"[green]Topics et ACL en place[/] : {', '.join(_territories(territory))}")
+    err.print(f"[green]Topics et ACL en place[/] : {', '.join(territories)}")
 
 
 @app.command("add-integrator")

@@ -374,15 +374,37 @@ async def grant_territory(
     partitions: int = 3,
 ) -> None:
     """Create the territory's topics (as ``admin``) and every ACL of its principals."""
-    from conseils_runtime.topics import ensure_topics
 
-    admin = client_security(state_dir, ADMIN)
     known = read_credentials(state_dir)
     if integrators is None:
         integrators = sorted(name for name in known if name not in {ADMIN, OPS, *SERVICE_GRANTS})
+    await provision_territory(
+        bootstrap,
+        client_security(state_dir, ADMIN),
+        territory,
+        integrators=integrators,
+        partitions=partitions,
+        wait_as=client_security(state_dir, OPS),
+    )
+
+
+async def provision_territory(
+    bootstrap: str,
+    admin: KafkaSecurity,
+    territory: str,
+    *,
+    integrators: Iterable[str] = (INTEGRATOR,),
+    partitions: int = 3,
+    wait_as: KafkaSecurity | None = None,
+) -> None:
+    """Any secured broker (docker-compose's too): the territory's topics and ACLs, created as a super
+    user; with ``wait_as`` (a principal given rights here), return once they are in force."""
+    from conseils_runtime.topics import ensure_topics
+
     await ensure_topics(bootstrap, territory, partitions=partitions, security=admin)
     await create_acls(bootstrap, admin, territory_acls(territory, integrators))
-    await wait_effective(bootstrap, client_security(state_dir, OPS), topic_name(territory, REGISTRY_MEMBERS))
+    if wait_as is not None:
+        await wait_effective(bootstrap, wait_as, topic_name(territory, REGISTRY_MEMBERS))
 
 
 async def wait_effective(bootstrap: str, security: KafkaSecurity, topic: str, timeout: float = 30.0) -> None:
