@@ -116,9 +116,33 @@ class DemoMember(_Strict):
     themes_followed: list[str] = []
 
 
+class LegalInfo(_Strict):
+    """What the public pages must say (LCEN art. 6, RGPD art. 13, RGAA): the territory fills it in."""
+
+    publisher: str | None = Field(default=None, description="Éditeur : la collectivité, son adresse")
+    publication_director: str | None = Field(
+        default=None, description="Directeur ou directrice de la publication"
+    )
+    host: str | None = Field(default=None, description="Hébergeur : nom, adresse, téléphone")
+    contact_email: str | None = Field(default=None, description="Adresse de contact du service")
+    dpo_contact: str | None = Field(
+        default=None, description="Délégué·e à la protection des données : contact"
+    )
+    accessibility_status: Literal["totalement conforme", "partiellement conforme", "non conforme"] = (
+        "non conforme"
+    )
+    accessibility_audit: str | None = Field(
+        default=None, description="Date et auteur de l'audit RGAA, s'il existe"
+    )
+    retention_months_after_leaving: int = Field(
+        default=12, ge=1, le=120, description="Durée de conservation des données d'un membre après son départ"
+    )
+
+
 class TerritoryConfig(_Strict):
     territory: TerritoryInfo
     demo: bool = False
+    legal: LegalInfo = LegalInfo()
     mail: MailSettings
     notifications: NotificationSettings = NotificationSettings()
     themes: list[Theme] = Field(min_length=1)
