@@ -54,7 +54,10 @@ from conseils_schemas.topics import (
     DLQ_ORIGIN_OFFSET,
     DLQ_ORIGIN_PARTITION,
     DLQ_ORIGIN_TOPIC,
+    DLQ_ORIGINAL_SHA256,
+    DLQ_ORIGINAL_SIZE,
     DLQ_REPLAYED_FROM,
+    DLQ_TRUNCATED,
 )
 
 if TYPE_CHECKING:
@@ -204,6 +207,9 @@ def _dead_letter_message() -> dict[str, Any]:
         DLQ_REPLAYED_FROM: _string(
             "Set on a record replayed from a dead-letter topic by `conseils ops dlq`."
         ),
+        DLQ_TRUNCATED: _string("`true` when the letter was cut to fit in a broker record.", const="true"),
+        DLQ_ORIGINAL_SIZE: _string("Size in bytes of the original value.", pattern="^[0-9]+$"),
+        DLQ_ORIGINAL_SHA256: _string("SHA-256 (hex) of the original value.", pattern="^[0-9a-f]{64}$"),
     }
     ce = _ce_headers(None)["properties"]
     return {

@@ -27,6 +27,36 @@ from conseils_runtime.http import DomainError
 Role = Literal["councillor", "coordinator", "staff", "operator"]
 
 
+DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - the known value refused outside a demo
+"""The development default of `CONSEILS_AUTH_SECRET`: public, so anyone could sign tokens with it."""
+MIN_SECRET_LENGTH = 32
+
+
+class UnsafeSecret(RuntimeError):
+    """The token secret is the default or too short, outside a demo territory."""
+
+
+def check_secret(secret: str, *, demo: bool, where: str = "") -> None:
+    """Refuse the default or a short (< 32 characters) signing secret unless the territory is a
+    demo (`demo: true` in its file): whoever knows the secret can sign an operator's token."""
+    if demo:
+        return
+    if secret == DEFAULT_SECRET:
+        problem = "est la valeur par défaut publique (dev-secret-change-me)"
+    elif len(secret) < MIN_SECRET_LENGTH:
+        problem = f"fait {len(secret)} caractères, il en faut au moins {MIN_SECRET_LENGTH}"
+    else:
+        return
+    territory = f" {where}" if where else ""
+    raise UnsafeSecret(
+        f"Démarrage refusé : le secret des jetons CONSEILS_AUTH_SECRET {problem}, et le territoire"
+        f"{territory} n'est pas une démonstration (demo: true). Avec ce secret, n'importe qui pourrait "
+        "fabriquer un jeton d'opérateur. Définissez CONSEILS_AUTH_SECRET à une valeur aléatoire d'au moins "
+        f"{MIN_SECRET_LENGTH} caractères, la même pour les services et le site, par exemple : "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+
+
 class Unauthenticated(DomainError):
     status_code = 401
     code = "non_authentifie"

@@ -13,12 +13,21 @@ Failures are sorted in three kinds:
 - the database or broker being unavailable (or `RetryLater`): not the
   message's fault, so it is neither dead-lettered nor committed; the
   consumer seeks back and tries again after a pause.
+
+Whatever arrives, the consumer moves on within its retry budget. A dead letter
+that would not fit in a broker record (`max_dead_letter_bytes`) is stored
+truncated, with the original size and SHA-256 in headers; one that the broker
+still refuses, or cannot take after `dead_letter_attempts` tries, is given up
+with an error log and `conseils_dead_letters_total{reason="lost"}`, and the
+partition moves on. Error texts (dead-letter headers and logs) keep the kind
+of the error and the names of the fields, never their values (`describe_error`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -27,6 +36,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka.errors import (
+    KafkaError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    ProducerClosed,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+)
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -38,7 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_runtime import metrics
 from conseils_runtime.database import Database, RuntimeTables
-from conseils_runtime.logs import correlation_id_var, get_logger
+from conseils_runtime.logs import correlation_id_var, describe_error, get_logger
 from conseils_runtime.outbox import Outbox
 from conseils_schemas import (
     Event,
@@ -58,6 +75,16 @@ E = TypeVar("E", bound=Event)
 
 DLQ_HEADERS = topics.DLQ_HEADER_NAMES
 _VERSION_SUFFIX = re.compile(r"\.v\d+$")
+
+DEFAULT_MAX_DEAD_LETTER_BYTES = 1_000_000
+"""Under Kafka's default record limits (producer 1 MiB, broker 1 048 588 bytes), with a margin
+for the record batch's own framing."""
+_RECORD_OVERHEAD = 128  # batch header, record framing, varints
+_HEADER_OVERHEAD = 10
+_TRUNCATED_HEADER_VALUE = 1024  # a copied header value, in a truncated dead letter
+_TRUNCATED_HEADERS_TOTAL = 16 * 1024  # all copied headers, in a truncated dead letter
+_MINIMAL_HEADER_VALUE = 256
+_TOO_LARGE = (MessageSizeTooLargeError, RecordTooLargeError, RecordListTooLargeError)
 
 
 class RetryLater(Exception):
@@ -82,6 +109,45 @@ class EventContext:
 
 Handler = Callable[[Any, EventContext], Awaitable[None]]
 TombstoneHandler = Callable[[str, AsyncSession], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """The record to publish on a dead-letter topic."""
+
+    value: bytes | None
+    key: bytes | None
+    headers: dict[str, str]
+    minimal: bool = False
+
+    @property
+    def size(self) -> int:
+        return _record_size(self.value, self.key, self.headers)
+
+
+def _record_size(value: bytes | None, key: bytes | None, headers: dict[str, str]) -> int:
+    return (
+        _RECORD_OVERHEAD
+        + len(value or b"")
+        + len(key or b"")
+        + sum(len(name.encode()) + len(text.encode()) + _HEADER_OVERHEAD for name, text in headers.items())
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes (on a character boundary)."""
+    data = text.encode()
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+
+
+def _is_retriable_publish_error(error: BaseException) -> bool:
+    """The broker is away or busy (try again later), as opposed to a refusal of this record.
+    A timeout is the broker being away, though aiokafka does not mark it retriable."""
+    if isinstance(error, KafkaTimeoutError | ProducerClosed):
+        return True
+    if isinstance(error, KafkaError):
+        return bool(error.retriable)
+    return isinstance(error, ConnectionError | TimeoutError | OSError)
 
 
 def _is_infrastructure_error(error: BaseException) -> bool:
@@ -114,6 +180,8 @@ class EventConsumer:
         retry_backoff_seconds: float = 0.2,
         infrastructure_pause_seconds: float = 1.0,
         max_event_bytes: int = 256 * 1024,
+        max_dead_letter_bytes: int = DEFAULT_MAX_DEAD_LETTER_BYTES,
+        dead_letter_attempts: int = 5,
         commit_every_events: int = 1,
         commit_interval_seconds: float = 0.5,
     ) -> None:
@@ -129,6 +197,11 @@ class EventConsumer:
         self._infrastructure_pause = infrastructure_pause_seconds
         # Events carry ids and short fields; anything this large is a producer bug or an attack.
         self._max_event_bytes = max_event_bytes
+        # A dead letter is the record plus its origin headers: it may not fit where the record did.
+        self._max_dead_letter_bytes = max_dead_letter_bytes
+        # Dead-letter publishes that failed, per origin record: bounded, then the record is given up.
+        self._dead_letter_attempts = max(1, dead_letter_attempts)
+        self._dead_letter_failures: dict[tuple[str, int, int], int] = {}
         # Offsets are committed after the effect is; committing every event costs a broker
         # round trip each, so they may be committed by batches (at most `commit_every_events`
         # events or `commit_interval_seconds` late). A crash then redelivers up to that many
@@ -212,7 +285,7 @@ class EventConsumer:
             metadata = from_kafka_headers(record.headers)
         except InvalidEnvelope as error:
             await self._dead_letter(
-                message, record, f"invalid envelope: {error}", attempts=1, reason="invalid"
+                message, record, f"invalid envelope: {describe_error(error)}", attempts=1, reason="invalid"
             )
             return
         correlation_token = correlation_id_var.set(metadata.correlationid)
@@ -248,7 +321,7 @@ class EventConsumer:
             event = parse_event(metadata.type, record.value or b"")
         except (ValidationError, UnknownEventType, ValueError) as error:
             await self._dead_letter(
-                message, record, f"invalid payload: {error}", attempts=1, reason="invalid"
+                message, record, f"invalid payload: {describe_error(error)}", attempts=1, reason="invalid"
             )
             return
 
@@ -264,7 +337,7 @@ class EventConsumer:
                         "infrastructure unavailable, message will be redelivered",
                         consumer=self.name,
                         event_id=metadata.id,
-                        error=repr(error),
+                        error=describe_error(error),
                     )
                     await asyncio.sleep(self._infrastructure_pause)
                     await message.nack()
@@ -276,9 +349,11 @@ class EventConsumer:
                         event_id=metadata.id,
                         event_type=metadata.type,
                         attempts=attempt,
-                        error=repr(error),
+                        error=describe_error(error),
                     )
-                    await self._dead_letter(message, record, repr(error), attempts=attempt, reason="failed")
+                    await self._dead_letter(
+                        message, record, describe_error(error), attempts=attempt, reason="failed"
+                    )
                     return
                 metrics.HANDLER_RETRIES.labels(self.name).inc()
                 log.info(
@@ -286,7 +361,7 @@ class EventConsumer:
                     consumer=self.name,
                     event_id=metadata.id,
                     attempt=attempt,
-                    error=repr(error),
+                    error=describe_error(error),
                 )
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
                 continue
@@ -320,7 +395,7 @@ class EventConsumer:
         try:
             await self._kafka.commit(offsets)
         except Exception as error:  # rebalance or broker away: the events come back, as no-ops
-            log.warning("offset commit failed", consumer=self.name, error=repr(error))
+            log.warning("offset commit failed", consumer=self.name, error=describe_error(error))
 
     async def _flush_periodically(self) -> None:
         while True:
@@ -347,10 +422,12 @@ class EventConsumer:
                 await self._tombstone_handlers[record.topic](key, session)
         except Exception as error:
             if not _is_infrastructure_error(error):
-                await self._dead_letter(message, record, repr(error), attempts=1, reason="failed")
+                await self._dead_letter(message, record, describe_error(error), attempts=1, reason="failed")
                 return
             metrics.INFRASTRUCTURE_ERRORS.labels(self.name).inc()
-            log.warning("tombstone not applied, will be redelivered", consumer=self.name, error=repr(error))
+            log.warning(
+                "tombstone not applied, will be redelivered", consumer=self.name, error=describe_error(error)
+            )
             await asyncio.sleep(self._infrastructure_pause)
             await message.nack()
             return
@@ -381,6 +458,54 @@ class EventConsumer:
             )
         return "processed"
 
+    def dead_letter_of(
+        self, record: ConsumerRecord[Any, Any], error: str, *, attempts: int, minimal: bool = False
+    ) -> DeadLetter:
+        """The dead letter of `record`: whole when it fits in `max_dead_letter_bytes`, else truncated
+        (copied headers, key and value cut) with the original size and SHA-256 in headers. A
+        `minimal` one keeps only the envelope, the origin and the hash: no value."""
+        value: bytes | None = record.value
+        key: bytes | None = record.key
+        copied = [(name, (raw or b"").decode("utf-8", "replace")) for name, raw in record.headers or ()]
+        origin = {
+            topics.DLQ_ORIGIN_TOPIC: record.topic,
+            topics.DLQ_ORIGIN_PARTITION: str(record.partition),
+            topics.DLQ_ORIGIN_OFFSET: str(record.offset),
+            topics.DLQ_CONSUMER_GROUP: self.group_id,
+            topics.DLQ_ERROR: _cut(error, 2000),
+            topics.DLQ_ATTEMPTS: str(attempts),
+            topics.DLQ_FAILED_AT: datetime.now(UTC).isoformat(),
+        }
+        whole = {**dict(copied), **origin}
+        if not minimal and _record_size(value, key, whole) <= self._max_dead_letter_bytes:
+            return DeadLetter(value, key, whole)
+
+        headers: dict[str, str] = {}
+        total = 0
+        per_header = _MINIMAL_HEADER_VALUE if minimal else _TRUNCATED_HEADER_VALUE
+        for name, text in copied:
+            if minimal and not name.startswith("ce_"):
+                continue
+            cut_name, cut_text = _cut(name, 64), _cut(text, per_header)
+            total += len(cut_name.encode()) + len(cut_text.encode()) + _HEADER_OVERHEAD
+            if total > _TRUNCATED_HEADERS_TOTAL:
+                break
+            headers[cut_name] = cut_text
+        original = value or b""
+        headers.update(origin)
+        headers.update(
+            {
+                topics.DLQ_TRUNCATED: "true",
+                topics.DLQ_ORIGINAL_SIZE: str(len(original)),
+                topics.DLQ_ORIGINAL_SHA256: hashlib.sha256(original).hexdigest(),
+            }
+        )
+        key = key[:_TRUNCATED_HEADER_VALUE] if key is not None else None
+        if minimal:
+            return DeadLetter(b"", key, headers, minimal=True)
+        room = max(0, self._max_dead_letter_bytes - _record_size(b"", key, headers))
+        return DeadLetter(original[:room], key, headers)
+
     async def _dead_letter(
         self,
         message: KafkaMessage,
@@ -390,26 +515,57 @@ class EventConsumer:
         attempts: int,
         reason: str,
     ) -> None:
-        headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
-        headers.update(
-            {
-                topics.DLQ_ORIGIN_TOPIC: record.topic,
-                topics.DLQ_ORIGIN_PARTITION: str(record.partition),
-                topics.DLQ_ORIGIN_OFFSET: str(record.offset),
-                topics.DLQ_CONSUMER_GROUP: self.group_id,
-                topics.DLQ_ERROR: error[:2000],
-                topics.DLQ_ATTEMPTS: str(attempts),
-                topics.DLQ_FAILED_AT: datetime.now(UTC).isoformat(),
-            }
-        )
-        try:
-            await self._broker.publish(record.value, dlq_topic(record.topic), key=record.key, headers=headers)
-        except Exception as publish_error:  # the broker is gone: do not commit, try again later
-            metrics.INFRASTRUCTURE_ERRORS.labels(self.name).inc()
-            log.warning("dead-letter publish failed, message will be redelivered", error=repr(publish_error))
-            await asyncio.sleep(self._infrastructure_pause)
-            await message.nack()
-            return
+        letter = self.dead_letter_of(record, error, attempts=attempts)
+        origin = (record.topic, record.partition, record.offset)
+        while True:
+            try:
+                await self._broker.publish(
+                    letter.value, dlq_topic(record.topic), key=letter.key, headers=letter.headers
+                )
+                break
+            except Exception as publish_error:
+                if isinstance(publish_error, _TOO_LARGE) and not letter.minimal:
+                    log.warning(
+                        "dead letter refused as too large, publishing its minimal form",
+                        consumer=self.name,
+                        topic=record.topic,
+                        size=letter.size,
+                    )
+                    letter = self.dead_letter_of(record, error, attempts=attempts, minimal=True)
+                    continue
+                failures = self._dead_letter_failures.get(origin, 0) + 1
+                if _is_retriable_publish_error(publish_error) and failures < self._dead_letter_attempts:
+                    # The broker is away: not the message's fault, try again later (bounded).
+                    if len(self._dead_letter_failures) > 1000:
+                        self._dead_letter_failures.clear()
+                    self._dead_letter_failures[origin] = failures
+                    metrics.INFRASTRUCTURE_ERRORS.labels(self.name).inc()
+                    log.warning(
+                        "dead-letter publish failed, message will be redelivered",
+                        consumer=self.name,
+                        failures=failures,
+                        error=describe_error(publish_error),
+                    )
+                    await asyncio.sleep(self._infrastructure_pause)
+                    await message.nack()
+                    return
+                self._dead_letter_failures.pop(origin, None)
+                log.error(
+                    "dead letter could not be stored: record given up, the partition moves on",
+                    consumer=self.name,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    original_size=len(record.value or b""),
+                    original_sha256=hashlib.sha256(record.value or b"").hexdigest(),
+                    failures=failures,
+                    error=describe_error(publish_error),
+                )
+                metrics.DEAD_LETTERS.labels(self.name, record.topic, "lost").inc()
+                await self._done(message)
+                return
+        self._dead_letter_failures.pop(origin, None)
         metrics.DEAD_LETTERS.labels(self.name, record.topic, reason).inc()
-        metrics.EVENTS_CONSUMED.labels(self.name, headers.get("ce_type", "unknown"), "dead_lettered").inc()
+        ce_type = letter.headers.get("ce_type", "unknown")
+        metrics.EVENTS_CONSUMED.labels(self.name, ce_type, "dead_lettered").inc()
         await self._done(message)

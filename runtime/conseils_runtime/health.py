@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from conseils_runtime import metrics
 from conseils_runtime.asyncapi import asyncapi_html
-from conseils_runtime.logs import get_logger
+from conseils_runtime.logs import describe_error, get_logger
 
 if TYPE_CHECKING:
     from conseils_runtime.service import ServiceRuntime
@@ -41,7 +41,7 @@ def health_router(runtime: ServiceRuntime) -> APIRouter:
         try:
             metrics.OUTBOX_PENDING.set(await asyncio.wait_for(runtime.relay.pending_count(), 2))
         except Exception as error:  # a scrape must not fail because the database is down
-            log.warning("outbox pending count unavailable", error=repr(error))
+            log.warning("outbox pending count unavailable", error=describe_error(error))
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json", summary="Document AsyncAPI 3 des événements", include_in_schema=False)

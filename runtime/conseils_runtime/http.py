@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conseils_runtime.errors import Conflict, DomainError, Forbidden, NotFound
-from conseils_runtime.logs import get_logger
+from conseils_runtime.logs import describe_error, get_logger
 
 __all__ = [
     "BodySizeLimit",
@@ -204,7 +204,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error", path=request.url.path, error=repr(error))
+        log.exception("unexpected error", path=request.url.path, error=describe_error(error))
         return JSONResponse(
             {"detail": "Erreur interne : l'équipe technique a été prévenue.", "code": "erreur_interne"},
             status_code=500,

@@ -24,6 +24,7 @@ from conseils_runtime.database import Database, RuntimeTables, after_commit
 from conseils_runtime.logs import correlation_id_var, get_logger
 from conseils_runtime.tasks import WorkerLoop
 from conseils_schemas import Event, EventMetadata, to_kafka_headers, topic_name
+from conseils_schemas.jsonschema import schema_filename, schema_id
 
 log = get_logger(__name__)
 
@@ -38,14 +39,24 @@ class Outbox:
         territory: str,
         service_name: str,
         declared: Sequence[type[Event]] = (),
+        schema_base_url: str | None = None,
     ) -> None:
         self._table = tables.outbox
+        # CloudEvents `dataschema` of every record: the JSON Schema served by the site at
+        # `<public URL>/schemas/<type>.json` when the deployment says where; its `$id` otherwise.
+        self._schema_base_url = schema_base_url.rstrip("/") if schema_base_url else None
         # Declared events are the service's published contract (its AsyncAPI
         # document); publishing anything else is a programming error.
         self._declared = {event_class.event_type for event_class in declared}
         self.territory = territory
         self.source = f"/conseils/{territory}/{service_name}"
         self._wake_callbacks: list[Callable[[], None]] = []
+
+    def dataschema(self, event_type: str) -> str:
+        """URI of the JSON Schema of `event_type`, sent as `ce_dataschema`."""
+        if self._schema_base_url:
+            return f"{self._schema_base_url}/{schema_filename(event_type)}"
+        return schema_id(event_type)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Called after each commit that wrote to the outbox (the relay wakes up)."""
@@ -65,6 +76,7 @@ class Outbox:
             type=event.event_type,
             subject=event.partition_key(),
             correlationid=correlation_id or correlation_id_var.get() or str(uuid.uuid4()),
+            dataschema=self.dataschema(event.event_type),
         )
         await self._insert(
             session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,10 +15,11 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import MetaData
 
 from conseils_runtime.asyncapi import build_asyncapi
+from conseils_runtime.auth import UnsafeSecret
 from conseils_runtime.consumer import EventConsumer
 from conseils_runtime.database import Database, RuntimeTables
 from conseils_runtime.health import health_router
-from conseils_runtime.logs import configure_logging, get_logger
+from conseils_runtime.logs import configure_logging, describe_error, get_logger
 from conseils_runtime.migrations import upgrade_to_head
 from conseils_runtime.outbox import Outbox, OutboxRelay
 from conseils_runtime.settings import ServiceSettings
@@ -48,6 +49,25 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
     )
 
 
+_LAST_STEP_SECONDS = 1.0
+"""What a stop step gets when the stop's time is already spent (the database must still be disposed)."""
+
+
+async def _bounded(name: str, step: Callable[[], Awaitable[None]], timeout: float) -> None:
+    """Run `step` for at most `timeout` seconds, then cancel it without waiting on it for long
+    (a step that swallows its cancellation must not hold the stop either)."""
+    task = asyncio.ensure_future(step())
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
+        task.cancel()
+        await asyncio.wait({task}, timeout=_LAST_STEP_SECONDS)
+        log.error("stop step cancelled after its time", step=name, timeout_seconds=round(timeout, 1))
+        return
+    error = task.exception()
+    if error is not None:
+        log.warning("stop step failed", step=name, error=describe_error(error))
+
+
 class ServiceRuntime:
     """Everything a service runs besides its own domain and endpoints."""
 
@@ -73,6 +93,7 @@ class ServiceRuntime:
             territory=settings.territory,
             service_name=settings.service_name,
             declared=self.produces,
+            schema_base_url=settings.schema_base_url(),
         )
         self.relay = OutboxRelay(
             self.database,
@@ -128,6 +149,11 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         configure_logging(self.settings.log_level, json=self.settings.log_json)
+        try:  # before anything else: no service signs or checks tokens with a public secret
+            self.settings.require_safe_secret()
+        except UnsafeSecret as error:
+            log.error("service refused to start", service=self.settings.service_name, reason=str(error))
+            raise
         if self.settings.create_schema:
             if self.migrations is not None:
                 await upgrade_to_head(self.database, self.migrations, self.metadata)
@@ -149,13 +175,22 @@ class ServiceRuntime:
         log.info("service started", service=self.settings.service_name, territory=self.settings.territory)
 
     async def stop(self) -> None:
-        for task in reversed(self.background):
-            await task.stop()
-        await self.relay.stop()
-        for consumer in self.consumers:
-            await consumer.close()
-        await self.broker.stop()
-        await self.database.dispose()
+        """Stop in order (background tasks, relay, consumers' last commits, broker, database) within
+        `stop_timeout_seconds` in all. With Kafka away a commit, a leave-group or a flush would wait
+        on the dead broker without end: a step still running when the time is spent is cancelled
+        (logged) and the next one runs, each at least `_LAST_STEP_SECONDS`; the database is always
+        disposed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.stop_timeout_seconds
+        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            *((f"background {type(task).__name__}", task.stop) for task in reversed(self.background)),
+            ("outbox relay", self.relay.stop),
+            *((f"consumer {consumer.name}", consumer.close) for consumer in self.consumers),
+            ("broker", self.broker.stop),
+            ("database", self.database.dispose),
+        ]
+        for name, step in steps:
+            await _bounded(name, step, max(deadline - loop.time(), _LAST_STEP_SECONDS))
         self._started = False
 
     @asynccontextmanager

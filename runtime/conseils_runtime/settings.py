@@ -103,12 +103,24 @@ class ServiceSettings(RetentionSettings):
     auth_secret: str = Field(
         default="dev-secret-change-me",
         validation_alias=AliasChoices("CONSEILS_AUTH_SECRET", "auth_secret"),
-        description="Shared HMAC secret that signs access tokens; set a long random value in production.",
+        description=(
+            "Shared HMAC secret that signs access tokens: at least 32 random characters; the default "
+            "(or a short one) is refused at start unless the territory file says `demo: true`."
+        ),
     )
     territory_file: Path | None = Field(
         default=None,
         validation_alias=AliasChoices("CONSEILS_TERRITORY_FILE", "territory_file"),
         description="The territory YAML file; default: the Plaine Commune demo.",
+    )
+    stop_timeout_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        le=600,
+        description=(
+            "Longest wait of a stop: a step still waiting then (Kafka away) is cancelled, and the "
+            "database is disposed in any case."
+        ),
     )
     log_level: str = "INFO"
     log_json: bool = True
@@ -123,6 +135,34 @@ class ServiceSettings(RetentionSettings):
     @property
     def topic_prefix(self) -> str:
         return self.territory
+
+    def is_demo(self) -> bool:
+        """True when the territory file (default: the Plaine Commune demo) says `demo: true`.
+        A file that cannot be read is not a demo (the services refuse to start on it anyway)."""
+        from conseils_runtime.territory import TerritoryFileError, default_territory_path, load_territory
+
+        try:
+            return load_territory(self.territory_file or default_territory_path()).demo
+        except TerritoryFileError:
+            return False
+
+    def schema_base_url(self) -> str | None:
+        """Where the site serves the event contract's JSON Schemas (`<public URL>/schemas`), named by
+        every record's `ce_dataschema`; None when the territory file cannot be read."""
+        from conseils_runtime.territory import TerritoryFileError, default_territory_path, load_territory
+
+        try:
+            territory = load_territory(self.territory_file or default_territory_path())
+        except TerritoryFileError:
+            return None
+        return territory.mail.public_base_url.rstrip("/") + "/schemas"
+
+    def require_safe_secret(self) -> None:
+        """Raise `UnsafeSecret` (French message) for a default or short `auth_secret` outside a demo;
+        `ServiceRuntime.start` calls it first."""
+        from conseils_runtime.auth import check_secret
+
+        check_secret(self.auth_secret, demo=self.is_demo(), where=str(self.territory_file or ""))
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from conseils_runtime.logs import get_logger
+from conseils_runtime.logs import describe_error, get_logger
 
 log = get_logger(__name__)
 
@@ -56,10 +56,13 @@ class WorkerLoop:
                 raise
             except Exception as error:  # database or broker away: keep going, with a growing pause
                 failures += 1
-                self.last_error = repr(error)
+                self.last_error = describe_error(error)
                 self.on_failure(error)
                 log.warning(
-                    "worker failed, will retry", worker=self.name, error=repr(error), failures=failures
+                    "worker failed, will retry",
+                    worker=self.name,
+                    error=describe_error(error),
+                    failures=failures,
                 )
                 await asyncio.sleep(min(0.5 * 2 ** min(failures, 6), 30.0))
                 continue

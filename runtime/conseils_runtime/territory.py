@@ -116,9 +116,49 @@ class DemoMember(_Strict):
     themes_followed: list[str] = []
 
 
+class DirectoryEntry(_Strict):
+    """A partner, scheme (dispositif) or place of the territory's directory, seeded once."""
+
+    slug: str = Field(pattern=_SLUG, description="Stable key of the entry in this file")
+    type: Literal["partner", "scheme", "place"]
+    name: str = Field(min_length=2, max_length=200)
+    kind: Literal["state", "city", "territory", "landlord", "association", "other"] | None = None
+    themes: list[str] = []
+    contact_role: str | None = Field(default=None, max_length=200)
+    contact_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    city: str | None = Field(default=None, description="Code INSEE of its city")
+    address: str | None = Field(default=None, max_length=300)
+    url: str | None = Field(default=None, max_length=500)
+    description: str = ""
+
+
+class LegalInfo(_Strict):
+    """What the public pages must say (LCEN art. 6, RGPD art. 13, RGAA): the territory fills it in."""
+
+    publisher: str | None = Field(default=None, description="Éditeur : la collectivité, son adresse")
+    publication_director: str | None = Field(
+        default=None, description="Directeur ou directrice de la publication"
+    )
+    host: str | None = Field(default=None, description="Hébergeur : nom, adresse, téléphone")
+    contact_email: str | None = Field(default=None, description="Adresse de contact du service")
+    dpo_contact: str | None = Field(
+        default=None, description="Délégué·e à la protection des données : contact"
+    )
+    accessibility_status: Literal["totalement conforme", "partiellement conforme", "non conforme"] = (
+        "non conforme"
+    )
+    accessibility_audit: str | None = Field(
+        default=None, description="Date et auteur de l'audit RGAA, s'il existe"
+    )
+    retention_months_after_leaving: int = Field(
+        default=12, ge=1, le=120, description="Durée de conservation des données d'un membre après son départ"
+    )
+
+
 class TerritoryConfig(_Strict):
     territory: TerritoryInfo
     demo: bool = False
+    legal: LegalInfo = LegalInfo()
     mail: MailSettings
     notifications: NotificationSettings = NotificationSettings()
     themes: list[Theme] = Field(min_length=1)
@@ -127,8 +167,9 @@ class TerritoryConfig(_Strict):
     instance_types: list[InstanceType] = Field(min_length=1)
     staff: list[StaffAccount] = []
     demo_members: list[DemoMember] = []
+    directory: list[DirectoryEntry] = []
 
-    @field_validator("themes", "cities", "councils", "instance_types")
+    @field_validator("themes", "cities", "councils", "instance_types", "directory")
     @classmethod
     def _unique(cls, items: list[Any]) -> list[Any]:
         keys = [str(getattr(item, "slug", None) or getattr(item, "code", "")) for item in items]
@@ -158,6 +199,13 @@ class TerritoryConfig(_Strict):
             for theme in [*member.referent_for, *member.themes_followed]:
                 if theme not in themes:
                     problems.append(f"le membre de démonstration {member.email} cite une thématique inconnue")
+        for entry in self.directory:
+            if entry.type == "partner" and entry.kind is None:
+                problems.append(f"la fiche {entry.slug} de l'annuaire est un partenaire sans type (kind)")
+            if entry.city is not None and entry.city not in cities:
+                problems.append(f"la fiche {entry.slug} de l'annuaire cite une ville inconnue ({entry.city})")
+            if any(theme not in themes for theme in entry.themes):
+                problems.append(f"la fiche {entry.slug} de l'annuaire cite une thématique inconnue")
         if problems:
             raise ValueError(" ; ".join(problems))
         return self

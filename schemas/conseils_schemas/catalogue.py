@@ -128,6 +128,12 @@ DLQ_HEADERS: Final[tuple[tuple[str, str], ...]] = (
     ),
     (topics.DLQ_ATTEMPTS, "Attempts made (1 for invalid records, `max_attempts` for a failing handler)."),
     (topics.DLQ_FAILED_AT, "When it was dead-lettered (ISO 8601, UTC)."),
+    (
+        topics.DLQ_TRUNCATED,
+        "`true` when the dead letter was cut to fit in a broker record (absent otherwise).",
+    ),
+    (topics.DLQ_ORIGINAL_SIZE, "Size in bytes of the original value (truncated letters only)."),
+    (topics.DLQ_ORIGINAL_SHA256, "SHA-256 (hex) of the original value (truncated letters only)."),
 )
 """Headers the services add to a dead-lettered record (the runtime writes them)."""
 

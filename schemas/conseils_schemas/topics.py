@@ -75,6 +75,12 @@ DLQ_ERROR: Final = "dlq_error"
 DLQ_ATTEMPTS: Final = "dlq_attempts"
 DLQ_FAILED_AT: Final = "dlq_failed_at"
 DLQ_REPLAYED_FROM: Final = "dlq_replayed_from"
+# Added only to a dead letter that had to be truncated to fit in a broker record (its value,
+# and possibly its key and copied headers, are cut): the original value's size and hash.
+DLQ_TRUNCATED: Final = "dlq_truncated"
+DLQ_ORIGINAL_SIZE: Final = "dlq_original_size"
+DLQ_ORIGINAL_SHA256: Final = "dlq_original_sha256"
+DLQ_TRUNCATION_HEADER_NAMES: Final = (DLQ_TRUNCATED, DLQ_ORIGINAL_SIZE, DLQ_ORIGINAL_SHA256)
 DLQ_HEADER_NAMES: Final = (
     DLQ_ORIGIN_TOPIC,
     DLQ_ORIGIN_PARTITION,
@@ -83,6 +89,7 @@ DLQ_HEADER_NAMES: Final = (
     DLQ_ERROR,
     DLQ_ATTEMPTS,
     DLQ_FAILED_AT,
+    *DLQ_TRUNCATION_HEADER_NAMES,
 )
 
 _SLUG_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]*$")

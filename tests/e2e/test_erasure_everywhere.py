@@ -290,6 +290,7 @@ async def test_erasing_a_member_leaves_no_trace_in_any_database_or_topic(  # noq
         assert event.get_type() == dict(record.headers)["ce_type"].decode()
         assert event.get_time() is not None
         assert event.get_extension("correlationid"), (topic, record.offset)
+        assert event.get_dataschema(), (topic, record.offset)  # ce_dataschema on every record
 
     # no personal data in the logs of the whole flow (structured logs on stderr, stdlib logging)
     captured = capfd.readouterr()

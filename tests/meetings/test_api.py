@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from conseils_meetings import projection
-from conseils_meetings.service import release_seats_of_member
-from conseils_schemas import Event, MemberLeft
+from conseils_schemas import MemberLeft
 
 from .conftest import NOW, STAFF, Harness, apply_fact, auth
 
@@ -305,22 +303,15 @@ async def test_a_member_who_leaves_gives_back_her_seat(harness: Harness) -> None
     await register(harness, iid, "floreal-1")  # waitlisted
     leaver = harness.world.members["floreal-0"]
     async with harness.runtime.database.sessionmaker() as session, session.begin():
-
-        async def record(event: Event) -> None:
-            await harness.runtime.outbox.add(session, event)
-            await projection.apply(session, event, NOW, harness.service.territory)
-
         await apply_fact(
             MemberLeft(
                 member_id=leaver, council_id=harness.world.councils["floreal"], left_on=date(2027, 3, 2)
             ),
             session,
         )
-        released = await release_seats_of_member(session, harness.service.territory, leaver, record)
+        released = await harness.service.release_seats(harness.service.units.on(session), leaver)
     assert released == 1
-    statuses = {
-        r["member_id"]: r["status"] for r in await harness.service.instance_registrations(uuid.UUID(iid))
-    }
+    statuses = {r.member_id: r.status for r in await harness.service.instance_registrations(uuid.UUID(iid))}
     assert statuses == {leaver: "cancelled", harness.world.members["floreal-1"]: "confirmed"}
     kinds = [kind for kind, _ in await harness.outbox()]
     assert kinds[-2:] == ["registration.cancelled", "registration.promoted"]
@@ -392,7 +383,7 @@ async def test_councillors_racing_for_the_last_seat_exactly_one_gets_it(harness:
     ]
     assert sorted(outcome.position or 0 for outcome in outcomes) == [0, 1, 2, 3]
     registrations = await harness.service.instance_registrations(iid)
-    assert sorted(r["status"] for r in registrations) == [
+    assert sorted(r.status for r in registrations) == [
         "confirmed",
         "waitlisted",
         "waitlisted",
@@ -403,7 +394,7 @@ async def test_councillors_racing_for_the_last_seat_exactly_one_gets_it(harness:
         *(harness.service.register(iid, members[0], "participant") for _ in range(2))
     )
     assert {outcome.registration_id for outcome in again} == {
-        r["id"] for r in registrations if r["member_id"] == members[0]
+        r.id for r in registrations if r.member_id == members[0]
     }
     kinds = [kind for kind, _ in await harness.outbox()]
     assert (kinds.count("registration.confirmed"), kinds.count("registration.waitlisted")) == (1, 3)

@@ -135,7 +135,7 @@ async def test_adding_and_updating_write_their_events(app: FastAPI) -> None:
         instance_id=None,
         theme="emploi",
     )
-    outcome_id = created["id"]
+    outcome_id = created.id
     service.clock.advance(days=3)  # type: ignore[attr-defined]
     await service.update_outcome(outcome_id, "in_progress", "Étude lancée par la ville.")
     service.clock.advance(days=30)  # type: ignore[attr-defined]
@@ -172,8 +172,8 @@ async def test_adding_and_updating_write_their_events(app: FastAPI) -> None:
         "done",
         3,
     )
-    assert [h["status"] for h in updated["history"]] == ["proposed", "in_progress", "done"]
-    assert updated["updated_at"] == NOW + timedelta(days=33)
+    assert [h.status for h in updated.history] == ["proposed", "in_progress", "done"]
+    assert updated.updated_at == NOW + timedelta(days=33)
 
 
 async def test_a_refused_update_writes_no_event(app: FastAPI) -> None:
@@ -189,7 +189,7 @@ async def test_a_refused_update_writes_no_event(app: FastAPI) -> None:
         status="done",
     )
     with pytest.raises(Conflict):
-        await service.update_outcome(created["id"], "abandoned", "Réouverture")
+        await service.update_outcome(created.id, "abandoned", "Réouverture")
     assert [e.event_type for e in await outcome_events(app)] == [RECORDED]
 
 
@@ -219,10 +219,10 @@ async def test_events_rebuild_identical_rows_on_an_empty_database(
         status="in_progress",
     )
     for outcome_id, status, note in (
-        (first["id"], "in_progress", "Salle Gérard-Philipe réservée."),
-        (second["id"], "in_progress", "Note de suivi sans changement de statut."),
-        (first["id"], "abandoned", "Salle indisponible."),
-        (second["id"], "done", "Premier atelier tenu."),
+        (first.id, "in_progress", "Salle Gérard-Philipe réservée."),
+        (second.id, "in_progress", "Note de suivi sans changement de statut."),
+        (first.id, "abandoned", "Salle indisponible."),
+        (second.id, "done", "Premier atelier tenu."),
     ):
         clock.advance(days=1)
         await service.update_outcome(outcome_id, status, note)

@@ -72,7 +72,7 @@ async def test_registry_events_build_and_update_the_read_model(database_url: str
             assert early in views
             row = await repo.member(member)
             assert row is not None
-            assert row["themes_followed"] == ["sante"]
+            assert list(row.themes_followed) == ["sante"]
             assert await repo.referent_themes(member, date(2026, 3, 1)) == ["sante"]
 
         async with runtime.database.sessionmaker() as session, session.begin():
@@ -95,7 +95,7 @@ async def test_registry_events_build_and_update_the_read_model(database_url: str
             assert not {view.id: view for view in await repo.council_views()}[council].active
             row = await repo.member(member)
             assert row is not None
-            assert row["active"] is False
+            assert row.active is False
             assert await repo.referent_themes(member, date(2026, 6, 1)) == []
             assert await repo.referent_themes(member, date(2026, 5, 31)) == ["sante"]  # history kept
 
@@ -104,7 +104,7 @@ async def test_registry_events_build_and_update_the_read_model(database_url: str
         async with runtime.database.sessionmaker() as session:
             erased = await Repository(session).member(member)
             assert erased is not None
-            assert erased["erased"]  # ids only; never concerned again
+            assert erased.erased  # ids only; never concerned again
             terms = await session.execute(
                 select(tables.referent_terms).where(tables.referent_terms.c.member_id == member)
             )

@@ -364,3 +364,26 @@ async def test_staff_accounts_are_listed_for_staff_and_created_by_operators(api:
         await client.get("/staff-accounts", params={"email": "x@y.example"}, headers=operator)
     ).json() == []
     assert (await client.get("/members", params={"email": "x@y.example"}, headers=operator)).json() == []
+
+
+async def test_an_unreadable_csv_is_refused_in_french_and_its_content_never_logged(
+    api: Api, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15 item 9: a file in no known encoding used to raise a UnicodeDecodeError whose text
+    (the whole file: names, emails) went to the logs. Cp1252 cannot read 0x81, 0x8d, 0x8f, 0x90, 0x9d."""
+    caplog.set_level("DEBUG")
+    person = "Zénobie Confidentielle;zenobie.secrete@demo.example"
+    data = (IMPORT_HEADER + f"aubervilliers-landy;{person};;habitants;oui;membre;;;oui\r\n").encode(
+        "utf-16"
+    ) + b"\x81\x8d\x8f\x90\x9d"
+    response = await api.client.post(
+        "/members/import", files={"file": ("membres.csv", data, "text/csv")}, headers=api.staff
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "encodage_illisible"
+    assert "CSV UTF-8" in response.json()["detail"]
+    captured = capfd.readouterr()
+    logs = caplog.text + captured.out + captured.err
+    for trace in ("zenobie", "Confidentielle", "z\\x00e\\x00n"):
+        assert trace not in logs
+    assert len((await api.client.get("/members", headers=api.staff)).json()) == 8

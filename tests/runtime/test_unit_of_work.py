@@ -4,7 +4,6 @@ correlation id; `on_emit` sees every event inside the transaction."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from conseils_runtime.database import Database, RuntimeTables
 from conseils_runtime.outbox import Outbox
 from conseils_runtime.unit_of_work import UnitsOfWork
 from conseils_schemas import CouncilRegistered, Event
+from tests.support.factories import council_registered
 
 metadata = MetaData()
 effects = Table("effects", metadata, Column("id", String(64), primary_key=True))
@@ -33,15 +33,7 @@ class Repo:
 
 
 def council() -> CouncilRegistered:
-    return CouncilRegistered(
-        council_id=uuid.uuid4(),
-        territory="test",
-        city="Saint-Denis",
-        city_code="93066",
-        neighbourhood="Franc-Moisin",
-        name="Conseil",
-        status="active",
-    )
+    return council_registered()
 
 
 async def outbox_rows(database: Database) -> int:
@@ -99,3 +91,26 @@ async def test_a_unit_on_a_held_transaction_keeps_its_correlation_id(database: D
     assert metadata_.correlationid == "corr-1"
     async with units.reading() as repo:
         assert await repo.count() == 1
+
+
+async def test_every_record_names_its_json_schema(database: Database) -> None:
+    """`ce_dataschema` on every record: the served schema when the deployment says where, else its `$id`."""
+    for base, expected in (
+        (None, "urn:conseils:schema:" + CouncilRegistered.event_type),
+        (
+            "https://conseils.example.fr/schemas/",
+            f"https://conseils.example.fr/schemas/{CouncilRegistered.event_type}.json",
+        ),
+    ):
+        outbox = Outbox(tables, territory="test", service_name="probe", schema_base_url=base)
+        units = UnitsOfWork(database, outbox, Repo)
+        async with units.begin() as unit:
+            metadata_ = await unit.emit(council())
+        assert metadata_.dataschema == expected
+        async with database.sessionmaker() as session:
+            headers = (
+                (await session.execute(select(tables.outbox.c.headers).order_by(tables.outbox.c.seq.desc())))
+                .scalars()
+                .first()
+            )
+        assert ["ce_dataschema", expected] in [list(h) for h in headers]

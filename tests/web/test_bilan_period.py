@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from conseils_web.staff_pages import school_year
+from conseils_web.staff.bilan import school_year
 
 
 @pytest.mark.parametrize(

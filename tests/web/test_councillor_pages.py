@@ -168,7 +168,13 @@ async def test_on_the_waiting_list_i_am_offered_to_observe_instead(
 ) -> None:
     client, fake = signed_in
     fake.mine = [
-        {"instance_id": str(INSTANCE_ID), "mode": "participant", "status": "waitlisted", "position": 2},
+        {
+            "instance_id": str(INSTANCE_ID),
+            "starts_at": INSTANCE["starts_at"],
+            "mode": "participant",
+            "status": "waitlisted",
+            "position": 2,
+        },
     ]
     agenda = await client.get("/agenda")
     assert "liste d'attente (rang 2)" in agenda.text

@@ -19,6 +19,7 @@ import uvicorn
 from playwright.async_api import Browser, expect
 
 from conseils_runtime.auth import verify_token
+from conseils_web.clients.meetings import HistoryInstance
 from conseils_web.councillor_pages import history_labels
 from conseils_web.mailbox import _free_port
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
@@ -260,25 +261,30 @@ async def test_staff_have_no_history_page(tmp_path: Path, role: Any) -> None:
         assert fake.calls == []
 
 
+def labels_of(row: dict[str, Any]) -> dict[str, str | None]:
+    """The labels of one row of `/me/history` as the meetings client reads it."""
+    return history_labels(HistoryInstance.model_validate(row))
+
+
 def test_labels_for_every_case() -> None:
     base = {"status": "held", "cancel_reason": None}
-    assert history_labels({**base, "present": True, "registration": None}) == {
+    assert labels_of({**base, "present": True, "registration": None}) == {
         "instance": "Tenue",
         "registration": "Non inscrit·e",
         "presence": "Présent·e",
     }
-    waiting = history_labels(
+    waiting = labels_of(
         {**base, "present": False, "registration": {"mode": "participant", "status": "waitlisted"}}
     )
     assert (waiting["registration"], waiting["presence"]) == (
         "Resté·e sur liste d'attente (participant·e)",
         "Absent·e",
     )
-    withdrawn = history_labels(
+    withdrawn = labels_of(
         {**base, "present": False, "registration": {"mode": "observer", "status": "cancelled"}}
     )
     assert withdrawn["registration"] == "Non inscrit·e (inscription annulée)"
-    pending = history_labels(
+    pending = labels_of(
         {
             "status": "dossier_published",
             "present": None,

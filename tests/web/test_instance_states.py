@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from conseils_meetings.api import InstanceOut, MyRegistration, RegistrationRow
+from conseils_web.clients.meetings import InstanceSummary
 from conseils_web.councillor_pages import registration_state
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.web.helpers import COUNCIL_ID, CSRF_SEED, MEMBER_ID, build_site, session_for
@@ -293,13 +294,18 @@ async def test_my_registrations_never_says_rang_none(page_for: Callable[..., Any
     assert "None" not in text
 
 
+def state_of(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The state of an instance of the API as the meetings client reads it."""
+    return registration_state(InstanceSummary.model_validate(row), now)
+
+
 def test_the_state_from_status_and_deadline() -> None:
     open_row = InstanceOut.of(stored_row("rescheduled"), staff=False, timezone=PARIS).model_dump(mode="json")
-    assert registration_state(open_row, BEFORE_CLOSING)["open"] is True
-    assert registration_state(open_row, CLOSES) == {"phase": "closed", "open": False, "cancellable": True}
+    assert state_of(open_row, BEFORE_CLOSING)["open"] is True
+    assert state_of(open_row, CLOSES) == {"phase": "closed", "open": False, "cancellable": True}
     # A summary without the deadline (the agenda's InstanceSummary): the status decides.
     summary = {key: value for key, value in open_row.items() if key != "registration_closes_at"}
-    assert registration_state(summary, AFTER_CLOSING)["phase"] == "open"
+    assert state_of(summary, AFTER_CLOSING)["phase"] == "open"
     for status, phase in (("cancelled", "cancelled"), ("held", "past"), ("minutes_published", "past")):
-        state = registration_state({**open_row, "status": status}, BEFORE_CLOSING)
+        state = state_of({**open_row, "status": status}, BEFORE_CLOSING)
         assert state == {"phase": phase, "open": False, "cancellable": False}

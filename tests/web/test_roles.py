@@ -13,7 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from conseils_runtime.auth import Role
-from conseils_web import auth_pages, councillor_pages, operator_pages, staff_pages
+from conseils_web import auth_pages, councillor_pages, operator_pages, staff
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.web.helpers import CSRF_SEED, build_site, csrf_for, session_for
 
@@ -64,7 +64,7 @@ async def site(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, list[tu
         *app.routes,
         *auth_pages.router.routes,
         *councillor_pages.router.routes,
-        *staff_pages.router.routes,
+        *(route for router in staff.ROUTERS for route in router.routes),
         *operator_pages.router.routes,
     ]
     for route in every:

@@ -12,7 +12,7 @@ import pytest
 from conseils_web.auth_pages import safe_next
 from conseils_web.frenchdates import datetime_fr, day_fr, size_fr, span_fr
 from conseils_web.signin import RateLimiter, address_key
-from conseils_web.staff_pages import _instance_body
+from conseils_web.staff.forms import instance_body
 from tests.web.helpers import build_site
 
 
@@ -110,7 +110,7 @@ def test_the_schedule_form_names_the_field_of_each_error(
     tmp_path: Path, change: dict[str, str], fields: list[str]
 ) -> None:
     ctx: Any = build_site(tmp_path).state.site
-    body, errors = _instance_body(ctx, {**FORM, **change})
+    body, errors = instance_body(ctx, {**FORM, **change})
     assert [field for field, _message in errors] == fields
     if not errors:
         assert body["starts_at"] == "2026-12-22T17:30:00+00:00"  # 18:30 in Paris, sent in UTC

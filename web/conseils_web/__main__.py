@@ -6,6 +6,7 @@ from typing import TypedDict
 
 import uvicorn
 
+from conseils_runtime.auth import check_secret
 from conseils_runtime.territory import default_territory_path, load_territory
 from conseils_web.platform import SERVICE_LABELS
 from conseils_web.settings import SiteSettings
@@ -15,6 +16,8 @@ from conseils_web.site import ServiceEndpoint, create_site
 def main() -> None:
     settings = SiteSettings()
     territory = load_territory(settings.territory_file or default_territory_path())
+    # The site signs sessions and the services' tokens: never with a default or short secret outside a demo.
+    check_secret(settings.auth_secret, demo=territory.demo, where=str(settings.territory_file or ""))
     urls = {
         "registry": settings.registry_url,
         "meetings": settings.meetings_url,

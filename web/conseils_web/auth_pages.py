@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import aiosmtplib
 from fastapi import APIRouter, Request
@@ -51,14 +50,15 @@ def safe_next(value: object) -> str:
 async def find_account(ctx: SiteContext, address: str) -> Account | None:
     wanted = address.strip().lower()
     token = ctx.site_token()
-    query = urlencode({"email": wanted})
-    for row in await ctx.services.get("registry", f"/staff-accounts?{query}", token):
-        if str(row.get("email", "")).lower() == wanted:
-            return Account(subject=str(row["id"]), role="operator" if row["role"] == "operator" else "staff")
-    for row in await ctx.services.get("registry", f"/members?{query}", token):
-        if str(row.get("email") or "").lower() == wanted and not row.get("left_on"):
-            role: Role = "coordinator" if row.get("role") == "coordinator" else "councillor"
-            return Account(subject=str(row["id"]), role=role, council_id=uuid.UUID(str(row["council_id"])))
+    for account in await ctx.registry.staff_accounts(token, email=wanted):
+        if account.email.lower() == wanted:
+            return Account(
+                subject=str(account.id), role="operator" if account.role == "operator" else "staff"
+            )
+    for member in await ctx.registry.members(token, email=wanted):
+        if (member.email or "").lower() == wanted and not member.left_on and member.council_id is not None:
+            role: Role = "coordinator" if member.role == "coordinator" else "councillor"
+            return Account(subject=str(member.id), role=role, council_id=member.council_id)
     return None
 
 

@@ -1,4 +1,4 @@
-"""What every page of the site needs: territory, secret, service calls,
+"""What every page of the site needs: territory, secret, the services' clients,
 templates, the sign-in store and mail settings; and `render`."""
 
 from __future__ import annotations
@@ -18,33 +18,29 @@ from fastapi.templating import Jinja2Templates
 
 from conseils_runtime.auth import issue_token
 from conseils_runtime.territory import TerritoryConfig
-from conseils_web import frenchdates
+from conseils_web import frenchdates, labels
+from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
 from conseils_web.security import STAFF_ROLES, csrf_token, current_user, session_token
-from conseils_web.services import Services
 from conseils_web.signin import RateLimiter, SigninStore
 
 HERE = Path(__file__).parent
 FLASH_COOKIE = "conseils_message"
-ROLE_LABELS = {
-    "councillor": "conseiller·ère citoyen·ne",
-    "coordinator": "coordination du conseil",
-    "staff": "équipe du territoire",
-    "operator": "exploitation",
-}
-# Instances not yet held nor cancelled: open for registration, movable, cancellable.
-OPEN_STATUSES = frozenset({"scheduled", "rescheduled", "dossier_published"})
-MODE_LABELS = {"participant": "participant·e", "observer": "observateur·rice"}
-STATUS_LABELS = {
-    "confirmed": "confirmée",
-    "waitlisted": "liste d'attente",
-    "cancelled": "annulée",
-    "draft": "brouillon",
-    "scheduled": "programmée",
-    "rescheduled": "reprogrammée",
-    "dossier_published": "dossier publié",
-    "held": "tenue",
-    "minutes_published": "compte rendu publié",
-}
+
+
+def label_globals() -> dict[str, Any]:
+    """The labels every template may use (macros imported from another template too)."""
+    return {
+        "mode_label": labels.MODE_LABELS,
+        "status_label": labels.STATUS_LABELS,
+        "open_statuses": labels.OPEN_STATUSES,
+        "outcome_statuses": labels.OUTCOME_STATUS_LABELS,
+        "delivery_status_label": labels.DELIVERY_STATUS_LABELS,
+        "member_role_label": labels.MEMBER_ROLE_LABELS,
+        "college_label": labels.COLLEGE_LABELS,
+        "category_label": labels.CATEGORY_LABELS,
+        "outcome_kind_label": labels.OUTCOME_KIND_LABELS,
+        "alert_kind_label": labels.ALERT_KIND_LABELS,
+    }
 
 
 def utc_now() -> datetime:
@@ -55,7 +51,9 @@ def utc_now() -> datetime:
 class SiteContext:
     territory: TerritoryConfig
     auth_secret: str
-    services: Services
+    registry: RegistryClient
+    meetings: MeetingsClient
+    notifications: NotificationsClient
     templates: Jinja2Templates
     store: SigninStore
     mailbox_dir: Path | None
@@ -128,7 +126,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         {
             "territory_name": ctx.territory.territory.name,
             "user": principal,
-            "role_label": ROLE_LABELS.get(principal.role, "") if principal else "",
+            "role_label": labels.ROLE_LABELS.get(principal.role, "") if principal else "",
             "is_staff": bool(principal and principal.role in STAFF_ROLES),
             "csrf_token": csrf_token(request),
             "flash": flash,
@@ -139,9 +137,6 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "theme_name": ctx.theme_name,
             "city_name": ctx.city_name,
             "type_name": ctx.type_name,
-            "mode_label": MODE_LABELS,
-            "status_label": STATUS_LABELS,
-            "open_statuses": OPEN_STATUSES,
             "has_mailbox": ctx.mailbox_dir is not None,
             **context,
         },

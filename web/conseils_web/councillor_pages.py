@@ -12,7 +12,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from conseils_web import agendas, frenchdates
-from conseils_web.context import MODE_LABELS, OPEN_STATUSES, parse_uuid, redirect, render, site, user_token
+from conseils_web.clients.meetings import (
+    CouncilRegistration,
+    HistoryInstance,
+    InstanceSummary,
+    MyRegistration,
+)
+from conseils_web.clients.notifications import NewPreferences
+from conseils_web.context import parse_uuid, redirect, render, site, user_token
+from conseils_web.labels import (
+    CATEGORY_LABELS,
+    HISTORY_INSTANCE_LABELS,
+    HISTORY_INSTANCE_PENDING,
+    MODE_LABELS,
+    OPEN_STATUSES,
+)
 from conseils_web.security import (
     COUNCILLOR_ROLES,
     STAFF_ROLES,
@@ -25,16 +39,9 @@ from conseils_web.services import ApiError
 
 router = APIRouter()
 
-CATEGORY_LABELS = {
-    "scheduling": "Programmations, changements et annulations d'instances, et mes inscriptions",
-    "dossier": "Publication des dossiers",
-    "reminder": "Rappels avant les instances",
-    "minutes": "Comptes rendus",
-}
 
-
-def _active_registrations(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {str(row["instance_id"]): row for row in rows if row["status"] != "cancelled"}
+def _active_registrations(rows: list[MyRegistration]) -> dict[str, MyRegistration]:
+    return {str(row.instance_id): row for row in rows if row.status != "cancelled"}
 
 
 @router.get("/agenda", response_class=HTMLResponse)
@@ -42,10 +49,9 @@ async def agenda(request: Request) -> HTMLResponse:
     require_councillor(request)
     ctx, token = site(request), user_token(request)
     instances, mine = await asyncio.gather(
-        ctx.services.get("meetings", "/instances", token),
-        ctx.services.get("meetings", "/me/registrations", token),
+        ctx.meetings.instances(token), ctx.meetings.my_registrations(token)
     )
-    upcoming = [row for row in instances if row["status"] in OPEN_STATUSES]
+    upcoming = [row for row in instances if row.status in OPEN_STATUSES]
     now = ctx.clock()
     return render(
         request,
@@ -53,7 +59,7 @@ async def agenda(request: Request) -> HTMLResponse:
         title="Mon agenda",
         active="agenda",
         instances=upcoming,
-        states={str(row["id"]): registration_state(row, now) for row in upcoming},
+        states={str(row.id): registration_state(row, now) for row in upcoming},
         mine=_active_registrations(mine),
         feeds=_agenda_feeds(request),
     )
@@ -77,53 +83,53 @@ async def _council_registrations(request: Request, instance_id: str) -> list[dic
     ctx, principal = site(request), current_user(request)
     if principal is None or principal.council_id is None:
         return []
+    token = user_token(request)
     rows, members = await asyncio.gather(
-        ctx.services.get(
-            "meetings", f"/instances/{instance_id}/registrations/my-council", user_token(request)
-        ),
-        ctx.services.get("registry", f"/councils/{principal.council_id}/members", user_token(request)),
+        ctx.meetings.council_registrations(token, instance_id),
+        ctx.registry.council_members(token, principal.council_id),
     )
-    names = {str(member["id"]): member.get("display_name") or "(nom masqué)" for member in members}
-    return [
-        {
-            "member_id": str(row["member_id"]),
-            "name": names.get(str(row["member_id"]), "(ancien membre)"),
-            "mode": row["mode"],
-            "status": row["status"],
-            "position": row.get("position"),
-        }
-        for row in rows
-    ]
+    names = {str(member.id): member.display_name or "(nom masqué)" for member in members}
+    return [_named(row, names) for row in rows]
 
 
-def registration_state(instance: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _named(row: CouncilRegistration, names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "member_id": str(row.member_id),
+        "name": names.get(str(row.member_id), "(ancien membre)"),
+        "mode": row.mode,
+        "status": row.status,
+        "position": row.position,
+    }
+
+
+def registration_state(instance: InstanceSummary, now: datetime) -> dict[str, Any]:
     """What the instance page may offer and must say, from the instance's state and the time:
     `open` (the register buttons), `cancellable` (her own registration can still be
     cancelled: the meetings service accepts it until the instance is held or cancelled),
     `phase` (open, closed, cancelled, past). The agenda's summaries carry no deadline
     (InstanceSummary): there the status alone decides, and the instance page tells."""
-    status = instance["status"]
+    status = instance.status
     if status == "cancelled":
         return {"phase": "cancelled", "open": False, "cancellable": False}
     if status in ("held", "minutes_published"):
         return {"phase": "past", "open": False, "cancellable": False}
     if status not in OPEN_STATUSES:
         return {"phase": "not_open", "open": False, "cancellable": False}
-    closes_at = instance.get("registration_closes_at")
+    closes_at = instance.registration_closes_at
     if closes_at is not None and now >= frenchdates.parse_iso(closes_at):
         return {"phase": "closed", "open": False, "cancellable": True}
     return {"phase": "open", "open": True, "cancellable": True}
 
 
 def _with_rank(
-    registration: dict[str, Any] | None, council: list[dict[str, Any]], member_id: str
-) -> dict[str, Any] | None:
+    registration: MyRegistration | None, council: list[dict[str, Any]], member_id: str
+) -> MyRegistration | None:
     """`/me/registrations` does not carry the waiting-list rank: take it from my council's
     list (where the service computes it), or leave it unknown (None: no rank shown)."""
     if registration is None:
         return None
     ranks = [row.get("position") for row in council if row["member_id"] == member_id]
-    return {**registration, "position": ranks[0] if ranks else None}
+    return registration.model_copy(update={"position": ranks[0] if ranks else None})
 
 
 def _theme_feed(request: Request, theme: str | None) -> agendas.FeedLink | None:
@@ -138,9 +144,9 @@ async def instance_calendar_file(request: Request, instance_id: str) -> Response
     if parse_uuid(instance_id) is None:
         return render(request, "erreur.html", 404, title="Introuvable", message="Instance introuvable.")
     ctx = site(request)
-    instance = await ctx.services.get("meetings", f"/instances/{instance_id}", user_token(request))
+    instance = await ctx.meetings.instance(user_token(request), instance_id)
     body = agendas.instance_ics(
-        instance,
+        instance.model_dump(mode="json"),
         territory=ctx.territory.territory.slug,
         public_base_url=ctx.public_base_url,
         stamp=ctx.clock(),
@@ -164,25 +170,25 @@ async def instance_page(request: Request, instance_id: str) -> Response:
         return redirect(request, f"/equipe/instances/{instance_id}")
     ctx, token = site(request), user_token(request)
     instance, mine, councils, my_council = await asyncio.gather(
-        ctx.services.get("meetings", f"/instances/{instance_id}", token),
-        ctx.services.get("meetings", "/me/registrations", token),
-        ctx.services.get("registry", "/councils", token),
+        ctx.meetings.instance(token, instance_id),
+        ctx.meetings.my_registrations(token),
+        ctx.registry.councils(token),
         _council_registrations(request, instance_id),
     )
-    council_names = {str(council["id"]): council["name"] for council in councils}
+    council_names = {str(council.id): council.name for council in councils}
     return render(
         request,
         "instance.html",
-        title=instance["title"],
+        title=instance.title,
         active="agenda",
         instance=instance,
         state=registration_state(instance, ctx.clock()),
         registration=_with_rank(
             _active_registrations(mine).get(instance_id), my_council, str(principal.member_id)
         ),
-        concerned=[council_names.get(str(c), "—") for c in instance["concerned_council_ids"]],
+        concerned=[council_names.get(str(c), "—") for c in instance.concerned_council_ids],
         my_council=my_council,
-        theme_feed=_theme_feed(request, instance.get("theme")),
+        theme_feed=_theme_feed(request, instance.theme),
     )
 
 
@@ -195,14 +201,12 @@ async def register(request: Request, instance_id: str) -> Response:
     if mode not in {"participant", "observer"} or parse_uuid(instance_id) is None:
         return redirect(request, back, "Choisissez « participer » ou « observer ».")
     try:
-        outcome = await site(request).services.post(
-            "meetings", f"/instances/{instance_id}/registrations", user_token(request), json={"mode": mode}
-        )
+        outcome = await site(request).meetings.register(user_token(request), instance_id, mode)
     except ApiError as error:
         if error.status_code >= 500:
             raise
         return redirect(request, back, error.detail)
-    return redirect(request, back, str(outcome["message"]))
+    return redirect(request, back, outcome.message)
 
 
 @router.post("/instances/{instance_id}/desinscription")
@@ -213,14 +217,12 @@ async def unregister(request: Request, instance_id: str) -> Response:
     if parse_uuid(instance_id) is None:
         return redirect(request, back)
     try:
-        outcome = await site(request).services.request(
-            "meetings", "DELETE", f"/instances/{instance_id}/registrations/me", user_token(request)
-        )
+        outcome = await site(request).meetings.unregister(user_token(request), instance_id)
     except ApiError as error:
         if error.status_code >= 500:
             raise
         return redirect(request, back, error.detail)
-    return redirect(request, back, str(outcome.json()["message"]))
+    return redirect(request, back, outcome.message)
 
 
 @router.get("/documents/{document_id}")
@@ -228,29 +230,27 @@ async def document(request: Request, document_id: str) -> Response:
     require(request, *COUNCILLOR_ROLES, *STAFF_ROLES)
     if parse_uuid(document_id) is None:
         return render(request, "erreur.html", 404, title="Introuvable", message="Document introuvable.")
-    upstream = await site(request).services.request(
-        "meetings", "GET", f"/documents/{document_id}/download", user_token(request)
-    )
-    headers = {"Content-Disposition": upstream.headers.get("content-disposition", "attachment")}
-    return Response(upstream.content, media_type=upstream.headers.get("content-type"), headers=headers)
+    upstream = await site(request).meetings.document(user_token(request), document_id)
+    headers = {"Content-Disposition": upstream.disposition or "attachment"}
+    return Response(upstream.content, media_type=upstream.media_type, headers=headers)
 
 
 @router.get("/mes-inscriptions", response_class=HTMLResponse)
 async def my_registrations(request: Request) -> HTMLResponse:
     require_councillor(request)
-    rows = await site(request).services.get("meetings", "/me/registrations", user_token(request))
-    rows.sort(key=lambda row: str(row["starts_at"]))
+    rows = await site(request).meetings.my_registrations(user_token(request))
+    rows.sort(key=lambda row: row.starts_at.isoformat())
     return render(
         request, "mes-inscriptions.html", title="Mes inscriptions", active="inscriptions", rows=rows
     )
 
 
-def history_labels(row: dict[str, Any]) -> dict[str, str | None]:
+def history_labels(row: HistoryInstance) -> dict[str, str | None]:
     """How one past instance went for her, in words: the instance, her registration,
     her presence (None when there is nothing to say, e.g. a cancelled instance)."""
-    registration = row.get("registration") or {}
-    mode = MODE_LABELS.get(str(registration.get("mode")), "participant·e")
-    status = registration.get("status")
+    registration = row.registration
+    mode = MODE_LABELS.get(registration.mode, "participant·e") if registration else "participant·e"
+    status = registration.status if registration else None
     if status == "confirmed":
         registered = f"Inscrit·e comme {mode}"
     elif status == "waitlisted":
@@ -259,8 +259,8 @@ def history_labels(row: dict[str, Any]) -> dict[str, str | None]:
         registered = "Non inscrit·e (inscription annulée)"
     else:
         registered = "Non inscrit·e"
-    present = row.get("present")
-    if row["status"] == "cancelled":
+    present = row.present
+    if row.status == "cancelled":
         presence = None
     elif present is True:
         presence = "Présent·e"
@@ -268,21 +268,17 @@ def history_labels(row: dict[str, Any]) -> dict[str, str | None]:
         presence = "Absent·e (inscrit·e)" if status == "confirmed" else "Absent·e"
     else:
         presence = "Présence pas encore enregistrée"
-    instance = {
-        "held": "Tenue",
-        "minutes_published": "Tenue, compte rendu publié",
-        "cancelled": "Annulée",
-    }.get(row["status"], "Pas encore enregistrée comme tenue")
-    if row["status"] == "cancelled" and row.get("cancel_reason"):
-        instance += f" : {row['cancel_reason']}"
+    instance = HISTORY_INSTANCE_LABELS.get(row.status, HISTORY_INSTANCE_PENDING)
+    if row.status == "cancelled" and row.cancel_reason:
+        instance += f" : {row.cancel_reason}"
     return {"instance": instance, "registration": registered, "presence": presence}
 
 
 @router.get("/mon-historique", response_class=HTMLResponse)
 async def my_history(request: Request) -> HTMLResponse:
     require_councillor(request)
-    history = await site(request).services.get("meetings", "/me/history", user_token(request))
-    instances = [{**row, "labels": history_labels(row)} for row in history["instances"]]
+    history = await site(request).meetings.my_history(user_token(request))
+    instances = [{**row.model_dump(), "labels": history_labels(row)} for row in history.instances]
     recorded = [row for row in instances if row.get("present") is not None]
     return render(
         request,
@@ -292,39 +288,29 @@ async def my_history(request: Request) -> HTMLResponse:
         instances=instances,
         held=len(recorded),
         attended=sum(1 for row in recorded if row["present"]),
-        registrations=history["registrations"],
+        registrations=history.registrations,
     )
 
 
 @router.get("/mes-notifications", response_class=HTMLResponse)
 async def my_notifications(request: Request) -> HTMLResponse:
     principal = require_councillor(request)
-    rows = await site(request).services.get(
-        "notifications", f"/notifications/members/{principal.subject}/inbox", user_token(request)
-    )
+    rows = await site(request).notifications.inbox(user_token(request), principal.subject)
     return render(
-        request,
-        "mes-notifications.html",
-        title="Mes notifications",
-        active="notifications",
-        rows=rows,
-        categories=CATEGORY_LABELS,
+        request, "mes-notifications.html", title="Mes notifications", active="notifications", rows=rows
     )
 
 
 @router.get("/preferences", response_class=HTMLResponse)
 async def preferences(request: Request) -> HTMLResponse:
     principal = require_councillor(request)
-    prefs = await site(request).services.get(
-        "notifications", f"/notifications/members/{principal.subject}/preferences", user_token(request)
-    )
+    prefs = await site(request).notifications.preferences(user_token(request), principal.subject)
     return render(
         request,
         "preferences.html",
         title="Mes préférences",
         active="preferences",
         prefs=prefs,
-        categories=CATEGORY_LABELS,
         themes=site(request).territory.themes,
     )
 
@@ -336,20 +322,14 @@ async def save_preferences(request: Request) -> Response:
     ctx = site(request)
     known = {theme.slug for theme in ctx.territory.themes}
     themes = [value for value in form.getlist("themes") if isinstance(value, str) and value in known]
-    body = {
-        "channels": ["email"],
-        "categories": [c for c in form.getlist("categories") if isinstance(c, str) and c in CATEGORY_LABELS],
-        "digest": form.get("digest") == "oui",
-        "themes": themes if form.get("themes_choisis") == "oui" else None,
-        "language": "fr",
-    }
-    await ctx.services.request(
-        "notifications",
-        "PUT",
-        f"/notifications/members/{principal.subject}/preferences",
-        user_token(request),
-        json=body,
+    chosen = NewPreferences(
+        channels=["email"],
+        categories=[c for c in form.getlist("categories") if isinstance(c, str) and c in CATEGORY_LABELS],
+        digest=form.get("digest") == "oui",
+        themes=themes if form.get("themes_choisis") == "oui" else None,
+        language="fr",
     )
+    await ctx.notifications.save_preferences(user_token(request), principal.subject, chosen)
     return redirect(request, "/preferences", "Vos préférences sont enregistrées.")
 
 
@@ -380,17 +360,15 @@ async def feed_page(request: Request) -> HTMLResponse:
 async def new_feed(request: Request) -> Response:
     principal = require_councillor(request)
     await checked_form(request)
-    link = await site(request).services.post(
-        "notifications", f"/notifications/members/{principal.subject}/feed-token", user_token(request)
-    )
+    link = await site(request).notifications.new_feed(user_token(request), principal.subject)
     response = redirect(
         request,
         FEED_PAGE,
-        f"Votre adresse d'agenda personnelle (à copier dans votre application d'agenda) : {link['url']}",
+        f"Votre adresse d'agenda personnelle (à copier dans votre application d'agenda) : {link.url}",
     )
     response.set_cookie(
         FEED_COOKIE,
-        quote(str(link["url"]), safe=""),
+        quote(link.url, safe=""),
         max_age=15 * 60,
         httponly=True,
         samesite="lax",
@@ -409,12 +387,12 @@ async def my_council(request: Request) -> HTMLResponse:
             request, "erreur.html", 404, title="Aucun conseil", message="Vous n'êtes membre d'aucun conseil."
         )
     council, referents, members = await asyncio.gather(
-        ctx.services.get("registry", f"/councils/{principal.council_id}", token),
-        ctx.services.get("registry", f"/councils/{principal.council_id}/referents", token),
-        ctx.services.get("registry", f"/councils/{principal.council_id}/members", token),
+        ctx.registry.council(token, principal.council_id),
+        ctx.registry.council_referents(token, principal.council_id),
+        ctx.registry.council_members(token, principal.council_id),
     )
-    names = {str(member["id"]): member.get("display_name") or "(nom masqué)" for member in members}
-    by_theme = {referent["theme"]: names.get(str(referent["member_id"]), "—") for referent in referents}
+    names = {str(member.id): member.display_name or "(nom masqué)" for member in members}
+    by_theme = {referent.theme: names.get(str(referent.member_id), "—") for referent in referents}
     return render(
         request,
         "mon-conseil.html",
@@ -424,7 +402,7 @@ async def my_council(request: Request) -> HTMLResponse:
         referents=[(theme.name, by_theme.get(theme.slug)) for theme in ctx.territory.themes],
         members=members,
         council_feed=agendas.council_feed(
-            ctx.public_base_url, principal.council_id, f"Instances — {council['name']}"
+            ctx.public_base_url, principal.council_id, f"Instances — {council.name}"
         ),
     )
 
@@ -433,9 +411,7 @@ async def my_council(request: Request) -> HTMLResponse:
 async def my_data(request: Request) -> Response:
     """Right of access: everything the registry holds about me, as a JSON file."""
     principal = require_councillor(request)
-    upstream = await site(request).services.request(
-        "registry", "GET", f"/members/{principal.subject}/data", user_token(request)
-    )
+    upstream = await site(request).registry.member_data(user_token(request), principal.subject)
     return Response(
         upstream.content,
         media_type="application/json",

@@ -1,5 +1,6 @@
-"""Calls from the site to the three services' HTTP APIs, with the signed-in
-person's token (or a short-lived token of the site itself)."""
+"""The transport of the site's calls to the three services' HTTP APIs, with the signed-in
+person's token (or a short-lived token of the site itself). The pages do not use it: they
+call the typed clients of `conseils_web.clients`, which do."""
 
 from __future__ import annotations
 
@@ -59,10 +60,3 @@ class Services:
             detail, body = _detail(response)
             raise ApiError(response.status_code, detail, body)
         return response
-
-    async def get(self, service: str, path: str, token: str, **kwargs: Any) -> Any:
-        return (await self.request(service, "GET", path, token, **kwargs)).json()
-
-    async def post(self, service: str, path: str, token: str, **kwargs: Any) -> Any:
-        response = await self.request(service, "POST", path, token, **kwargs)
-        return response.json() if response.content else None

@@ -24,10 +24,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conseils_runtime.http import limit_request_bodies
-from conseils_runtime.logs import get_logger
+from conseils_runtime.logs import describe_error, get_logger
 from conseils_runtime.territory import TerritoryConfig
-from conseils_web import auth_pages, councillor_pages, operator_pages, staff_pages
-from conseils_web.context import SiteContext, render
+from conseils_web import auth_pages, community_pages, councillor_pages, operator_pages, public_pages, staff
+from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
+from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SignInRequired
 from conseils_web.services import ApiError, Services, ServiceUnavailable
@@ -80,12 +81,19 @@ def create_site(
     # The largest legitimate body is a dossier file (the meetings service takes 20 MB), as nginx says.
     limit_request_bodies(app, 25 * 1024 * 1024)
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(label_globals())
+    templates.env.globals.update(
+        demo=territory.demo, accessibility_status=territory.legal.accessibility_status
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     by_name = {service.name: service for service in services}
+    transport = Services(client, {service.name: service.url for service in services})
     app.state.site = SiteContext(
         territory=territory,
         auth_secret=auth_secret or secrets.token_urlsafe(32),
-        services=Services(client, {service.name: service.url for service in services}),
+        registry=RegistryClient(transport),
+        meetings=MeetingsClient(transport),
+        notifications=NotificationsClient(transport),
         templates=templates,
         store=store,
         mailbox_dir=mailbox_dir,
@@ -96,9 +104,12 @@ def create_site(
     )
     app.include_router(auth_pages.router)
     app.include_router(councillor_pages.router)
-    app.include_router(staff_pages.router)
+    app.include_router(community_pages.router)
+    for router in staff.ROUTERS:
+        app.include_router(router)
     app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows
     app.include_router(operator_pages.router)
+    app.include_router(public_pages.router)
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         return render(request, template, status_code, **context)
@@ -291,7 +302,7 @@ def create_site(
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, error: Exception) -> HTMLResponse:
-        log.error("page failed", path=request.url.path, error=repr(error))
+        log.error("page failed", path=request.url.path, error=describe_error(error))
         response = page(
             request,
             "erreur.html",

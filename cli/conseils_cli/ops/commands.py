@@ -22,13 +22,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from conseils_cli.ops.backup_commands import app as backup_app
 from conseils_runtime import flows
 from conseils_schemas import topics as wire
 from conseils_schemas.topics import validate_territory_slug
 
 app = typer.Typer(
     name="ops",
-    help="Exploitation d'un territoire : flux d'événements, traces, lettres mortes.",
+    help="Exploitation d'un territoire : flux d'événements, traces, lettres mortes, sauvegardes.",
     no_args_is_help=True,
 )
 dlq_app = typer.Typer(
@@ -37,6 +38,7 @@ dlq_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(backup_app, name="sauvegarde")
 
 out = Console(highlight=False)
 err = Console(stderr=True)
@@ -386,6 +388,12 @@ def dlq_show_command(
     for name, value in letter.headers.items():
         table.add_row(escape(name), escape(value))
     out.print(table)
+    if letter.truncated:
+        out.print(
+            f"[yellow]Lettre tronquée :[/] {letter.headers.get(wire.DLQ_ORIGINAL_SIZE, '?')} octets à "
+            f"l'origine, sha256 {letter.headers.get(wire.DLQ_ORIGINAL_SHA256, '?')} ; le contenu ci-dessous "
+            "est incomplet et la lettre ne peut pas être rejouée."
+        )
     out.print("[bold]Contenu :[/]")
     body = letter.to_json()["body"]
     if isinstance(body, str) or body is None:

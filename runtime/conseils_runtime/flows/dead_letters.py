@@ -40,7 +40,7 @@ from conseils_runtime.flows.names import (
 )
 from conseils_runtime.flows.status import partition_lag
 from conseils_schemas import ID_HEADER, TYPE_HEADER
-from conseils_schemas.topics import DLQ_SUFFIX
+from conseils_schemas.topics import DLQ_SUFFIX, DLQ_TRUNCATED
 
 
 def replay_headers(
@@ -72,6 +72,11 @@ class DeadLetter:
     @property
     def origin_topic(self) -> str | None:
         return self.headers.get(ORIGIN_TOPIC_HEADER)
+
+    @property
+    def truncated(self) -> bool:
+        """Cut to fit in a broker record: the body shown is not the whole original value."""
+        return self.headers.get(DLQ_TRUNCATED) == "true"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -241,7 +246,9 @@ async def plan_replay(
     )
 
 
-def _skip_reason(territory: str, dlq: str, origin: str | None) -> str | None:
+def _skip_reason(territory: str, dlq: str, origin: str | None, *, truncated: bool = False) -> str | None:
+    if truncated:  # its value was cut to fit in a broker record: replaying it would publish a wrong event
+        return "lettre tronquée (trop grande pour le broker) : impossible de la rejouer telle quelle"
     if not origin:
         return f"en-tête {ORIGIN_TOPIC_HEADER} absent"
     if origin != dlq.removesuffix(DLQ_SUFFIX):
@@ -296,7 +303,9 @@ async def replay_dead_letters(
                     headers = decode_headers(record.headers)
                     where = {"partition": record.partition, "offset": record.offset}
                     origin = headers.get(ORIGIN_TOPIC_HEADER)
-                    reason = _skip_reason(territory, plan.dlq_topic, origin)
+                    reason = _skip_reason(
+                        territory, plan.dlq_topic, origin, truncated=headers.get(DLQ_TRUNCATED) == "true"
+                    )
                     if reason is not None or origin is None:
                         result.skipped.append({**where, "reason": reason})
                     else:

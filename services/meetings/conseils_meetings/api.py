@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from conseils_meetings import bilan_outputs, domain, reports
+from conseils_meetings import bilan_outputs, domain
 from conseils_meetings.api_models import (
     AttendanceIn,
     AttendanceRow,
@@ -163,9 +163,7 @@ async def list_instances(
         InstanceSummary.of(
             row,
             timezone=service.timezone,
-            closes_at=domain.registration_closes_at(
-                service.instance_type(row["instance_type"]), row["starts_at"]
-            ),
+            closes_at=domain.registration_closes_at(service.instance_type(row.instance_type), row.starts_at),
         )
         for row in rows
     ]
@@ -173,10 +171,10 @@ async def list_instances(
 
 @router.get("/instances/{instance_id}", tags=["instances"], summary="Détail d'une instance")
 async def get_instance(instance_id: uuid.UUID, service: Service, user: AnyUser) -> InstanceOut:
-    row = await service.get_instance(instance_id)
-    if row["status"] == "draft" and not user.is_staff:
+    detail = await service.get_instance(instance_id)
+    if detail.status == "draft" and not user.is_staff:
         raise DomainError("Instance introuvable.", code="introuvable", status_code=404)
-    return InstanceOut.of(row, staff=user.is_staff, timezone=service.timezone)
+    return InstanceOut.of(detail, staff=user.is_staff, timezone=service.timezone)
 
 
 # --------------------------------------------------------------------------- registrations
@@ -214,7 +212,7 @@ async def unregister_member(
 @router.get("/me/registrations", tags=["inscriptions"], summary="Mes inscriptions")
 async def my_registrations(service: Service, user: Councillor) -> list[MyRegistration]:
     rows = await service.member_registrations(_member_id(user))
-    return [MyRegistration.model_validate(row) for row in rows]
+    return [MyRegistration.model_validate(row.as_dict()) for row in rows]
 
 
 @router.get(
@@ -225,8 +223,8 @@ async def my_registrations(service: Service, user: Councillor) -> list[MyRegistr
 async def my_history(service: Service, user: Councillor) -> MyHistory:
     history = await service.member_history(_member_id(user))
     return MyHistory(
-        instances=[HistoryInstance.of(row) for row in history["instances"]],
-        registrations=[MyRegistration.model_validate(row) for row in history["registrations"]],
+        instances=[HistoryInstance.of(entry.as_dict()) for entry in history.instances],
+        registrations=[MyRegistration.model_validate(row.as_dict()) for row in history.registrations],
     )
 
 
@@ -241,9 +239,9 @@ async def my_council_registrations(
     if user.council_id is None:
         raise Forbidden("Réservé aux membres d'un conseil citoyen.")
     return [
-        RegistrationRow.model_validate(row)
+        RegistrationRow.model_validate(row.as_dict())
         for row in await service.instance_registrations(instance_id)
-        if row["council_id"] == user.council_id and row["status"] != "cancelled"
+        if row.council_id == user.council_id and row.status != "cancelled"
     ]
 
 
@@ -253,7 +251,10 @@ async def my_council_registrations(
 async def instance_registrations(
     instance_id: uuid.UUID, service: Service, _staff: Staff
 ) -> list[RegistrationRow]:
-    return [RegistrationRow.model_validate(row) for row in await service.instance_registrations(instance_id)]
+    return [
+        RegistrationRow.model_validate(row.as_dict())
+        for row in await service.instance_registrations(instance_id)
+    ]
 
 
 # --------------------------------------------------------------------------- documents, dossier, minutes
@@ -293,8 +294,8 @@ async def publish_dossier(instance_id: uuid.UUID, service: Service, _staff: Staf
     response_class=FileResponse,
 )
 async def download(document_id: uuid.UUID, service: Service, user: AnyUser) -> FileResponse:
-    row, path = await service.document_for_download(document_id, staff=user.is_staff)
-    return FileResponse(path, media_type=row["media_type"], filename=row["filename"])
+    document, path = await service.document_for_download(document_id, staff=user.is_staff)
+    return FileResponse(path, media_type=document.media_type, filename=document.filename)
 
 
 @router.post("/instances/{instance_id}/attendance", tags=["présence"], summary="Enregistrer les présents")
@@ -310,7 +311,7 @@ async def record_attendance(
 
 @router.get("/instances/{instance_id}/attendance", tags=["présence"], summary="Feuille d'émargement")
 async def attendance(instance_id: uuid.UUID, service: Service, _staff: Staff) -> list[AttendanceRow]:
-    return [AttendanceRow.model_validate(row) for row in await service.attendance(instance_id)]
+    return [AttendanceRow.model_validate(row.as_dict()) for row in await service.attendance(instance_id)]
 
 
 @router.post("/instances/{instance_id}/minutes", tags=["présence"], summary="Publier le compte rendu")
@@ -329,22 +330,23 @@ async def publish_minutes(
 async def list_outcomes(
     service: Service, _user: AnyUser, kind: Literal["proposal", "commitment"] | None = None
 ) -> list[OutcomeOut]:
-    return [OutcomeOut.model_validate(row) for row in await service.list_outcomes(kind)]
+    return [OutcomeOut.model_validate(row.as_dict()) for row in await service.list_outcomes(kind)]
 
 
 @router.post(
     "/outcomes", tags=["engagements"], summary="Enregistrer une proposition ou un engagement", status_code=201
 )
 async def add_outcome(body: OutcomeIn, service: Service, _staff: Staff) -> OutcomeOut:
-    row = await service.add_outcome(**body.model_dump())
-    return OutcomeOut.model_validate(row)
+    outcome = await service.add_outcome(**body.model_dump())
+    return OutcomeOut.model_validate(outcome.as_dict())
 
 
 @router.post("/outcomes/{outcome_id}/updates", tags=["engagements"], summary="Faire évoluer le statut")
 async def update_outcome(
     outcome_id: uuid.UUID, body: OutcomeUpdateIn, service: Service, _staff: Staff
 ) -> OutcomeOut:
-    return OutcomeOut.model_validate(await service.update_outcome(outcome_id, body.status, body.note))
+    outcome = await service.update_outcome(outcome_id, body.status, body.note)
+    return OutcomeOut.model_validate(outcome.as_dict())
 
 
 # --------------------------------------------------------------------------- bilan
@@ -364,8 +366,7 @@ async def bilan(
     period_to: Annotated[date, Query(alias="to")],
     format: Annotated[Literal["json", "csv", "html"], Query()] = "json",  # noqa: A002
 ) -> Response:
-    async with service.database.sessionmaker() as session:
-        result = await reports.load_bilan(session, service.territory, period_from, period_to)
+    result = await service.bilan(period_from, period_to)
     if format == "csv":
         name = f"bilan-{period_from}-{period_to}.csv"
         return Response(

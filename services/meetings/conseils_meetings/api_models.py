@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from conseils_meetings import domain
+from conseils_meetings.records import DocumentRecord, InstanceDetail, InstanceRecord
 from conseils_meetings.service import InstanceDraft, Preview, RegistrationOutcome
 
 
@@ -98,7 +100,12 @@ _SLOT_LABEL_DESCRIPTION = (
 )
 
 
-def _with_slot(row: dict[str, Any], timezone: str) -> dict[str, Any]:
+def _values(row: Mapping[str, Any] | InstanceRecord | InstanceDetail) -> dict[str, Any]:
+    """The fields of an instance by name, from the service's record (or a mapping of them)."""
+    return row.as_dict() if isinstance(row, InstanceRecord | InstanceDetail) else dict(row)
+
+
+def _with_slot(row: Mapping[str, Any], timezone: str) -> dict[str, Any]:
     """The instance row with its time slot, computed from starts_at (is_evening agrees with it)."""
     slot = domain.time_slot(row["starts_at"], timezone)
     return {
@@ -146,8 +153,9 @@ class DocumentOut(BaseModel):
     download_url: str = ""
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> DocumentOut:
-        document = cls.model_validate(row, from_attributes=False)
+    def of(cls, row: Mapping[str, Any] | DocumentRecord) -> DocumentOut:
+        values = row.as_dict() if isinstance(row, DocumentRecord) else row
+        document = cls.model_validate(values, from_attributes=False)
         document.download_url = f"/documents/{document.id}/download"
         return document
 
@@ -184,8 +192,14 @@ class InstanceSummary(BaseModel):
     )
 
     @classmethod
-    def of(cls, row: dict[str, Any], *, timezone: str, closes_at: datetime | None = None) -> InstanceSummary:
-        values = _with_slot(row, timezone)
+    def of(
+        cls,
+        row: Mapping[str, Any] | InstanceRecord,
+        *,
+        timezone: str,
+        closes_at: datetime | None = None,
+    ) -> InstanceSummary:
+        values = _with_slot(_values(row), timezone)
         if closes_at is not None:
             values["registration_closes_at"] = closes_at
         return cls.model_validate(values)
@@ -208,7 +222,10 @@ class InstanceOut(InstanceSummary):
     cancel_reason: str | None
 
     @classmethod
-    def of(cls, row: dict[str, Any], *, staff: bool, timezone: str) -> InstanceOut:  # type: ignore[override]
+    def of(  # type: ignore[override]
+        cls, row: Mapping[str, Any] | InstanceDetail, *, staff: bool, timezone: str
+    ) -> InstanceOut:
+        row = _values(row)
         data = _with_slot(row, timezone)
         data["dossier_documents"] = [
             DocumentOut.of(d) for d in row["dossier_documents"] if staff or d["published_at"] is not None

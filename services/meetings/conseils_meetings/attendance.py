@@ -1,20 +1,20 @@
-"""Attendance and minutes use cases: who was present (with the convened list frozen), the minutes."""
+"""Attendance and minutes use cases: who was present (with the convened list frozen), the minutes,
+and the participation bilan they make."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
 
-from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings import domain, tables
+from conseils_meetings import domain, reports
+from conseils_meetings.bilan import Bilan
 from conseils_meetings.projection import registry_view_of
-from conseils_meetings.repository import Repository
+from conseils_meetings.records import AttendanceRecord, InstanceDetail, InstanceRecord
 from conseils_meetings.use_cases import (
     MeetingsCore,
-    _aware,
 )
 from conseils_runtime.http import DomainError
 from conseils_schemas import (
@@ -26,78 +26,77 @@ from conseils_schemas import (
 
 
 class Attendance(MeetingsCore):
-    """Attendance and minutes use cases: who was present (with the convened list frozen), the minutes."""
+    """Attendance and minutes use cases: who was present (with the convened list frozen), the minutes,
+    and the participation bilan they make."""
 
     async def record_attendance(
         self, instance_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
-    ) -> dict[str, Any]:
+    ) -> InstanceDetail:
         now = self.clock()
         present = sorted(set(member_ids))
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
+        async with self.units.begin() as unit:
+            repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
-            status = domain.transition(row["status"], "hold")
-            starts_at = _aware(row["starts_at"]) or now
+            status = domain.transition(row.status, "hold")
+            starts_at = row.starts_at
             if now < starts_at:
                 raise DomainError("L'instance n'a pas encore commencé : la présence s'enregistre après.")
-            await self._record(
-                session,
+            await unit.emit(
                 AttendanceRecorded(
                     instance_id=instance_id,
                     present_member_ids=present,
                     recorded_at=now,
-                    convened=await self._convened(session, row, await repo.concerned(instance_id)),
-                ),
-                now,
+                    convened=await self._convened(unit.session, row, await repo.concerned(instance_id)),
+                )
             )
-            if row["status"] != "held":
+            if row.status != "held":
                 del status  # checked; the event applies it
-                await self._record(session, InstanceHeld(instance_id=instance_id, held_at=now), now)
+                await unit.emit(InstanceHeld(instance_id=instance_id, held_at=now))
         return await self.get_instance(instance_id)
 
     async def _convened(
-        self, session: AsyncSession, row: RowMapping, concerned: Sequence[uuid.UUID]
+        self, session: AsyncSession, row: InstanceRecord, concerned: Sequence[uuid.UUID]
     ) -> list[ConvenedCouncil]:
         """Who was convened on the instance's date, per council: the members, or for a
         theme's instance its referents. Frozen into the attendance fact."""
         view = registry_view_of(self.territory)
         history = await view.history(session, concerned)
-        day = view.local_date(row["starts_at"])
+        day = view.local_date(row.starts_at)
         groups = []
         for council_id in sorted(concerned):
-            if row["scope"] == "theme":
-                members = history.referents_on(council_id, row["theme"] or "", day)
+            if row.scope == "theme":
+                members = history.referents_on(council_id, row.theme or "", day)
             else:
                 members = history.members_on(council_id, day)
             groups.append(ConvenedCouncil(council_id=council_id, member_ids=sorted(members)))
         return groups
 
-    async def attendance(self, instance_id: uuid.UUID) -> list[dict[str, Any]]:
-        async with self.database.sessionmaker() as session:
-            result = await session.execute(
-                select(tables.attendance).where(tables.attendance.c.instance_id == instance_id)
-            )
-            return [dict(row) for row in result.mappings()]
+    async def attendance(self, instance_id: uuid.UUID) -> list[AttendanceRecord]:
+        async with self.units.reading() as repo:
+            return await repo.attendance_of_instance(instance_id)
 
-    async def publish_minutes(self, instance_id: uuid.UUID, summary: str) -> dict[str, Any]:
+    async def bilan(self, period_from: date, period_to: date) -> Bilan:
+        """The participation bilan of a period (`reports.load_bilan`), read from one snapshot."""
+        async with self.units.reading() as repo:
+            return await reports.load_bilan(repo.session, self.territory, period_from, period_to)
+
+    async def publish_minutes(self, instance_id: uuid.UUID, summary: str) -> InstanceDetail:
         now = self.clock()
         if not summary.strip():
             raise DomainError("Le résumé du compte rendu est obligatoire.")
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
+        async with self.units.begin() as unit:
+            repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
-            status = domain.transition(row["status"], "publish_minutes")
+            status = domain.transition(row.status, "publish_minutes")
             documents = await repo.latest_documents(instance_id, "minutes")
-            await self._mark_published(session, documents, now)
+            await self._mark_published(repo, documents, now)
             del status  # checked; the event applies it
-            await self._record(
-                session,
+            await unit.emit(
                 MinutesPublished(
                     instance_id=instance_id,
                     summary=summary,
                     documents=self._refs(documents),
                     published_at=now,
-                ),
-                now,
+                )
             )
         return await self.get_instance(instance_id)

@@ -13,7 +13,7 @@ still to come: her registrations are cancelled and the waiting list moves.
 from __future__ import annotations
 
 from conseils_meetings import projection
-from conseils_meetings.service import MeetingsService, release_seats_of_member
+from conseils_meetings.service import MeetingsService
 from conseils_runtime import EventContext, ServiceRuntime
 from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS
 from conseils_schemas import Event, MemberErased, MemberLeft
@@ -27,12 +27,7 @@ def register_consumers(runtime: ServiceRuntime, service: MeetingsService) -> Non
     async def apply(event: Event, ctx: EventContext) -> None:
         await projection.apply(ctx.session, event, ctx.metadata.time, territory)  # as the replay does
         if isinstance(event, MemberLeft | MemberErased):
-
-            async def record(fact: Event) -> None:
-                await ctx.publish(fact)
-                await projection.apply(ctx.session, fact, ctx.metadata.time, territory)
-
-            await release_seats_of_member(ctx.session, territory, event.member_id, record)
+            await service.release_seats(service.units.within(ctx), event.member_id)
 
     for event_class in REGISTRY_VIEW_EVENTS:
         consumer.on(event_class)(apply)

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
-from sqlalchemy import select
-
-from conseils_meetings import domain, tables
-from conseils_meetings.outcomes import apply_outcome_event, latest_position
-from conseils_meetings.repository import Repository
+from conseils_meetings import domain
+from conseils_meetings.records import OutcomeRecord
 from conseils_meetings.use_cases import (
     MeetingsCore,
-    aware_row,
 )
 from conseils_runtime.http import NotFound
 from conseils_schemas import (
@@ -36,7 +31,7 @@ class Forum(MeetingsCore):
         instance_id: uuid.UUID | None,
         theme: str | None,
         status: str = "proposed",
-    ) -> dict[str, Any]:
+    ) -> OutcomeRecord:
         self._check_theme(theme)
         event = OutcomeRecorded.model_validate(
             {
@@ -52,19 +47,16 @@ class Forum(MeetingsCore):
                 "recorded_at": self.clock(),
             }
         )
-        async with self.database.sessionmaker() as session, session.begin():
+        async with self.units.begin() as unit:
             if instance_id is not None:
-                await self._instance(Repository(session), instance_id)
-            await apply_outcome_event(session, event)
-            await self._emit(session, event)
+                await self._instance(unit.repo, instance_id)
+            await unit.emit(event)  # applied by `projection.apply` (outcomes.apply_outcome_event)
         return await self.outcome(event.outcome_id)
 
-    async def update_outcome(self, outcome_id: uuid.UUID, status: str, note: str) -> dict[str, Any]:
+    async def update_outcome(self, outcome_id: uuid.UUID, status: str, note: str) -> OutcomeRecord:
         now = self.clock()
-        async with self.database.sessionmaker() as session, session.begin():
-            current = await session.scalar(
-                select(tables.outcomes.c.status).where(tables.outcomes.c.id == outcome_id).with_for_update()
-            )
+        async with self.units.begin() as unit:
+            current = await unit.repo.outcome_status(outcome_id, lock=True)
             if current is None:
                 raise NotFound("Proposition ou engagement introuvable.")
             domain.check_outcome_update(current, status)
@@ -75,36 +67,21 @@ class Forum(MeetingsCore):
                     "status": status,
                     "previous_status": current,
                     "note": note,
-                    "position": await latest_position(session, outcome_id) + 1,
+                    "position": await unit.repo.latest_outcome_position(outcome_id) + 1,
                     "changed_at": now,
                 }
             )
-            await apply_outcome_event(session, event)
-            await self._emit(session, event)
+            await unit.emit(event)  # applied by `projection.apply` (outcomes.apply_outcome_event)
         return await self.outcome(outcome_id)
 
-    async def outcome(self, outcome_id: uuid.UUID) -> dict[str, Any]:
-        async with self.database.sessionmaker() as session:
-            row = (
-                (await session.execute(select(tables.outcomes).where(tables.outcomes.c.id == outcome_id)))
-                .mappings()
-                .first()
-            )
-            if row is None:
+    async def outcome(self, outcome_id: uuid.UUID) -> OutcomeRecord:
+        async with self.units.reading() as repo:
+            outcome = await repo.outcome(outcome_id)
+            if outcome is None:
                 raise NotFound("Proposition ou engagement introuvable.")
-            history = await session.execute(
-                select(tables.outcome_updates)
-                .where(tables.outcome_updates.c.outcome_id == outcome_id)
-                .order_by(tables.outcome_updates.c.position)
-            )
-            result = aware_row(row)
-            result["history"] = [aware_row(item) for item in history.mappings()]
-            return result
+            return outcome
 
-    async def list_outcomes(self, kind: str | None = None) -> list[dict[str, Any]]:
-        async with self.database.sessionmaker() as session:
-            query = select(tables.outcomes.c.id).order_by(tables.outcomes.c.made_on)
-            if kind is not None:
-                query = query.where(tables.outcomes.c.kind == kind)
-            ids = [row[0] for row in await session.execute(query)]
+    async def list_outcomes(self, kind: str | None = None) -> list[OutcomeRecord]:
+        async with self.units.reading() as repo:
+            ids = await repo.outcome_ids(kind)
         return [await self.outcome(outcome_id) for outcome_id in ids]

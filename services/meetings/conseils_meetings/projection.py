@@ -28,13 +28,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings import domain, tables
+from conseils_meetings import tables
 from conseils_meetings.outcomes import apply_outcome_event
+from conseils_meetings.records import AttendanceRecord
 from conseils_meetings.repository import Repository
-from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS, RegistryView, covers
+from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS, RegistryView
 from conseils_runtime.territory import TerritoryConfig
 from conseils_schemas import (
     AttendanceRecorded,
@@ -62,21 +62,19 @@ async def _instance_fact(event: Any, session: AsyncSession, at: datetime, territ
     row = await repo.instance(event.instance_id)
     if row is None:
         if isinstance(event, InstanceScheduled):  # first seen on replay (drafts are never published)
-            await session.execute(
-                tables.instances.insert().values(
-                    id=event.instance_id,
-                    status="draft",
-                    created_at=at,
-                    sequence=0,
-                    dossier_version=0,
-                    waitlist_counter=0,
-                    **_draft_values(event),
-                )
+            await repo.insert_instance(
+                id=event.instance_id,
+                status="draft",
+                created_at=at,
+                sequence=0,
+                dossier_version=0,
+                waitlist_counter=0,
+                **_draft_values(event),
             )
             row = await repo.instance(event.instance_id)
         if row is None:
             return  # a fact about an instance never scheduled: nothing to apply it to
-    changes = domain.InstanceAggregate.of(dict(row)).changes(event, at, territory.territory.timezone)
+    changes = row.aggregate().changes(event, at, territory.territory.timezone)
     if changes:
         await repo.update_instance(event.instance_id, **changes)
         if isinstance(event, InstanceScheduled):
@@ -107,58 +105,25 @@ async def _attendance(
     if instance is None:
         return
     present = sorted(set(event.present_member_ids))
-    day = registry_view_of(territory).local_date(instance["starts_at"])
-    councils = await _councils_on(session, present, day)
+    day = registry_view_of(territory).local_date(instance.starts_at)
+    councils = await repo.councils_on(present, day)
     confirmed = {
-        r["member_id"]
+        r.member_id
         for r in await repo.registrations_of_instance(event.instance_id)
-        if r["status"] == "confirmed"
+        if r.status == "confirmed"
     }
-    await session.execute(
-        tables.attendance.delete().where(tables.attendance.c.instance_id == event.instance_id)
+    await repo.replace_attendance(
+        event.instance_id,
+        [
+            AttendanceRecord(event.instance_id, member_id, councils.get(member_id), member_id in confirmed)
+            for member_id in present
+        ],
     )
-    if present:
-        await session.execute(
-            tables.attendance.insert(),
-            [
-                {
-                    "instance_id": event.instance_id,
-                    "member_id": member_id,
-                    "council_id": councils.get(member_id),
-                    "registered": member_id in confirmed,
-                }
-                for member_id in present
-            ],
-        )
     if event.convened is not None:
-        await session.execute(
-            tables.convened.delete().where(tables.convened.c.instance_id == event.instance_id)
+        await repo.replace_convened(
+            event.instance_id,
+            {group.council_id: sorted(set(group.member_ids)) for group in event.convened},
         )
-        rows = [
-            {"instance_id": event.instance_id, "council_id": group.council_id, "member_id": member_id}
-            for group in event.convened
-            for member_id in sorted(set(group.member_ids))
-        ]
-        if rows:
-            await session.execute(tables.convened.insert(), rows)
-
-
-async def _councils_on(session: AsyncSession, member_ids: list[Any], day: Any) -> dict[Any, Any]:
-    """Each member's council on `day` (her period), else her current council."""
-    if not member_ids:
-        return {}
-    periods = tables.member_periods
-    found: dict[Any, Any] = {}
-    for row in await session.execute(
-        select(periods.c.member_id, periods.c.council_id, periods.c.since, periods.c.until).where(
-            periods.c.member_id.in_(member_ids)
-        )
-    ):
-        if covers(row.since, row.until, day):
-            found[row.member_id] = row.council_id
-    for member_id, member in (await Repository(session).members_of(member_ids)).items():
-        found.setdefault(member_id, member["council_id"])
-    return found
 
 
 _REGISTRATION_STATUS: dict[type[Event], str] = {
@@ -173,15 +138,7 @@ async def _registration(event: Any, session: AsyncSession, at: datetime, territo
     del territory
     status = _REGISTRATION_STATUS[type(event)]
     repo = Repository(session)
-    existing = (
-        (
-            await session.execute(
-                select(tables.registrations).where(tables.registrations.c.id == event.registration_id)
-            )
-        )
-        .mappings()
-        .first()
-    )
+    existing = await repo.registration_or_none(event.registration_id)
     values: dict[str, Any] = {
         "mode": event.mode,
         "status": status,
@@ -192,26 +149,20 @@ async def _registration(event: Any, session: AsyncSession, at: datetime, territo
         instance = await repo.instance(event.instance_id)
         if instance is None:
             return
-        values["waitlist_seq"] = instance["waitlist_counter"] + 1
+        values["waitlist_seq"] = instance.waitlist_counter + 1
         await repo.update_instance(event.instance_id, waitlist_counter=values["waitlist_seq"])
     else:
         values["waitlist_seq"] = 0
     if existing is None:
-        await session.execute(
-            tables.registrations.insert().values(
-                id=event.registration_id,
-                instance_id=event.instance_id,
-                member_id=event.member_id,
-                created_at=at,
-                **values,
-            )
+        await repo.insert_registration(
+            id=event.registration_id,
+            instance_id=event.instance_id,
+            member_id=event.member_id,
+            created_at=at,
+            **values,
         )
     else:
-        await session.execute(
-            update(tables.registrations)
-            .where(tables.registrations.c.id == event.registration_id)
-            .values(**values)
-        )
+        await repo.update_registration(event.registration_id, **values)
 
 
 async def _outcome(event: Any, session: AsyncSession, at: datetime, territory: TerritoryConfig) -> None:

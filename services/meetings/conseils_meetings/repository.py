@@ -3,56 +3,52 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from conseils_meetings import tables
-from conseils_meetings.domain import CouncilView, Seat
-from conseils_runtime.registry_view import covers
+from conseils_meetings.domain import Seat
+from conseils_meetings.outcomes import latest_position
+from conseils_meetings.read_model_queries import ReadModelQueries
+from conseils_meetings.records import (
+    AttendanceRecord,
+    DocumentRecord,
+    InstanceRecord,
+    MemberRegistrationRecord,
+    OutcomeRecord,
+    OutcomeUpdateRecord,
+    RegistrationRecord,
+)
 
 
-class Repository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class Repository(ReadModelQueries):
+    """The SQL of the meetings service, on one session (the caller's transaction): it returns
+    typed records (`records.py`); the registry read model's queries are in `read_model_queries.py`."""
 
-    # ------------------------------------------------------------------ read model
-    async def council_views(self) -> list[CouncilView]:
-        rows = await self.session.execute(
-            select(tables.councils.c.council_id, tables.councils.c.city_code, tables.councils.c.active)
-        )
-        return [CouncilView(row.council_id, row.city_code, row.active) for row in rows]
+    async def has_instances(self) -> bool:
+        return bool(await self.session.scalar(select(func.count()).select_from(tables.instances)))
 
-    async def member(self, member_id: uuid.UUID) -> RowMapping | None:
-        result = await self.session.execute(
-            select(tables.members).where(tables.members.c.member_id == member_id)
-        )
-        return result.mappings().first()
-
-    async def members_of(self, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RowMapping]:
-        if not member_ids:
-            return {}
-        result = await self.session.execute(
-            select(tables.members).where(tables.members.c.member_id.in_(member_ids))
-        )
-        return {row["member_id"]: row for row in result.mappings()}
-
-    async def referent_themes(self, member_id: uuid.UUID, today: date) -> list[str]:
-        terms = tables.referent_terms
-        result = await self.session.execute(
-            select(terms.c.theme, terms.c.since, terms.c.until).where(terms.c.member_id == member_id)
-        )
-        return sorted({row.theme for row in result if covers(row.since, row.until, today)})
+    async def outbox_size(self) -> int:
+        """Rows in the runtime's outbox table (relayed or not), 0 when it is not on this metadata."""
+        table = tables.metadata.tables.get("outbox_messages")
+        if table is None:
+            return 0
+        return int(await self.session.scalar(select(func.count()).select_from(table)) or 0)
 
     # ------------------------------------------------------------------ instances
-    async def instance(self, instance_id: uuid.UUID, *, lock: bool = False) -> RowMapping | None:
+    async def instance(self, instance_id: uuid.UUID, *, lock: bool = False) -> InstanceRecord | None:
         query = select(tables.instances).where(tables.instances.c.id == instance_id)
         if lock:
             query = query.with_for_update()
-        return (await self.session.execute(query)).mappings().first()
+        row = (await self.session.execute(query)).mappings().first()
+        return None if row is None else InstanceRecord.of(row)
+
+    async def insert_instance(self, **values: Any) -> None:
+        await self.session.execute(tables.instances.insert().values(**values))
 
     async def update_instance(self, instance_id: uuid.UUID, **values: Any) -> None:
         await self.session.execute(
@@ -85,7 +81,7 @@ class Repository:
         council_id: uuid.UUID | None = None,
         themes: Sequence[str] = (),
         include_drafts: bool = True,
-    ) -> list[RowMapping]:
+    ) -> list[InstanceRecord]:
         query = select(tables.instances).order_by(tables.instances.c.starts_at)
         if starts_from is not None:
             query = query.where(tables.instances.c.starts_at >= starts_from)
@@ -101,7 +97,7 @@ class Repository:
             if themes:
                 condition = or_(condition, tables.instances.c.theme.in_(list(themes)))
             query = query.where(condition)
-        return list((await self.session.execute(query)).mappings())
+        return [InstanceRecord.of(row) for row in (await self.session.execute(query)).mappings()]
 
     # ------------------------------------------------------------------ registrations
     async def seats(self, instance_id: uuid.UUID) -> list[Seat]:
@@ -113,35 +109,46 @@ class Repository:
         )
         return [Seat(row.id, row.council_id, row.mode, row.status, row.waitlist_seq) for row in result]
 
-    async def registration(self, instance_id: uuid.UUID, member_id: uuid.UUID) -> RowMapping | None:
+    async def registration(self, instance_id: uuid.UUID, member_id: uuid.UUID) -> RegistrationRecord | None:
         result = await self.session.execute(
             select(tables.registrations).where(
                 tables.registrations.c.instance_id == instance_id,
                 tables.registrations.c.member_id == member_id,
             )
         )
-        return result.mappings().first()
+        row = result.mappings().first()
+        return None if row is None else RegistrationRecord.of(row)
 
-    async def registration_by_id(self, registration_id: uuid.UUID) -> RowMapping:
+    async def registration_or_none(self, registration_id: uuid.UUID) -> RegistrationRecord | None:
         result = await self.session.execute(
             select(tables.registrations).where(tables.registrations.c.id == registration_id)
         )
-        return result.mappings().one()
+        row = result.mappings().first()
+        return None if row is None else RegistrationRecord.of(row)
+
+    async def insert_registration(self, **values: Any) -> None:
+        await self.session.execute(tables.registrations.insert().values(**values))
+
+    async def registration_by_id(self, registration_id: uuid.UUID) -> RegistrationRecord:
+        result = await self.session.execute(
+            select(tables.registrations).where(tables.registrations.c.id == registration_id)
+        )
+        return RegistrationRecord.of(result.mappings().one())
 
     async def update_registration(self, registration_id: uuid.UUID, **values: Any) -> None:
         await self.session.execute(
             update(tables.registrations).where(tables.registrations.c.id == registration_id).values(**values)
         )
 
-    async def registrations_of_instance(self, instance_id: uuid.UUID) -> list[RowMapping]:
+    async def registrations_of_instance(self, instance_id: uuid.UUID) -> list[RegistrationRecord]:
         result = await self.session.execute(
             select(tables.registrations)
             .where(tables.registrations.c.instance_id == instance_id)
             .order_by(tables.registrations.c.created_at)
         )
-        return list(result.mappings())
+        return [RegistrationRecord.of(row) for row in result.mappings()]
 
-    async def registrations_of_member(self, member_id: uuid.UUID) -> list[RowMapping]:
+    async def registrations_of_member(self, member_id: uuid.UUID) -> list[MemberRegistrationRecord]:
         result = await self.session.execute(
             select(
                 tables.registrations,
@@ -153,7 +160,7 @@ class Repository:
             .where(tables.registrations.c.member_id == member_id)
             .order_by(tables.instances.c.starts_at)
         )
-        return list(result.mappings())
+        return [MemberRegistrationRecord.of(row) for row in result.mappings()]
 
     async def attendance_of_member(self, member_id: uuid.UUID) -> dict[uuid.UUID, bool]:
         """The instances where she was marked present → whether she was registered then."""
@@ -166,7 +173,7 @@ class Repository:
 
     async def instances_by_ids(
         self, instance_ids: Sequence[uuid.UUID], *, starts_before: datetime
-    ) -> list[RowMapping]:
+    ) -> list[InstanceRecord]:
         """Instances (not drafts) among `instance_ids` that started before `starts_before`."""
         if not instance_ids:
             return []
@@ -177,7 +184,65 @@ class Repository:
                 tables.instances.c.status != "draft",
             )
         )
-        return list(result.mappings())
+        return [InstanceRecord.of(row) for row in result.mappings()]
+
+    async def open_instances_of_member(
+        self, member_id: uuid.UUID, open_statuses: Iterable[str]
+    ) -> list[uuid.UUID]:
+        """The instances (in `open_statuses`) where she holds a registration not cancelled."""
+        result = await self.session.execute(
+            select(tables.registrations.c.instance_id)
+            .join(tables.instances, tables.instances.c.id == tables.registrations.c.instance_id)
+            .where(
+                tables.registrations.c.member_id == member_id,
+                tables.registrations.c.status != "cancelled",
+                tables.instances.c.status.in_(sorted(open_statuses)),
+            )
+        )
+        return [row[0] for row in result]
+
+    async def instances_without_dossier(self, *, starts_after: datetime) -> list[InstanceRecord]:
+        """Scheduled instances still to come whose late dossier was never alerted (locked, skipping
+        rows another worker holds)."""
+        query = (
+            select(tables.instances)
+            .where(
+                tables.instances.c.status.in_(["scheduled", "rescheduled"]),
+                tables.instances.c.dossier_late_alerted_at.is_(None),
+                tables.instances.c.starts_at > starts_after,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        return [InstanceRecord.of(row) for row in (await self.session.execute(query)).mappings().all()]
+
+    async def attendance_of_instance(self, instance_id: uuid.UUID) -> list[AttendanceRecord]:
+        result = await self.session.execute(
+            select(tables.attendance).where(tables.attendance.c.instance_id == instance_id)
+        )
+        return [AttendanceRecord.of(row) for row in result.mappings()]
+
+    async def replace_attendance(self, instance_id: uuid.UUID, rows: Sequence[AttendanceRecord]) -> None:
+        """Who was present, as a whole (each attendance fact replaces the previous one)."""
+        await self.session.execute(
+            tables.attendance.delete().where(tables.attendance.c.instance_id == instance_id)
+        )
+        if rows:
+            await self.session.execute(tables.attendance.insert(), [row.as_dict() for row in rows])
+
+    async def replace_convened(
+        self, instance_id: uuid.UUID, members: Mapping[uuid.UUID, Sequence[uuid.UUID]]
+    ) -> None:
+        """Who was convened, per council (frozen with the attendance)."""
+        await self.session.execute(
+            tables.convened.delete().where(tables.convened.c.instance_id == instance_id)
+        )
+        rows = [
+            {"instance_id": instance_id, "council_id": council_id, "member_id": member_id}
+            for council_id, member_ids in members.items()
+            for member_id in member_ids
+        ]
+        if rows:
+            await self.session.execute(tables.convened.insert(), rows)
 
     async def registration_counts(self, instance_id: uuid.UUID) -> dict[str, int]:
         result = await self.session.execute(
@@ -194,7 +259,7 @@ class Repository:
         return counts
 
     # ------------------------------------------------------------------ documents
-    async def documents(self, instance_id: uuid.UUID, kind: str | None = None) -> list[RowMapping]:
+    async def documents(self, instance_id: uuid.UUID, kind: str | None = None) -> list[DocumentRecord]:
         query = (
             select(tables.documents)
             .where(tables.documents.c.instance_id == instance_id)
@@ -202,19 +267,31 @@ class Repository:
         )
         if kind is not None:
             query = query.where(tables.documents.c.kind == kind)
-        return list((await self.session.execute(query)).mappings())
+        return [DocumentRecord.of(row) for row in (await self.session.execute(query)).mappings()]
 
-    async def latest_documents(self, instance_id: uuid.UUID, kind: str) -> list[RowMapping]:
-        latest: dict[str, RowMapping] = {}
-        for row in await self.documents(instance_id, kind):
-            latest[row["filename"]] = row  # ordered by version: the last one wins
+    async def latest_documents(self, instance_id: uuid.UUID, kind: str) -> list[DocumentRecord]:
+        latest: dict[str, DocumentRecord] = {}
+        for document in await self.documents(instance_id, kind):
+            latest[document.filename] = document  # ordered by version: the last one wins
         return list(latest.values())
 
-    async def document(self, document_id: uuid.UUID) -> RowMapping | None:
+    async def document(self, document_id: uuid.UUID) -> DocumentRecord | None:
         result = await self.session.execute(
             select(tables.documents).where(tables.documents.c.id == document_id)
         )
-        return result.mappings().first()
+        row = result.mappings().first()
+        return None if row is None else DocumentRecord.of(row)
+
+    async def mark_documents_published(self, document_ids: Sequence[uuid.UUID], at: datetime) -> None:
+        if document_ids:
+            await self.session.execute(
+                update(tables.documents)
+                .where(tables.documents.c.id.in_(list(document_ids)))
+                .values(published_at=at)
+            )
+
+    async def insert_document(self, **values: Any) -> None:
+        await self.session.execute(tables.documents.insert().values(**values))
 
     async def next_document_version(self, instance_id: uuid.UUID, kind: str, filename: str) -> int:
         result = await self.session.scalar(
@@ -227,3 +304,36 @@ class Repository:
             )
         )
         return int(result or 0) + 1
+
+    # ------------------------------------------------------------------ forum outcomes
+    async def outcome(self, outcome_id: uuid.UUID) -> OutcomeRecord | None:
+        """The outcome with its history (oldest step first)."""
+        result = await self.session.execute(select(tables.outcomes).where(tables.outcomes.c.id == outcome_id))
+        row = result.mappings().first()
+        if row is None:
+            return None
+        return replace(OutcomeRecord.of(row), history=tuple(await self.outcome_history(outcome_id)))
+
+    async def outcome_status(self, outcome_id: uuid.UUID, *, lock: bool = False) -> str | None:
+        query = select(tables.outcomes.c.status).where(tables.outcomes.c.id == outcome_id)
+        if lock:
+            query = query.with_for_update()
+        status: str | None = await self.session.scalar(query)
+        return status
+
+    async def latest_outcome_position(self, outcome_id: uuid.UUID) -> int:
+        return await latest_position(self.session, outcome_id)
+
+    async def outcome_history(self, outcome_id: uuid.UUID) -> list[OutcomeUpdateRecord]:
+        result = await self.session.execute(
+            select(tables.outcome_updates)
+            .where(tables.outcome_updates.c.outcome_id == outcome_id)
+            .order_by(tables.outcome_updates.c.position)
+        )
+        return [OutcomeUpdateRecord.of(row) for row in result.mappings()]
+
+    async def outcome_ids(self, kind: str | None = None) -> list[uuid.UUID]:
+        query = select(tables.outcomes.c.id).order_by(tables.outcomes.c.made_on)
+        if kind is not None:
+            query = query.where(tables.outcomes.c.kind == kind)
+        return [row[0] for row in await self.session.execute(query)]

@@ -5,17 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from conseils_meetings import domain, tables
+from conseils_meetings import domain
+from conseils_meetings.records import InstanceDetail
 from conseils_meetings.repository import Repository
 from conseils_meetings.use_cases import (
     InstanceDraft,
     MeetingsCore,
     Preview,
-    _aware,
+    Unit,
 )
 from conseils_runtime.territory import InstanceType
 from conseils_schemas import (
@@ -45,8 +43,8 @@ class Scheduling(MeetingsCore):
 
     async def preview(self, draft: InstanceDraft) -> Preview:
         kind = self.instance_type(draft.instance_type)
-        async with self.database.sessionmaker() as session:
-            concerned, breaches = await self._plan(Repository(session), kind, draft, self.clock())
+        async with self.units.reading() as repo:
+            concerned, breaches = await self._plan(repo, kind, draft, self.clock())
         messages = [breach.message for breach in breaches]
         refused = bool(breaches) and kind.on_breach == "refuse"
         return Preview(
@@ -57,105 +55,101 @@ class Scheduling(MeetingsCore):
             is_evening=domain.is_evening(draft.starts_at, kind.evening_rule, self.timezone),
         )
 
-    async def create_instance(self, draft: InstanceDraft, *, as_draft: bool = False) -> dict[str, Any]:
+    async def create_instance(self, draft: InstanceDraft, *, as_draft: bool = False) -> InstanceDetail:
         kind = self.instance_type(draft.instance_type)
         now = self.clock()
         instance_id = uuid.uuid4()
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
+        async with self.units.begin() as unit:
+            repo = unit.repo
             concerned, breaches = await self._plan(repo, kind, draft, now)
             warnings = [] if as_draft else domain.apply_policy(kind, breaches)
-            await session.execute(
-                tables.instances.insert().values(
-                    id=instance_id,
-                    instance_type=kind.slug,
-                    title=draft.title,
-                    theme=draft.theme,
-                    city_code=draft.city_code,
-                    council_id=draft.council_id,
-                    scope=kind.scope,
-                    starts_at=draft.starts_at,
-                    ends_at=draft.ends_at,
-                    location=draft.location,
-                    status="draft",
-                    is_political=kind.political,
-                    is_evening=domain.is_evening(draft.starts_at, kind.evening_rule, self.timezone),
-                    observers_allowed=kind.observers_allowed,
-                    sequence=0,
-                    policy_warnings=warnings,
-                    created_at=now,
-                    dossier_version=0,
-                    waitlist_counter=0,
-                )
+            await repo.insert_instance(
+                id=instance_id,
+                instance_type=kind.slug,
+                title=draft.title,
+                theme=draft.theme,
+                city_code=draft.city_code,
+                council_id=draft.council_id,
+                scope=kind.scope,
+                starts_at=draft.starts_at,
+                ends_at=draft.ends_at,
+                location=draft.location,
+                status="draft",
+                is_political=kind.political,
+                is_evening=domain.is_evening(draft.starts_at, kind.evening_rule, self.timezone),
+                observers_allowed=kind.observers_allowed,
+                sequence=0,
+                policy_warnings=warnings,
+                created_at=now,
+                dossier_version=0,
+                waitlist_counter=0,
             )
             await repo.set_concerned(instance_id, concerned)
             if not as_draft:
-                await self._schedule(session, repo, instance_id, kind, now=now, breaches=breaches)
+                await self._schedule(unit, instance_id, kind, now=now, breaches=breaches)
         return await self.get_instance(instance_id)
 
-    async def schedule_draft(self, instance_id: uuid.UUID) -> dict[str, Any]:
+    async def schedule_draft(self, instance_id: uuid.UUID) -> InstanceDetail:
         now = self.clock()
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
+        async with self.units.begin() as unit:
+            repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
-            kind = self.instance_type(row["instance_type"])
+            kind = self.instance_type(row.instance_type)
             draft = InstanceDraft(
                 kind.slug,
-                row["title"],
-                _aware(row["starts_at"]) or now,
-                _aware(row["ends_at"]) or now,
-                row["location"],
-                row["theme"],
-                row["city_code"],
-                row["council_id"],
+                row.title,
+                row.starts_at,
+                row.ends_at,
+                row.location,
+                row.theme,
+                row.city_code,
+                row.council_id,
             )
-            domain.transition(row["status"], "schedule")
+            domain.transition(row.status, "schedule")
             concerned, breaches = await self._plan(repo, kind, draft, now)
             await repo.update_instance(instance_id, policy_warnings=domain.apply_policy(kind, breaches))
             await repo.set_concerned(instance_id, concerned)
-            await self._schedule(session, repo, instance_id, kind, now=now, breaches=breaches)
+            await self._schedule(unit, instance_id, kind, now=now, breaches=breaches)
         return await self.get_instance(instance_id)
 
     async def _schedule(
         self,
-        session: AsyncSession,
-        repo: Repository,
+        unit: Unit,
         instance_id: uuid.UUID,
         kind: InstanceType,
         *,
         now: datetime,
         breaches: Sequence[domain.PolicyBreach],
     ) -> None:
+        repo = unit.repo
         row = await self._instance(repo, instance_id)
-        domain.transition(row["status"], "schedule")
-        await self._record(
-            session,
+        domain.transition(row.status, "schedule")
+        await unit.emit(
             InstanceScheduled(
                 instance_id=instance_id,
                 instance_type=kind.slug,
-                title=row["title"],
-                theme=row["theme"],
-                city_code=row["city_code"],
+                title=row.title,
+                theme=row.theme,
+                city_code=row.city_code,
                 council_ids=await repo.concerned(instance_id),
                 scope=kind.scope,
-                starts_at=_aware(row["starts_at"]) or now,
-                ends_at=_aware(row["ends_at"]) or now,
-                location=row["location"],
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                location=row.location,
                 is_political=kind.political,
-                is_evening=row["is_evening"],
+                is_evening=row.is_evening,
                 observers_allowed=kind.observers_allowed,
-                sequence=row["sequence"],
-                policy_warnings=list(row["policy_warnings"]),
-                time_slot=domain.time_slot(_aware(row["starts_at"]) or now, self.timezone),
+                sequence=row.sequence,
+                policy_warnings=list(row.policy_warnings),
+                time_slot=domain.time_slot(row.starts_at, self.timezone),
                 timezone=self.timezone,
-            ),
-            now,
+            )
         )
-        await self._alert_breaches(session, instance_id, row["title"], breaches, now)
+        await self._alert_breaches(unit, instance_id, row.title, breaches, now)
 
     async def _alert_breaches(
         self,
-        session: AsyncSession,
+        unit: Unit,
         instance_id: uuid.UUID,
         title: str,
         breaches: Sequence[domain.PolicyBreach],
@@ -163,25 +157,23 @@ class Scheduling(MeetingsCore):
     ) -> None:
         """A breach accepted with a warning is also raised to staff (alerts topic)."""
         for breach in breaches:
-            await self._emit(
-                session,
+            await unit.emit(
                 StaffAlertRaised(
                     alert_id=uuid.uuid4(),
                     kind=breach.code,
                     subject_id=instance_id,
                     message_fr=f"« {title} » : {breach.message}.",
                     raised_at=now,
-                ),
+                )
             )
 
     async def preview_reschedule(
         self, instance_id: uuid.UUID, starts_at: datetime, ends_at: datetime
     ) -> Preview:
-        async with self.database.sessionmaker() as session:
-            repo = Repository(session)
+        async with self.units.reading() as repo:
             row = await self._instance(repo, instance_id)
-            domain.transition(row["status"], "reschedule")
-            kind = self.instance_type(row["instance_type"])
+            domain.transition(row.status, "reschedule")
+            kind = self.instance_type(row.instance_type)
             now = self.clock()
             domain.check_dates(starts_at, ends_at, now)
             breaches = domain.policy_breaches(kind, starts_at, now, self.timezone)
@@ -197,56 +189,53 @@ class Scheduling(MeetingsCore):
 
     async def reschedule(
         self, instance_id: uuid.UUID, starts_at: datetime, ends_at: datetime, location: str | None
-    ) -> dict[str, Any]:
+    ) -> InstanceDetail:
         now = self.clock()
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
-            row = await self._instance(repo, instance_id, lock=True)
-            status = domain.transition(row["status"], "reschedule")
-            kind = self.instance_type(row["instance_type"])
+        async with self.units.begin() as unit:
+            row = await self._instance(unit.repo, instance_id, lock=True)
+            status = domain.transition(row.status, "reschedule")
+            kind = self.instance_type(row.instance_type)
             domain.check_dates(starts_at, ends_at, now)
             breaches = domain.policy_breaches(kind, starts_at, now, self.timezone)
             warnings = domain.apply_policy(kind, breaches)
-            sequence = domain.InstanceAggregate.of(dict(row)).next_sequence()
-            new_location = location or row["location"]
+            sequence = row.aggregate().next_sequence()
+            new_location = location or row.location
             del status  # the transition is checked; the event applies it
-            await self._record(
-                session,
+            await unit.emit(
                 InstanceRescheduled(
                     instance_id=instance_id,
                     starts_at=starts_at,
                     ends_at=ends_at,
                     location=new_location,
-                    previous_starts_at=_aware(row["starts_at"]) or starts_at,
+                    previous_starts_at=row.starts_at,
                     sequence=sequence,
                     policy_warnings=warnings,
                     time_slot=domain.time_slot(starts_at, self.timezone),
-                    title=row["title"],
+                    title=row.title,
                     timezone=self.timezone,
-                ),
-                now,
+                )
             )
-            await self._alert_breaches(session, instance_id, row["title"], breaches, now)
+            await self._alert_breaches(unit, instance_id, row.title, breaches, now)
         return await self.get_instance(instance_id)
 
-    async def cancel(self, instance_id: uuid.UUID, reason: str) -> dict[str, Any]:
+    async def cancel(self, instance_id: uuid.UUID, reason: str) -> InstanceDetail:
         now = self.clock()
-        async with self.database.sessionmaker() as session, session.begin():
-            repo = Repository(session)
-            row = await self._instance(repo, instance_id, lock=True)
-            status = domain.transition(row["status"], "cancel")
-            sequence = domain.InstanceAggregate.of(dict(row)).next_sequence()
-            if row["status"] == "draft":  # a draft was never announced: no fact to publish
-                await repo.update_instance(
+        async with self.units.begin() as unit:
+            row = await self._instance(unit.repo, instance_id, lock=True)
+            status = domain.transition(row.status, "cancel")
+            sequence = row.aggregate().next_sequence()
+            if row.status == "draft":  # a draft was never announced: no fact to publish
+                await unit.repo.update_instance(
                     instance_id, status=status, sequence=sequence, cancelled_at=now, cancel_reason=reason
                 )
             else:
-                cancelled = InstanceCancelled(
-                    instance_id=instance_id,
-                    reason=reason,
-                    sequence=sequence,
-                    title=row["title"],
-                    starts_at=_aware(row["starts_at"]),
+                await unit.emit(
+                    InstanceCancelled(
+                        instance_id=instance_id,
+                        reason=reason,
+                        sequence=sequence,
+                        title=row.title,
+                        starts_at=row.starts_at,
+                    )
                 )
-                await self._record(session, cancelled, now)
         return await self.get_instance(instance_id)

@@ -25,10 +25,8 @@ from conseils_meetings.use_cases import (
     InstanceDraft,
     MeetingsCore,
     Preview,
-    Publish,
-    Record,
     RegistrationOutcome,
-    aware_row,
+    Unit,
     utc_now,
 )
 
@@ -38,10 +36,8 @@ __all__ = [
     "MeetingsCore",
     "MeetingsService",
     "Preview",
-    "Publish",
-    "Record",
     "RegistrationOutcome",
-    "aware_row",
+    "Unit",
     "promote_waiting",
     "registration_fields",
     "registry_view_of",

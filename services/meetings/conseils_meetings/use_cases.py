@@ -1,34 +1,31 @@
-"""What every use case of the meetings service shares: its dependencies, the recording of a
-fact (outbox + `projection.apply`, one transaction) and the look-ups of an instance."""
+"""What every use case of the meetings service shares: its dependencies, its units of work
+(`self.units`: one transaction, the repository on it, and `unit.emit(event)` that writes the
+fact to the outbox and applies it with `projection.apply`, the one apply function the replay
+uses) and the look-ups of an instance."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import RowMapping, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings import domain, projection, tables
+from conseils_meetings import domain, projection
+from conseils_meetings.records import DocumentRecord, InstanceDetail, InstanceRecord
 from conseils_meetings.repository import Repository
 from conseils_meetings.settings import MeetingsSettings
 from conseils_runtime import Database, Outbox
 from conseils_runtime.http import DomainError, NotFound
 from conseils_runtime.territory import InstanceType, TerritoryConfig
-from conseils_runtime.times import as_utc
-from conseils_schemas import (
-    DocumentRef,
-    Event,
-)
+from conseils_runtime.unit_of_work import UnitOfWork, UnitsOfWork
+from conseils_schemas import DocumentRef, Event
 
 Clock = Callable[[], datetime]
-Publish = Callable[[Event], Awaitable[object]]
-Record = Callable[[Event], Awaitable[None]]
-"""Publish a fact and apply it (`projection.apply`), in the caller's transaction."""
+Unit = UnitOfWork[Repository]
+"""One transaction of the meetings service: `unit.repo`, `unit.emit(event)`."""
 
 
 def utc_now() -> datetime:
@@ -71,13 +68,6 @@ class RegistrationOutcome:
     promoted: list[uuid.UUID] = field(default_factory=list)
 
 
-_aware = as_utc
-
-
-def aware_row(row: RowMapping) -> dict[str, Any]:
-    return {key: _aware(value) if isinstance(value, datetime) else value for key, value in row.items()}
-
-
 class MeetingsCore:
     """Dependencies and shared steps of every use case (the service is composed of these)."""
 
@@ -94,6 +84,14 @@ class MeetingsCore:
         self.settings = settings
         self.territory = territory
         self.clock = clock
+        self.units: UnitsOfWork[Repository] = UnitsOfWork(
+            database, outbox, Repository, on_emit=self._apply_own_fact
+        )
+
+    async def _apply_own_fact(self, session: AsyncSession, event: Event) -> None:
+        """Every fact this service emits is applied to its tables by `projection.apply`, in the
+        same transaction (`ce_time` is now), as the replay applies it from the log."""
+        await projection.apply(session, event, self.clock(), self.territory)
 
     @property
     def timezone(self) -> str:
@@ -113,66 +111,45 @@ class MeetingsCore:
         if theme is not None and theme not in {t.slug for t in self.territory.themes}:
             raise DomainError(f"Thématique inconnue : {theme}.")
 
-    async def _emit(self, session: AsyncSession, *events: Event) -> None:
-        for event in events:
-            await self.outbox.add(session, event)
-
-    async def _record(self, session: AsyncSession, event: Event, now: datetime) -> None:
-        """A fact of this service: to the outbox, and applied by the one apply function
-        (`projection.apply`) that the replay uses too."""
-        await self.outbox.add(session, event)
-        await projection.apply(session, event, now, self.territory)
-
-    def _recorder(self, session: AsyncSession, now: datetime) -> Record:
-        async def record(event: Event) -> None:
-            await self._record(session, event, now)
-
-        return record
-
-    async def _instance(self, repo: Repository, instance_id: uuid.UUID, *, lock: bool = False) -> RowMapping:
-        row = await repo.instance(instance_id, lock=lock)
-        if row is None:
+    async def _instance(
+        self, repo: Repository, instance_id: uuid.UUID, *, lock: bool = False
+    ) -> InstanceRecord:
+        instance = await repo.instance(instance_id, lock=lock)
+        if instance is None:
             raise NotFound("Instance introuvable.")
-        return row
+        return instance
 
-    async def get_instance(self, instance_id: uuid.UUID) -> dict[str, Any]:
-        async with self.database.sessionmaker() as session:
-            repo = Repository(session)
-            row = await self._instance(repo, instance_id)
-            result = aware_row(row)
-            kind = self.instance_type(row["instance_type"])
-            result["instance_type_name"] = kind.name
-            result["concerned_council_ids"] = await repo.concerned(instance_id)
-            result["counts"] = await repo.registration_counts(instance_id)
-            result["registration_closes_at"] = domain.registration_closes_at(kind, result["starts_at"])
-            result["dossier_documents"] = [
-                aware_row(d) for d in await repo.latest_documents(instance_id, "dossier")
-            ]
-            result["minutes_documents"] = [
-                aware_row(d) for d in await repo.latest_documents(instance_id, "minutes")
-            ]
-            result["dossier_notice_days_required"] = kind.dossier_notice_days
-            return result
+    async def get_instance(self, instance_id: uuid.UUID) -> InstanceDetail:
+        async with self.units.reading() as repo:
+            instance = await self._instance(repo, instance_id)
+            kind = self.instance_type(instance.instance_type)
+            return InstanceDetail(
+                instance=instance,
+                instance_type_name=kind.name,
+                concerned_council_ids=await repo.concerned(instance_id),
+                counts=await repo.registration_counts(instance_id),
+                registration_closes_at=domain.registration_closes_at(kind, instance.starts_at),
+                dossier_documents=await repo.latest_documents(instance_id, "dossier"),
+                minutes_documents=await repo.latest_documents(instance_id, "minutes"),
+                dossier_notice_days_required=kind.dossier_notice_days,
+            )
 
     @staticmethod
-    def _refs(rows: Sequence[RowMapping]) -> list[DocumentRef]:
+    def _refs(documents: Sequence[DocumentRecord]) -> list[DocumentRef]:
         return [
             DocumentRef(
-                document_id=row["id"],
-                filename=row["filename"],
-                media_type=row["media_type"],
-                size_bytes=row["size_bytes"],
-                sha256=row["sha256"],
+                document_id=document.id,
+                filename=document.filename,
+                media_type=document.media_type,
+                size_bytes=document.size_bytes,
+                sha256=document.sha256,
             )
-            for row in rows
+            for document in documents
         ]
 
-    async def _mark_published(self, session: AsyncSession, rows: Sequence[RowMapping], now: datetime) -> None:
-        ids = [row["id"] for row in rows if row["published_at"] is None]
-        if ids:
-            await session.execute(
-                update(tables.documents).where(tables.documents.c.id.in_(ids)).values(published_at=now)
-            )
+    @staticmethod
+    async def _mark_published(repo: Repository, documents: Sequence[DocumentRecord], now: datetime) -> None:
+        await repo.mark_documents_published([d.id for d in documents if d.published_at is None], now)
 
     async def list_instances(
         self,
@@ -180,23 +157,21 @@ class MeetingsCore:
         starts_from: datetime | None,
         starts_before: datetime | None,
         member_id: uuid.UUID | None = None,
-    ) -> list[dict[str, Any]]:
-        async with self.database.sessionmaker() as session:
-            repo = Repository(session)
+    ) -> list[InstanceRecord]:
+        async with self.units.reading() as repo:
             if member_id is None:
-                rows = await repo.list_instances(starts_from=starts_from, starts_before=starts_before)
+                return await repo.list_instances(starts_from=starts_from, starts_before=starts_before)
             else:
                 member = await repo.member(member_id)
-                if member is None or member["council_id"] is None:
+                if member is None or member.council_id is None:
                     return []
                 themes = sorted(
-                    {*member["themes_followed"], *await repo.referent_themes(member_id, self.today())}
+                    {*member.themes_followed, *await repo.referent_themes(member_id, self.today())}
                 )
-                rows = await repo.list_instances(
+                return await repo.list_instances(
                     starts_from=starts_from,
                     starts_before=starts_before,
-                    council_id=member["council_id"],
+                    council_id=member.council_id,
                     themes=themes,
                     include_drafts=False,
                 )
-            return [aware_row(row) for row in rows]

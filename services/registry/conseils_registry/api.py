@@ -3,7 +3,9 @@
 Writes are for staff (`staff`, `operator`). Councillors (`councillor`,
 `coordinator`) read their own council, its referents and its members'
 public information (name, college, role) — never another person's email or
-phone. A person may download everything held about them.
+phone — and every council of the territory with its referents (names only of
+those who chose to be shown: `PUT /members/{id}/shown-to-councillors`). A person
+may download everything held about them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from conseils_registry.api_models import (
     _SECTION_TYPES,
     CityOut,
     CouncilOut,
+    CouncilOverviewOut,
     DesignationIn,
     DesignationOut,
     DirectoryEntryOut,
@@ -28,8 +31,10 @@ from conseils_registry.api_models import (
     LeaveIn,
     MemberOut,
     MemberPublic,
+    NameShownIn,
     NeighbourhoodOut,
     ReferentOut,
+    ReferentShownOut,
     StaffAccountOut,
     ThemeOut,
 )
@@ -44,7 +49,7 @@ from conseils_registry.commands import (
 )
 from conseils_registry.domain import PartnerKind
 from conseils_registry.members_csv import CSV_COLUMNS
-from conseils_registry.records import CouncilRecord, MemberRecord, ReferentRecord
+from conseils_registry.records import CouncilOverviewRecord, CouncilRecord, MemberRecord, ReferentRecord
 from conseils_registry.service import RegistryService
 from conseils_registry.settings import RegistrySettings
 from conseils_runtime.auth import Authenticator, Principal
@@ -73,15 +78,39 @@ def _check_reads_council(principal: Principal, council_id: uuid.UUID) -> None:
         raise Forbidden("Vous ne pouvez consulter que votre propre conseil.")
 
 
+def _overview_out(overview: CouncilOverviewRecord) -> CouncilOverviewOut:
+    return CouncilOverviewOut(
+        council=_council_out(overview.council),
+        members=overview.members,
+        referents=[ReferentShownOut.model_validate(referent) for referent in overview.referents],
+        vacant_themes=overview.vacant_themes,
+        names_shown=overview.names_shown,
+    )
+
+
 def _referent_out(referent: ReferentRecord) -> ReferentOut:
     return ReferentOut.model_validate(referent)
 
 
 def _decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252; a file in neither is refused in French.
+
+    The decoding error is not kept: its text would quote the file's bytes (names, emails) into
+    the logs. Only the position of the first byte that cannot be read is told.
+    """
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1252")  # spreadsheets saved "CSV (séparateur : point-virgule)" on Windows
+    except UnicodeDecodeError as error:
+        position = error.start
+    raise DomainError(
+        "Le fichier ne peut pas être lu : il n'est ni en UTF-8 ni en Windows-1252 (octet illisible "
+        f"à la position {position}). Enregistrez-le depuis votre tableur en « CSV UTF-8 ».",
+        code="encodage_illisible",
+    )
 
 
 # --------------------------------------------------------------------------- router
@@ -143,6 +172,13 @@ async def list_councils(
 ) -> list[CouncilOut]:
     """Every council of the territory (their names are public)."""
     return [_council_out(council) for council in await service.list_councils(city_code=city_code)]
+
+
+@router.get("/councils/overview", response_model=list[CouncilOverviewOut], tags=["conseils"])
+async def councils_overview(_principal: Anyone, service: Service) -> list[CouncilOverviewOut]:
+    """Every council as any councillor sees it: city, neighbourhood, referents per theme (names
+    only of those who chose to be shown), vacant themes. Never an email or a phone."""
+    return [_overview_out(overview) for overview in await service.councils_overview()]
 
 
 @router.post("/councils", response_model=CouncilOut, status_code=201, tags=["conseils"])
@@ -304,6 +340,17 @@ async def update_contact(
     member_id: uuid.UUID, contact: ContactInput, _principal: Staff, service: Service
 ) -> MemberOut:
     return MemberOut.model_validate(await service.update_contact(member_id, contact))
+
+
+@router.put("/members/{member_id}/shown-to-councillors", response_model=MemberOut, tags=["membres"])
+async def show_to_councillors(
+    member_id: uuid.UUID, body: NameShownIn, principal: Anyone, service: Service
+) -> MemberOut:
+    """Her name shown (or no longer) to the councillors of the other councils: her own choice
+    (or staff recording it). Off by default."""
+    if not principal.is_staff and principal.member_id != member_id:
+        raise Forbidden("Seule la personne concernée (ou un agent) peut faire ce choix.")
+    return MemberOut.model_validate(await service.show_to_councillors(member_id, body.shown))
 
 
 @router.post("/members/{member_id}/leave", response_model=MemberOut, tags=["membres"])

@@ -1,0 +1,114 @@
+"""Registration rules, as plain Python (no I/O): eligibility, per-council quota, capacity,
+waiting list, promotion, closing time. Part of `conseils_meetings.domain`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from conseils_meetings.instance_rules import OPEN_FOR_REGISTRATION, STATUS_LABELS
+from conseils_runtime.errors import DomainError
+from conseils_runtime.territory import InstanceType
+
+# --------------------------------------------------------------------------- registrations
+
+Mode = Literal["participant", "observer"]
+RegistrationStatus = Literal["confirmed", "waitlisted", "cancelled"]
+
+
+class RegistrationRefused(DomainError):
+    code = "inscription_refusee"
+
+
+@dataclass(frozen=True)
+class Seat:
+    """An active registration, as the seat rules see it."""
+
+    registration_id: uuid.UUID
+    council_id: uuid.UUID
+    mode: Mode
+    status: RegistrationStatus
+    waitlist_seq: int = 0
+
+
+def registration_closes_at(kind: InstanceType, starts_at: datetime) -> datetime:
+    return starts_at - timedelta(hours=kind.registration_closes_hours)
+
+
+def check_can_register(
+    kind: InstanceType,
+    *,
+    status: str,
+    starts_at: datetime,
+    now: datetime,
+    mode: Mode,
+    member_active: bool,
+    member_council: uuid.UUID | None,
+    concerned: Iterable[uuid.UUID],
+) -> None:
+    if status not in OPEN_FOR_REGISTRATION:
+        raise RegistrationRefused(
+            f"Les inscriptions ne sont pas ouvertes : l'instance est {STATUS_LABELS.get(status, status)}."
+        )
+    if now >= registration_closes_at(kind, starts_at):
+        raise RegistrationRefused(
+            f"Les inscriptions sont closes ({kind.registration_closes_hours} h avant le début)."
+        )
+    if member_council is None or not member_active:
+        raise RegistrationRefused("Seuls les membres actifs d'un conseil citoyen peuvent s'inscrire.")
+    if mode == "observer" and not kind.observers_allowed:
+        raise RegistrationRefused("Cette instance n'accueille pas d'observateurs.")
+    if mode == "participant" and member_council not in set(concerned):
+        raise RegistrationRefused(
+            "Votre conseil n'est pas concerné par cette instance : inscrivez-vous comme observateur."
+        )
+
+
+def _has_room(kind: InstanceType, seats: Sequence[Seat], council_id: uuid.UUID, mode: Mode) -> bool:
+    # The capacity is the room's: observers take a chair too. The per-council
+    # quota only limits participants (who speak for their council).
+    confirmed = [seat for seat in seats if seat.status == "confirmed"]
+    if kind.capacity is not None and len(confirmed) >= kind.capacity:
+        return False
+    if mode == "participant" and kind.participant_seats_per_council is not None:
+        taken = sum(1 for s in confirmed if s.mode == "participant" and s.council_id == council_id)
+        if taken >= kind.participant_seats_per_council:
+            return False
+    return True
+
+
+def admit(kind: InstanceType, seats: Sequence[Seat], council_id: uuid.UUID, mode: Mode) -> RegistrationStatus:
+    """Confirmed when a seat is free (council quota for participants, total capacity), else waitlisted.
+
+    A newcomer never jumps the queue: the seats that waiting registrations can
+    take are handed to them first.
+    """
+    promoted = set(promotions(kind, seats))
+    after_promotions = [
+        Seat(s.registration_id, s.council_id, s.mode, "confirmed") if s.registration_id in promoted else s
+        for s in seats
+    ]
+    return "confirmed" if _has_room(kind, after_promotions, council_id, mode) else "waitlisted"
+
+
+def waitlist_position(seats: Sequence[Seat], registration_id: uuid.UUID) -> int:
+    waiting = sorted((s for s in seats if s.status == "waitlisted"), key=lambda s: s.waitlist_seq)
+    for position, seat in enumerate(waiting, start=1):
+        if seat.registration_id == registration_id:
+            return position
+    raise ValueError("registration is not on the waiting list")
+
+
+def promotions(kind: InstanceType, seats: Sequence[Seat]) -> list[uuid.UUID]:
+    """Waitlisted registrations that now get a seat, in waiting-list order."""
+    current = list(seats)
+    promoted: list[uuid.UUID] = []
+    for seat in sorted((s for s in seats if s.status == "waitlisted"), key=lambda s: s.waitlist_seq):
+        others = [s for s in current if s.registration_id != seat.registration_id]
+        if _has_room(kind, others, seat.council_id, seat.mode):
+            promoted.append(seat.registration_id)
+            current = [*others, Seat(seat.registration_id, seat.council_id, seat.mode, "confirmed")]
+    return promoted

@@ -1,0 +1,21 @@
+"""One typed client per service (request and response models in pydantic), the only way the
+pages call the services: tests/web/test_clients_contract.py checks each endpoint against the
+committed OpenAPI documents (docs/openapi/)."""
+
+from __future__ import annotations
+
+from conseils_web.clients.base import ApiModel, Download, Endpoint, ServiceClient, endpoints
+from conseils_web.clients.meetings import MeetingsClient
+from conseils_web.clients.notifications import NotificationsClient
+from conseils_web.clients.registry import RegistryClient
+
+__all__ = [
+    "ApiModel",
+    "Download",
+    "Endpoint",
+    "MeetingsClient",
+    "NotificationsClient",
+    "RegistryClient",
+    "ServiceClient",
+    "endpoints",
+]

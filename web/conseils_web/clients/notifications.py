@@ -1,0 +1,93 @@
+"""The notifications service as the site uses it: a councillor's inbox, preferences and
+personal feed; the staff's alerts and an instance's delivery log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field, TypeAdapter
+
+from conseils_web.clients.base import ApiModel, Endpoint, RequestModel, ServiceClient
+
+
+class Alert(ApiModel):
+    kind: str
+    message_fr: str
+    raised_at: datetime
+
+
+class Delivery(ApiModel):
+    """One notification of an instance (DeliveryLogItem)."""
+
+    kind: str
+    status: str
+    subject: str | None = None
+    display_name: str | None = None
+
+
+class InboxItem(ApiModel):
+    category: str
+    subject: str | None = None
+    sent_at: datetime | None = None
+
+
+class Preferences(ApiModel):
+    channels: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    digest: bool = False
+    themes: list[str] | None = None
+    language: str = "fr"
+
+
+class NewPreferences(RequestModel):
+    channels: list[str]
+    categories: list[str]
+    digest: bool
+    themes: list[str] | None
+    language: str
+
+
+class FeedToken(ApiModel):
+    """The secret address of a councillor's personal calendar feed."""
+
+    url: str
+
+
+class NotificationsClient(ServiceClient):
+    service = "notifications"
+
+    ALERTS = Endpoint("GET", "/notifications/alerts", TypeAdapter(list[Alert]))
+    DELIVERIES = Endpoint(
+        "GET", "/notifications/deliveries", TypeAdapter(list[Delivery]), query=("instance_id", "limit")
+    )
+    INBOX = Endpoint("GET", "/notifications/members/{member_id}/inbox", TypeAdapter(list[InboxItem]))
+    PREFERENCES = Endpoint("GET", "/notifications/members/{member_id}/preferences", TypeAdapter(Preferences))
+    SAVE_PREFERENCES = Endpoint(
+        "PUT",
+        "/notifications/members/{member_id}/preferences",
+        TypeAdapter(Preferences),
+        body=NewPreferences,
+    )
+    NEW_FEED = Endpoint("POST", "/notifications/members/{member_id}/feed-token", TypeAdapter(FeedToken))
+
+    async def alerts(self, token: str) -> list[Alert]:
+        return await self.call(self.ALERTS, token)
+
+    async def deliveries(self, token: str, instance_id: object, *, limit: int = 500) -> list[Delivery]:
+        return await self.call(
+            self.DELIVERIES, token, query={"instance_id": str(instance_id), "limit": limit}
+        )
+
+    async def inbox(self, token: str, member_id: object) -> list[InboxItem]:
+        return await self.call(self.INBOX, token, path={"member_id": member_id})
+
+    async def preferences(self, token: str, member_id: object) -> Preferences:
+        return await self.call(self.PREFERENCES, token, path={"member_id": member_id})
+
+    async def save_preferences(
+        self, token: str, member_id: object, preferences: NewPreferences
+    ) -> Preferences:
+        return await self.call(self.SAVE_PREFERENCES, token, path={"member_id": member_id}, body=preferences)
+
+    async def new_feed(self, token: str, member_id: object) -> FeedToken:
+        return await self.call(self.NEW_FEED, token, path={"member_id": member_id})

@@ -1,0 +1,108 @@
+"""The words the site shows for the codes the services answer (statuses, roles, modes,
+kinds), in one place: the pages and the templates (as globals of `render`) take them here."""
+
+from __future__ import annotations
+
+# Who is signed in (the role of the session's token).
+ROLE_LABELS = {
+    "councillor": "conseiller·ère citoyen·ne",
+    "coordinator": "coordination du conseil",
+    "staff": "équipe du territoire",
+    "operator": "exploitation",
+}
+
+# A member of a council (registry): role and college, as the council pages say them.
+MEMBER_ROLE_LABELS = {"member": "membre", "coordinator": "coordination"}
+COLLEGE_LABELS = {"habitants": "habitants", "acteurs_locaux": "acteurs locaux"}
+
+# Instances (meetings): not yet held nor cancelled, they are open for registration,
+# movable and cancellable.
+OPEN_STATUSES = frozenset({"scheduled", "rescheduled", "dossier_published"})
+INSTANCE_STATUS_LABELS = {
+    "draft": "brouillon",
+    "scheduled": "programmée",
+    "rescheduled": "reprogrammée",
+    "dossier_published": "dossier publié",
+    "held": "tenue",
+    "minutes_published": "compte rendu publié",
+    "cancelled": "annulée",
+}
+# How a past instance went, in a councillor's history.
+HISTORY_INSTANCE_LABELS = {
+    "held": "Tenue",
+    "minutes_published": "Tenue, compte rendu publié",
+    "cancelled": "Annulée",
+}
+HISTORY_INSTANCE_PENDING = "Pas encore enregistrée comme tenue"
+
+# Registrations (meetings): mode and status.
+MODE_LABELS = {"participant": "participant·e", "observer": "observateur·rice"}
+REGISTRATION_STATUS_LABELS = {
+    "confirmed": "confirmée",
+    "waitlisted": "liste d'attente",
+    "cancelled": "annulée",
+}
+# The templates' `status_label`: a registration's or an instance's status (the codes do not
+# overlap but for "cancelled", "annulée" for both).
+STATUS_LABELS = {**REGISTRATION_STATUS_LABELS, **INSTANCE_STATUS_LABELS}
+
+# Proposals and commitments (meetings outcomes).
+OUTCOME_STATUS_LABELS = {
+    "proposed": "proposé",
+    "in_progress": "en cours",
+    "done": "réalisé",
+    "abandoned": "abandonné",
+}
+
+OUTCOME_KIND_LABELS = {"proposal": "Proposition", "commitment": "Engagement"}
+
+# Notifications: the categories a councillor chooses, the staff's alerts, the delivery log.
+CATEGORY_LABELS = {
+    "scheduling": "Programmations, changements et annulations d'instances, et mes inscriptions",
+    "dossier": "Publication des dossiers",
+    "reminder": "Rappels avant les instances",
+    "minutes": "Comptes rendus",
+}
+ALERT_KIND_LABELS = {
+    "dossier_late": "Dossier en retard",
+    "daytime_political_instance": "Instance politique en journée",
+    "short_notice": "Convocation tardive",
+    "theme_without_referent": "Thématique sans référent·e",
+    "council_over_quota": "Conseil au-delà de ses places",
+    "nobody_registered": "Aucun inscrit",
+}
+DELIVERY_STATUS_LABELS = {
+    "sent": "envoyé",
+    "pending": "en attente",
+    "sending": "en cours",
+    "failed": "échec",
+    "digest": "pour le récapitulatif",
+    "digested": "dans le récapitulatif",
+}
+
+# Proposals and commitments counted by status (« 2 propositions réalisées », « 1 engagement
+# en cours »): the status word agrees with the kind's gender and the number.
+OUTCOME_KIND_PLURAL_LABELS = {
+    "proposal": ("proposition", "propositions"),
+    "commitment": ("engagement", "engagements"),
+}
+OUTCOME_STATUS_AGREED_LABELS = {
+    # status: (masculine singular, masculine plural, feminine singular, feminine plural)
+    "proposed": ("proposé", "proposés", "proposée", "proposées"),
+    "in_progress": ("en cours", "en cours", "en cours", "en cours"),
+    "done": ("réalisé", "réalisés", "réalisée", "réalisées"),
+    "abandoned": ("abandonné", "abandonnés", "abandonnée", "abandonnées"),
+}
+OUTCOME_KIND_FEMININE = frozenset({"proposal"})
+
+# The directory (registry): its sections and the kinds of partners.
+DIRECTORY_SECTION_LABELS = {"partners": "Partenaires", "schemes": "Dispositifs", "places": "Lieux"}
+DIRECTORY_ENTRY_SECTIONS = {"partner": "partners", "scheme": "schemes", "place": "places"}
+PARTNER_KIND_LABELS = {
+    "state": "État",
+    "city": "Ville",
+    "territory": "Territoire",
+    "landlord": "Bailleur social",
+    "association": "Association",
+    "other": "Autre partenaire",
+}
