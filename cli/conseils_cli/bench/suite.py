@@ -92,7 +92,10 @@ def http_results(
             "trivial_req_per_s": round(trivial["per_second"], 1),
             "clients": load.connections,
             "seconds": load.seconds,
+            "settle_seconds": ours["settle_seconds"],
         }
+        if ours.get("latency_lower_bound"):
+            details["latency_lower_bound"] = True  # no answer within the run: latency ≥ its length
         for quantile in ("p50", "p99"):
             rows.append(
                 Result(
