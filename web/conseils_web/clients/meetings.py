@@ -18,22 +18,52 @@ from conseils_web.clients.base import (
 )
 
 
+class ModeAccess(ApiModel):
+    """Whether she may register in one mode, and why, in French (ModeAccessOut)."""
+
+    allowed: bool
+    code: str
+    reason: str
+
+
+class RegistrationAccess(ApiModel):
+    """Who may register how: the signed-in councillor (RegistrationAccessOut)."""
+
+    concerned: bool
+    participant: ModeAccess
+    observer: ModeAccess
+
+
 class InstanceSummary(ApiModel):
-    """An instance in a list (InstanceSummary: no deadline on older services, no councils)."""
+    """An instance in a list (InstanceSummary: no deadline on older services, no councils;
+    `access` for a councillor only)."""
 
     id: uuid.UUID
     title: str
     status: str
     starts_at: datetime
     ends_at: datetime
+    instance_type: str | None = None
     theme: str | None = None
     registration_closes_at: datetime | None = None
+    cancel_reason: str | None = None
+    minutes_published_at: datetime | None = None
+    access: RegistrationAccess | None = None
+
+
+class AgendaQuery(RequestModel):
+    """The agenda's filters, as the meetings API takes them (GET /instances)."""
+
+    scope: str = "mine"
+    type: str | None = None
+    when: str = "upcoming"
 
 
 class Instance(InstanceSummary):
-    """One instance (InstanceOut)."""
+    """One instance (InstanceOut); `my_presence` for a councillor, once attendance is recorded."""
 
     concerned_council_ids: list[uuid.UUID] = Field(default_factory=list)
+    my_presence: str | None = None
 
 
 class Preview(ApiModel):
@@ -111,6 +141,10 @@ class MyRegistration(ApiModel):
     status: str
     position: int | None = None
     starts_at: datetime
+    instance_status: str | None = None
+    cancel_reason: str | None = None
+    minutes_published_at: datetime | None = None
+    present: bool | None = None
 
 
 class HistoryRegistration(ApiModel):
@@ -171,6 +205,9 @@ class MeetingsClient(ServiceClient):
     service = "meetings"
 
     INSTANCES = Endpoint("GET", "/instances", TypeAdapter(list[InstanceSummary]), query=("from",))
+    AGENDA = Endpoint(
+        "GET", "/instances", TypeAdapter(list[InstanceSummary]), query=("scope", "type", "when")
+    )
     PREVIEW = Endpoint("POST", "/instances", TypeAdapter(Preview), body=NewInstance)
     SCHEDULE = Endpoint("POST", "/instances", TypeAdapter(Instance), body=NewInstance)
     INSTANCE = Endpoint("GET", "/instances/{instance_id}", TypeAdapter(Instance))
@@ -217,6 +254,11 @@ class MeetingsClient(ServiceClient):
 
     async def instances(self, token: str, *, since: str | None = None) -> list[InstanceSummary]:
         return await self.call(self.INSTANCES, token, query={"from": since} if since is not None else None)
+
+    async def agenda(self, token: str, filters: AgendaQuery) -> list[InstanceSummary]:
+        """The territory's agenda as a councillor filters it (each instance with her `access`)."""
+        query = {key: value for key, value in filters.model_dump().items() if value is not None}
+        return await self.call(self.AGENDA, token, query=query)
 
     async def preview(self, token: str, draft: NewInstance) -> Preview:
         return await self.call(self.PREVIEW, token, body=draft.model_copy(update={"dry_run": True}))
