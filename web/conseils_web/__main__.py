@@ -35,7 +35,7 @@ def main() -> None:
         public_base_url=settings.public_base_url,
         kafka_bootstrap=settings.kafka_bootstrap_servers,
     )
-    uvicorn.run(site, **server_options(settings))
+    uvicorn.run(site, **server_options(settings), loop="uvloop", http="httptools")
 
 
 class ServerOptions(TypedDict):

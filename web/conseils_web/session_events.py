@@ -1,6 +1,8 @@
 """The site learns from the registry that a member was erased or left, and ends her sessions.
 
-It reads `registry.members` in its own consumer group (`<territory>.site.sessions`): on
+It reads `registry.members` in its own consumer group (`<territory>.<principal>.site-sessions`,
+the site's Kafka principal being `ops` on a secured broker, whose ACLs let it read every topic and
+commit in its own groups; the SASL settings are the site's `CONSEILS_KAFKA_*`): on
 `MemberErased` or `MemberLeft` (identified by the `ce_type` header, the record key is the member
 id) every session of that member begun before the event ends (`SessionStore.end_sessions`, with
 the record's time as the cut-off, so reading an event twice changes nothing). Erasures may come
@@ -17,6 +19,7 @@ import contextlib
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
+from conseils_runtime.kafka_security import aiokafka_kwargs, from_env
 from conseils_runtime.logs import get_logger
 from conseils_schemas.events import MemberErased, MemberLeft
 from conseils_schemas.topics import REGISTRY_MEMBERS, topic_name
@@ -32,7 +35,8 @@ class SessionEndings:
     ) -> None:
         self.bootstrap = bootstrap
         self.topic = topic_name(territory, REGISTRY_MEMBERS)
-        self.group = f"{territory}.site.sessions"
+        principal = from_env().sasl_username or "ops"
+        self.group = f"{territory}.{principal}.site-sessions"
         self.sessions = sessions
         self.retry_seconds = retry_seconds
         self._task: asyncio.Task[None] | None = None
@@ -59,6 +63,7 @@ class SessionEndings:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 request_timeout_ms=15000,
+                **aiokafka_kwargs(),
             )
             try:
                 await consumer.start()

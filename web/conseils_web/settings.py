@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from conseils_runtime.kafka_security import KafkaClientSettings
 
 
-class SiteSettings(BaseSettings):
+class SiteSettings(KafkaClientSettings):
     model_config = SettingsConfigDict(env_prefix="CONSEILS_WEB_", env_file=".env", extra="ignore")
 
     host: str = "0.0.0.0"  # noqa: S104 - a container listens on all its interfaces
