@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web import frenchdates, labels
 from conseils_web.clients import Caller, MeetingsClient, NotificationsClient, RegistryClient
@@ -60,6 +61,7 @@ class SiteContext:
     smtp_port: int
     public_base_url: str
     secure_cookies: bool
+    dkim_key: DkimKey | None = None  # signs the sign-in mails (the territory's key, as notifications)
     address_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(3, 15 * 60))
     ip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(30, 15 * 60))
     # What time it is for the pages' states (registration closed or not); tests set it.

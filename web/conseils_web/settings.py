@@ -37,3 +37,8 @@ class SiteSettings(KafkaClientSettings):
     # Who may say, with X-Forwarded-For, which client a request comes from: only the reverse proxy.
     # Comma-separated addresses or networks (docker-compose sets the compose network).
     forwarded_allow_ips: str = "127.0.0.1"
+    # The territory's DKIM key (the notifications service's, `conseils territory dkim-key`): the
+    # sign-in mails are signed like every other mail. None: sent unsigned.
+    dkim_key_file: Path | None = None
+    dkim_selector: str = ""  # default: conseils-<territory>
+    dkim_domain: str = ""  # default: the sender's domain

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conseils_runtime.http import limit_request_bodies
 from conseils_runtime.logs import describe_error, get_logger
+from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web import auth_pages, community_pages, councillor_pages, operator_pages, public_pages, staff
 from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
@@ -64,6 +65,7 @@ def create_site(
     public_base_url: str | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
     kafka_bootstrap: str = "",
+    dkim_key: DkimKey | None = None,
 ) -> FastAPI:
     """The site. `auth_secret` is the one the services verify tokens with;
     `data_dir` holds site.db (sign-in links); sign-in mails go to `smtp_host:smtp_port`."""
@@ -106,6 +108,7 @@ def create_site(
         smtp_port=smtp_port,
         public_base_url=base_url,
         secure_cookies=base_url.startswith("https://"),
+        dkim_key=dkim_key,
     )
     app.include_router(auth_pages.router)
     app.include_router(councillor_pages.router)
