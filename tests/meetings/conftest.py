@@ -52,8 +52,14 @@ class World:
 
 
 def token(role: Role, subject: str | uuid.UUID | None = None, council_id: uuid.UUID | None = None) -> str:
+    # A day, not the 5 minutes of production: STAFF below is made once, at collection, for the whole run.
     return issue_token(
-        SECRET, subject=str(subject or uuid.uuid4()), role=role, council_id=council_id, audience="meetings"
+        SECRET,
+        subject=str(subject or uuid.uuid4()),
+        role=role,
+        council_id=council_id,
+        audience="meetings",
+        ttl_seconds=24 * 3600,
     )
 
 
