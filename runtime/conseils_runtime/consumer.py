@@ -267,6 +267,7 @@ class EventConsumer:
         commit_every_events: int = 1,
         commit_interval_seconds: float = 0.5,
         batch_size: int = 100,
+        poll_timeout_ms: int = 10,
     ) -> None:
         self.name = name
         self.group_id = group_id
@@ -292,6 +293,9 @@ class EventConsumer:
         self._commit_every = commit_every_events
         # The records of one poll (at most `batch_size`) are processed in one transaction.
         self._batch_size = max(1, batch_size)
+        # FastStream's batch subscriber sleeps as long again after an empty poll: a record that
+        # arrives then waits up to twice this before it is handled (the event hop's latency).
+        self._poll_timeout_ms = max(1, poll_timeout_ms)
         self._commit_interval = commit_interval_seconds
         self._done_offsets: dict[TopicPartition, int] = {}
         self._done_count = 0
@@ -348,6 +352,7 @@ class EventConsumer:
             auto_offset_reset="earliest",
             batch=True,
             max_records=self._batch_size,
+            batch_timeout_ms=self._poll_timeout_ms,
             parser=_parse_batch,
             decoder=_raw_body,
             no_reply=True,
