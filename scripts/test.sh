@@ -43,6 +43,11 @@ step "Parseur AsyncAPI officiel (Node.js, tools/asyncapi-check)"
 if [ ! -d tools/asyncapi-check/node_modules/@asyncapi/parser ]; then
   npm ci --prefix tools/asyncapi-check --no-audit --no-fund --loglevel=error
 fi
+
+step "ical.js de Mozilla (second lecteur iCalendar, tools/ical-check)"
+if [ ! -d tools/ical-check/node_modules/ical.js ]; then
+  npm ci --prefix tools/ical-check --no-audit --no-fund --loglevel=error
+fi
 export CONSEILS_CHROMIUM=/usr/bin/chromium
 
 step "ruff (lint et format)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -92,9 +93,19 @@ def up_command(
         demo_year=demo_year,
     )
     try:
-        asyncio.run(run_platform(options))
+        # uvicorn applies `loop="uvloop"` only in its own `run()`: the platform serves from this loop.
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(run_platform(options))
     finally:
         if not already_running:  # stop only the broker this command started
             with err.status("Arrêt de Kafka…"):
                 launcher.stop()
         err.print("Plateforme arrêtée.")
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # not on this platform (Windows): asyncio's own loop
+        return None
+    return uvloop.new_event_loop

@@ -4,6 +4,12 @@ The website (or a test) signs a `Principal` with the territory's shared
 secret (HMAC-SHA256); services only verify. Tokens carry ids and roles, never
 contact data, and expire.
 
+Every token names who it is meant for (`audience`, the JWT `aud`): a service
+accepts only a token whose audience is its own name (`registry`, `meetings`,
+`notifications`), so the site's session cookie (audience `site`) or a token
+minted for another service is refused. The site mints a service token per
+call, valid `SERVICE_TOKEN_TTL` seconds; services never read cookies.
+
 Roles: `councillor`, `coordinator` (a councillor who coordinates a council),
 `staff`, `operator`.
 """
@@ -16,7 +22,7 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
 from fastapi import Request
@@ -25,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 from conseils_runtime.http import DomainError
 
 Role = Literal["councillor", "coordinator", "staff", "operator"]
+SERVICE_TOKEN_TTL = 5 * 60  # a service token lives for one call of the site (and a margin)
 
 
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - the known value refused outside a demo
@@ -67,6 +74,12 @@ class Principal(BaseModel):
     role: Role
     council_id: uuid.UUID | None = None
     expires_at: int
+    audience: tuple[str, ...] = ()  # the services (or `site`) the token is meant for
+    issued_at: float = 0  # when it was signed (a session ended since then is over)
+    session_id: str | None = None  # the site session it was minted for (site cookies only)
+
+    def meant_for(self, audience: str) -> bool:
+        return audience in self.audience
 
     @property
     def member_id(self) -> uuid.UUID | None:
@@ -92,18 +105,29 @@ def issue_token(
     *,
     subject: str,
     role: Role,
+    audience: str | Sequence[str],
     council_id: uuid.UUID | None = None,
-    ttl_seconds: int = 12 * 3600,
+    ttl_seconds: int = SERVICE_TOKEN_TTL,
+    session_id: str | None = None,
 ) -> str:
+    """A signed token for `audience` (one service name, or several for a test harness)."""
+    now = time.time()
     principal = Principal(
-        subject=subject, role=role, council_id=council_id, expires_at=int(time.time()) + ttl_seconds
+        subject=subject,
+        role=role,
+        council_id=council_id,
+        expires_at=int(now) + ttl_seconds,
+        audience=(audience,) if isinstance(audience, str) else tuple(audience),
+        issued_at=now,
+        session_id=session_id,
     )
     body = _b64(principal.model_dump_json().encode())
     signature = _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
     return f"{body}.{signature}"
 
 
-def verify_token(secret: str, token: str) -> Principal:
+def verify_token(secret: str, token: str, *, audience: str) -> Principal:
+    """The principal of a token signed with `secret`, unexpired and meant for `audience`."""
     try:
         body, signature = token.split(".", 1)
     except ValueError:
@@ -117,22 +141,26 @@ def verify_token(secret: str, token: str) -> Principal:
         raise Unauthenticated("Jeton d'accès invalide.") from None
     if principal.expires_at < time.time():
         raise Unauthenticated("Session expirée : reconnectez-vous.")
+    if not principal.meant_for(audience):
+        raise Unauthenticated("Jeton d'accès non destiné à ce service.")
     return principal
 
 
 class Authenticator:
-    """FastAPI dependencies for one service, bound to its secret."""
+    """FastAPI dependencies for one service, bound to its secret and its name (the audience
+    its tokens must carry). Only the `Authorization: Bearer` header counts: a cookie the
+    browser sends along (the site's session) is never a credential here."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, *, audience: str) -> None:
         self.secret = secret
+        self.audience = audience
 
     def principal(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-        token = token or request.cookies.get("conseils_session", "")
         if not token:
             raise Unauthenticated("Authentification requise.")
-        return verify_token(self.secret, token)
+        return verify_token(self.secret, token, audience=self.audience)
 
     def require(self, *roles: Role) -> Callable[[Request], Awaitable[Principal]]:
         async def dependency(request: Request) -> Principal:

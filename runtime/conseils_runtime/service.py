@@ -46,6 +46,7 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         acks="all",
         graceful_timeout=15.0,
         log_level=logging.DEBUG,  # FastStream logs each message at this level: keep it out of INFO
+        **settings.kafka_security().faststream_kwargs(),  # SASL: CONSEILS_KAFKA_* (kafka_security.py)
     )
 
 

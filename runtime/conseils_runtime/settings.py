@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from conseils_runtime.kafka_security import KafkaClientSettings
+
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 MIN_FACT_RETENTION_DAYS = 400
@@ -56,7 +58,7 @@ class RetentionSettings(BaseSettings):
         return value
 
 
-class ServiceSettings(RetentionSettings):
+class ServiceSettings(RetentionSettings, KafkaClientSettings):
     """What every service needs to run; services add their own fields."""
 
     model_config = SettingsConfigDict(env_prefix="CONSEILS_", env_file=".env", extra="ignore")

@@ -116,6 +116,22 @@ class DemoMember(_Strict):
     themes_followed: list[str] = []
 
 
+class DirectoryEntry(_Strict):
+    """A partner, scheme (dispositif) or place of the territory's directory, seeded once."""
+
+    slug: str = Field(pattern=_SLUG, description="Stable key of the entry in this file")
+    type: Literal["partner", "scheme", "place"]
+    name: str = Field(min_length=2, max_length=200)
+    kind: Literal["state", "city", "territory", "landlord", "association", "other"] | None = None
+    themes: list[str] = []
+    contact_role: str | None = Field(default=None, max_length=200)
+    contact_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    city: str | None = Field(default=None, description="Code INSEE of its city")
+    address: str | None = Field(default=None, max_length=300)
+    url: str | None = Field(default=None, max_length=500)
+    description: str = ""
+
+
 class LegalInfo(_Strict):
     """What the public pages must say (LCEN art. 6, RGPD art. 13, RGAA): the territory fills it in."""
 
@@ -151,8 +167,9 @@ class TerritoryConfig(_Strict):
     instance_types: list[InstanceType] = Field(min_length=1)
     staff: list[StaffAccount] = []
     demo_members: list[DemoMember] = []
+    directory: list[DirectoryEntry] = []
 
-    @field_validator("themes", "cities", "councils", "instance_types")
+    @field_validator("themes", "cities", "councils", "instance_types", "directory")
     @classmethod
     def _unique(cls, items: list[Any]) -> list[Any]:
         keys = [str(getattr(item, "slug", None) or getattr(item, "code", "")) for item in items]
@@ -182,6 +199,13 @@ class TerritoryConfig(_Strict):
             for theme in [*member.referent_for, *member.themes_followed]:
                 if theme not in themes:
                     problems.append(f"le membre de démonstration {member.email} cite une thématique inconnue")
+        for entry in self.directory:
+            if entry.type == "partner" and entry.kind is None:
+                problems.append(f"la fiche {entry.slug} de l'annuaire est un partenaire sans type (kind)")
+            if entry.city is not None and entry.city not in cities:
+                problems.append(f"la fiche {entry.slug} de l'annuaire cite une ville inconnue ({entry.city})")
+            if any(theme not in themes for theme in entry.themes):
+                problems.append(f"la fiche {entry.slug} de l'annuaire cite une thématique inconnue")
         if problems:
             raise ValueError(" ; ".join(problems))
         return self

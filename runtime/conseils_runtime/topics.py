@@ -18,6 +18,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from conseils_runtime.kafka_security import KafkaClientSettings, KafkaSecurity, aiokafka_kwargs
 from conseils_runtime.logs import get_logger
 from conseils_runtime.settings import RetentionSettings
 from conseils_schemas import ALL_TOPICS, COMPACTED_TOPICS, dlq_topic, topic_name
@@ -112,18 +113,24 @@ async def ensure_topics(
     partitions: int = 3,
     settings: RetentionSettings | None = None,
     config_overrides: Mapping[str, Mapping[str, str]] | None = None,
+    security: KafkaSecurity | None = None,
 ) -> list[str]:
     """Create every catalogue topic of `territory` that does not exist yet, correct the configs of
     those that do; returns the created ones.
 
     `settings` defaults to the environment's (`CONSEILS_FACT_RETENTION_DAYS`). `config_overrides`
     (base topic -> configs merged over the platform's) is for tests only, e.g. a segment.ms of a
-    second to watch the compaction of the contacts topic happen.
+    second to watch the compaction of the contacts topic happen. `security`: SASL settings (default:
+    the environment's, see `conseils_runtime.kafka_security`).
     """
     if settings is None:
         settings = RetentionSettings()
+    if security is None and isinstance(settings, KafkaClientSettings):
+        security = settings.kafka_security()
     wanted = wanted_topics(territory, settings, config_overrides)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="conseils-topics")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id="conseils-topics", **aiokafka_kwargs(security)
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from conseils_cli.bench import wrk
 from conseils_cli.bench.dataset import Scale, generate, write_territory_file
+from conseils_cli.bench.http import endpoints, trivial_server
 from conseils_cli.bench.plot import render_svg
 from conseils_cli.bench.results import Result, write_results
 from conseils_cli.bench.seeders import Databases, seed_meetings, seed_notifications, seed_registry
@@ -22,6 +24,24 @@ from conseils_runtime import Database
 from conseils_runtime.territory import load_territory
 
 TINY = Scale.national().scaled(0.004)
+HTTP_ENDPOINTS = (
+    # the site's pages, through the site to the services
+    "page_agenda",
+    "page_instance_page",
+    "page_my_registrations",
+    "page_staff_instances",
+    "page_bilan_page",
+    # the services' APIs beneath them
+    "api_meetings_agenda",
+    "api_meetings_instance",
+    "api_meetings_my_registrations",
+    "api_meetings_my_council",
+    "api_meetings_staff_instances",
+    "api_meetings_staff_month",
+    "api_meetings_bilan",
+    "api_registry_councils",
+    "api_registry_council_members",
+)
 
 
 def test_national_scale_is_the_issue_s() -> None:
@@ -48,6 +68,62 @@ def test_generator_is_seeded() -> None:
     assert len(pairs) == len(set(pairs))
     concerned = {i.id: set(i.council_ids) for i in first.instances}
     assert all(r.council_id in concerned[r.instance_id] for r in first.registrations)
+
+
+def test_every_page_and_api_is_measured() -> None:
+    data = generate(TINY, slug="bench-e")
+    measured = endpoints(data)
+    assert sorted(endpoint.key for endpoint in measured) == sorted(HTTP_ENDPOINTS)
+    for endpoint in measured:
+        assert endpoint.requests
+        header = "Cookie" if endpoint.kind == "page" else "Authorization"
+        assert all(header in headers for _path, headers in endpoint.requests), endpoint.key
+        assert (endpoint.server == "site") == (endpoint.kind == "page")
+    # the bilans come last: wrk leaves slow requests running in the server when it stops
+    assert [endpoint.name for endpoint in measured[-2:]] == ["meetings_bilan", "bilan_page"]
+
+
+def test_wrk_lua_script_and_figures() -> None:
+    script = wrk.lua_script([("/agenda", {"Cookie": "conseils_session=a.b"}), ("/x?from=1&to=2", {})])
+    assert '{"/agenda", {["Cookie"] = "conseils_session=a.b"}},' in script
+    assert "function done(summary, latency, requests)" in script
+    with pytest.raises(ValueError, match="ASCII"):
+        wrk.lua_script([("/é", {})])
+    line = (
+        '{"requests":2000,"duration_us":10000000,"bytes":2048000,"connect":0,"read":1,"write":0,'
+        '"timeout":2,"status":3,"non200":3,"first_bad_status":502,"p50_us":12000,"p90_us":20000,'
+        '"p99_us":45500,"max_us":90000,"mean_us":13000.5}'
+    )
+    figures = wrk.parse(f"Running 10s test\n{wrk.MARKER}{line}\n")
+    assert figures["per_second"] == pytest.approx(200)
+    assert (figures["p50"], figures["p99"]) == (12.0, 45.5)
+    assert figures["errors"] == 6  # 3 answers that are not 200, 1 read error, 2 timeouts
+    assert figures["first_bad_status"] == 502
+    with pytest.raises(RuntimeError, match="wrk"):
+        wrk.parse("no figures")
+
+
+def test_without_wrk_the_bench_says_so_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wrk.shutil, "which", lambda _name: None)
+    with pytest.raises(wrk.LoadGeneratorMissing, match="apt-get install wrk"):
+        wrk.ensure_wrk(lambda _line: None)
+
+
+@pytest.mark.slow
+async def test_wrk_drives_the_trivial_endpoint(tmp_path: Path) -> None:
+    """The load generator end to end on the baseline server (1 s, a few connections)."""
+    path = wrk.ensure_wrk(print)
+    load = wrk.Load(seconds=1, warmup_seconds=1, connections=4, threads=1, timeout_seconds=5)
+    async with trivial_server(tmp_path) as server:
+        good = await wrk.run(
+            path, server.base_url, [("/ping", {"Authorization": "Bearer x"})], load, tmp_path
+        )
+        bad = await wrk.run(path, server.base_url, [("/nowhere", {})], load, tmp_path)
+    assert good["count"] > 0
+    assert good["errors"] == 0
+    assert good["p99"] >= good["p50"] > 0
+    assert bad["errors"] == bad["count"] > 0
+    assert bad["first_bad_status"] == 404
 
 
 def test_territory_file_is_valid(tmp_path: Path) -> None:
@@ -154,13 +230,15 @@ async def test_every_scenario_runs_at_a_tiny_size(kafka_bootstrap: str, tmp_path
             "bilan_year_sqlite",
             "digest_20_members_sqlite",
             *[
-                f"http_{name}_{quantile}_sqlite"
-                for name in ("agenda", "instance_page", "my_registrations", "staff_month")
-                for quantile in ("p50", "p99")
+                f"http_{name}_{figure}_sqlite"
+                for name in HTTP_ENDPOINTS
+                for figure in ("p50", "p99", "throughput")
             ],
         ],
     )
-    assert all(r.details["errors"] == 0 for r in results if r.scenario.startswith("http_"))
+    http_rows = [r for r in results if r.scenario.startswith("http_")]
+    assert all(r.details["errors"] == 0 for r in http_rows)
+    assert all(r.details["requests"] > 0 for r in http_rows)
     assert all(r.details["peak_rss_mib"] > 0 for r in results if r.scenario.startswith("consumer_"))
 
 

@@ -4,8 +4,10 @@ real platform: Kafka, the three services, the site and a real SMTP server.
 Staff sign in by emailed link and schedule a comité technique « Emploi » on a
 Tuesday at 18:30 in Saint-Denis; the Emploi referent gets the invitation with
 its calendar file; she signs in from her phone, registers as observer in one
-tap from her agenda; staff publish the dossier (she gets it), record
-attendance and publish the minutes. Every page is checked with axe-core."""
+tap from her agenda; a councillor of another city (Aubervilliers) finds a Saint-Denis
+CLIP in the territory's agenda and registers as observer (her council is not concerned:
+the page says so); staff publish the dossier (she gets it), record attendance and publish
+the minutes, which she finds with her presence. Every page is checked with axe-core."""
 
 from __future__ import annotations
 
@@ -17,8 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Browser, FilePayload, Page, expect
 
-from conseils_runtime.auth import issue_token
-from conseils_web.security import SESSION_COOKIE
+from conseils_web.security import SESSION_COOKIE, new_session
 from tests.browser.conftest import assert_fits_phone_width, screenshot, serious_accessibility_violations
 from tests.browser.platform_helpers import RunningPlatform, running_platform
 
@@ -26,6 +27,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
 STAFF = "agent.territoire@plainecommune.example"
 REFERENT = "aicha.diallo@demo.example"
+OTHER_CITY = "julie.moreau@demo.example"  # Conseil citoyen Villette – Quatre-Chemins, Aubervilliers
 
 
 def tuesday_at_least_21_days_ahead(today: date) -> date:
@@ -99,8 +101,8 @@ async def test_a_day_in_the_product(
         )
         await expect(phone.get_by_role("main")).to_contain_text("En soirée")
         await check_page(phone, "conseillere-instance-depuis-le-courriel")
-        await phone.get_by_role("link", name="Mon agenda", exact=True).first.click()
-        await expect(phone.get_by_role("heading", level=1)).to_have_text("Mon agenda")
+        await phone.get_by_role("link", name="Agenda", exact=True).first.click()
+        await expect(phone.get_by_role("heading", level=1)).to_have_text("Agenda")
         card = phone.locator(
             ".carte", has=phone.get_by_role("link", name="Comité technique thématique — Emploi")
         )
@@ -116,6 +118,9 @@ async def test_a_day_in_the_product(
         await phone.goto(f"{platform.url}/instances/{instance_id}")
         await expect(phone.locator("main")).to_contain_text("Aïcha Diallo — observateur·rice")
         await check_page(phone, "conseillere-instance")
+
+        # 3 bis. A councillor of another city finds the Saint-Denis CLIP and observes it.
+        await another_city_observes_the_clip(platform, browser, staff, day + timedelta(days=2))
 
         # 4. Staff upload and publish the dossier: she receives it.
         await staff.goto(instance_url)
@@ -148,7 +153,13 @@ async def test_a_day_in_the_product(
 
         await phone.goto(f"{platform.url}/instances/{instance_id}")
         await expect(phone.locator("main")).to_contain_text("Le comité a examiné trois projets emploi.")
+        await expect(phone.locator("main")).to_contain_text("Vous étiez présent·e.")
         await check_page(phone, "conseillere-compte-rendu")
+        await phone.goto(f"{platform.url}/mes-inscriptions")
+        past = phone.locator(".carte", has=phone.get_by_role("link", name="Comité technique thématique"))
+        await expect(past).to_contain_text("Ma présence : Présent·e")
+        await expect(past.get_by_role("link", name="Lire le compte rendu")).to_be_visible()
+        await check_page(phone, "conseillere-inscriptions-passees")
         await phone.goto(f"{platform.url}/mes-notifications")
         await expect(phone.locator(".carte").first).to_be_visible()
         await check_page(phone, "conseillere-notifications")
@@ -159,6 +170,54 @@ async def test_a_day_in_the_product(
         await operator_pages(platform, browser, instance_id)
         await staff_context.close()
         await phone_context.close()
+
+
+async def another_city_observes_the_clip(
+    platform: RunningPlatform, browser: Browser, staff: Page, day: date
+) -> None:
+    """Staff schedule a CLIP in Saint-Denis; an Aubervilliers councillor finds it in the
+    territory's agenda (filtered by type), is told she may observe but not participate, and
+    registers as observer from the site; the agenda links the public feed."""
+    await staff.goto(f"{platform.url}/equipe/instances")
+    await staff.get_by_label("Type d'instance").select_option("clip")
+    await staff.get_by_label("Ville (pour une instance de ville)").select_option("93066")
+    await staff.get_by_label("Date").fill(day.isoformat())
+    await staff.get_by_label("Début").fill("18:30")
+    await staff.get_by_label("Fin").fill("20:30")
+    await staff.get_by_label("Lieu").fill("Bourse du travail, Saint-Denis")
+    await staff.get_by_role("button", name="Vérifier les règles").click()
+    await staff.get_by_role("button", name="Confirmer et programmer").click()
+    await expect(staff.get_by_role("status")).to_contain_text("Instance programmée")
+
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
+    page = await context.new_page()
+    await sign_in(page, platform, OTHER_CITY, "autre-ville")
+    await page.get_by_role("link", name="Agenda", exact=True).first.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Agenda")
+    await page.get_by_label("Type d'instance").select_option("clip")
+    await page.get_by_role("button", name="Afficher les instances").click()
+    card = page.locator(".carte", has=page.get_by_role("link", name="Commission locale inter-partenariale"))
+    await expect(card).to_contain_text("Saint-Denis")
+    await expect(card).to_contain_text("Participer : Votre conseil n'est pas concerné par cette instance")
+    await expect(card).to_contain_text("Observer : Cette instance accueille des observateur·rices")
+    await expect(card.get_by_role("button", name="Participer")).to_have_count(0)
+    await check_page(page, "autre-ville-agenda-clip")
+    await card.get_by_role("button", name="Observer").click()
+    await expect(page.get_by_role("status")).to_contain_text("Inscription confirmée comme observateur·rice")
+    assert "type=clip" in page.url  # back on the agenda as she filtered it
+    await expect(card).to_contain_text("Vous êtes inscrit·e : observateur·rice")
+    await check_page(page, "autre-ville-inscrite")
+    subscribe = page.get_by_role("link", name="S'abonner à l'agenda public")
+    assert (await subscribe.get_attribute("href") or "").startswith("webcal://")
+    download = await page.get_by_role("link", name="Télécharger l'agenda public").get_attribute("href")
+    feed = await page.request.get(download or "")
+    assert feed.ok
+    assert "BEGIN:VCALENDAR" in await feed.text()
+    await page.goto(f"{platform.url}/mes-inscriptions")
+    await expect(page.get_by_role("main")).to_contain_text("Commission locale inter-partenariale")
+    await expect(page.get_by_role("main")).to_contain_text("observateur·rice — inscription confirmée")
+    await check_page(page, "autre-ville-mes-inscriptions")
+    await context.close()
 
 
 async def every_other_page(platform: RunningPlatform, staff: Page, phone: Page, instance_id: str) -> None:
@@ -270,7 +329,7 @@ async def staff_reschedule_then_cancel(platform: RunningPlatform, staff: Page) -
 async def operator_pages(platform: RunningPlatform, browser: Browser, instance_id: str) -> None:
     """The operator's pages (signing in by link is shown above: here the session is set directly)."""
     context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
-    token = issue_token(platform.auth_secret, subject="exploitation", role="operator")
+    token = new_session(platform.auth_secret, subject="exploitation", role="operator")
     await context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": platform.url}])
     page = await context.new_page()
     await page.goto(f"{platform.url}/exploitation")

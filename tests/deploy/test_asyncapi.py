@@ -22,6 +22,7 @@ from conseils_schemas import (
     to_kafka_headers,
 )
 from tests.support.asyncapi_records import Catalogue
+from tests.support.factories import council_registered
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = sorted((ROOT / "docs" / "asyncapi").glob("*.json"))
@@ -52,15 +53,7 @@ def test_the_official_parser_finds_no_error_and_no_warning() -> None:
 
 
 def council() -> CouncilRegistered:
-    return CouncilRegistered(
-        council_id=uuid.uuid4(),
-        territory=TERRITORY,
-        city="Saint-Denis",
-        city_code="93066",
-        neighbourhood="Franc-Moisin",
-        name="Conseil citoyen",
-        status="active",
-    )
+    return council_registered(territory=TERRITORY)
 
 
 def headers_of(event: Any) -> list[tuple[str, bytes]]:

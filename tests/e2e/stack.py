@@ -32,6 +32,7 @@ from tests.faults.harness import delete_territory_topics
 SECRET = "secret-de-test-e2e"  # noqa: S105 - signs test tokens only
 STAFF_ID = "agent-territoire"
 OPERATOR_ID = "exploitant"
+SERVICES = ("registry", "meetings", "notifications")  # test tokens are good for the three
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Stack:
         if role is None:
             return {}
         subject = str(member_id) if member_id else (OPERATOR_ID if role == "operator" else STAFF_ID)
-        token = issue_token(SECRET, subject=subject, role=role, council_id=council_id)
+        token = issue_token(SECRET, subject=subject, role=role, council_id=council_id, audience=SERVICES)
         return {"Authorization": f"Bearer {token}"}
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 
 import conseils_schemas as cs
 from tests.examples.kafka_probe import wait_until_committed
+from tests.support.factories import instance_scheduled
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "integrators.md"
 MARKER = "<!-- integrators-snippet:"
@@ -44,17 +45,7 @@ async def test_minimal_consumer_snippet_runs(
     exec(compile(snippet(), str(GUIDE), "exec"), namespace)  # noqa: S102 (our own documentation)
 
     starts = datetime(2026, 3, 10, 18, 30, tzinfo=UTC)
-    event = cs.InstanceScheduled(
-        instance_id=uuid.uuid4(),
-        instance_type="copil",
-        title="COPIL du contrat de ville",
-        scope="territory",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        location="Hôtel de territoire, Saint-Denis",
-        is_political=True,
-        is_evening=True,
-    )
+    event = instance_scheduled(starts_at=starts)
     meta = cs.EventMetadata.for_event(event, source=cs.source_for(territory, "meetings"))
     unknown = cs.EventMetadata(source=meta.source, type="fr.conseils.meetings.instance.renamed.v9")
     topic = cs.topic_name(territory, cs.MEETINGS_INSTANCES)
@@ -85,17 +76,8 @@ def test_time_zone_snippet_shows_local_times_and_needs_no_state() -> None:
     describe = namespace["describe"]
     starts = datetime(2026, 3, 10, 17, 30, tzinfo=UTC)  # 18:30 in Paris (winter time)
     instance_id = uuid.uuid4()
-    scheduled = cs.InstanceScheduled(
-        instance_id=instance_id,
-        instance_type="copil",
-        title="COPIL du contrat de ville",
-        scope="territory",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        location="Hôtel de territoire",
-        is_political=True,
-        is_evening=True,
-        timezone="Europe/Paris",
+    scheduled = instance_scheduled(
+        instance_id=instance_id, starts_at=starts, location="Hôtel de territoire", timezone="Europe/Paris"
     )
     meta = cs.EventMetadata.for_event(
         scheduled, source="/conseils/t/meetings", time=datetime(2026, 2, 1, 8, 0, tzinfo=UTC)

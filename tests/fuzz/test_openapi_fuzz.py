@@ -72,7 +72,10 @@ class RunningService:
 
 
 def staff_headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(SECRET, subject='fuzz-staff', role='staff')}"}
+    token = issue_token(
+        SECRET, subject="fuzz-staff", role="staff", audience=("registry", "meetings", "notifications")
+    )
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _service_fixture(service: str) -> Any:

@@ -52,7 +52,9 @@ class World:
 
 
 def token(role: Role, subject: str | uuid.UUID | None = None, council_id: uuid.UUID | None = None) -> str:
-    return issue_token(SECRET, subject=str(subject or uuid.uuid4()), role=role, council_id=council_id)
+    return issue_token(
+        SECRET, subject=str(subject or uuid.uuid4()), role=role, council_id=council_id, audience="meetings"
+    )
 
 
 def auth(role: Role, subject: str | uuid.UUID | None = None) -> dict[str, str]:

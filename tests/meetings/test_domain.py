@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import pytest
 
@@ -354,6 +355,50 @@ def test_observer_from_a_council_not_concerned_is_welcome() -> None:
         member_council=C,
         concerned=[A, B],
     )
+
+
+def access(rules: InstanceType | None = None, seats: list[Seat] | None = None, **overrides: object) -> Any:
+    arguments: dict[str, object] = {
+        "status": "scheduled",
+        "starts_at": STARTS,
+        "now": NOW,
+        "member_active": True,
+        "member_council": A,
+        "concerned": [A, B],
+        "seats": seats or [],
+        **overrides,
+    }
+    return domain.registration_access(rules or kind(), **arguments)  # type: ignore[arg-type]
+
+
+def test_access_says_who_may_register_how_and_why() -> None:
+    concerned = access()
+    assert concerned.concerned is True
+    assert (concerned.participant.allowed, concerned.participant.code) == (True, "open")
+    assert (concerned.observer.allowed, concerned.observer.code) == (True, "open")
+    other = access(member_council=C)
+    assert other.concerned is False
+    assert (other.participant.allowed, other.participant.code) == (False, "not_concerned")
+    assert other.participant.reason.endswith("inscrivez-vous comme observateur.")
+    assert other.observer.allowed is True
+    no_observers = access(kind(observers_allowed=False), member_council=C)
+    assert no_observers.observer.code == "observers_not_allowed"
+    assert no_observers.participant.reason == "Votre conseil n'est pas concerné par cette instance."
+    closed = access(now=STARTS - timedelta(hours=23))
+    assert {closed.participant.code, closed.observer.code} == {"closed"}
+    cancelled = access(status="cancelled")
+    assert cancelled.participant.reason == "Les inscriptions ne sont pas ouvertes : l'instance est annulée."
+    assert access(member_active=False).observer.code == "not_member"
+
+
+def test_access_tells_the_waiting_list_ahead_quota_then_room() -> None:
+    quota = access(kind(participant_seats_per_council=1), [seat(A)])
+    assert (quota.participant.allowed, quota.participant.code) == (True, "waitlist")
+    assert "les places de votre conseil sont prises (1 par conseil)" in quota.participant.reason
+    assert quota.observer.code == "open"  # the quota counts participants only
+    room = access(kind(capacity=2), [seat(B), seat(B)])
+    assert room.participant.code == room.observer.code == "waitlist"
+    assert "la salle est complète (2 places)" in room.observer.reason
 
 
 # --------------------------------------------------------------------------- documents

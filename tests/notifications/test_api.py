@@ -33,10 +33,12 @@ class Api:
         self.service: NotificationsService = app.state.service
 
     def as_member(self, member_id: uuid.UUID, role: str = "councillor") -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(SECRET, subject=str(member_id), role=role)}"}  # type: ignore[arg-type]
+        token = issue_token(SECRET, subject=str(member_id), role=role, audience="notifications")  # type: ignore[arg-type]
+        return {"Authorization": f"Bearer {token}"}
 
     def as_staff(self, role: str = "staff") -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_token(SECRET, subject='agent-1', role=role)}"}  # type: ignore[arg-type]
+        token = issue_token(SECRET, subject="agent-1", role=role, audience="notifications")  # type: ignore[arg-type]
+        return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -234,7 +234,9 @@ async def test_schedule_reschedule_cancel_by_email_exactly_once_across_a_restart
         assert all("@" not in json.dumps(body) for _, body in sent)  # no address in events
 
         # Member API on the running app: the inbox lists what was sent.
-        token = issue_token(settings.auth_secret, subject=str(aicha.member_id), role="councillor")
+        token = issue_token(
+            settings.auth_secret, subject=str(aicha.member_id), role="councillor", audience="notifications"
+        )
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://test"
         ) as client:

@@ -29,7 +29,9 @@ SECRET = "test-secret-registry"  # noqa: S105 - signs test tokens only
 
 @pytest.fixture(scope="session")
 def demo_territory() -> TerritoryConfig:
-    return load_territory(default_territory_path())
+    """The demo territory without its directory: these tests count the seed's events and the
+    directory's own; test_community.py seeds the whole file, directory included."""
+    return load_territory(default_territory_path()).model_copy(update={"directory": []})
 
 
 @dataclass
@@ -81,7 +83,13 @@ class Api:
     def as_(
         self, role: Role, subject: str | None = None, council_id: uuid.UUID | None = None
     ) -> dict[str, str]:
-        token = issue_token(SECRET, subject=subject or str(uuid.uuid4()), role=role, council_id=council_id)
+        token = issue_token(
+            SECRET,
+            subject=subject or str(uuid.uuid4()),
+            role=role,
+            council_id=council_id,
+            audience="registry",
+        )
         return {"Authorization": f"Bearer {token}"}
 
     @property

@@ -355,15 +355,18 @@ async def test_staff_accounts_are_listed_for_staff_and_created_by_operators(api:
     assert duplicate.json()["detail"] == "Un compte existe déjà pour agent.emploi@stains.example."
     councillor = api.as_("councillor", council_id=FRANC_MOISIN)
     assert (await client.get("/staff-accounts", headers=councillor)).status_code == 403
-    # Looking one account up by address (the website's sign-in), whatever the case.
+    # Looking one account up by address (the website's sign-in, with a staff token), whatever the case.
     found = await client.get(
-        "/staff-accounts", params={"email": "AGENT.emploi@stains.example"}, headers=operator
+        "/staff-accounts", params={"email": "AGENT.emploi@stains.example"}, headers=api.staff
     )
     assert [a["name"] for a in found.json()] == ["Agent emploi (démo)"]
     assert (
-        await client.get("/staff-accounts", params={"email": "x@y.example"}, headers=operator)
+        await client.get("/staff-accounts", params={"email": "x@y.example"}, headers=api.staff)
     ).json() == []
-    assert (await client.get("/members", params={"email": "x@y.example"}, headers=operator)).json() == []
+    assert (await client.get("/members", params={"email": "x@y.example"}, headers=api.staff)).json() == []
+    # Issue 15 item 5: the operator creates accounts but reads nobody's address.
+    for path in ("/staff-accounts", "/members", "/members/export.csv"):
+        assert (await client.get(path, headers=operator)).status_code == 403, path
 
 
 async def test_an_unreadable_csv_is_refused_in_french_and_its_content_never_logged(

@@ -24,7 +24,7 @@ def test_init_seeds_the_demo_territory_then_has_nothing_to_do(tmp_path: Path) ->
     first = runner.invoke(conseils, [*args, url])
     assert first.exit_code == 0, first.output
     assert "créés : 9 villes, 20 quartiers, 6 thématiques, 20 conseils" in first.output
-    assert "événements publiés : 44" in first.output
+    assert "événements publiés : 69" in first.output  # 44 + 25 directory entries
 
     second = runner.invoke(conseils, [*args, url])
     assert second.exit_code == 0, second.output
@@ -37,6 +37,7 @@ def test_init_seeds_the_demo_territory_then_has_nothing_to_do(tmp_path: Path) ->
         "plaine-commune.registry.councils",
         "plaine-commune.registry.members",
         "plaine-commune.registry.member-contacts",
+        "plaine-commune.registry.directory",  # the directory's entries of the file
     }
 
 

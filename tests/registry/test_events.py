@@ -127,7 +127,7 @@ async def test_a_third_party_reads_the_seeded_territory_and_an_erasure(
 
             # erasure: MemberErased on the members topic, a tombstone (null value) on the contacts topic
             sophie = cards["sophie.nguyen@demo.example"]
-            token = issue_token(SECRET, subject=str(uuid.uuid4()), role="staff")
+            token = issue_token(SECRET, subject=str(uuid.uuid4()), role="staff", audience="registry")
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://test"
             ) as client:

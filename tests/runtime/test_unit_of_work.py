@@ -4,7 +4,6 @@ correlation id; `on_emit` sees every event inside the transaction."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from conseils_runtime.database import Database, RuntimeTables
 from conseils_runtime.outbox import Outbox
 from conseils_runtime.unit_of_work import UnitsOfWork
 from conseils_schemas import CouncilRegistered, Event
+from tests.support.factories import council_registered
 
 metadata = MetaData()
 effects = Table("effects", metadata, Column("id", String(64), primary_key=True))
@@ -33,15 +33,7 @@ class Repo:
 
 
 def council() -> CouncilRegistered:
-    return CouncilRegistered(
-        council_id=uuid.uuid4(),
-        territory="test",
-        city="Saint-Denis",
-        city_code="93066",
-        neighbourhood="Franc-Moisin",
-        name="Conseil",
-        status="active",
-    )
+    return council_registered()
 
 
 async def outbox_rows(database: Database) -> int:

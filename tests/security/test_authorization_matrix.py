@@ -9,6 +9,12 @@ also called on someone else's resources (council B, a member of B) and must be
 refused there. A route without a row fails the test: adding a route means
 deciding who may call it.
 
+Fields, not only status codes: `CONTACTS` states, for every route, who may see
+people's contact data (email, phone) in its answer: staff on the routes of
+people; a member her own on her own routes; nobody anywhere else (the operator
+runs the platform and never reads contact data). Every successful answer's
+body is searched for the seeded people's addresses and phone numbers.
+
 The three services run in one process on the real broker (SQLite databases),
 so the read models that ownership checks rely on are real.
 """
@@ -34,6 +40,7 @@ SIGNED_IN = frozenset({COUNCILLOR, COORDINATOR, STAFF, OPERATOR})
 STAFF_ONLY = frozenset({STAFF, OPERATOR})
 COUNCILLORS = frozenset({COUNCILLOR, COORDINATOR})
 OPERATOR_ONLY = frozenset({OPERATOR})
+STAFF_ROLE = frozenset({STAFF})  # the people's contact data: staff, never the operator
 
 # (service, method, path) -> roles that may succeed. Mutating routes are staff-only,
 # except the self-service ones (own registration, own preferences, own feed token,
@@ -60,6 +67,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("registry", "GET", "/themes"): SIGNED_IN,
     ("registry", "GET", "/councils"): SIGNED_IN,
     ("registry", "POST", "/councils"): STAFF_ONLY,
+    ("registry", "GET", "/councils/overview"): SIGNED_IN,  # every council, names only of those shown
     ("registry", "GET", "/councils/{council_id}"): SIGNED_IN,  # own council only (scoped below)
     ("registry", "PATCH", "/councils/{council_id}"): STAFF_ONLY,
     ("registry", "POST", "/councils/{council_id}/dissolution"): STAFF_ONLY,
@@ -72,17 +80,18 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("registry", "POST", "/directory/{section}"): STAFF_ONLY,
     ("registry", "PUT", "/directory/{section}/{entry_id}"): STAFF_ONLY,
     ("registry", "DELETE", "/directory/{section}/{entry_id}"): STAFF_ONLY,
-    ("registry", "GET", "/members"): STAFF_ONLY,
-    ("registry", "POST", "/members"): STAFF_ONLY,
-    ("registry", "GET", "/members/export.csv"): STAFF_ONLY,
-    ("registry", "POST", "/members/import"): STAFF_ONLY,
+    ("registry", "GET", "/members"): STAFF_ROLE,
+    ("registry", "POST", "/members"): STAFF_ROLE,
+    ("registry", "GET", "/members/export.csv"): STAFF_ROLE,
+    ("registry", "POST", "/members/import"): STAFF_ROLE,
     ("registry", "GET", "/members/{member_id}"): SIGNED_IN,  # self or own council (public view)
-    ("registry", "PATCH", "/members/{member_id}"): STAFF_ONLY,
-    ("registry", "PUT", "/members/{member_id}/contact"): STAFF_ONLY,
-    ("registry", "POST", "/members/{member_id}/leave"): STAFF_ONLY,
+    ("registry", "PATCH", "/members/{member_id}"): STAFF_ROLE,
+    ("registry", "PUT", "/members/{member_id}/shown-to-councillors"): COUNCILLORS | STAFF_ROLE,  # her choice
+    ("registry", "PUT", "/members/{member_id}/contact"): STAFF_ROLE,
+    ("registry", "POST", "/members/{member_id}/leave"): STAFF_ROLE,
     ("registry", "DELETE", "/members/{member_id}"): STAFF_ONLY,
-    ("registry", "GET", "/members/{member_id}/data"): SIGNED_IN,  # self (download my data) or staff
-    ("registry", "GET", "/staff-accounts"): STAFF_ONLY,
+    ("registry", "GET", "/members/{member_id}/data"): COUNCILLORS | STAFF_ROLE,  # self (my data) or staff
+    ("registry", "GET", "/staff-accounts"): STAFF_ROLE,
     ("registry", "POST", "/staff-accounts"): OPERATOR_ONLY,
     # --- meetings
     ("meetings", "GET", "/instance-types"): SIGNED_IN,
@@ -126,6 +135,44 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notifications", "GET", "/notifications/feeds/members/{token}.ics"): EVERYONE,
 }
 
+# Who sees contact data (email, phone) in each route's answer. Routes not listed: nobody.
+EVERYONES_CONTACTS: dict[tuple[str, str, str], frozenset[str]] = {
+    ("registry", "GET", "/members"): STAFF_ROLE,
+    ("registry", "POST", "/members"): STAFF_ROLE,
+    ("registry", "GET", "/members/export.csv"): STAFF_ROLE,
+    ("registry", "PATCH", "/members/{member_id}"): STAFF_ROLE,
+    ("registry", "PUT", "/members/{member_id}/contact"): STAFF_ROLE,
+    ("registry", "POST", "/members/{member_id}/leave"): STAFF_ROLE,
+    ("registry", "GET", "/members/{member_id}"): STAFF_ROLE,
+    ("registry", "GET", "/members/{member_id}/data"): STAFF_ROLE,
+    ("registry", "PUT", "/members/{member_id}/shown-to-councillors"): STAFF_ROLE,
+    ("registry", "GET", "/councils/{council_id}/members"): STAFF_ROLE,
+    ("registry", "GET", "/staff-accounts"): STAFF_ROLE,
+}
+# ... and where a member sees her own (and only her own).
+OWN_CONTACT: frozenset[tuple[str, str, str]] = frozenset(
+    {
+        ("registry", "GET", "/members/{member_id}"),
+        ("registry", "GET", "/members/{member_id}/data"),
+        ("registry", "GET", "/councils/{council_id}/members"),  # her own line of her council's list
+        ("registry", "PUT", "/members/{member_id}/shown-to-councillors"),
+    }
+)
+
+
+def contact_leaks(route: tuple[str, str, str], role: str, body: str, data: dict[str, Any]) -> list[str]:
+    """The seeded people's contact data in `body` that `role` may not see on `route`."""
+    if role in EVERYONES_CONTACTS.get(route, frozenset()):
+        return []
+    own = data["coordinator"] if role == COORDINATOR else data["councillor"]
+    leaks = []
+    for person in data["people"]:
+        if route in OWN_CONTACT and role in COUNCILLORS and uuid.UUID(person["id"]) == own:
+            continue
+        leaks += [value for value in (person["email"], person["phone"]) if value and value in body]
+    return leaks
+
+
 # Self-service / own-council routes called on someone else's resources: councillors refused.
 FOREIGN: list[tuple[str, str, str]] = [
     ("registry", "GET", "/councils/{council_id}"),
@@ -133,6 +180,7 @@ FOREIGN: list[tuple[str, str, str]] = [
     ("registry", "GET", "/councils/{council_id}/referents"),
     ("registry", "GET", "/members/{member_id}"),
     ("registry", "GET", "/members/{member_id}/data"),
+    ("registry", "PUT", "/members/{member_id}/shown-to-councillors"),
     ("notifications", "GET", "/notifications/members/{member_id}/preferences"),
     ("notifications", "PUT", "/notifications/members/{member_id}/preferences"),
     ("notifications", "POST", "/notifications/members/{member_id}/feed-token"),
@@ -179,6 +227,7 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
         },
         ("POST", "/members/import"): {"files": {"file": ("membres.csv", b"nom;courriel\n", "text/csv")}},
         ("PATCH", "/members/{member_id}"): {"json": {"college": "habitants"}},
+        ("PUT", "/members/{member_id}/shown-to-councillors"): {"json": {"shown": False}},
         ("PUT", "/members/{member_id}/contact"): {
             "json": {"display_name": "Nom Changé", "email": "x@exemple.fr"}
         },
@@ -297,6 +346,7 @@ async def test_authorization_matrix(stack: Stack) -> None:
     violations: list[str] = []
     calls = 0
     outcomes: dict[str, set[int]] = collections.defaultdict(set)
+    contact_answers: collections.Counter[str] = collections.Counter()
     for service, app in stack.apps.items():
         for method, path, _ in all_routes(app):
             allowed = POLICY.get((service, method, path))
@@ -316,6 +366,13 @@ async def test_authorization_matrix(stack: Stack) -> None:
                 status = response.status_code
                 if role in allowed:
                     outcomes[f"{service} {method} {path}"].add(status)
+                if 200 <= status < 300:
+                    leaks = contact_leaks((service, method, path), role, response.text, stack.data)
+                    if leaks:
+                        violations.append(f"{service} {method} {path} as {role}: shows {leaks}")
+                    contact_answers[role] += bool(
+                        any(p["email"] in response.text for p in stack.data["people"])
+                    )
                 if role in allowed and (status in {401, 403} or status >= 500):
                     violations.append(
                         f"{service} {method} {path} as {role}: {status} (allowed) {response.text[:150]}"
@@ -334,6 +391,9 @@ async def test_authorization_matrix(stack: Stack) -> None:
                     f"{service} {method} {url} as {role} on someone else's: {response.status_code}"
                 )
     assert calls > 300
+    # the body check is live: staff did get contact data; the operator never did
+    assert contact_answers[STAFF] >= 3, contact_answers
+    assert contact_answers[OPERATOR] == 0, contact_answers
     # the allowed calls are plausible requests: most really succeed (not only "not refused")
     succeeded = [route for route, statuses in outcomes.items() if any(200 <= s < 300 for s in statuses)]
     print({route: sorted(statuses) for route, statuses in outcomes.items() if route not in succeeded})

@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from conseils_runtime.auth import Role, issue_token
+from conseils_runtime.auth import Role
 from conseils_runtime.territory import default_territory_path, load_territory
+from conseils_web.security import new_session
 from conseils_web.site import ServiceEndpoint, create_site
 
 SECRET = "secret-de-test-du-site"  # noqa: S105 - a test secret
@@ -34,8 +35,8 @@ def csrf_for(seed: str = CSRF_SEED) -> str:
 
 def session_for(role: Role) -> str:
     if role in ("councillor", "coordinator"):
-        return issue_token(SECRET, subject=str(MEMBER_ID), role=role, council_id=COUNCIL_ID)
-    return issue_token(SECRET, subject=str(STAFF_ID), role=role)
+        return new_session(SECRET, subject=str(MEMBER_ID), role=role, council_id=COUNCIL_ID)
+    return new_session(SECRET, subject=str(STAFF_ID), role=role)
 
 
 def build_site(

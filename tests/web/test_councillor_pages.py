@@ -56,7 +56,11 @@ class FakeServices:
         self.mine: list[dict[str, Any]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        principal = verify_token(SECRET, request.headers["authorization"].removeprefix("Bearer "))
+        principal = verify_token(
+            SECRET,
+            request.headers["authorization"].removeprefix("Bearer "),
+            audience=request.url.host.split(".")[0],  # a token minted for the service called
+        )
         body = json.loads(request.content) if request.content else None
         self.calls.append((request.method, f"{request.url.host}{request.url.path}", principal.subject, body))
         path = request.url.path

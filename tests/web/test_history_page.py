@@ -142,7 +142,11 @@ class FakeMeetings:
         self.calls: list[tuple[str, str | None]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        principal = verify_token(SECRET, request.headers["authorization"].removeprefix("Bearer "))
+        principal = verify_token(
+            SECRET,
+            request.headers["authorization"].removeprefix("Bearer "),
+            audience=request.url.host.split(".")[0],  # a token minted for the service called
+        )
         self.calls.append((f"{request.url.host}{request.url.path}", principal.subject))
         if request.url.path == "/me/history":
             return httpx.Response(200, json=self.history)

@@ -6,18 +6,25 @@ server)."""
 from __future__ import annotations
 
 import asyncio
+import email.header
+import email.policy
 import hashlib
 import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from email.parser import BytesParser
 from pathlib import Path
+from types import SimpleNamespace
 
+import dkim.dknewkey  # type: ignore[import-untyped]
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from conseils_runtime.auth import verify_token
+from conseils_runtime.mail import DkimKey, wire_bytes
+from conseils_web.auth_pages import signin_mail
 from conseils_web.mailbox import MailCatcher, read_mailbox
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.web.helpers import COUNCIL_ID, CSRF_SEED, MEMBER_ID, SECRET, STAFF_ID, build_site, csrf_for
@@ -27,7 +34,9 @@ STAFF = "agent.territoire@plainecommune.example"
 
 
 def registry(request: httpx.Request) -> httpx.Response:
-    assert verify_token(SECRET, request.headers["authorization"].removeprefix("Bearer ")).role == "operator"
+    # the site's own look-up: a token for the registry alone, with a role that may read addresses
+    token = request.headers["authorization"].removeprefix("Bearer ")
+    assert verify_token(SECRET, token, audience="registry").role == "staff"
     if request.url.path == "/staff-accounts":
         return httpx.Response(200, json=[{"id": str(STAFF_ID), "email": STAFF, "role": "staff"}])
     if request.url.path == "/members":
@@ -137,7 +146,7 @@ async def test_the_link_is_single_use_hashed_and_sets_a_secure_session(site: Sit
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie
-    principal = verify_token(SECRET, cookie.split(";")[0].split("=", 1)[1].strip('"'))
+    principal = verify_token(SECRET, cookie.split(";")[0].split("=", 1)[1].strip('"'), audience="site")
     assert (principal.subject, principal.role, principal.council_id) == (
         str(MEMBER_ID),
         "coordinator",
@@ -216,3 +225,44 @@ async def test_signing_out_removes_the_session(site: Site) -> None:
     assert response.status_code == 303
     assert f'{SESSION_COOKIE}=""' in response.headers["set-cookie"]
     assert "Max-Age=0" in response.headers["set-cookie"]
+
+
+async def test_the_sign_in_mail_has_date_message_id_a_strict_subject_and_a_dkim_signature(
+    site: Site, tmp_path: Path
+) -> None:
+    """Issue 16 item 3: sign-in mails had no Date and no Message-ID (RFC 5322 requires Date). Read as a
+    strict client reads them: the raw bytes received by the SMTP server."""
+    await site.ask(KNOWN)
+    await site.mails_to(KNOWN, 1)
+    [raw_file] = sorted(site.mail_dir.glob("*.eml"))
+    raw = raw_file.read_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+    names = [line.split(b":", 1)[0].lower() for line in head.splitlines() if line[:1] not in (b" ", b"\t")]
+    assert b"date" in names
+    assert b"message-id" in names
+    assert max(len(line) for line in raw.splitlines()) <= 998
+    assert all(byte < 128 for byte in raw)  # 7-bit: relays keep the signed bytes
+    subject = next(
+        line
+        for line in BytesParser(policy=email.policy.default).parsebytes(raw).raw_items()
+        if line[0] == "Subject"
+    )[1]
+    decoded = "".join(
+        part.decode(charset or "ascii") if isinstance(part, bytes) else part
+        for part, charset in email.header.decode_header(str(subject).replace("\r\n", "").replace("\n", ""))
+    )
+    assert decoded == "Votre lien de connexion — conseils Plaine Commune"
+
+    folder = tmp_path / "dkim"
+    folder.mkdir()
+    dkim.dknewkey.GenRSAKeys(str(folder / "key.pem"), verbose=False)
+    dkim.dknewkey.ExtractRSADnsPublicKey(str(folder / "key.pem"), str(folder / "record.txt"), verbose=False)
+    key = DkimKey.load(folder / "key.pem", selector="s1", domain="plainecommune.example")
+    context = SimpleNamespace(territory=site.app.state.site.territory, dkim_key=key)
+    signed = wire_bytes(signin_mail(context, KNOWN, "https://conseils.example/connexion/abc"))  # type: ignore[arg-type]
+    record = (folder / "record.txt").read_bytes()
+
+    def lookup(name: bytes, timeout: int = 5) -> bytes | None:
+        return record if name.decode().rstrip(".") == "s1._domainkey.plainecommune.example" else None
+
+    assert dkim.verify(signed, dnsfunc=lookup)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import TypedDict
 
 import uvicorn
 
 from conseils_runtime.auth import check_secret
+from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import default_territory_path, load_territory
 from conseils_web.platform import SERVICE_LABELS
 from conseils_web.settings import SiteSettings
@@ -24,6 +26,13 @@ def main() -> None:
         "notifications": settings.notifications_url,
     }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    dkim_key = None
+    if settings.dkim_key_file is not None:
+        dkim_key = DkimKey.load(
+            settings.dkim_key_file,
+            selector=settings.dkim_selector or f"conseils-{territory.territory.slug}",
+            domain=settings.dkim_domain or parseaddr(territory.mail.sender)[1].rpartition("@")[2],
+        )
     site = create_site(
         territory,
         [ServiceEndpoint(name, SERVICE_LABELS[name], url) for name, url in urls.items()],
@@ -34,8 +43,9 @@ def main() -> None:
         smtp_port=settings.smtp_port,
         public_base_url=settings.public_base_url,
         kafka_bootstrap=settings.kafka_bootstrap_servers,
+        dkim_key=dkim_key,
     )
-    uvicorn.run(site, **server_options(settings))
+    uvicorn.run(site, **server_options(settings), loop="uvloop", http="httptools")
 
 
 class ServerOptions(TypedDict):

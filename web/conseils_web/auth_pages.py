@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import quote
 
@@ -17,14 +19,17 @@ import aiosmtplib
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from conseils_runtime.auth import Role, issue_token
+from conseils_runtime.auth import Role
 from conseils_runtime.logs import get_logger
+from conseils_runtime.mail import encoded_subject, finish_message, wire_bytes
 from conseils_web.context import SiteContext, redirect, render, site
 from conseils_web.security import (
     COUNCILLOR_ROLES,
     SESSION_COOKIE,
     checked_form,
     current_user,
+    new_session,
+    set_session_cookie,
 )
 from conseils_web.services import ApiError, ServiceUnavailable
 from conseils_web.signin import Account, address_key
@@ -63,10 +68,13 @@ async def find_account(ctx: SiteContext, address: str) -> Account | None:
 
 
 def signin_mail(ctx: SiteContext, address: str, link: str) -> EmailMessage:
+    """The sign-in mail, finished as every mail of the platform is (`conseils_runtime.mail`):
+    Date, Message-ID, a subject strict readers decode, 7-bit quoted-printable bodies, DKIM when
+    the deployment gives a key. No List-Unsubscribe: it answers her own request."""
     message = EmailMessage()
     message["From"] = ctx.territory.mail.sender
     message["To"] = address
-    message["Subject"] = f"Votre lien de connexion — conseils {ctx.territory.territory.name}"
+    message["Subject"] = encoded_subject(f"Votre lien de connexion — conseils {ctx.territory.territory.name}")
     text = (
         "Bonjour,\n\n"
         "Pour vous connecter, ouvrez ce lien puis appuyez sur « Me connecter » :\n"
@@ -74,15 +82,16 @@ def signin_mail(ctx: SiteContext, address: str, link: str) -> EmailMessage:
         "Il est valable 10 minutes et ne sert qu'une fois. "
         "Si vous n'avez rien demandé, ignorez ce message.\n"
     )
-    message.set_content(text)
+    message.set_content(text, cte="quoted-printable")
     message.add_alternative(
         "<p>Bonjour,</p><p>Pour vous connecter, ouvrez ce lien puis appuyez sur « Me connecter » :</p>"
         f'<p><a href="{link}">Me connecter</a></p>'
         "<p>Il est valable 10 minutes et ne sert qu'une fois. "
         "Si vous n'avez rien demandé, ignorez ce message.</p>",
         subtype="html",
+        cte="quoted-printable",
     )
-    return message
+    return finish_message(message, now=datetime.now(UTC), dkim_key=ctx.dkim_key)
 
 
 async def send_link(ctx: SiteContext, address: str, next_path: str) -> None:
@@ -94,8 +103,14 @@ async def send_link(ctx: SiteContext, address: str, next_path: str) -> None:
         link = f"{ctx.public_base_url}/connexion/{token}"
         if next_path:
             link += f"?suite={quote(next_path, safe='/')}"
-        await aiosmtplib.send(
-            signin_mail(ctx, address, link), hostname=ctx.smtp_host, port=ctx.smtp_port, timeout=20
+        message = signin_mail(ctx, address, link)
+        await aiosmtplib.send(  # the very bytes the DKIM signature covers
+            wire_bytes(message),
+            sender=parseaddr(ctx.territory.mail.sender)[1],
+            recipients=[address],
+            hostname=ctx.smtp_host,
+            port=ctx.smtp_port,
+            timeout=20,
         )
     except (ApiError, ServiceUnavailable, aiosmtplib.SMTPException, OSError) as error:
         log.warning("sign-in link not sent", error=type(error).__name__)
@@ -168,16 +183,12 @@ async def use_link(request: Request, token: str) -> Response:
         )
     default = "/agenda" if account.role in COUNCILLOR_ROLES else "/equipe/instances"
     response = redirect(request, safe_next(form.get("suite")) or default, "Vous êtes connecté·e.")
-    response.set_cookie(
-        SESSION_COOKIE,
-        issue_token(
+    set_session_cookie(
+        response,
+        new_session(
             ctx.auth_secret, subject=account.subject, role=account.role, council_id=account.council_id
         ),
-        max_age=12 * 3600,
-        httponly=True,
-        samesite="lax",
         secure=ctx.secure_cookies,
-        path="/",
     )
     return response
 
@@ -191,7 +202,11 @@ async def signout_page(request: Request) -> Response:
 
 @router.post("/deconnexion")
 async def signout(request: Request) -> Response:
+    """Ends the session on the site's side (the cookie, even if kept or copied, no longer works)."""
     await checked_form(request)
+    principal = current_user(request)
+    if principal is not None and principal.session_id:
+        await site(request).store.sessions.end_session(principal.session_id)
     response = redirect(request, "/", "Vous êtes déconnecté·e.")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

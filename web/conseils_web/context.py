@@ -16,11 +16,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from conseils_runtime.auth import issue_token
+from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web import frenchdates, labels
-from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
-from conseils_web.security import STAFF_ROLES, csrf_token, current_user, session_token
+from conseils_web.clients import Caller, MeetingsClient, NotificationsClient, RegistryClient
+from conseils_web.security import STAFF_ROLES, csrf_token, current_user
 from conseils_web.signin import RateLimiter, SigninStore
 
 HERE = Path(__file__).parent
@@ -61,6 +61,7 @@ class SiteContext:
     smtp_port: int
     public_base_url: str
     secure_cookies: bool
+    dkim_key: DkimKey | None = None  # signs the sign-in mails (the territory's key, as notifications)
     address_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(3, 15 * 60))
     ip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(30, 15 * 60))
     # What time it is for the pages' states (registration closed or not); tests set it.
@@ -88,9 +89,10 @@ class SiteContext:
                 return kind.name
         return slug
 
-    def site_token(self) -> str:
-        """A one-minute token of the site itself (account look-up at sign-in, council views)."""
-        return issue_token(self.auth_secret, subject="site", role="operator", ttl_seconds=60)
+    def site_token(self) -> Caller:
+        """The site itself as the caller (account look-up at sign-in): a staff role, as the
+        look-up reads addresses; each call gets its own short token for that service."""
+        return Caller(self.auth_secret, subject="site", role="staff")
 
     def when(self, value: str | datetime) -> str:
         return frenchdates.datetime_fr(frenchdates.parse_iso(value), self.timezone)
@@ -109,8 +111,18 @@ def site(request: Request) -> SiteContext:
     return context
 
 
-def user_token(request: Request) -> str:
-    return session_token(request)
+def user_token(request: Request) -> Caller:
+    """The signed-in person as the caller of the services (nobody when signed out): the
+    clients mint her a token per call and per service; her cookie stays on the site."""
+    principal = current_user(request)
+    if principal is None:
+        return Caller(site(request).auth_secret)
+    return Caller(
+        site(request).auth_secret,
+        subject=principal.subject,
+        role=principal.role,
+        council_id=principal.council_id,
+    )
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -4,15 +4,17 @@ registrations, my history, my notifications, my preferences and calendar feed, m
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from conseils_web import agendas, frenchdates
 from conseils_web.clients.meetings import (
+    AgendaQuery,
     CouncilRegistration,
     HistoryInstance,
     InstanceSummary,
@@ -44,24 +46,68 @@ def _active_registrations(rows: list[MyRegistration]) -> dict[str, MyRegistratio
     return {str(row.instance_id): row for row in rows if row.status != "cancelled"}
 
 
+# The agenda's filters, in the page's address (a GET form: it works without JavaScript):
+# French words in the URL, the meetings API's values behind them.
+AGENDA_SCOPES = {
+    "toutes": ("all", "Tout le territoire"),
+    "mes": ("mine", "Mon conseil et mes thématiques"),
+    "conseil": ("council", "Mon conseil"),
+    "thematiques": ("themes", "Mes thématiques"),
+    "ville": ("city", "Ma ville"),
+}
+AGENDA_PERIODS = {"a-venir": ("upcoming", "À venir"), "passees": ("past", "Passées")}
+AGENDA_DEFAULTS = {"voir": "toutes", "type": "", "quand": "a-venir"}
+
+
+def agenda_filters(request: Request, params: Mapping[str, object] | None = None) -> dict[str, str]:
+    """The agenda's filters from the address (or a form): known values only, else the defaults."""
+    values = params if params is not None else request.query_params
+    known_types = {kind.slug for kind in site(request).territory.instance_types}
+    voir, kind, quand = (str(values.get(key) or "") for key in ("voir", "type", "quand"))
+    return {
+        "voir": voir if voir in AGENDA_SCOPES else AGENDA_DEFAULTS["voir"],
+        "type": kind if kind in known_types else "",
+        "quand": quand if quand in AGENDA_PERIODS else AGENDA_DEFAULTS["quand"],
+    }
+
+
+def agenda_url(filters: Mapping[str, str]) -> str:
+    """/agenda with the filters that differ from the defaults."""
+    query = {key: value for key, value in filters.items() if value and value != AGENDA_DEFAULTS[key]}
+    return "/agenda" + (f"?{urlencode(query)}" if query else "")
+
+
 @router.get("/agenda", response_class=HTMLResponse)
 async def agenda(request: Request) -> HTMLResponse:
+    """The territory's agenda, filtered (who, type, when), each instance saying who may
+    register how and why (the meetings service's `access`)."""
     require_councillor(request)
     ctx, token = site(request), user_token(request)
-    instances, mine = await asyncio.gather(
-        ctx.meetings.instances(token), ctx.meetings.my_registrations(token)
+    filters = agenda_filters(request)
+    query = AgendaQuery(
+        scope=AGENDA_SCOPES[filters["voir"]][0],
+        type=filters["type"] or None,
+        when=AGENDA_PERIODS[filters["quand"]][0],
     )
-    upcoming = [row for row in instances if row.status in OPEN_STATUSES]
+    instances, mine = await asyncio.gather(
+        ctx.meetings.agenda(token, query), ctx.meetings.my_registrations(token)
+    )
     now = ctx.clock()
     return render(
         request,
         "agenda.html",
-        title="Mon agenda",
+        title="Agenda",
         active="agenda",
-        instances=upcoming,
-        states={str(row.id): registration_state(row, now) for row in upcoming},
+        instances=instances,
+        states={str(row.id): registration_state(row, now) for row in instances},
         mine=_active_registrations(mine),
-        feeds=_agenda_feeds(request),
+        filters=filters,
+        scopes=[(key, label) for key, (_value, label) in AGENDA_SCOPES.items()],
+        periods=[(key, label) for key, (_value, label) in AGENDA_PERIODS.items()],
+        kinds=[(kind.slug, kind.name) for kind in ctx.territory.instance_types],
+        back_to=agenda_url(filters),
+        public_feed=agendas.territory_feed(ctx.public_base_url, ctx.territory.territory.name),
+        feeds=_agenda_feeds(request)[1:],
     )
 
 
@@ -192,12 +238,20 @@ async def instance_page(request: Request, instance_id: str) -> Response:
     )
 
 
+def _back(request: Request, form: Mapping[str, object], instance_id: str) -> str:
+    """Where a registration form returns: the agenda with the filters it was shown with
+    (rebuilt from known values only), or the instance page."""
+    if form.get("retour") == "agenda":
+        return agenda_url(agenda_filters(request, form))
+    return f"/instances/{instance_id}"
+
+
 @router.post("/instances/{instance_id}/inscription")
 async def register(request: Request, instance_id: str) -> Response:
     require_councillor(request)
     form = await checked_form(request)
     mode = str(form.get("mode", ""))
-    back = "/agenda" if form.get("retour") == "agenda" else f"/instances/{instance_id}"
+    back = _back(request, form, instance_id)
     if mode not in {"participant", "observer"} or parse_uuid(instance_id) is None:
         return redirect(request, back, "Choisissez « participer » ou « observer ».")
     try:
@@ -213,7 +267,7 @@ async def register(request: Request, instance_id: str) -> Response:
 async def unregister(request: Request, instance_id: str) -> Response:
     require_councillor(request)
     form = await checked_form(request)
-    back = "/agenda" if form.get("retour") == "agenda" else f"/instances/{instance_id}"
+    back = _back(request, form, instance_id)
     if parse_uuid(instance_id) is None:
         return redirect(request, back)
     try:
@@ -237,12 +291,39 @@ async def document(request: Request, document_id: str) -> Response:
 
 @router.get("/mes-inscriptions", response_class=HTMLResponse)
 async def my_registrations(request: Request) -> HTMLResponse:
+    """Her registrations: those to come (soonest first), then the past ones (newest first)
+    with her presence and the minutes; a cancelled instance says so and why."""
     require_councillor(request)
-    rows = await site(request).meetings.my_registrations(user_token(request))
-    rows.sort(key=lambda row: row.starts_at.isoformat())
+    ctx = site(request)
+    rows = await ctx.meetings.my_registrations(user_token(request))
+    now = ctx.clock()
+    past = [row for row in rows if row.instance_status in PAST_STATUSES or row.starts_at <= now]
+    upcoming = [row for row in rows if row not in past]
+    upcoming.sort(key=lambda row: row.starts_at)
+    past.sort(key=lambda row: row.starts_at, reverse=True)
     return render(
-        request, "mes-inscriptions.html", title="Mes inscriptions", active="inscriptions", rows=rows
+        request,
+        "mes-inscriptions.html",
+        title="Mes inscriptions",
+        active="inscriptions",
+        rows=rows,
+        upcoming=upcoming,
+        past=[(row, presence_label(row)) for row in past],
     )
+
+
+PAST_STATUSES = frozenset({"held", "minutes_published"})
+
+
+def presence_label(row: MyRegistration) -> str | None:
+    """Her presence at a past instance, in words (None: nothing to say, e.g. cancelled)."""
+    if row.instance_status == "cancelled" or row.status == "cancelled":
+        return None
+    if row.present is True:
+        return "Présent·e"
+    if row.present is False:
+        return "Absent·e" + (" (inscrit·e)" if row.status == "confirmed" else "")
+    return "Présence pas encore enregistrée"
 
 
 def history_labels(row: HistoryInstance) -> dict[str, str | None]:

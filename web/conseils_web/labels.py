@@ -79,3 +79,30 @@ DELIVERY_STATUS_LABELS = {
     "digest": "pour le récapitulatif",
     "digested": "dans le récapitulatif",
 }
+
+# Proposals and commitments counted by status (« 2 propositions réalisées », « 1 engagement
+# en cours »): the status word agrees with the kind's gender and the number.
+OUTCOME_KIND_PLURAL_LABELS = {
+    "proposal": ("proposition", "propositions"),
+    "commitment": ("engagement", "engagements"),
+}
+OUTCOME_STATUS_AGREED_LABELS = {
+    # status: (masculine singular, masculine plural, feminine singular, feminine plural)
+    "proposed": ("proposé", "proposés", "proposée", "proposées"),
+    "in_progress": ("en cours", "en cours", "en cours", "en cours"),
+    "done": ("réalisé", "réalisés", "réalisée", "réalisées"),
+    "abandoned": ("abandonné", "abandonnés", "abandonnée", "abandonnées"),
+}
+OUTCOME_KIND_FEMININE = frozenset({"proposal"})
+
+# The directory (registry): its sections and the kinds of partners.
+DIRECTORY_SECTION_LABELS = {"partners": "Partenaires", "schemes": "Dispositifs", "places": "Lieux"}
+DIRECTORY_ENTRY_SECTIONS = {"partner": "partners", "scheme": "schemes", "place": "places"}
+PARTNER_KIND_LABELS = {
+    "state": "État",
+    "city": "Ville",
+    "territory": "Territoire",
+    "landlord": "Bailleur social",
+    "association": "Association",
+    "other": "Autre partenaire",
+}

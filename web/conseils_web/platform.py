@@ -126,7 +126,9 @@ def site_server_config(site: Any, host: str, port: int) -> uvicorn.Config:
     """The local platform has no reverse proxy in front of the site: never believe a client's
     X-Forwarded-For (uvicorn trusts 127.0.0.1 by default, so anyone on the machine could pick
     the address the sign-in rate limit counts)."""
-    return uvicorn.Config(site, host=host, port=port, log_level="warning", proxy_headers=False)
+    return uvicorn.Config(
+        site, host=host, port=port, log_level="warning", proxy_headers=False, http="httptools"
+    )
 
 
 def _demo_year(options: PlatformOptions) -> bool:
@@ -146,7 +148,9 @@ async def run_platform(options: PlatformOptions) -> None:
             port = options.service_ports.get(name, default_port)
             app_module = importlib.import_module(f"conseils_{name}.app")
             app = apps[name] = app_module.create_app(_service_settings(name, options, catcher.port))
-            config = uvicorn.Config(app, host=options.host, port=port, log_level="warning", lifespan="on")
+            config = uvicorn.Config(
+                app, host=options.host, port=port, log_level="warning", lifespan="on", http="httptools"
+            )
             servers.append(_Server(config))
             endpoints.append(ServiceEndpoint(name, SERVICE_LABELS[name], f"http://{options.host}:{port}"))
         options.on_apps(apps)

@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from conseils_runtime.kafka_security import KafkaClientSettings
 
 
-class SiteSettings(BaseSettings):
+class SiteSettings(KafkaClientSettings):
     model_config = SettingsConfigDict(env_prefix="CONSEILS_WEB_", env_file=".env", extra="ignore")
 
     host: str = "0.0.0.0"  # noqa: S104 - a container listens on all its interfaces
@@ -35,3 +37,8 @@ class SiteSettings(BaseSettings):
     # Who may say, with X-Forwarded-For, which client a request comes from: only the reverse proxy.
     # Comma-separated addresses or networks (docker-compose sets the compose network).
     forwarded_allow_ips: str = "127.0.0.1"
+    # The territory's DKIM key (the notifications service's, `conseils territory dkim-key`): the
+    # sign-in mails are signed like every other mail. None: sent unsigned.
+    dkim_key_file: Path | None = None
+    dkim_selector: str = ""  # default: conseils-<territory>
+    dkim_domain: str = ""  # default: the sender's domain

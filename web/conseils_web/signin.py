@@ -1,7 +1,14 @@
 """Sign-in by emailed link: single-use random tokens, stored only as their
 SHA-256 hash in the site's own small database (no personal data: the hash,
-the account id, its role and council), valid ten minutes; and the per-address
-and per-IP rate limits of link requests."""
+the account id, its role and council), valid ten minutes; the per-address
+and per-IP rate limits of link requests; and when sessions end.
+
+A session is a signed cookie naming its random session id, its account and
+when it began; the same database keeps cut-offs, checked on every request
+(`SigninStore.session_ended`): one session (signing out), every session of
+an account begun before a moment (staff "end her sessions", her erasure or
+departure), or every session begun before a moment ("end all sessions").
+A cut-off is kept as long as a session it ends could live (12 hours)."""
 
 from __future__ import annotations
 
@@ -15,12 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Column, Float, MetaData, RowMapping, String, Table, delete, select, update
+from sqlalchemy import Column, Float, MetaData, RowMapping, String, Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from conseils_runtime.auth import Role
+from conseils_runtime.auth import Principal, Role
 
 LINK_TTL_SECONDS = 600
+SESSION_TTL_SECONDS = 12 * 3600
+EVERYONE = "*"
 metadata = MetaData()
 
 signin_links = Table(
@@ -33,6 +42,14 @@ signin_links = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("used_at", Float, nullable=True),
+)
+
+# "session:<id>", "account:<subject>" or "all" -> sessions begun at or before `not_before` are over.
+session_cutoffs = Table(
+    "session_cutoffs",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("not_before", Float, nullable=False),
 )
 
 
@@ -85,6 +102,7 @@ class SigninStore:
         self.engine: AsyncEngine = create_async_engine(database_url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.clock = clock
+        self.sessions = SessionStore(self.engine, clock)
 
     @classmethod
     def in_directory(cls, data_dir: Path) -> SigninStore:
@@ -162,3 +180,50 @@ def _account(row: RowMapping) -> Account:
     role: Role = row["role"]
     council = row["council_id"]
     return Account(subject=row["subject"], role=role, council_id=uuid.UUID(council) if council else None)
+
+
+class SessionStore:
+    """When sessions end (the cut-offs of `session_cutoffs`), in the sign-in links' database."""
+
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], float] = time.time) -> None:
+        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        self.clock = clock
+
+    async def session_ended(self, principal: Principal) -> bool:
+        """Whether the session of this cookie was ended since it began."""
+        keys = ["all", f"account:{principal.subject}"]
+        if principal.session_id:
+            keys.append(f"session:{principal.session_id}")
+        async with self.sessionmaker() as session:
+            latest = (
+                await session.execute(
+                    select(func.max(session_cutoffs.c.not_before)).where(session_cutoffs.c.key.in_(keys))
+                )
+            ).scalar()
+        return latest is not None and principal.issued_at <= latest
+
+    async def end_session(self, session_id: str) -> None:
+        await self._cut(f"session:{session_id}", self.clock())
+
+    async def end_sessions(self, subject: str = EVERYONE, *, before: float | None = None) -> None:
+        """End every session of one account (`subject`), or of everyone, begun before `before`
+        (now by default). An earlier cut-off never replaces a later one."""
+        await self._cut("all" if subject == EVERYONE else f"account:{subject}", before or self.clock())
+
+    async def _cut(self, key: str, not_before: float) -> None:
+        now = self.clock()
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                delete(session_cutoffs).where(session_cutoffs.c.not_before < now - SESSION_TTL_SECONDS)
+            )
+            current = (
+                await session.execute(
+                    select(session_cutoffs.c.not_before).where(session_cutoffs.c.key == key)
+                )
+            ).scalar()
+            if current is None:
+                await session.execute(session_cutoffs.insert().values(key=key, not_before=not_before))
+            elif current < not_before:
+                await session.execute(
+                    update(session_cutoffs).where(session_cutoffs.c.key == key).values(not_before=not_before)
+                )

@@ -25,13 +25,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conseils_runtime.http import limit_request_bodies
 from conseils_runtime.logs import describe_error, get_logger
+from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
-from conseils_web import auth_pages, councillor_pages, operator_pages, public_pages, staff
+from conseils_web import auth_pages, community_pages, councillor_pages, operator_pages, public_pages, staff
 from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
-from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SignInRequired
+from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
 from conseils_web.services import ApiError, Services, ServiceUnavailable
+from conseils_web.session_events import SessionEndings
 from conseils_web.signin import SigninStore
 
 HERE = Path(__file__).parent
@@ -63,23 +65,28 @@ def create_site(
     public_base_url: str | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
     kafka_bootstrap: str = "",
+    dkim_key: DkimKey | None = None,
 ) -> FastAPI:
     """The site. `auth_secret` is the one the services verify tokens with;
     `data_dir` holds site.db (sign-in links); sign-in mails go to `smtp_host:smtp_port`."""
     client = httpx.AsyncClient(timeout=30, transport=http_transport)
     base_url = (public_base_url or territory.mail.public_base_url).rstrip("/")
     store = SigninStore.in_directory(data_dir or Path(tempfile.mkdtemp(prefix="conseils-site-")))
+    endings = SessionEndings(kafka_bootstrap, territory.territory.slug, store.sessions)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.create_all()
+        endings.start()  # erased or departed members' sessions end (registry.members)
         yield
+        await endings.stop()
         await client.aclose()
         await store.dispose()
 
     app = FastAPI(title="conseils — site", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     # The largest legitimate body is a dossier file (the meetings service takes 20 MB), as nginx says.
     limit_request_bodies(app, 25 * 1024 * 1024)
+    app.add_middleware(SessionMiddleware)  # who is signed in, checked against the site's database
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(label_globals())
     templates.env.globals.update(
@@ -101,9 +108,11 @@ def create_site(
         smtp_port=smtp_port,
         public_base_url=base_url,
         secure_cookies=base_url.startswith("https://"),
+        dkim_key=dkim_key,
     )
     app.include_router(auth_pages.router)
     app.include_router(councillor_pages.router)
+    app.include_router(community_pages.router)
     for router in staff.ROUTERS:
         app.include_router(router)
     app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows

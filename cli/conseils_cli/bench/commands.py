@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import tempfile
@@ -44,10 +45,17 @@ def bench_command(  # noqa: PLR0917 - typer options
     svg: Annotated[Path | None, typer.Option(help="Graphique des figures face aux objectifs (SVG).")] = Path(
         "docs/performance.svg"
     ),
+    http_seconds: Annotated[
+        int | None,
+        typer.Option(
+            help="Durée de mesure par point d'accès HTTP, en secondes (défaut : 10, 5 avec --quick).", min=1
+        ),
+    ] = None,
 ) -> None:
     """Mesure les performances (Kafka réel, SMTP local) et les compare aux bibliothèques brutes."""
     from conseils_cli.bench.plot import write_svg
     from conseils_cli.bench.suite import Sizes, run_all
+    from conseils_cli.bench.wrk import LoadGeneratorMissing, ensure_wrk
 
     database = database.lower()
     if database not in ("sqlite", "postgres"):
@@ -63,6 +71,15 @@ def bench_command(  # noqa: PLR0917 - typer options
         unknown = selected - set(SCENARIOS)
         if unknown:
             raise typer.BadParameter(f"inconnu(s) : {', '.join(sorted(unknown))}", param_hint="--only")
+    sizes = Sizes.quick() if quick else Sizes.full()
+    if http_seconds is not None:
+        sizes = dataclasses.replace(sizes, http=dataclasses.replace(sizes.http, seconds=http_seconds))
+    if selected is None or "http" in selected:
+        try:  # before Kafka and the long scenarios: the HTTP figures need the native load generator
+            ensure_wrk(err.print)
+        except LoadGeneratorMissing as error:
+            err.print(f"[red]{error}[/]")
+            raise typer.Exit(1) from error
     # The services log their consumers' rebalances and aiokafka its retries: not benchmark output.
     # Failures still surface as exceptions.
     logging.disable(logging.ERROR)
@@ -82,11 +99,12 @@ def bench_command(  # noqa: PLR0917 - typer options
             run_all(
                 broker.bootstrap,
                 Path(work_dir),
-                sizes=Sizes.quick() if quick else Sizes.full(),
+                sizes=sizes,
                 database=database,
                 postgres_url=postgres_url,
                 progress=report,
                 only=selected,
+                say=progress.console.print,
             )
         )
     write_results(results, out)

@@ -106,7 +106,9 @@ async def fan_out(
             **common,
         )
     )
-    token = issue_token("bench-secret", subject="bench-staff", role="staff")
+    token = issue_token(
+        "bench-secret", subject="bench-staff", role="staff", audience="meetings", ttl_seconds=3600
+    )
     starts = _next_evening(40)
     try:
         async with (

@@ -1,6 +1,12 @@
-"""HTTP latency of the meetings API on national-scale data: 50 concurrent clients
-(httpx) against uvicorn on 127.0.0.1 in its own process; baseline: a trivial
-FastAPI endpoint served the same way."""
+"""HTTP on national-scale data, measured with a native load generator (wrk, see
+:mod:`conseils_cli.bench.wrk`): the pages users load on the site, each going through
+the site to the services as in production, and the services' APIs beneath them.
+
+Every server is its own ``python -m …`` process on 127.0.0.1, started the way production
+starts it (``python -m conseils_registry``, ``python -m conseils_meetings``, ``python -m
+conseils_web``: uvicorn with uvloop and httptools). The baseline is a trivial FastAPI
+endpoint served by the same uvicorn, driven by the same wrk in the same run.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +15,30 @@ import os
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
+from conseils_cli.bench import wrk
 from conseils_cli.bench.dataset import Dataset
-from conseils_cli.bench.results import summary
 
-SECRET = "bench-secret"  # noqa: S105 - signs tokens for a throwaway benchmark server
+SECRET = "bench-secret"  # noqa: S105 - signs tokens for throwaway benchmark servers
+SESSION_COOKIE = "conseils_session"  # the site's session cookie (conseils_web.security)
+UVICORN_FAST = ["--loop", "uvloop", "--http", "httptools"]
+
+Request = tuple[str, dict[str, str]]
+# A run may outlast a service token (5 minutes): the bench's tokens are good for an hour, for the
+# three services and, carrying a session id, as the site's session cookie too.
+TOKENS: dict[str, Any] = {
+    "audience": ("site", "registry", "meetings", "notifications"),
+    "ttl_seconds": 3600,
+    "session_id": "bench",
+}
 
 
 def _free_port() -> int:
@@ -31,41 +50,90 @@ def _free_port() -> int:
         return port
 
 
-class Server:
-    """uvicorn in a child process; stopped with SIGTERM (by pid) on exit."""
+def _die_with_parent() -> None:
+    """In the child (Linux): SIGTERM when the bench dies, so that no server outlives it."""
+    import ctypes
+    import signal
 
-    def __init__(self, target: str, env: dict[str, str], ready_path: str, *, factory: bool = False) -> None:
-        self.target = target
-        self.env = env
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class Server:
+    """A server in a child process (``args`` after ``python``); stopped with SIGTERM (by pid) on exit.
+
+    Its output goes to ``<work_dir>/<name>.log``, whose end is shown when it does not start."""
+
+    def __init__(
+        self,
+        name: str,
+        args: Sequence[str],
+        env: dict[str, str],
+        ready_path: str,
+        work_dir: Path,
+        *,
+        port: int | None = None,
+    ) -> None:
+        self.name = name
+        self.port = port or _free_port()
+        self.args = [arg.replace("{port}", str(self.port)) for arg in args]
+        self.env = {key: value.replace("{port}", str(self.port)) for key, value in env.items()}
         self.ready_path = ready_path
-        self.factory = factory
-        self.port = _free_port()
+        self.work_dir = work_dir
+        self.log_path = work_dir / f"{name}.log"
         self.process: asyncio.subprocess.Process | None = None
+        self.idle_seconds = 0.0  # how long its readiness check takes when nothing else runs
+        self._log: IO[bytes] | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
     async def __aenter__(self) -> Server:
-        args = [sys.executable, "-m", "uvicorn", self.target, "--host", "127.0.0.1", "--port", str(self.port)]
-        args += ["--log-level", "warning", "--no-access-log"] + (["--factory"] if self.factory else [])
+        self._log = self.log_path.open("wb")
         self.process = await asyncio.create_subprocess_exec(
-            *args,
+            sys.executable,
+            *self.args,
             env={**os.environ, **self.env},
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            cwd=self.work_dir,  # no stray .env of the current directory
+            stdout=self._log,
+            stderr=asyncio.subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
-        deadline = time.perf_counter() + 90
+        deadline = time.perf_counter() + 120
         async with httpx.AsyncClient(base_url=self.base_url) as client:
             while True:
                 try:
                     if (await client.get(self.ready_path)).status_code == 200:
+                        await self._measure_idle(client)
                         return self
                 except httpx.TransportError:
                     pass
                 if self.process.returncode is not None or time.perf_counter() > deadline:
-                    raise RuntimeError(f"{self.target} did not start")
+                    await self.__aexit__()
+                    raise RuntimeError(f"{self.name} n'a pas démarré :\n{self.log_tail()}")
                 await asyncio.sleep(0.2)
+
+    @property
+    def settle_path(self) -> str:
+        """/readyz of a service goes through its database pool: slow while requests still queue."""
+        return "/readyz" if self.ready_path == "/healthz" else self.ready_path
+
+    async def _measure_idle(self, client: httpx.AsyncClient) -> None:
+        timings = []
+        for _ in range(5):
+            started = time.perf_counter()
+            await client.get(self.settle_path)
+            timings.append(time.perf_counter() - started)
+        self.idle_seconds = sorted(timings)[2]
 
     async def __aexit__(self, *_exc: object) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -75,103 +143,315 @@ class Server:
             except TimeoutError:
                 self.process.kill()
                 await self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
 
-async def load(
-    base_url: str, requests: Sequence[tuple[str, dict[str, str]]], clients: int = 50
-) -> dict[str, float]:
-    """Send ``requests`` (path, headers) with ``clients`` concurrent clients; latency summary in ms."""
-    queue: asyncio.Queue[tuple[str, dict[str, str]]] = asyncio.Queue()
-    for request in requests:
-        queue.put_nowait(request)
-    latencies: list[float] = []
-    errors = 0
-
-    async with httpx.AsyncClient(
-        base_url=base_url,
-        limits=httpx.Limits(max_connections=clients, max_keepalive_connections=clients),
-        timeout=60,
-    ) as client:
-
-        async def worker() -> None:
-            nonlocal errors
-            while not queue.empty():
-                path, headers = queue.get_nowait()
-                started = time.perf_counter()
-                response = await client.get(path, headers=headers)
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    errors += 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - started
-    result = summary(latencies)
-    result["errors"] = errors
-    result["per_second"] = len(latencies) / elapsed
-    return result
-
-
-def meetings_env(url: str, data: Dataset, territory_file: Path, bootstrap: str) -> dict[str, str]:
-    return {
-        "CONSEILS_MEETINGS_DATABASE_URL": url,
+def _service_env(
+    service: str, url: str, data: Dataset, territory_file: Path, bootstrap: str
+) -> dict[str, str]:
+    prefix = f"CONSEILS_{service.upper()}_"
+    env = {
+        f"{prefix}DATABASE_URL": url,
+        f"{prefix}HOST": "127.0.0.1",
+        f"{prefix}PORT": "{port}",
+        f"{prefix}LOG_LEVEL": "WARNING",
+        f"{prefix}LOG_JSON": "false",
+        f"{prefix}DATA_DIR": str(territory_file.parent / service),
         "CONSEILS_TERRITORY": data.slug,
         "CONSEILS_TERRITORY_FILE": str(territory_file),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "CONSEILS_AUTH_SECRET": SECRET,
-        "CONSEILS_MEETINGS_LOG_LEVEL": "WARNING",
-        "CONSEILS_MEETINGS_LOG_JSON": "false",
-        "CONSEILS_MEETINGS_DOCUMENTS_DIR": str(territory_file.parent / "documents"),
     }
+    if service == "meetings":
+        env[f"{prefix}DOCUMENTS_DIR"] = str(territory_file.parent / "documents")
+    return env
 
 
-def endpoints(data: Dataset, per_endpoint: int, seed: int = 7) -> dict[str, list[tuple[str, dict[str, str]]]]:
-    """The requests of each measured call, for random councillors and instances of the dataset."""
+def service_server(  # noqa: PLR0917 - everything a service process needs
+    service: str, url: str, data: Dataset, territory_file: Path, bootstrap: str, work_dir: Path
+) -> Server:
+    """``python -m conseils_<service>``, as in production."""
+    env = _service_env(service, url, data, territory_file, bootstrap)
+    return Server(service, ["-m", f"conseils_{service}"], env, "/healthz", work_dir)
+
+
+def site_server(territory_file: Path, backends: dict[str, str], work_dir: Path) -> Server:
+    """``python -m conseils_web``: the site alone in front of the services, as in production."""
+    env = {
+        "CONSEILS_WEB_HOST": "127.0.0.1",
+        "CONSEILS_WEB_PORT": "{port}",
+        "CONSEILS_WEB_PUBLIC_BASE_URL": "http://127.0.0.1:{port}",
+        "CONSEILS_WEB_DATA_DIR": str(work_dir / "site"),
+        "CONSEILS_WEB_FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "CONSEILS_TERRITORY_FILE": str(territory_file),
+        "CONSEILS_AUTH_SECRET": SECRET,
+        **{f"CONSEILS_WEB_{name.upper()}_URL": url for name, url in backends.items()},
+    }
+    return Server("site", ["-m", "conseils_web"], env, "/", work_dir)
+
+
+def trivial_server(work_dir: Path) -> Server:
+    args = ["-m", "uvicorn", "conseils_cli.bench.trivial:app", "--host", "127.0.0.1", "--port", "{port}"]
+    args += ["--log-level", "warning", "--no-access-log", *UVICORN_FAST]
+    return Server("trivial", args, {}, "/ping", work_dir)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One measured endpoint: a site page (``kind="page"``) or a service's API call."""
+
+    kind: str
+    name: str
+    server: str
+    requests: list[Request]
+    description: str
+    connections: int | None = None
+    slow: bool = False
+    """Seconds per request at national size (the bilans): no wrk warm-up (the check request warms
+    it up), since a warm-up would leave ``connections`` requests running into the measurement."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}_{self.name}"
+
+
+def endpoints(data: Dataset, seed: int = 7, count: int = 400) -> list[Endpoint]:
+    """The measured calls for random councillors (each opening instances of her council) and a staff
+    member; the pages first, then the APIs beneath them; the bilans last (they are the slowest)."""
     from conseils_runtime.auth import issue_token
 
     rng = random.Random(seed)
     members = rng.sample(data.members, min(len(data.members), 200))
-    tokens = [
-        {
-            "Authorization": "Bearer "
-            + issue_token(SECRET, subject=str(m.id), role="councillor", council_id=m.council_id)
-        }
-        for m in members
-    ]
-    staff = {"Authorization": "Bearer " + issue_token(SECRET, subject="bench-staff", role="staff")}
     visible = [i for i in data.instances if i.status != "draft"]
+    by_council: dict[Any, list[Any]] = defaultdict(list)
+    for instance in visible:
+        for council_id in instance.council_ids:
+            by_council[council_id].append(instance)
+
+    councillors = []
+    for member in members:
+        token = issue_token(
+            SECRET, subject=str(member.id), role="councillor", council_id=member.council_id, **TOKENS
+        )
+        councillors.append((member, token))
+    staff = issue_token(SECRET, subject="bench-staff", role="staff", **TOKENS)
+
+    def cookie(token: str) -> dict[str, str]:
+        return {"Cookie": f"{SESSION_COOKIE}={token}"}
+
+    def bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    def instance_for(member: Any) -> Any:
+        return rng.choice(by_council.get(member.council_id) or visible)
+
+    def each(make: Callable[[Any, str], Request]) -> list[Request]:
+        return [make(*rng.choice(councillors)) for _ in range(count)]
+
+    since = f"{(data.now - timedelta(days=90)).date()}T00:00:00Z"
     month_from = data.now.date()
-    month_to = month_from + timedelta(days=31)
-    return {
-        "agenda": [("/instances", rng.choice(tokens)) for _ in range(per_endpoint)],
-        "instance_page": [
-            (f"/instances/{rng.choice(visible).id}", rng.choice(tokens)) for _ in range(per_endpoint)
-        ],
-        "my_registrations": [("/me/registrations", rng.choice(tokens)) for _ in range(per_endpoint)],
-        "staff_month": [(f"/instances?from={month_from}T00:00:00Z&to={month_to}T00:00:00Z", staff)]
-        * per_endpoint,
-    }
+    month = f"from={month_from}T00:00:00Z&to={month_from + timedelta(days=31)}T00:00:00Z"
+    year = f"from={data.year_from}&to={data.year_to}"
+    return [
+        Endpoint("page", "agenda", "site", each(lambda _m, t: ("/agenda", cookie(t))), "/agenda"),
+        Endpoint(
+            "page",
+            "instance_page",
+            "site",
+            each(lambda m, t: (f"/instances/{instance_for(m).id}", cookie(t))),
+            "/instances/{id}",
+        ),
+        Endpoint(
+            "page",
+            "my_registrations",
+            "site",
+            each(lambda _m, t: ("/mes-inscriptions", cookie(t))),
+            "/mes-inscriptions",
+        ),
+        Endpoint(
+            "page", "staff_instances", "site", [("/equipe/instances", cookie(staff))], "/equipe/instances"
+        ),
+        Endpoint(
+            "api",
+            "meetings_agenda",
+            "meetings",
+            each(lambda _m, t: ("/instances", bearer(t))),
+            "GET /instances",
+        ),
+        Endpoint(
+            "api",
+            "meetings_instance",
+            "meetings",
+            each(lambda m, t: (f"/instances/{instance_for(m).id}", bearer(t))),
+            "GET /instances/{id}",
+        ),
+        Endpoint(
+            "api",
+            "meetings_my_registrations",
+            "meetings",
+            each(lambda _m, t: ("/me/registrations", bearer(t))),
+            "GET /me/registrations",
+        ),
+        Endpoint(
+            "api",
+            "meetings_my_council",
+            "meetings",
+            each(lambda m, t: (f"/instances/{instance_for(m).id}/registrations/my-council", bearer(t))),
+            "GET /instances/{id}/registrations/my-council",
+        ),
+        Endpoint(
+            "api",
+            "meetings_staff_instances",
+            "meetings",
+            [(f"/instances?from={since}", bearer(staff))],
+            "GET /instances?from=(J-90)",
+        ),
+        Endpoint(
+            "api",
+            "meetings_staff_month",
+            "meetings",
+            [(f"/instances?{month}", bearer(staff))],
+            "GET /instances?from=…&to=… (un mois)",
+        ),
+        Endpoint(
+            "api",
+            "registry_councils",
+            "registry",
+            each(lambda _m, t: ("/councils", bearer(t))),
+            "GET /councils",
+        ),
+        Endpoint(
+            "api",
+            "registry_council_members",
+            "registry",
+            each(lambda m, t: (f"/councils/{m.council_id}/members", bearer(t))),
+            "GET /councils/{id}/members",
+        ),
+        Endpoint(
+            "api",
+            "meetings_bilan",
+            "meetings",
+            [(f"/bilan?{year}&format=html", bearer(staff))],
+            "GET /bilan (une année)",
+            slow=True,
+        ),
+        Endpoint(
+            "page",
+            "bilan_page",
+            "site",
+            [(f"/equipe/bilan/rapport?{year}", cookie(staff))],
+            "/equipe/bilan/rapport (une année)",
+            slow=True,
+        ),
+    ]
 
 
-async def http_latency(
-    url: str, data: Dataset, territory_file: Path, bootstrap: str, *, per_endpoint: int, clients: int = 50
-) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
-    """(figures per endpoint, trivial-endpoint baseline)."""
-    results: dict[str, dict[str, float]] = {}
-    async with Server(
-        "conseils_meetings.app:create_app",
-        meetings_env(url, data, territory_file, bootstrap),
-        "/healthz",
-        factory=True,
-    ) as server:
-        calls = endpoints(data, per_endpoint)
-        await load(server.base_url, calls["agenda"][: clients * 2], clients)  # warm-up (connections, caches)
-        for name, requests in calls.items():
-            results[name] = await load(server.base_url, requests, clients)
-    async with Server("conseils_cli.bench.trivial:app", {}, "/ping") as trivial:
-        await load(trivial.base_url, [("/ping", {})] * clients * 2, clients)
-        baseline = await load(trivial.base_url, [("/ping", {})] * per_endpoint, clients)
+async def _check(client: httpx.AsyncClient, base_url: str, endpoint: Endpoint) -> None:
+    """One request before the load: the endpoint answers 200 (a redirect to /connexion would
+    otherwise be measured as a fast page)."""
+    path, headers = endpoint.requests[0]
+    response = await client.get(f"{base_url}{path}", headers=headers)
+    if response.status_code != 200:
+        raise RuntimeError(
+            f"{endpoint.description} ({endpoint.server}) a répondu {response.status_code} au lieu de 200 : "
+            f"{response.text[:300]}"
+        )
+
+
+async def _settle(client: httpx.AsyncClient, servers: Sequence[Server], budget: float = 180.0) -> float:
+    """Wait until every backend answers its readiness check about as fast as when idle: requests
+    that wrk left unanswered when it stopped (slow bilans) keep running in the server and must not
+    weigh on the next endpoint. Returns the seconds waited."""
+    started = time.perf_counter()
+    for server in servers:
+        quick = 3 * server.idle_seconds + 0.05
+        while time.perf_counter() - started < budget:
+            begin = time.perf_counter()
+            try:
+                response = await client.get(f"{server.base_url}{server.settle_path}", timeout=budget)
+                if response.status_code == 200 and time.perf_counter() - begin < quick:
+                    break
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    return time.perf_counter() - started
+
+
+def _line(figures: dict[str, Any]) -> str:
+    return (
+        f"  → {figures['per_second']:.0f} req/s, p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
+        f"{int(figures['count'])} requêtes, {int(figures['errors'])} erreurs"
+    )
+
+
+async def http_load(
+    urls: dict[str, str],
+    data: Dataset,
+    territory_file: Path,
+    bootstrap: str,
+    work_dir: Path,
+    *,
+    load: wrk.Load,
+    say: Callable[[str], None] = lambda _line: None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
+    """(figures per endpoint key, trivial-endpoint baseline), every figure from wrk.
+
+    ``urls``: the registry's and the meetings service's database URLs (already seeded)."""
+    wrk_path = wrk.ensure_wrk(say)
+    say(f"Générateur de charge : {wrk_path}, {load.describe()}, sur 127.0.0.1 seulement")
+    results: dict[str, dict[str, Any]] = {}
+    async with trivial_server(work_dir) as trivial:
+        say(f"Référence : FastAPI trivial GET /ping ({trivial.base_url})")
+        requests: list[Request] = [("/ping", {})]
+        await wrk.run(wrk_path, trivial.base_url, requests, load, work_dir, seconds=load.warmup_seconds)
+        baseline = await wrk.run(wrk_path, trivial.base_url, requests, load, work_dir)
+        say(_line(baseline))
+    async with (
+        service_server("registry", urls["registry"], data, territory_file, bootstrap, work_dir) as registry,
+        service_server("meetings", urls["meetings"], data, territory_file, bootstrap, work_dir) as meetings,
+        site_server(
+            territory_file,
+            {
+                "registry": registry.base_url,
+                "meetings": meetings.base_url,
+                "notifications": f"http://127.0.0.1:{_free_port()}",  # not used by the measured pages
+            },
+            work_dir,
+        ) as site,
+        httpx.AsyncClient(timeout=120) as client,
+    ):
+        servers = {"registry": registry, "meetings": meetings, "site": site}
+        for endpoint in endpoints(data):
+            server = servers[endpoint.server]
+            say(f"{endpoint.kind} {endpoint.description} ({server.name} {server.base_url})")
+            await _check(client, server.base_url, endpoint)
+            if not endpoint.slow:
+                await wrk.run(
+                    wrk_path,
+                    server.base_url,
+                    endpoint.requests,
+                    load,
+                    work_dir,
+                    seconds=load.warmup_seconds,
+                    connections=endpoint.connections,
+                )
+                await _settle(client, [registry, meetings])
+            figures: dict[str, Any] = await wrk.run(
+                wrk_path, server.base_url, endpoint.requests, load, work_dir, connections=endpoint.connections
+            )
+            if not figures["count"]:  # nothing answered within the run: the latency is at least its length
+                for quantile in ("p50", "p90", "p99", "max", "mean"):
+                    figures[quantile] = load.seconds * 1000.0
+                figures["latency_lower_bound"] = True
+            budget = 900.0 if endpoint.slow else 180.0
+            figures["settle_seconds"] = round(await _settle(client, [registry, meetings], budget), 1)
+            figures["path"] = endpoint.description
+            figures["server"] = endpoint.server
+            results[endpoint.key] = figures
+            say(_line(figures))
     return results, baseline
 
 
-__all__: list[Any] = ["Server", "http_latency", "load"]
+__all__ = ["Endpoint", "Server", "endpoints", "http_load"]

@@ -19,6 +19,10 @@ Environment variables:
   ``<cache>/kafka-<version>/jars``.
 * ``CONSEILS_STATE_DIR``: state directory (default ``<repo>/.var/kafka``, or
   ``~/.local/state/conseils/kafka`` outside a git checkout).
+* ``CONSEILS_KAFKA_*``: how :func:`probe` authenticates to an external broker
+  (:mod:`conseils_runtime.kafka_security`).
+
+``start(secure=True)`` runs the broker with SASL listeners and ACLs (see :mod:`.security`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,6 +54,19 @@ from conseils_cli.kafka.processes import (
     port_free,
     signal_and_wait,
 )
+from conseils_cli.kafka.security import (
+    ADMIN,
+    PRINCIPALS,
+    ScramUser,
+    add_scram_args,
+    add_scram_user,
+    admin_client_properties,
+    client_security,
+    ensure_credentials,
+    grant_territory,
+    remember_user,
+    validate_principal,
+)
 from conseils_cli.kafka.state import (
     BrokerInfo,
     default_state_dir,
@@ -58,16 +76,21 @@ from conseils_cli.kafka.state import (
     resolve_state_dir,
     write_record,
 )
+from conseils_runtime.kafka_security import KafkaSecurity, aiokafka_kwargs
 
 __all__ = [
     "KAFKA_VERSION",
     "MARKER_NAME",
+    "PRINCIPALS",
     "BrokerInfo",
     "KafkaLauncherError",
     "Progress",
+    "add_integrator",
     "cache_dir",
+    "credentials",
     "default_state_dir",
     "ensure_jars",
+    "grant",
     "jars_dir",
     "kill",
     "probe",
@@ -106,7 +129,7 @@ def _tcp_open(bootstrap: str, timeout: float) -> bool:
     return False
 
 
-async def _describe_cluster(bootstrap: str, wait_s: float) -> bool:
+async def _describe_cluster(bootstrap: str, wait_s: float, security: KafkaSecurity | None) -> bool:
     from aiokafka.admin import AIOKafkaAdminClient
 
     request_timeout_ms = max(1000, int(wait_s * 1000))
@@ -114,6 +137,7 @@ async def _describe_cluster(bootstrap: str, wait_s: float) -> bool:
         bootstrap_servers=bootstrap,
         request_timeout_ms=request_timeout_ms,
         client_id="conseils-launcher",
+        **aiokafka_kwargs(security),
     )
     try:
         await asyncio.wait_for(admin.start(), wait_s)
@@ -126,11 +150,20 @@ async def _describe_cluster(bootstrap: str, wait_s: float) -> bool:
             await admin.close()
 
 
-def probe(bootstrap: str, timeout: float = 5.0) -> bool:
-    """True when the broker answers an admin metadata request with >= 1 broker."""
+def probe(bootstrap: str, timeout: float = 5.0, security: KafkaSecurity | None = None) -> bool:
+    """True when the broker answers an admin metadata request with >= 1 broker.
+
+    ``security``: how to authenticate (default: the environment's ``CONSEILS_KAFKA_*``)."""
     if not _tcp_open(bootstrap, min(timeout, 2.0)):
         return False
-    return _run_sync(lambda: _describe_cluster(bootstrap, timeout))
+    return _run_sync(lambda: _describe_cluster(bootstrap, timeout, security))
+
+
+def _security(info: BrokerInfo) -> KafkaSecurity | None:
+    """The admin's credentials for a secured local broker, else None (the environment's)."""
+    if info.secure and info.state_dir is not None:
+        return client_security(info.state_dir, ADMIN)
+    return None
 
 
 # ----------------------------------------------------------------------- lifecycle
@@ -162,7 +195,7 @@ def _wait_ready(info: BrokerInfo, timeout: float) -> None:
                 broker_tail(info.state_dir),
             )
         remaining = deadline - time.monotonic()
-        if probe(info.bootstrap, timeout=min(5.0, max(1.0, remaining))):
+        if probe(info.bootstrap, timeout=min(5.0, max(1.0, remaining)), security=_security(info)):
             return
         if time.monotonic() >= deadline:
             raise KafkaLauncherError(
@@ -173,15 +206,32 @@ def _wait_ready(info: BrokerInfo, timeout: float) -> None:
         time.sleep(0.5)
 
 
+DATA_MODE_FILE = ".conseils-security"
+
+
+def _data_mode(data_dir: Path) -> str:
+    try:
+        return (data_dir / DATA_MODE_FILE).read_text().strip()
+    except OSError:
+        return "plaintext"
+
+
 def _launch(
     state_dir: Path,
     ports: tuple[int, int] | None,
     timeout: float,
     progress: Progress | None,
+    secure: bool = False,
 ) -> BrokerInfo:
     """Start a broker in ``state_dir`` (the caller holds the state lock)."""
     jars = ensure_jars(progress)
     data_dir = state_dir / "data"
+    mode = "sasl" if secure else "plaintext"
+    if (data_dir / "meta.properties").exists() and _data_mode(data_dir) != mode:
+        # The SCRAM credentials are written when the storage is formatted: switching between a
+        # plaintext and a secured broker starts from a fresh metadata log (local broker only).
+        shutil.rmtree(data_dir)
+    credentials = ensure_credentials(state_dir) if secure else {}
     logs_dir = state_dir / "logs"
     logs_dir.mkdir(parents=True, exist_ok=True)
     log_file = logs_dir / "server.log"
@@ -207,7 +257,10 @@ def _launch(
     port, controller_port = ports
 
     properties = state_dir / "server.properties"
-    properties.write_text(server_properties(state_dir, port, controller_port))
+    admin_password = credentials[ADMIN] if secure else None
+    properties.touch(mode=0o600)
+    os.chmod(properties, 0o600)  # holds the admin password when secured
+    properties.write_text(server_properties(state_dir, port, controller_port, admin_password=admin_password))
     (state_dir / "ports.json").write_text(
         json.dumps({"port": port, "controller_port": controller_port}) + "\n"
     )
@@ -229,6 +282,7 @@ def _launch(
                 cluster_id(),
                 "-c",
                 str(properties),
+                *add_scram_args(credentials),
             ),
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -236,10 +290,13 @@ def _launch(
             check=False,
         )
         if fmt.returncode != 0:
+            output = fmt.stdout + fmt.stderr
+            for password in credentials.values():
+                output = output.replace(password, "***")
             raise KafkaLauncherError(
-                f"kafka-storage format failed (exit {fmt.returncode}).",
-                tail_text(fmt.stdout + fmt.stderr),
+                f"kafka-storage format failed (exit {fmt.returncode}).", tail_text(output)
             )
+        (data_dir / DATA_MODE_FILE).write_text(mode + "\n")
 
     if progress:
         progress("Démarrage du broker Kafka…")
@@ -261,6 +318,7 @@ def _launch(
         log_file=log_file,
         port=port,
         controller_port=controller_port,
+        secure=secure,
     )
     write_record(info)
     if progress:
@@ -279,14 +337,19 @@ def start(
     timeout: float = 90,
     *,
     progress: Progress | None = None,
+    secure: bool = False,
+    territories: Sequence[str] = (),
 ) -> BrokerInfo:
     """Start (or reuse) the local broker and return it once it answers.
 
     * ``KAFKA_BOOTSTRAP_SERVERS`` set: only check that broker (``external=True``).
-    * A healthy broker already recorded in ``state_dir``: returned as is.
+    * A healthy broker already recorded in ``state_dir``: returned as is (it must be
+      secured if and only if ``secure`` is asked).
     * Otherwise a new detached broker is started; ports of the previous run in
       the same state dir are reused when free (data kept), else new ones are
       picked and the data dir is reset.
+    * ``secure``: SASL/SCRAM listeners and ACLs; the topics and ACLs of each of
+      ``territories`` are created once the broker answers (see :func:`grant`).
     """
     external = _external(timeout)
     if external is not None:
@@ -295,14 +358,98 @@ def start(
     directory.mkdir(parents=True, exist_ok=True)
     with locked(directory / ".launcher.lock"):
         record = read_record(directory)
+        info: BrokerInfo | None = None
         if record is not None and record.pid is not None:
             if is_our_broker(record.pid):
+                if record.secure != secure:
+                    raise KafkaLauncherError(
+                        f"A {'secured' if record.secure else 'plaintext'} broker already runs in {directory} "
+                        f"(pid {record.pid}): stop it first (conseils kafka stop)."
+                    )
                 if progress:
                     progress(f"Broker déjà lancé (pid {record.pid}), vérification…")
                 _wait_ready(record, timeout)
-                return record
-            remove_record(directory)
-        return _launch(directory, None, timeout, progress)
+                info = record
+            else:
+                remove_record(directory)
+        if info is None:
+            info = _launch(directory, None, timeout, progress, secure)
+    if secure and territories:
+        grant(info, territories, progress=progress)
+    return info
+
+
+def _recorded_secure(state_dir: Path | None) -> BrokerInfo:
+    directory = resolve_state_dir(state_dir)
+    record = read_record(directory)
+    if record is None or record.pid is None or not is_our_broker(record.pid):
+        raise KafkaLauncherError(f"No local broker runs in {directory} (conseils kafka start --secure).")
+    if not record.secure:
+        raise KafkaLauncherError(f"The broker of {directory} is not secured (conseils kafka start --secure).")
+    return record
+
+
+def grant(
+    info: BrokerInfo | Path | None,
+    territories: Sequence[str],
+    *,
+    partitions: int = 3,
+    progress: Progress | None = None,
+) -> BrokerInfo:
+    """Create the topics and the ACLs of ``territories`` on a secured local broker (idempotent)."""
+    record = info if isinstance(info, BrokerInfo) else _recorded_secure(info)
+    assert record.state_dir is not None
+    for territory in territories:
+        if progress:
+            progress(f"Topics et ACL du territoire {territory}…")
+        job = partial(grant_territory, record.bootstrap, record.state_dir, territory, partitions=partitions)
+        _run_sync(job)
+    return record
+
+
+def credentials(state_dir: Path | None, principal: str) -> KafkaSecurity:
+    """The SASL settings of ``principal`` on the secured local broker of ``state_dir``."""
+    return client_security(resolve_state_dir(state_dir), principal)
+
+
+def add_integrator(
+    state_dir: Path | None,
+    name: str,
+    territories: Sequence[str],
+    *,
+    progress: Progress | None = None,
+) -> KafkaSecurity:
+    """A new read-only integrator principal on the running secured broker: its SCRAM credential
+    (``kafka.admin.ConfigCommand``), its password in the state dir and its ACLs."""
+    record = _recorded_secure(state_dir)
+    assert record.state_dir is not None
+    validate_principal(name)
+    existing = client_security_or_none(record.state_dir, name)
+    if existing is None:
+        user = ScramUser(name)
+        log4j = record.state_dir / "log4j2.xml"
+        tool = java_cmd(
+            ensure_jars(progress),
+            log4j,
+            "kafka.admin.ConfigCommand",
+            "--bootstrap-server",
+            record.bootstrap,
+            "--command-config",
+            str(admin_client_properties(record.state_dir)),
+        )
+        if progress:
+            progress(f"Identifiants SCRAM de {name}…")
+        add_scram_user(tool, user)
+        remember_user(record.state_dir, user)
+    grant(record, territories, progress=progress)
+    return client_security(record.state_dir, name)
+
+
+def client_security_or_none(state_dir: Path, principal: str) -> KafkaSecurity | None:
+    try:
+        return client_security(state_dir, principal)
+    except KafkaLauncherError:
+        return None
 
 
 def restart_same_ports(
@@ -327,7 +474,7 @@ def restart_same_ports(
         deadline = time.monotonic() + 10
         while not all(port_free(p) for p in ports) and time.monotonic() < deadline:
             time.sleep(0.2)
-        return _launch(directory, ports, timeout, progress)
+        return _launch(directory, ports, timeout, progress, info.secure)
 
 
 def status(state_dir: Path | None = None, timeout: float = 5.0) -> BrokerInfo | None:
@@ -343,7 +490,7 @@ def status(state_dir: Path | None = None, timeout: float = 5.0) -> BrokerInfo | 
     record = read_record(resolve_state_dir(state_dir))
     if record is None or record.pid is None or not is_our_broker(record.pid):
         return None
-    return record if probe(record.bootstrap, timeout) else None
+    return record if probe(record.bootstrap, timeout, security=_security(record)) else None
 
 
 def stop(state_dir: Path | None = None, timeout: float = 30) -> BrokerInfo | None:

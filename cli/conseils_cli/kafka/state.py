@@ -26,6 +26,8 @@ class BrokerInfo:
     port: int | None = None
     controller_port: int | None = None
     external: bool = False
+    secure: bool = False
+    """SASL listeners and ACLs (``--secure``): clients need a principal's credentials."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +38,7 @@ class BrokerInfo:
             "port": self.port,
             "controller_port": self.controller_port,
             "external": self.external,
+            "secure": self.secure,
             "kafka_version": KAFKA_VERSION,
         }
 
@@ -53,6 +56,7 @@ class BrokerInfo:
                 int(data["controller_port"]) if data.get("controller_port") is not None else None
             ),
             external=bool(data.get("external", False)),
+            secure=bool(data.get("secure", False)),
         )
 
 

@@ -1,5 +1,9 @@
 """Kafka clients of the operator views (a consumer that never commits by itself, an admin
-client), and the bounded scan of partitions every view reads through."""
+client, the replay producer), and the bounded scan of partitions every view reads through.
+
+On a secured broker they authenticate as the principal of ``CONSEILS_KAFKA_*`` (the operator
+principal ``ops`` for ``conseils ops``, ``conseils bilan`` and the site's operator pages; see
+:mod:`conseils_runtime.kafka_security`)."""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
+from conseils_runtime.kafka_security import aiokafka_kwargs
 
 Progress = Callable[[int, int], None]
 """Called with (records done, records in total) during long scans."""
@@ -30,6 +36,18 @@ def new_consumer(bootstrap: str, group_id: str | None = None) -> AIOKafkaConsume
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         request_timeout_ms=15000,
+        **aiokafka_kwargs(),
+    )
+
+
+def new_producer(bootstrap: str) -> AIOKafkaProducer:
+    """An idempotent producer (acks=all), for replays."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=CLIENT_ID,
+        enable_idempotence=True,
+        acks="all",
+        **aiokafka_kwargs(),
     )
 
 
@@ -62,7 +80,9 @@ async def topic_partitions(
 
 
 async def connect_admin(bootstrap: str) -> AIOKafkaAdminClient:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id=CLIENT_ID, request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id=CLIENT_ID, request_timeout_ms=15000, **aiokafka_kwargs()
+    )
     try:
         await admin.start()
     except Exception as error:

@@ -11,18 +11,18 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 
 from conseils_runtime.flows.clients import (
-    CLIENT_ID,
     POLL_MS,
     OpsError,
     Progress,
     ScannedRecord,
     connect_admin,
     new_consumer,
+    new_producer,
     scan,
     start_consumer,
     topic_partitions,
@@ -275,9 +275,7 @@ async def replay_dead_letters(
     if not pending:
         return result
     consumer = new_consumer(bootstrap, group_id=plan.group)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, client_id=CLIENT_ID, enable_idempotence=True, acks="all"
-    )
+    producer = new_producer(bootstrap)
     await start_consumer(consumer)
     await producer.start()
     done = 0

@@ -10,7 +10,7 @@ from conseils_meetings.settings import MeetingsSettings
 
 def main() -> None:
     settings = MeetingsSettings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, loop="uvloop", http="httptools")
 
 
 if __name__ == "__main__":

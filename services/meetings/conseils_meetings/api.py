@@ -2,8 +2,9 @@
 
 Staff schedule, reschedule and cancel instances (with `dry_run` to see the
 policy warnings first), manage dossiers, attendance, minutes and forum
-outcomes, and produce the bilan. Councillors see the instances that concern
-their council and themes, register themselves and cancel.
+outcomes, and produce the bilan. Councillors browse the territory's agenda (their
+council's and themes' instances by default, their city's or all of them), are told
+who may register how and why, register themselves and cancel.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from conseils_meetings import bilan_outputs, domain
+from conseils_meetings.agenda import AgendaPeriod, AgendaScope
 from conseils_meetings.api_models import (
     AttendanceIn,
     AttendanceRow,
@@ -38,6 +40,7 @@ from conseils_meetings.api_models import (
     RegistrationRow,
     RescheduleIn,
 )
+from conseils_meetings.records import InstanceRecord
 from conseils_meetings.service import MeetingsService
 from conseils_runtime.auth import Authenticator, Principal
 from conseils_runtime.http import DomainError, Forbidden
@@ -145,28 +148,53 @@ async def cancel(instance_id: uuid.UUID, body: CancelIn, service: Service, _staf
     )
 
 
-@router.get("/instances", tags=["instances"], summary="Instances à venir (les miennes pour un conseiller)")
+@router.get(
+    "/instances",
+    tags=["instances"],
+    summary="Instances : toutes pour l'équipe ; l'agenda du territoire pour un conseiller",
+    description=(
+        "Pour une conseillère ou un conseiller : `scope` choisit les instances (mine : celles de son "
+        "conseil et de ses thématiques, par défaut ; council ; themes ; city : celles de la ville de "
+        "son conseil ; all : tout le territoire), `type` un type d'instance, `when` à venir (par "
+        "défaut, de la plus proche à la plus lointaine) ou passées (de la plus récente à la plus "
+        "ancienne) ; chacune dit, dans `access`, si elle peut s'inscrire comme participant·e et "
+        "comme observateur·rice, et pourquoi. Pour l'équipe : `from` et `to` seulement."
+    ),
+)
 async def list_instances(
+    *,
     service: Service,
     user: AnyUser,
     starts_from: Annotated[datetime | None, Query(alias="from")] = None,
     starts_before: Annotated[datetime | None, Query(alias="to")] = None,
+    scope: Annotated[AgendaScope, Query()] = "mine",
+    instance_type: Annotated[str | None, Query(alias="type", max_length=64)] = None,
+    when: Annotated[AgendaPeriod, Query()] = "upcoming",
 ) -> list[InstanceSummary]:
-    if starts_from is None and not user.is_staff:
-        starts_from = service.clock()
-    rows = await service.list_instances(
+    if user.is_staff:
+        rows = await service.list_instances(starts_from=starts_from, starts_before=starts_before)
+        return [_summary(service, row) for row in rows]
+    entries = await service.agenda(
+        _member_id(user),
+        scope=scope,
+        instance_type=instance_type,
+        period=when,
         starts_from=starts_from,
         starts_before=starts_before,
-        member_id=None if user.is_staff else _member_id(user),
     )
-    return [
-        InstanceSummary.of(
-            row,
-            timezone=service.timezone,
-            closes_at=domain.registration_closes_at(service.instance_type(row.instance_type), row.starts_at),
-        )
-        for row in rows
-    ]
+    return [_summary(service, entry.instance, entry.access) for entry in entries]
+
+
+def _summary(
+    service: MeetingsService, row: InstanceRecord, access: domain.RegistrationAccess | None = None
+) -> InstanceSummary:
+    kind = service.instance_type(row.instance_type)
+    return InstanceSummary.of(
+        row,
+        timezone=service.timezone,
+        closes_at=domain.registration_closes_at(kind, row.starts_at),
+        access=access,
+    )
 
 
 @router.get("/instances/{instance_id}", tags=["instances"], summary="Détail d'une instance")
@@ -174,7 +202,10 @@ async def get_instance(instance_id: uuid.UUID, service: Service, user: AnyUser) 
     detail = await service.get_instance(instance_id)
     if detail.status == "draft" and not user.is_staff:
         raise DomainError("Instance introuvable.", code="introuvable", status_code=404)
-    return InstanceOut.of(detail, staff=user.is_staff, timezone=service.timezone)
+    mine = None
+    if not user.is_staff and user.member_id is not None:
+        mine = await service.member_view(instance_id, user.member_id)
+    return InstanceOut.of(detail, staff=user.is_staff, timezone=service.timezone, mine=mine)
 
 
 # --------------------------------------------------------------------------- registrations

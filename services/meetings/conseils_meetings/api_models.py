@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from conseils_meetings import domain
-from conseils_meetings.records import DocumentRecord, InstanceDetail, InstanceRecord
+from conseils_meetings.records import DocumentRecord, InstanceDetail, InstanceRecord, MemberView
 from conseils_meetings.service import InstanceDraft, Preview, RegistrationOutcome
 
 
@@ -166,6 +166,44 @@ class Counts(BaseModel):
     waitlisted: int
 
 
+class ModeAccessOut(BaseModel):
+    allowed: bool = Field(
+        description="Vrai : elle peut s'inscrire dans ce mode (peut-être en liste d'attente)."
+    )
+    code: domain.AccessCode = Field(
+        description="open ; waitlist (possible, mais en liste d'attente : quota du conseil ou salle "
+        "complète) ; not_open (annulée ou passée) ; closed (inscriptions closes) ; not_member ; "
+        "observers_not_allowed ; not_concerned (son conseil n'est pas concerné)."
+    )
+    reason: str = Field(description="Pourquoi, en français, tel que les pages le disent.")
+
+    @classmethod
+    def of(cls, access: domain.ModeAccess) -> ModeAccessOut:
+        return cls(allowed=access.allowed, code=access.code, reason=access.reason)
+
+
+class RegistrationAccessOut(BaseModel):
+    """Who may register how: the signed-in councillor, as participant and as observer."""
+
+    concerned: bool = Field(description="Son conseil est concerné par l'instance.")
+    participant: ModeAccessOut
+    observer: ModeAccessOut
+
+    @classmethod
+    def of(cls, access: domain.RegistrationAccess) -> RegistrationAccessOut:
+        return cls(
+            concerned=access.concerned,
+            participant=ModeAccessOut.of(access.participant),
+            observer=ModeAccessOut.of(access.observer),
+        )
+
+
+_ACCESS_DESCRIPTION = (
+    "Pour une conseillère ou un conseiller : peut-elle s'inscrire comme participant·e, comme "
+    "observateur·rice, et pourquoi. Absent pour l'équipe du territoire."
+)
+
+
 class InstanceSummary(BaseModel):
     id: uuid.UUID
     instance_type: str
@@ -190,6 +228,11 @@ class InstanceSummary(BaseModel):
     registration_closes_at: datetime | None = Field(
         default=None, description="Fin des inscriptions (selon le type d'instance)."
     )
+    held_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    minutes_published_at: datetime | None = None
+    access: RegistrationAccessOut | None = Field(default=None, description=_ACCESS_DESCRIPTION)
 
     @classmethod
     def of(
@@ -198,10 +241,12 @@ class InstanceSummary(BaseModel):
         *,
         timezone: str,
         closes_at: datetime | None = None,
+        access: domain.RegistrationAccess | None = None,
     ) -> InstanceSummary:
         values = _with_slot(_values(row), timezone)
         if closes_at is not None:
             values["registration_closes_at"] = closes_at
+        values["access"] = None if access is None else RegistrationAccessOut.of(access)
         return cls.model_validate(values)
 
 
@@ -220,13 +265,27 @@ class InstanceOut(InstanceSummary):
     held_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str | None
+    my_presence: Literal["present", "absent"] | None = Field(
+        default=None,
+        description="Pour une conseillère ou un conseiller : sa présence, une fois la présence "
+        "enregistrée (instance tenue) ; nul avant, ou pour l'équipe.",
+    )
 
     @classmethod
     def of(  # type: ignore[override]
-        cls, row: Mapping[str, Any] | InstanceDetail, *, staff: bool, timezone: str
+        cls,
+        row: Mapping[str, Any] | InstanceDetail,
+        *,
+        staff: bool,
+        timezone: str,
+        mine: MemberView | None = None,
     ) -> InstanceOut:
         row = _values(row)
         data = _with_slot(row, timezone)
+        if mine is not None:
+            data["access"] = RegistrationAccessOut.of(mine.access)
+            if mine.present is not None:
+                data["my_presence"] = "present" if mine.present else "absent"
         data["dossier_documents"] = [
             DocumentOut.of(d) for d in row["dossier_documents"] if staff or d["published_at"] is not None
         ]
@@ -291,6 +350,14 @@ class MyRegistration(RegistrationRow):
     title: str
     starts_at: datetime
     instance_status: str
+    ends_at: datetime | None = None
+    cancel_reason: str | None = Field(default=None, description="Motif, si l'instance est annulée.")
+    minutes_published_at: datetime | None = Field(
+        default=None, description="Publication du compte rendu de l'instance, s'il l'est."
+    )
+    present: bool | None = Field(
+        default=None, description="Marqué·e présent·e ; nul tant que la présence n'est pas enregistrée."
+    )
 
 
 class HistoryRegistration(BaseModel):

@@ -73,7 +73,7 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     runtime.add_background(LateDossierCheck(service, settings.dossier_check_seconds))
     app.state.runtime = runtime
     app.state.service = service
-    app.state.authenticator = Authenticator(settings.auth_secret)
+    app.state.authenticator = Authenticator(settings.auth_secret, audience=settings.service_name)
     install_error_handlers(app)
     limit_request_bodies(app, settings.max_document_bytes + 1024 * 1024)  # a dossier file and its form
     app.include_router(runtime.health_router())

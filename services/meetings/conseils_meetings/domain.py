@@ -27,6 +27,7 @@ from conseils_meetings.document_rules import (
 )
 from conseils_meetings.instance_rules import (
     ACTION_LABELS,
+    ATTENDANCE_RECORDED,
     BEFORE_HELD,
     EVENING_STARTS,
     OPEN_FOR_REGISTRATION,
@@ -53,13 +54,18 @@ from conseils_meetings.instance_rules import (
     transition,
 )
 from conseils_meetings.registration_rules import (
+    AccessCode,
     Mode,
+    ModeAccess,
+    RegistrationAccess,
     RegistrationRefused,
     RegistrationStatus,
     Seat,
     admit,
     check_can_register,
     promotions,
+    refusal,
+    registration_access,
     registration_closes_at,
     waitlist_position,
 )
@@ -76,6 +82,7 @@ from conseils_schemas import (
 
 __all__ = [
     "ACTION_LABELS",
+    "ATTENDANCE_RECORDED",
     "BEFORE_HELD",
     "DOCUMENT_TYPES",
     "EVENING_STARTS",
@@ -85,16 +92,19 @@ __all__ = [
     "STATUS_LABELS",
     "TIME_SLOTS",
     "TRANSITIONS",
+    "AccessCode",
     "Action",
     "CouncilView",
     "DocumentRefused",
     "IllegalTransition",
     "InstanceAggregate",
     "Mode",
+    "ModeAccess",
     "OutcomeKind",
     "OutcomeStatus",
     "PolicyBreach",
     "PolicyRefused",
+    "RegistrationAccess",
     "RegistrationRefused",
     "RegistrationStatus",
     "Seat",
@@ -112,6 +122,8 @@ __all__ = [
     "outside_working_hours",
     "policy_breaches",
     "promotions",
+    "refusal",
+    "registration_access",
     "registration_closes_at",
     "safe_display_name",
     "satisfies_off_hours_rule",

@@ -39,6 +39,8 @@ ACTION_LABELS: dict[str, str] = {
     "cancel": "annuler",
 }
 BEFORE_HELD: tuple[Status, ...] = ("scheduled", "rescheduled", "dossier_published")
+# Held: its attendance is recorded (who was there, and so who was not).
+ATTENDANCE_RECORDED: frozenset[str] = frozenset({"held", "minutes_published"})
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
     ("draft", "schedule"): "scheduled",
     ("draft", "cancel"): "cancelled",

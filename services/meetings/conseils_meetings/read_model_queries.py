@@ -60,6 +60,13 @@ class ReadModelQueries:
             found.setdefault(member_id, member.council_id)
         return found
 
+    async def council_city_code(self, council_id: uuid.UUID) -> str | None:
+        """The city code of a council of the read model (None when unknown)."""
+        code: str | None = await self.session.scalar(
+            select(tables.councils.c.city_code).where(tables.councils.c.council_id == council_id)
+        )
+        return code
+
     async def referent_themes(self, member_id: uuid.UUID, today: date) -> list[str]:
         terms = tables.referent_terms
         result = await self.session.execute(

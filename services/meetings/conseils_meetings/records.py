@@ -10,7 +10,13 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from conseils_meetings.domain import InstanceAggregate, Mode, RegistrationStatus, Seat
+from conseils_meetings.domain import (
+    InstanceAggregate,
+    Mode,
+    RegistrationAccess,
+    RegistrationStatus,
+    Seat,
+)
 from conseils_runtime.times import as_utc
 
 
@@ -149,6 +155,11 @@ class MemberRegistrationRecord:
     title: str
     starts_at: datetime
     instance_status: str
+    ends_at: datetime | None = None
+    cancel_reason: str | None = None
+    minutes_published_at: datetime | None = None
+    present: bool | None = None
+    """Marked present at the instance; None until its attendance is recorded (or not asked)."""
 
     @classmethod
     def of(cls, row: Mapping[Any, Any]) -> MemberRegistrationRecord:
@@ -157,6 +168,9 @@ class MemberRegistrationRecord:
             title=row["title"],
             starts_at=_required(row["starts_at"]),
             instance_status=row["instance_status"],
+            ends_at=_aware(row.get("ends_at")),
+            cancel_reason=row.get("cancel_reason"),
+            minutes_published_at=_aware(row.get("minutes_published_at")),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -165,6 +179,10 @@ class MemberRegistrationRecord:
             "title": self.title,
             "starts_at": self.starts_at,
             "instance_status": self.instance_status,
+            "ends_at": self.ends_at,
+            "cancel_reason": self.cancel_reason,
+            "minutes_published_at": self.minutes_published_at,
+            "present": self.present,
         }
 
 
@@ -378,3 +396,28 @@ class MemberHistory:
 
     instances: list[HistoryEntry]
     registrations: list[MemberRegistrationRecord]
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    """An instance of a councillor's agenda: the councils it concerns and who may register how."""
+
+    instance: InstanceRecord
+    concerned_council_ids: list[uuid.UUID]
+    access: RegistrationAccess
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.instance.as_dict(),
+            "concerned_council_ids": self.concerned_council_ids,
+            "access": self.access,
+        }
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """One instance as the signed-in councillor sees it: who may register how, and her
+    presence once attendance is recorded (None before, or for an instance not held)."""
+
+    access: RegistrationAccess
+    present: bool | None

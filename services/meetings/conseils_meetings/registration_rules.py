@@ -38,6 +38,68 @@ def registration_closes_at(kind: InstanceType, starts_at: datetime) -> datetime:
     return starts_at - timedelta(hours=kind.registration_closes_hours)
 
 
+AccessCode = Literal[
+    "open", "waitlist", "not_open", "closed", "not_member", "observers_not_allowed", "not_concerned"
+]
+
+
+@dataclass(frozen=True)
+class ModeAccess:
+    """Whether a member may register in one mode, and why, in French (`code` for the pages)."""
+
+    allowed: bool
+    code: AccessCode
+    reason: str
+
+
+@dataclass(frozen=True)
+class RegistrationAccess:
+    """Who may register how: as participant (her council is concerned) and as observer (the
+    type allows observers), each with its reason; `concerned`: her council is concerned."""
+
+    concerned: bool
+    participant: ModeAccess
+    observer: ModeAccess
+
+
+def refusal(
+    kind: InstanceType,
+    *,
+    status: str,
+    starts_at: datetime,
+    now: datetime,
+    mode: Mode,
+    member_active: bool,
+    member_council: uuid.UUID | None,
+    concerned: Iterable[uuid.UUID],
+) -> ModeAccess | None:
+    """Why the rules refuse this registration (None: they accept it)."""
+    if status not in OPEN_FOR_REGISTRATION:
+        return ModeAccess(
+            False,
+            "not_open",
+            f"Les inscriptions ne sont pas ouvertes : l'instance est {STATUS_LABELS.get(status, status)}.",
+        )
+    if now >= registration_closes_at(kind, starts_at):
+        return ModeAccess(
+            False,
+            "closed",
+            f"Les inscriptions sont closes ({kind.registration_closes_hours} h avant le début).",
+        )
+    if member_council is None or not member_active:
+        return ModeAccess(
+            False, "not_member", "Seuls les membres actifs d'un conseil citoyen peuvent s'inscrire."
+        )
+    if mode == "observer" and not kind.observers_allowed:
+        return ModeAccess(False, "observers_not_allowed", "Cette instance n'accueille pas d'observateurs.")
+    if mode == "participant" and member_council not in set(concerned):
+        advice = " : inscrivez-vous comme observateur." if kind.observers_allowed else "."
+        return ModeAccess(
+            False, "not_concerned", f"Votre conseil n'est pas concerné par cette instance{advice}"
+        )
+    return None
+
+
 def check_can_register(
     kind: InstanceType,
     *,
@@ -49,22 +111,72 @@ def check_can_register(
     member_council: uuid.UUID | None,
     concerned: Iterable[uuid.UUID],
 ) -> None:
-    if status not in OPEN_FOR_REGISTRATION:
-        raise RegistrationRefused(
-            f"Les inscriptions ne sont pas ouvertes : l'instance est {STATUS_LABELS.get(status, status)}."
+    refused = refusal(
+        kind,
+        status=status,
+        starts_at=starts_at,
+        now=now,
+        mode=mode,
+        member_active=member_active,
+        member_council=member_council,
+        concerned=concerned,
+    )
+    if refused is not None:
+        raise RegistrationRefused(refused.reason)
+
+
+def registration_access(
+    kind: InstanceType,
+    *,
+    status: str,
+    starts_at: datetime,
+    now: datetime,
+    member_active: bool,
+    member_council: uuid.UUID | None,
+    concerned: Iterable[uuid.UUID],
+    seats: Sequence[Seat],
+) -> RegistrationAccess:
+    """What the agenda and the instance page tell her: for each mode, allowed or not and why;
+    allowed but full means the waiting list (the quota of her council, or the room)."""
+    concerned_ids = set(concerned)
+
+    def one(mode: Mode) -> ModeAccess:
+        refused = refusal(
+            kind,
+            status=status,
+            starts_at=starts_at,
+            now=now,
+            mode=mode,
+            member_active=member_active,
+            member_council=member_council,
+            concerned=concerned_ids,
         )
-    if now >= registration_closes_at(kind, starts_at):
-        raise RegistrationRefused(
-            f"Les inscriptions sont closes ({kind.registration_closes_hours} h avant le début)."
+        if refused is not None:
+            return refused
+        assert member_council is not None  # refusal() checked it
+        if admit(kind, seats, member_council, mode) == "waitlisted":
+            confirmed = sum(1 for seat in seats if seat.status == "confirmed")
+            if kind.capacity is not None and confirmed >= kind.capacity:
+                why = f"la salle est complète ({kind.capacity} places)"
+            else:
+                why = (
+                    f"les places de votre conseil sont prises ({kind.participant_seats_per_council} "
+                    f"par conseil)"
+                )
+            return ModeAccess(
+                True, "waitlist", f"Vous pouvez vous inscrire, mais {why} : vous serez sur liste d'attente."
+            )
+        if mode == "participant":
+            return ModeAccess(True, "open", "Votre conseil est concerné : vous pouvez participer.")
+        return ModeAccess(
+            True, "open", "Cette instance accueille des observateur·rices : vous pouvez observer."
         )
-    if member_council is None or not member_active:
-        raise RegistrationRefused("Seuls les membres actifs d'un conseil citoyen peuvent s'inscrire.")
-    if mode == "observer" and not kind.observers_allowed:
-        raise RegistrationRefused("Cette instance n'accueille pas d'observateurs.")
-    if mode == "participant" and member_council not in set(concerned):
-        raise RegistrationRefused(
-            "Votre conseil n'est pas concerné par cette instance : inscrivez-vous comme observateur."
-        )
+
+    return RegistrationAccess(
+        concerned=member_council is not None and member_council in concerned_ids,
+        participant=one("participant"),
+        observer=one("observer"),
+    )
 
 
 def _has_room(kind: InstanceType, seats: Sequence[Seat], council_id: uuid.UUID, mode: Mode) -> bool:

@@ -156,8 +156,10 @@ class Registrations(MeetingsCore):
             ]
 
     async def member_registrations(self, member_id: uuid.UUID) -> list[MemberRegistrationRecord]:
-        """Her registrations, each waitlisted one with its current rank (1 = next to be promoted)."""
+        """Her registrations, each waitlisted one with its current rank (1 = next to be promoted),
+        each with her presence once the instance's attendance is recorded."""
         async with self.units.reading() as repo:
+            attended = await repo.attendance_of_member(member_id)
             rows = []
             for row in await repo.registrations_of_member(member_id):
                 registration = row.registration
@@ -165,7 +167,9 @@ class Registrations(MeetingsCore):
                     seats = await repo.seats(registration.instance_id)
                     position = domain.waitlist_position(seats, registration.id)
                     registration = replace(registration, position=position)
-                rows.append(replace(row, registration=registration))
+                recorded = row.instance_status in domain.ATTENDANCE_RECORDED
+                present = (registration.instance_id in attended) if recorded else None
+                rows.append(replace(row, registration=registration, present=present))
             return rows
 
     async def member_history(self, member_id: uuid.UUID) -> MemberHistory:
@@ -185,7 +189,7 @@ class Registrations(MeetingsCore):
             mine = {row.registration.instance_id: row for row in registrations}
             instances = []
             for row in sorted(past, key=lambda r: r.starts_at, reverse=True):
-                recorded = row.status in {"held", "minutes_published"}
+                recorded = row.status in domain.ATTENDANCE_RECORDED
                 published = row.minutes_published_at is not None
                 documents = await repo.latest_documents(row.id, "minutes") if published else []
                 instances.append(

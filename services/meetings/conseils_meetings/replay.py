@@ -21,6 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from conseils_meetings import projection
 from conseils_runtime import Database
+from conseils_runtime.kafka_security import aiokafka_kwargs
 from conseils_runtime.territory import TerritoryConfig
 from conseils_schemas import (
     Event,
@@ -56,7 +57,10 @@ class TruncatedLog(RuntimeError):
 async def read_log(bootstrap_servers: str, territory_slug: str) -> list[tuple[datetime, Event]]:
     """Every replayable event of the territory, oldest first."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest"
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **aiokafka_kwargs(),  # SASL from CONSEILS_KAFKA_* on a secured broker
     )
     await consumer.start()
     events: list[tuple[datetime, int, Event]] = []
@@ -96,7 +100,9 @@ async def read_log(bootstrap_servers: str, territory_slug: str) -> list[tuple[da
 
 
 async def _partitions(bootstrap_servers: str, topics: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="conseils-replay")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id="conseils-replay", **aiokafka_kwargs()
+    )
     await admin.start()
     try:
         # Describe only existing topics: a metadata request may create missing ones.

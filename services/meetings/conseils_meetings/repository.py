@@ -99,6 +99,78 @@ class Repository(ReadModelQueries):
             query = query.where(condition)
         return [InstanceRecord.of(row) for row in (await self.session.execute(query)).mappings()]
 
+    async def agenda_instances(
+        self,
+        *,
+        starts_from: datetime | None,
+        starts_before: datetime | None,
+        council_id: uuid.UUID | None = None,
+        themes: Sequence[str] | None = None,
+        city_code: str | None = None,
+        instance_type: str | None = None,
+        newest_first: bool = False,
+    ) -> list[InstanceRecord]:
+        """A councillor's agenda (never drafts): the instances that concern `council_id`, OR are
+        on one of `themes`, OR are in `city_code` (those given; none given: all of them), of
+        `instance_type` if given, in the window, by start (newest first for the past)."""
+        table = tables.instances
+        order = table.c.starts_at.desc() if newest_first else table.c.starts_at
+        query = select(table).where(table.c.status != "draft").order_by(order, table.c.id)
+        if starts_from is not None:
+            query = query.where(table.c.starts_at >= starts_from)
+        if starts_before is not None:
+            query = query.where(table.c.starts_at < starts_before)
+        if instance_type is not None:
+            query = query.where(table.c.instance_type == instance_type)
+        conditions: list[ColumnElement[bool]] = []
+        if council_id is not None:
+            conditions.append(
+                table.c.id.in_(
+                    select(tables.instance_councils.c.instance_id).where(
+                        tables.instance_councils.c.council_id == council_id
+                    )
+                )
+            )
+        if themes is not None:
+            conditions.append(table.c.theme.in_(list(themes)))
+        if city_code is not None:
+            conditions.append(table.c.city_code == city_code)
+        if conditions:
+            query = query.where(or_(*conditions))
+        return [InstanceRecord.of(row) for row in (await self.session.execute(query)).mappings()]
+
+    async def concerned_of(self, instance_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """The councils concerned by each of these instances (ids sorted)."""
+        found: dict[uuid.UUID, list[uuid.UUID]] = {instance_id: [] for instance_id in instance_ids}
+        if not instance_ids:
+            return found
+        links = tables.instance_councils
+        result = await self.session.execute(
+            select(links.c.instance_id, links.c.council_id)
+            .where(links.c.instance_id.in_(list(instance_ids)))
+            .order_by(links.c.council_id)
+        )
+        for instance_id, council_id in result:
+            found[instance_id].append(council_id)
+        return found
+
+    async def seats_of(self, instance_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Seat]]:
+        """The active registrations (seats) of each of these instances."""
+        found: dict[uuid.UUID, list[Seat]] = {instance_id: [] for instance_id in instance_ids}
+        if not instance_ids:
+            return found
+        result = await self.session.execute(
+            select(tables.registrations).where(
+                tables.registrations.c.instance_id.in_(list(instance_ids)),
+                tables.registrations.c.status != "cancelled",
+            )
+        )
+        for row in result:
+            found[row.instance_id].append(
+                Seat(row.id, row.council_id, row.mode, row.status, row.waitlist_seq)
+            )
+        return found
+
     # ------------------------------------------------------------------ registrations
     async def seats(self, instance_id: uuid.UUID) -> list[Seat]:
         result = await self.session.execute(
@@ -154,6 +226,9 @@ class Repository(ReadModelQueries):
                 tables.registrations,
                 tables.instances.c.title,
                 tables.instances.c.starts_at,
+                tables.instances.c.ends_at,
+                tables.instances.c.cancel_reason,
+                tables.instances.c.minutes_published_at,
                 tables.instances.c.status.label("instance_status"),
             )
             .join(tables.instances, tables.instances.c.id == tables.registrations.c.instance_id)

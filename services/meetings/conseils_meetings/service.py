@@ -9,6 +9,7 @@ last seat cannot both get it.
 
 from __future__ import annotations
 
+from conseils_meetings.agenda import Agenda
 from conseils_meetings.attendance import Attendance
 from conseils_meetings.dossiers import Dossiers
 from conseils_meetings.forum import Forum
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 
-class MeetingsService(Scheduling, Registrations, Dossiers, Attendance, Forum):
-    """The meetings use cases, one module per seam: scheduling.py, registrations.py, dossiers.py,
+class MeetingsService(Scheduling, Agenda, Registrations, Dossiers, Attendance, Forum):
+    """The meetings use cases, one module per seam: scheduling.py, agenda.py (the councillor's
+    agenda, who may register how), registrations.py, dossiers.py,
     attendance.py (and minutes), forum.py (outcomes); what they share is in use_cases.py."""

@@ -56,7 +56,7 @@ def create_app(
     app.state.service = service
     app.state.sender = sender
     app.state.scheduler = scheduler
-    app.state.authenticator = Authenticator(settings.auth_secret)
+    app.state.authenticator = Authenticator(settings.auth_secret, audience=settings.service_name)
     install_error_handlers(app)
     limit_request_bodies(app, 256 * 1024)  # preferences and unsubscribe forms only
     app.include_router(runtime.health_router())

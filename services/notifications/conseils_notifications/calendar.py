@@ -1,10 +1,16 @@
-"""iCalendar (RFC 5545) documents: the invitation attached to an email and the calendar feeds."""
+"""iCalendar (RFC 5545) documents: the invitation attached to an email (iTIP, RFC 5546) and
+the calendar feeds (RFC 7986 refresh properties).
+
+Names go into CN as UTF-8 text, quoted by icalendar (RFC 5545 §3.2, RFC 6868 for a `"`),
+never as RFC 2047 encoded words; UIDs are `conseils_schemas.instance_uid`, the one scheme of
+every producer (this service, the site, the open-data example)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 from email.utils import parseaddr
 from typing import Any, Literal
 from uuid import UUID
@@ -12,22 +18,31 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from conseils_notifications.domain import ical_uid
 from conseils_runtime.times import as_utc
+from conseils_schemas import instance_uid
 
 PRODID = "-//conseils//notifications//FR"
 TIMEZONE = "Europe/Paris"
 # How often a subscribed feed should be fetched again: RFC 7986 REFRESH-INTERVAL, and the
 # older X-PUBLISHED-TTL that Outlook and Apple Calendar read.
 FEED_REFRESH = timedelta(hours=1)
+FEED_PAST = timedelta(days=60)
+"""How long a feed keeps an instance after its start, a cancelled one too (STATUS:CANCELLED):
+a subscribed calendar sees the cancellation at its next refresh, whenever it was decided."""
+
+
+def _calendar_address(name: str, address: str) -> icalendar.vCalAddress:
+    """`mailto:` with a CN in plain UTF-8 (a `From` header's RFC 2047 name decoded first)."""
+    if "=?" in name:
+        name = str(make_header(decode_header(name)))
+    value = icalendar.vCalAddress(f"mailto:{address}")
+    if name:
+        value.params["CN"] = " ".join(name.split())
+    return value
 
 
 def _organizer(sender: str) -> icalendar.vCalAddress:
-    name, address = parseaddr(sender)
-    organizer = icalendar.vCalAddress(f"mailto:{address}")
-    if name:
-        organizer.params["CN"] = icalendar.vText(name)
-    return organizer
+    return _calendar_address(*parseaddr(sender))
 
 
 def instance_url(public_base_url: str, instance_id: UUID | str) -> str:
@@ -46,7 +61,7 @@ def vevent(
     zone = ZoneInfo(TIMEZONE)
     event = icalendar.Event()
     instance_id = UUID(str(snapshot["instance_id"]))
-    event.add("uid", ical_uid(instance_id, territory))
+    event.add("uid", instance_uid(instance_id, territory))
     event.add("sequence", int(snapshot.get("sequence", 0)))
     event.add("dtstamp", stamp or datetime.now(UTC))
     event.add("dtstart", _aware(snapshot["starts_at"]).astimezone(zone))
@@ -94,9 +109,23 @@ def _vtimezone_ical(tzid: str) -> bytes:
     is the same for every email of a territory.
     """
     try:
-        return bytes(icalendar.Timezone.from_tzid(tzid).to_ical())
+        timezone = icalendar.Timezone.from_tzid(tzid)
     except ValueError:
         return b""
+    # One RDATE property per onset: icalendar writes them as one comma-separated list, of which
+    # Mozilla's ical.js reads only the first value (1977), so it put every summer event of
+    # Europe/Paris an hour off. RFC 5545 allows both forms; every client reads this one.
+    for onset in timezone.subcomponents:
+        rdates = onset.get("RDATE")
+        if rdates is None:
+            continue
+        values = [
+            value.dt for item in (rdates if isinstance(rdates, list) else [rdates]) for value in item.dts
+        ]
+        del onset["RDATE"]
+        for value in values:
+            onset.add("rdate", value)
+    return bytes(timezone.to_ical())
 
 
 def _to_ical(calendar: icalendar.Calendar) -> bytes:
@@ -126,9 +155,14 @@ def invitation(
     territory: str,
     public_base_url: str,
     organizer: str,
-    attendee: str | None = None,
+    attendee: tuple[str, str] | None = None,
+    stamp: datetime | None = None,
 ) -> bytes:
-    """An iTIP message (RFC 5546) for one instance: REQUEST creates or updates, CANCEL removes."""
+    """An iTIP message (RFC 5546) for one instance: REQUEST creates or updates, CANCEL removes.
+
+    `attendee` is (display name, address); the calendar's METHOD is the one the caller puts
+    in the MIME `method=` parameter of its text/calendar part.
+    """
     calendar = _calendar(method)
     event = vevent(
         snapshot,
@@ -136,13 +170,13 @@ def invitation(
         public_base_url=public_base_url,
         organizer=organizer,
         cancelled=method == "CANCEL",
+        stamp=stamp,
     )
     if attendee:
-        name, address = parseaddr(attendee)
-        participant = icalendar.vCalAddress(f"mailto:{address}")
-        participant.params["CN"] = icalendar.vText(name or address)
-        participant.params["ROLE"] = icalendar.vText("OPT-PARTICIPANT")
-        participant.params["RSVP"] = icalendar.vText("FALSE")
+        name, address = attendee
+        participant = _calendar_address(name or address, address)
+        participant.params["ROLE"] = "OPT-PARTICIPANT"
+        participant.params["RSVP"] = "FALSE"
         event.add("attendee", participant)
     calendar.add_component(event)
     return _to_ical(calendar)

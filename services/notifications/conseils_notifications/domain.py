@@ -13,6 +13,7 @@ from typing import Literal
 from uuid import UUID
 
 from conseils_runtime.errors import DomainError
+from conseils_schemas import instance_uid
 
 Category = Literal["scheduling", "dossier", "reminder", "minutes"]
 CATEGORIES: tuple[Category, ...] = ("scheduling", "dossier", "reminder", "minutes")
@@ -363,8 +364,9 @@ def retry_delay(attempts: int, base_seconds: float, cap_seconds: float = 3600.0)
 
 
 def ical_uid(instance_id: UUID, territory: str) -> str:
-    """Stable across every invitation of one instance, so calendars update instead of duplicating."""
-    return f"{instance_id}@conseils.{territory}"
+    """Stable across every invitation of one instance, so calendars update instead of duplicating:
+    `conseils_schemas.instance_uid`, the scheme every producer shares."""
+    return instance_uid(instance_id, territory)
 
 
 # --------------------------------------------------------------------------- signed links
@@ -385,7 +387,8 @@ def unsubscribe_token(secret: str, member_id: UUID, category: str) -> str:
     return f"{_b64(payload.encode())}.{_b64(signature[:18])}"
 
 
-def read_unsubscribe_token(secret: str, token: str) -> tuple[UUID, Category | Literal["all"]]:
+def read_unsubscribe_token(secret: str, token: str) -> tuple[UUID, Category | Literal["all", "digest"]]:
+    """The member and category of a link; "digest" (the weekly digest's link) stops the digest."""
     try:
         encoded, signature = token.split(".", 1)
         payload = _unb64(encoded).decode()
@@ -395,6 +398,6 @@ def read_unsubscribe_token(secret: str, token: str) -> tuple[UUID, Category | Li
         member_id = UUID(member)
     except (ValueError, UnicodeDecodeError):
         valid = False
-    if not valid or category not in (*CATEGORIES, "all"):
+    if not valid or category not in (*CATEGORIES, "all", "digest"):
         raise DomainError("Lien de désinscription invalide.", code="lien_invalide", status_code=400)
     return member_id, category  # type: ignore[return-value]

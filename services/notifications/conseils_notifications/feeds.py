@@ -27,10 +27,11 @@ class Feeds(NotificationsCore):
         member_id: UUID | None = None,
         horizon_days: int = 400,
     ) -> list[dict[str, Any]]:
-        """Instances of a feed: recent past and future, filtered by council, theme or member."""
+        """Instances of a feed: recent past (`calendar.FEED_PAST`, cancelled ones too) and future,
+        filtered by council, theme or member."""
         now = self.clock()
         rows = await repo.instances_starting(
-            now - timedelta(days=60), now + timedelta(days=horizon_days), theme=theme
+            now - calendar.FEED_PAST, now + timedelta(days=horizon_days), theme=theme
         )
         if council_id is not None:
             directory = await repo.directory(self.today())

@@ -1,13 +1,14 @@
 """Builds the emails: French Jinja2 templates (plain text and HTML), the iCalendar
-invitation, and the one-click unsubscribe headers (RFC 8058)."""
+invitation, and the one-click unsubscribe headers (RFC 8058); the headers are written and
+signed by `mailwire` (raw List-Unsubscribe, RFC 2047 subject, Date, Message-ID, DKIM)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from conseils_notifications import calendar
 from conseils_notifications.domain import REASON_LABELS, unsubscribe_token
+from conseils_runtime.mail import DkimKey, encoded_subject, finish_message, list_unsubscribe
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _ENV = Environment(
@@ -74,6 +76,17 @@ _INVITATION_METHODS: dict[str, Literal["REQUEST", "CANCEL"] | None] = {
 }
 """The iTIP method of the invitation attached to an email about one instance (default REQUEST)."""
 
+UNSUBSCRIBE_HEADER_KINDS = frozenset(
+    {"scheduled", "rescheduled", "cancelled", "dossier", "reminder", "minutes", "digest"}
+)
+"""The kinds that carry `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 2369, 8058).
+
+Every mail sent because she follows a theme, holds a role or sits in a council, and that her
+preferences let her stop: the convocations (an instance scheduled, moved, cancelled) too,
+since the one-click does exactly what unticking "scheduling" does. Not the answers to her own
+action (registered, waitlisted, promoted, unregistered): transactional, like the site's
+sign-in mail; their body still links her preferences."""
+
 
 def subject_for(kind: str, context: Mapping[str, Any]) -> str:
     if kind == "digest":
@@ -97,6 +110,8 @@ class MailSettings:
     public_base_url: str
     territory: str
     secret: str
+    dkim: DkimKey | None = None
+    """The territory's signing key; None: sent unsigned (development, tests)."""
 
 
 @dataclass(frozen=True)
@@ -178,17 +193,16 @@ def build_email(
     message["To"] = recipient
     # A line break in a header is refused by the email library (and is a header injection):
     # a title that carries one (an older fact, another producer) is folded to one line.
-    message["Subject"] = " ".join(rendered.subject.split())
-    message["Date"] = format_datetime(now or datetime.now(UTC))
-    message["Message-ID"] = make_msgid(idstring=str(delivery_id), domain=sender_address.rpartition("@")[2])
-    message["Content-Language"] = "fr"
+    message["Subject"] = encoded_subject(rendered.subject)
     message["Auto-Submitted"] = "auto-generated"
-    https, mailto = unsubscribe_links(settings, member_id, category)
-    message["List-Unsubscribe"] = f"<{https}>, <{mailto}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if kind in UNSUBSCRIBE_HEADER_KINDS:
+        https, mailto = unsubscribe_links(settings, member_id, category)
+        for header in list_unsubscribe(https, mailto):
+            message[header.name] = header
     message["X-Conseils-Delivery"] = str(delivery_id)
-    message.set_content(rendered.text, subtype="plain", charset="utf-8")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    # Quoted-printable: 7-bit clean, so every relay passes the body (and its DKIM hash) unchanged.
+    message.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     instance = context.get("instance")
     method = _INVITATION_METHODS.get(kind, "REQUEST")
     if instance is not None and method is not None:
@@ -198,7 +212,8 @@ def build_email(
             territory=settings.territory,
             public_base_url=settings.public_base_url,
             organizer=settings.sender,
-            attendee=recipient,
+            attendee=(display_name, email),
+            stamp=now,
         )
         message.make_mixed()
         message.add_attachment(
@@ -214,7 +229,10 @@ def build_email(
         attachment = parts[-1]
         assert isinstance(attachment, EmailMessage)
         attachment.set_param("charset", "utf-8")
-    return message
+    message["Content-Language"] = "fr"  # after the body: set_content clears the Content-* headers
+    # One Message-ID per delivery: a retry of the same delivery is the same message.
+    domain = sender_address.rpartition("@")[2] or "localhost"
+    return finish_message(message, now=now, message_id=f"{delivery_id}@{domain}", dkim_key=settings.dkim)
 
 
 def sms_text(kind: str, context: Mapping[str, Any], public_base_url: str) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from functools import cached_property
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from conseils_runtime import ServiceSettings
+from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig, default_territory_path, load_territory
 
 
@@ -31,6 +34,14 @@ class NotificationsSettings(ServiceSettings):
 
     public_base_url: str = Field(default="", description="Website address; default: the territory file's.")
     mail_sender: str = Field(default="", description="From address; default: the territory file's.")
+    dkim_key_file: Path | None = Field(
+        default=None,
+        description="The territory's DKIM private key (PEM, `conseils territory dkim-key`); none: unsigned.",
+    )
+    dkim_selector: str = Field(
+        default="", pattern=r"^([a-z0-9][a-z0-9-]*)?$", description="Default: conseils-<territory>."
+    )
+    dkim_domain: str = Field(default="", description="The signing domain (d=); default: the sender's.")
 
     sender_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     sender_batch_size: int = Field(default=50, ge=1, le=1000)
@@ -49,3 +60,13 @@ class NotificationsSettings(ServiceSettings):
 
     def resolved_public_base_url(self) -> str:
         return (self.public_base_url or self.territory_config.mail.public_base_url).rstrip("/")
+
+    def resolved_dkim_selector(self) -> str:
+        return self.dkim_selector or f"conseils-{self.territory}"
+
+    def dkim_key(self) -> DkimKey | None:
+        """The signing key, read at start-up (a missing or unreadable file stops the service)."""
+        if self.dkim_key_file is None:
+            return None
+        domain = self.dkim_domain or parseaddr(self.resolved_mail_sender())[1].rpartition("@")[2]
+        return DkimKey.load(self.dkim_key_file, selector=self.resolved_dkim_selector(), domain=domain)

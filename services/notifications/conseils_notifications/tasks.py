@@ -41,7 +41,10 @@ class DeliverySender(WorkerLoop):
             public_base_url=settings.resolved_public_base_url(),
             territory=settings.territory,
             secret=settings.auth_secret,
+            dkim=settings.dkim_key(),
         )
+        if self._mail.dkim is None:
+            log.warning("mail sent without DKIM signature (no CONSEILS_NOTIFICATIONS_DKIM_KEY_FILE)")
         self._slots = asyncio.Semaphore(settings.smtp_concurrency)
 
     async def stop(self) -> None:

@@ -11,8 +11,10 @@ from email.message import EmailMessage
 from typing import Protocol
 
 import aiosmtplib
+from aiosmtplib.email import extract_recipients, extract_sender
 
 from conseils_runtime.logs import get_logger
+from conseils_runtime.mail import wire_bytes
 
 log = get_logger(__name__)
 
@@ -143,10 +145,16 @@ class SmtpTransport:
             self._idle.put_nowait(client if healthy else None)
 
     async def send(self, message: EmailMessage) -> None:
+        """Sends `conseils_runtime.mail.wire_bytes(message)`: the very bytes its DKIM signature covers."""
+        sender = extract_sender(message)
+        recipients = extract_recipients(message)
+        if sender is None or not recipients:
+            raise PermanentFailure("message sans expéditeur ou sans destinataire")
+        data = wire_bytes(message)  # one that cannot be written fails here, before any connection
         await self._limiter.acquire()
         try:
             async with self._connection() as client:
-                await client.send_message(message)
+                await client.sendmail(sender, recipients, data)
         except (TemporaryFailure, PermanentFailure):
             raise
         except Exception as error:

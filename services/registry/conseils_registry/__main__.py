@@ -10,7 +10,14 @@ from conseils_registry.settings import RegistrySettings
 
 def main() -> None:
     settings = RegistrySettings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,15 @@
 Writes are for staff (`staff`, `operator`). Councillors (`councillor`,
 `coordinator`) read their own council, its referents and its members'
 public information (name, college, role) — never another person's email or
-phone. A person may download everything held about them.
+phone — and every council of the territory with its referents (names only of
+those who chose to be shown: `PUT /members/{id}/shown-to-councillors`). A person
+may download everything held about them.
+
+Contact data (email, phone, the members CSV, personal data downloads, staff
+accounts' addresses) is for the `staff` role only (`ContactReader`): the
+`operator` runs the platform (flows, lag, dead letters, traces) and sees
+members as councillors do, without contact data; the people routes that
+answer contact data are not theirs.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from conseils_registry.api_models import (
     _SECTION_TYPES,
     CityOut,
     CouncilOut,
+    CouncilOverviewOut,
     DesignationIn,
     DesignationOut,
     DirectoryEntryOut,
@@ -28,8 +37,10 @@ from conseils_registry.api_models import (
     LeaveIn,
     MemberOut,
     MemberPublic,
+    NameShownIn,
     NeighbourhoodOut,
     ReferentOut,
+    ReferentShownOut,
     StaffAccountOut,
     ThemeOut,
 )
@@ -44,7 +55,7 @@ from conseils_registry.commands import (
 )
 from conseils_registry.domain import PartnerKind
 from conseils_registry.members_csv import CSV_COLUMNS
-from conseils_registry.records import CouncilRecord, MemberRecord, ReferentRecord
+from conseils_registry.records import CouncilOverviewRecord, CouncilRecord, MemberRecord, ReferentRecord
 from conseils_registry.service import RegistryService
 from conseils_registry.settings import RegistrySettings
 from conseils_runtime.auth import Authenticator, Principal
@@ -62,8 +73,13 @@ def _council_out(council: CouncilRecord) -> CouncilOut:
     return CouncilOut.model_validate(council)
 
 
+def _reads_contacts(principal: Principal) -> bool:
+    """Who may see people's email and phone: staff, not the operator (least privilege)."""
+    return principal.role == "staff"
+
+
 def _member_out(member: MemberRecord, principal: Principal) -> MemberOut | MemberPublic:
-    if principal.is_staff or principal.member_id == member.id:
+    if _reads_contacts(principal) or principal.member_id == member.id:
         return MemberOut.model_validate(member)
     return MemberPublic.model_validate(member)
 
@@ -71,6 +87,16 @@ def _member_out(member: MemberRecord, principal: Principal) -> MemberOut | Membe
 def _check_reads_council(principal: Principal, council_id: uuid.UUID) -> None:
     if not principal.is_staff and principal.council_id != council_id:
         raise Forbidden("Vous ne pouvez consulter que votre propre conseil.")
+
+
+def _overview_out(overview: CouncilOverviewRecord) -> CouncilOverviewOut:
+    return CouncilOverviewOut(
+        council=_council_out(overview.council),
+        members=overview.members,
+        referents=[ReferentShownOut.model_validate(referent) for referent in overview.referents],
+        vacant_themes=overview.vacant_themes,
+        names_shown=overview.names_shown,
+    )
 
 
 def _referent_out(referent: ReferentRecord) -> ReferentOut:
@@ -110,6 +136,10 @@ async def _staff(request: Request) -> Principal:
     return await _authenticator(request).require("staff", "operator")(request)
 
 
+async def _contact_reader(request: Request) -> Principal:
+    return await _authenticator(request).require("staff")(request)
+
+
 async def _operator(request: Request) -> Principal:
     return await _authenticator(request).require("operator")(request)
 
@@ -124,6 +154,7 @@ def _settings(request: Request) -> RegistrySettings:
 
 
 Staff = Annotated[Principal, Depends(_staff)]
+ContactReader = Annotated[Principal, Depends(_contact_reader)]  # answers email and phone: staff only
 Operator = Annotated[Principal, Depends(_operator)]
 Anyone = Annotated[Principal, Depends(_anyone)]
 Service = Annotated[RegistryService, Depends(_service)]
@@ -157,6 +188,13 @@ async def list_councils(
 ) -> list[CouncilOut]:
     """Every council of the territory (their names are public)."""
     return [_council_out(council) for council in await service.list_councils(city_code=city_code)]
+
+
+@router.get("/councils/overview", response_model=list[CouncilOverviewOut], tags=["conseils"])
+async def councils_overview(_principal: Anyone, service: Service) -> list[CouncilOverviewOut]:
+    """Every council as any councillor sees it: city, neighbourhood, referents per theme (names
+    only of those who chose to be shown), vacant themes. Never an email or a phone."""
+    return [_overview_out(overview) for overview in await service.councils_overview()]
 
 
 @router.post("/councils", response_model=CouncilOut, status_code=201, tags=["conseils"])
@@ -229,7 +267,7 @@ async def withdraw_referent(
 # ------------------------------------------------------------------ members
 @router.get("/members", response_model=list[MemberOut], tags=["membres"])
 async def list_members(
-    _principal: Staff,
+    _principal: ContactReader,
     service: Service,
     council_id: uuid.UUID | None = None,
     include_left: bool = False,
@@ -242,7 +280,7 @@ async def list_members(
 
 
 @router.post("/members", response_model=MemberOut, status_code=201, tags=["membres"])
-async def join_member(command: MemberJoin, _principal: Staff, service: Service) -> MemberOut:
+async def join_member(command: MemberJoin, _principal: ContactReader, service: Service) -> MemberOut:
     return MemberOut.model_validate(await service.join_member(command))
 
 
@@ -262,7 +300,7 @@ async def join_member(command: MemberJoin, _principal: Staff, service: Service) 
     ),
 )
 async def import_members(
-    _principal: Staff,
+    _principal: ContactReader,
     service: Service,
     settings: Settings,
     file: Annotated[UploadFile, File(description="Fichier CSV")],
@@ -289,7 +327,7 @@ async def import_members(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "Membres au format de l'import."}},
 )
-async def export_members(_principal: Staff, service: Service, include_left: bool = False) -> Response:
+async def export_members(_principal: ContactReader, service: Service, include_left: bool = False) -> Response:
     text = await service.export_members_csv(include_left=include_left)
     return Response(
         text.encode("utf-8"),
@@ -308,20 +346,33 @@ async def get_member(member_id: uuid.UUID, principal: Anyone, service: Service) 
 
 @router.patch("/members/{member_id}", response_model=MemberOut, tags=["membres"])
 async def update_member(
-    member_id: uuid.UUID, change: MemberChange, _principal: Staff, service: Service
+    member_id: uuid.UUID, change: MemberChange, _principal: ContactReader, service: Service
 ) -> MemberOut:
     return MemberOut.model_validate(await service.update_member(member_id, change))
 
 
 @router.put("/members/{member_id}/contact", response_model=MemberOut, tags=["membres"])
 async def update_contact(
-    member_id: uuid.UUID, contact: ContactInput, _principal: Staff, service: Service
+    member_id: uuid.UUID, contact: ContactInput, _principal: ContactReader, service: Service
 ) -> MemberOut:
     return MemberOut.model_validate(await service.update_contact(member_id, contact))
 
 
+@router.put("/members/{member_id}/shown-to-councillors", response_model=MemberOut, tags=["membres"])
+async def show_to_councillors(
+    member_id: uuid.UUID, body: NameShownIn, principal: Anyone, service: Service
+) -> MemberOut:
+    """Her name shown (or no longer) to the councillors of the other councils: her own choice
+    (or staff recording it). Off by default."""
+    if not _reads_contacts(principal) and principal.member_id != member_id:  # answers her contact
+        raise Forbidden("Seule la personne concernée (ou un agent) peut faire ce choix.")
+    return MemberOut.model_validate(await service.show_to_councillors(member_id, body.shown))
+
+
 @router.post("/members/{member_id}/leave", response_model=MemberOut, tags=["membres"])
-async def leave(member_id: uuid.UUID, body: LeaveIn, _principal: Staff, service: Service) -> MemberOut:
+async def leave(
+    member_id: uuid.UUID, body: LeaveIn, _principal: ContactReader, service: Service
+) -> MemberOut:
     """The member leaves their council and loses their referent roles."""
     return MemberOut.model_validate(await service.leave_member(member_id, body.left_on))
 
@@ -336,7 +387,7 @@ async def erase_member(member_id: uuid.UUID, _principal: Staff, service: Service
 @router.get("/members/{member_id}/data", tags=["membres"])
 async def member_data(member_id: uuid.UUID, principal: Anyone, service: Service) -> JSONResponse:
     """Right of access: everything the registry holds about one person (themselves or staff)."""
-    if not principal.is_staff and principal.member_id != member_id:
+    if not _reads_contacts(principal) and principal.member_id != member_id:
         raise Forbidden("Seule la personne concernée (ou un agent) peut télécharger ces données.")
     data = await service.member_data(member_id)
     return JSONResponse(
@@ -402,7 +453,7 @@ async def delete_directory_entry(
 # ------------------------------------------------------------------ staff accounts
 @router.get("/staff-accounts", response_model=list[StaffAccountOut], tags=["agents"])
 async def list_staff(
-    _principal: Staff,
+    _principal: ContactReader,
     service: Service,
     email: Annotated[
         str | None, Query(max_length=320, description="Adresse exacte (recherche d'un compte).")

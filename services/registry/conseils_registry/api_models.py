@@ -50,6 +50,9 @@ class MemberOut(MemberPublic):
     phone: str | None
     language: str | None
     consent_given_at: datetime | None
+    shown_to_councillors: bool = Field(
+        default=False, description="Son nom est montré aux conseillers des autres conseils."
+    )
 
 
 class ReferentOut(_Out):
@@ -59,6 +62,27 @@ class ReferentOut(_Out):
     since: date
     until: date | None
     end_reason: str | None
+
+
+class NameShownIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shown: bool = Field(description="Montrer mon nom aux conseillers des autres conseils.")
+
+
+class ReferentShownOut(_Out):
+    theme: str
+    name: str | None = Field(description="Son nom, seulement si elle ou il a choisi de le montrer.")
+
+
+class CouncilOverviewOut(BaseModel):
+    """A council as every councillor of the territory sees it: no contact details, names only
+    of those who chose to be shown."""
+
+    council: CouncilOut
+    members: int = Field(description="Membres actifs.")
+    referents: list[ReferentShownOut]
+    vacant_themes: list[str] = Field(description="Thématiques sans référent·e.")
+    names_shown: list[str] = Field(description="Membres qui ont choisi de montrer leur nom.")
 
 
 class DirectoryEntryOut(_Out):

@@ -65,7 +65,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.settings = settings
-    app.state.authenticator = Authenticator(settings.auth_secret)
+    app.state.authenticator = Authenticator(settings.auth_secret, audience=settings.service_name)
     app.state.registry = service
     install_error_handlers(app)
     limit_request_bodies(app, settings.import_max_bytes + 64 * 1024)  # a members CSV and its form

@@ -1,4 +1,4 @@
-"""`conseils territory …`: set up a territory's registry from its YAML file.
+"""`conseils territory …`: set up a territory's registry from its YAML file, and its DKIM key.
 
 `territory_app` is a typer sub-app; the `conseils` command mounts it as
 `conseils territory`.
@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +26,13 @@ territory_app = typer.Typer(
     help="Territoire : création et mise à jour à partir du fichier YAML.",
     no_args_is_help=True,
 )
+
+
+def _refused(error: TerritoryFileError) -> typer.Exit:
+    typer.echo(f"Fichier refusé : {error.path}", err=True)
+    for problem in error.problems:
+        typer.echo(f"  - {problem}", err=True)
+    return typer.Exit(code=2)
 
 
 async def _seed(config: TerritoryConfig, database_url: str | None) -> SeedReport:
@@ -51,11 +61,59 @@ def init(
     try:
         config = load_territory(file)
     except TerritoryFileError as error:
-        typer.echo(f"Fichier refusé : {error.path}", err=True)
-        for problem in error.problems:
-            typer.echo(f"  - {problem}", err=True)
-        raise typer.Exit(code=2) from None
+        raise _refused(error) from None
     report = asyncio.run(_seed(config, database_url))
     typer.echo(report.summary_fr())
     if report.events:
         typer.echo("Les événements partiront vers Kafka au démarrage du registre (boîte d'envoi).")
+
+
+def dkim_txt_record(public_key: str) -> str:
+    """`v=DKIM1; k=rsa; p=…` (RFC 6376 §3.6.1) as a zone file value: strings of at most 255 characters."""
+    value = f"v=DKIM1; k=rsa; h=sha256; p={public_key}"
+    return " ".join(f'"{value[i : i + 255]}"' for i in range(0, len(value), 255))
+
+
+def _dkim_public_key(key_file: Path) -> str:
+    import dkim.dknewkey  # type: ignore[import-untyped]  # dkimpy's own key tool (it runs openssl)
+
+    with tempfile.TemporaryDirectory() as folder:
+        record = Path(folder) / "record"
+        dkim.dknewkey.ExtractRSADnsPublicKey(str(key_file), str(record), verbose=False)
+        return record.read_text().rpartition("p=")[2].strip()
+
+
+@territory_app.command("dkim-key")
+def dkim_key(
+    file: Annotated[Path, typer.Argument(help="Fichier du territoire (YAML)")],
+    key_file: Annotated[
+        Path | None, typer.Option("--key-file", help="Clé privée (défaut : dkim/<sélecteur>.pem)")
+    ] = None,
+    selector: Annotated[
+        str | None, typer.Option(help="Sélecteur DKIM (défaut : conseils-<territoire>)")
+    ] = None,
+) -> None:
+    """Crée la clé DKIM du territoire (RSA 2048) si elle n'existe pas et affiche l'enregistrement DNS."""
+    try:
+        config = load_territory(file)
+    except TerritoryFileError as error:
+        raise _refused(error) from None
+    chosen = selector or f"conseils-{config.territory.slug}"
+    domain = parseaddr(config.mail.sender)[1].rpartition("@")[2]
+    path = key_file or Path("dkim") / f"{chosen}.pem"
+    if path.exists():
+        typer.echo(f"Clé existante gardée : {path}", err=True)
+    else:
+        import dkim.dknewkey
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        previous = os.umask(0o077)  # the private key is readable by its owner only
+        try:
+            dkim.dknewkey.GenRSAKeys(str(path), verbose=False)
+        finally:
+            os.umask(previous)
+        typer.echo(f"Clé créée : {path}", err=True)
+    typer.echo(f"; à publier dans la zone DNS de {domain}")
+    typer.echo(f"{chosen}._domainkey.{domain}. IN TXT ( {dkim_txt_record(_dkim_public_key(path))} )")
+    typer.echo(f"; puis CONSEILS_NOTIFICATIONS_DKIM_KEY_FILE={path.resolve()}")
+    typer.echo(f"; et CONSEILS_NOTIFICATIONS_DKIM_SELECTOR={chosen}")

@@ -12,7 +12,7 @@ import uuid
 from conseils_registry.commands import DirectoryEntryInput
 from conseils_registry.domain import EntryType, check_themes, normalise_email
 from conseils_registry.records import DirectoryEntryRecord
-from conseils_registry.use_cases import RegistryCore
+from conseils_registry.use_cases import RegistryCore, Unit
 from conseils_runtime.http import DomainError, NotFound
 from conseils_schemas import DirectoryEntryRemoved, DirectoryEntrySaved
 
@@ -49,30 +49,35 @@ class Directory(RegistryCore):
         if command.contact_email is not None:
             command = command.model_copy(update={"contact_email": normalise_email(command.contact_email)})
         async with self.units.begin() as unit:
-            themes = check_themes(command.themes, await unit.repo.theme_slugs())
-            if entry_id is None:
-                entry_id = uuid.uuid4()
-            else:
+            check_themes(command.themes, await unit.repo.theme_slugs())  # before "not found", as ever
+            if entry_id is not None:
                 existing = await unit.repo.directory_entry(entry_id)
                 if existing is None or existing.entry_type != entry_type:
                     raise NotFound("Fiche de l'annuaire introuvable.")
-            await unit.emit(
-                DirectoryEntrySaved(
-                    entry_id=entry_id,
-                    entry_type=entry_type,
-                    name=command.name,
-                    kind=command.kind if entry_type == "partner" else None,
-                    themes=themes,
-                    contact_role=command.contact_role,
-                    contact_email=command.contact_email,
-                    city_code=command.city_code,
-                    address=command.address,
-                    url=command.url,
-                    description=command.description,
-                    saved_at=self.clock(),
-                )
+            return await self.save_directory_in(unit, entry_type, command, entry_id or uuid.uuid4())
+
+    async def save_directory_in(
+        self, unit: Unit, entry_type: EntryType, command: DirectoryEntryInput, entry_id: uuid.UUID
+    ) -> uuid.UUID:
+        """The entry saved in the caller's transaction (the API, the seed): one event, applied on emit."""
+        themes = check_themes(command.themes, await unit.repo.theme_slugs())
+        await unit.emit(
+            DirectoryEntrySaved(
+                entry_id=entry_id,
+                entry_type=entry_type,
+                name=command.name,
+                kind=command.kind if entry_type == "partner" else None,
+                themes=themes,
+                contact_role=command.contact_role,
+                contact_email=command.contact_email,
+                city_code=command.city_code,
+                address=command.address,
+                url=command.url,
+                description=command.description,
+                saved_at=self.clock(),
             )
-            return entry_id
+        )
+        return entry_id
 
     async def delete_directory_entry(self, entry_id: uuid.UUID) -> None:
         async with self.units.begin() as unit:

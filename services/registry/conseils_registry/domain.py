@@ -42,6 +42,11 @@ def council_id_for(territory_slug: str, council_slug: str) -> uuid.UUID:
     return uuid.uuid5(COUNCIL_NAMESPACE, f"{territory_slug}/{council_slug}")
 
 
+def directory_entry_id_for(territory_slug: str, entry_slug: str) -> uuid.UUID:
+    """The id of a directory entry seeded from the territory file: uuid5(territory + entry slug)."""
+    return uuid.uuid5(COUNCIL_NAMESPACE, f"{territory_slug}/annuaire/{entry_slug}")
+
+
 # --------------------------------------------------------------------------- councils
 
 
@@ -219,6 +224,12 @@ def referent_roles_lost_on_leave(
 # --------------------------------------------------------------------------- directory search
 
 _PUNCTUATION = re.compile(r"[^0-9a-z]+")
+
+
+def name_for_other_councillors(display_name: str | None, shown: bool) -> str | None:
+    """What the councillors of the whole territory see of a member's name: it only where she
+    chose to be shown (off by default), never her contact details."""
+    return display_name if shown and display_name else None
 
 
 def normalise_search(text: str) -> str:

@@ -57,6 +57,7 @@ class Privacy(RegistryCore):
                 "telephone": member.phone,
                 "langue": member.language,
                 "consentement_le": member.consent_given_at.isoformat() if member.consent_given_at else None,
+                "nom_visible_des_autres_conseils": member.shown_to_councillors,
             },
             "referent": [
                 {

@@ -76,6 +76,7 @@ class MemberRecord:
     phone: str | None = None
     language: str | None = None
     consent_given_at: datetime | None = None
+    shown_to_councillors: bool = False
 
     @property
     def state(self) -> MemberState:
@@ -128,3 +129,22 @@ class DirectoryEntryRecord:
     description: str
     search_text: str
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ReferentShown:
+    """A theme's referent as every councillor sees it: her name only where she agreed."""
+
+    theme: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class CouncilOverviewRecord:
+    """A council as the councillors of the whole territory see it (the councils page)."""
+
+    council: CouncilRecord
+    members: int
+    referents: list[ReferentShown]
+    vacant_themes: list[str]
+    names_shown: list[str]

@@ -187,6 +187,7 @@ class RegistryRepository:
             t.member_contacts.c.phone,
             t.member_contacts.c.language,
             t.member_contacts.c.consent_given_at,
+            t.member_contacts.c.shown_to_councillors,
         ).outerjoin(t.member_contacts, t.member_contacts.c.member_id == t.members.c.id)
 
     @staticmethod
@@ -195,6 +196,7 @@ class RegistryRepository:
         values["erased_at"] = aware(values["erased_at"])
         values["consent_given_at"] = aware(values["consent_given_at"])
         values["themes_followed"] = list(values["themes_followed"] or [])
+        values["shown_to_councillors"] = bool(values["shown_to_councillors"])  # no card: not shown
         return MemberRecord(**values)
 
     async def member(self, member_id: uuid.UUID) -> MemberRecord | None:
@@ -273,6 +275,15 @@ class RegistryRepository:
             update(t.member_contacts)
             .where(t.member_contacts.c.member_id == member_id)
             .values(consent_given_at=consent_given_at, updated_at=now, **asdict(contact))
+        )
+        return await self._member_now(member_id)
+
+    async def show_to_councillors(self, member_id: uuid.UUID, shown: bool, now: datetime) -> MemberRecord:
+        """Her choice: her name shown (or not) to the councillors of the other councils."""
+        await self.session.execute(
+            update(t.member_contacts)
+            .where(t.member_contacts.c.member_id == member_id)
+            .values(shown_to_councillors=shown, updated_at=now)
         )
         return await self._member_now(member_id)
 

@@ -4,7 +4,9 @@ Reference data (territory, cities, neighbourhoods, themes) and staff
 accounts are upserted; councils get their derived id (uuid5 of territory and
 council slugs) and are registered once, or updated when the file changed;
 demo members join once (found again by council and email) and are designated
-referent where the theme has none. A second run with the same file changes
+referent where the theme has none; the directory's entries (partners, schemes,
+places) are saved once, with an id derived from their slug (staff edit them
+afterwards: the file does not overrule them). A second run with the same file changes
 nothing and publishes nothing.
 """
 
@@ -12,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from conseils_registry.commands import MemberJoin
-from conseils_registry.domain import council_id_for
+from conseils_registry.commands import DirectoryEntryInput, MemberJoin
+from conseils_registry.domain import council_id_for, directory_entry_id_for
 from conseils_registry.repository import Upserted
 from conseils_registry.service import RegistryService
 from conseils_registry.use_cases import Unit, council_updated_event
@@ -46,6 +48,7 @@ class SeedReport:
             "staff": "comptes agents",
             "members": "membres de démonstration",
             "referents": "référent·es",
+            "directory": "fiches de l'annuaire",
         }
 
         def describe(counts: dict[str, int]) -> str:
@@ -92,6 +95,7 @@ async def seed_territory(runtime: ServiceRuntime | RegistryService, config: Terr
             report.count(outcome, "staff")
         await _seed_councils(service, unit, report, config, slug)
         await _seed_demo_members(service, unit, report, config, slug)
+        await _seed_directory(service, unit, report, config, slug)
         report.events = len(unit.events)
     return report
 
@@ -162,3 +166,26 @@ async def _seed_demo_members(
             else:
                 # Staff may have designated someone else since: the file does not overrule them.
                 report.count("unchanged", "referents")
+
+
+async def _seed_directory(
+    service: RegistryService, unit: Unit, report: SeedReport, config: TerritoryConfig, slug: str
+) -> None:
+    for entry in config.directory:
+        entry_id = directory_entry_id_for(slug, entry.slug)
+        if await unit.repo.directory_entry(entry_id) is not None:
+            report.count("unchanged", "directory")  # staff may have edited it: the file does not overrule
+            continue
+        command = DirectoryEntryInput(
+            name=entry.name,
+            kind=entry.kind,
+            themes=entry.themes,
+            contact_role=entry.contact_role,
+            contact_email=entry.contact_email,
+            city_code=entry.city,
+            address=entry.address,
+            url=entry.url,
+            description=entry.description,
+        )
+        await service.save_directory_in(unit, entry.type, command, entry_id)
+        report.count("created", "directory")

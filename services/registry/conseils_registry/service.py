@@ -7,7 +7,8 @@ contacts topic, and erasure publishes `MemberErased` plus a tombstone there.
 `RegistryService` is composed of one module per seam over `RegistryCore`
 (use_cases.py: dependencies, units of work, shared steps): territory.py
 (reference data), councils.py, members.py (and the CSV), referents.py,
-directory.py (projection.py applies its events), privacy.py (erasure,
+directory.py (projection.py applies its events), community.py (the councils as
+every councillor sees them, a member's name shown or not), privacy.py (erasure,
 access), staff.py. Their input commands are in commands.py.
 """
 
@@ -22,6 +23,7 @@ from conseils_registry.commands import (
     MemberJoin,
     StaffAccountInput,
 )
+from conseils_registry.community import Community
 from conseils_registry.councils import Councils
 from conseils_registry.directory import Directory
 from conseils_registry.members import Members
@@ -56,5 +58,5 @@ __all__ = [
 ]
 
 
-class RegistryService(Territory, Councils, Members, Referents, Directory, Privacy, StaffAccounts):
+class RegistryService(Territory, Councils, Members, Referents, Directory, Community, Privacy, StaffAccounts):
     """The registry's use cases, one module per seam; what they share is in use_cases.py."""

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    false,
     text,
 )
 
@@ -97,6 +98,8 @@ member_contacts = Table(
     Column("phone", String(24), nullable=True),
     Column("language", String(20), nullable=False),
     Column("consent_given_at", UtcDateTime(), nullable=True),
+    # Her name shown to the councillors of other councils (councils page): off until she says so.
+    Column("shown_to_councillors", Boolean, nullable=False, default=False, server_default=false()),
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_member_contacts_email", "email"),
 )

@@ -4,13 +4,14 @@ committed OpenAPI documents (docs/openapi/)."""
 
 from __future__ import annotations
 
-from conseils_web.clients.base import ApiModel, Download, Endpoint, ServiceClient, endpoints
+from conseils_web.clients.base import ApiModel, Caller, Download, Endpoint, ServiceClient, endpoints
 from conseils_web.clients.meetings import MeetingsClient
 from conseils_web.clients.notifications import NotificationsClient
 from conseils_web.clients.registry import RegistryClient
 
 __all__ = [
     "ApiModel",
+    "Caller",
     "Download",
     "Endpoint",
     "MeetingsClient",

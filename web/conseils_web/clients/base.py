@@ -1,9 +1,11 @@
 """What the three typed clients share: the endpoint description (method, path, request and
-response models, checked against the committed OpenAPI documents by tests/web), and the call
-itself through the site's `Services` (bearer token, French error details)."""
+response models, checked against the committed OpenAPI documents by tests/web), who a call is
+made for (`Caller`), and the call itself through the site's `Services` (a bearer token minted
+for that one service and that one call, French error details)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -11,9 +13,30 @@ from typing import Any, ClassVar, Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from conseils_runtime.auth import Role, issue_token
 from conseils_web.services import Services
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who the site calls a service for: the signed-in person (ids and role, from her server-side
+    checked session) or the site itself. The browser's cookie never leaves the site: each call
+    carries a token minted for the service called (audience = its name), valid five minutes."""
+
+    secret: str
+    subject: str = ""
+    role: Role | None = None
+    council_id: uuid.UUID | None = None
+
+    def token_for(self, service: str) -> str:
+        """A fresh token for `service` ("" for nobody: the service answers 401)."""
+        if self.role is None or not self.subject:
+            return ""
+        return issue_token(
+            self.secret, subject=self.subject, role=self.role, council_id=self.council_id, audience=service
+        )
 
 
 class ApiModel(BaseModel):
@@ -79,7 +102,7 @@ class ServiceClient:
     async def call(
         self,
         endpoint: Endpoint[T],
-        token: str,
+        caller: Caller,
         *,
         path: Mapping[str, object] | None = None,
         body: RequestModel | None = None,
@@ -97,6 +120,7 @@ class ServiceClient:
         if form is not None:
             kwargs["data"] = dict(form)
         url = endpoint.path.format(**{name: str(value) for name, value in (path or {}).items()})
+        token = caller.token_for(self.service)  # minted per call, for this service only
         response = await self._transport.request(self.service, endpoint.method, url, token, **kwargs)
         return endpoint.parse(response)
 

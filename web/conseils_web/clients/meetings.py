@@ -11,6 +11,7 @@ from pydantic import Field, TypeAdapter
 from conseils_web.clients.base import (
     DOWNLOAD,
     ApiModel,
+    Caller,
     Download,
     Endpoint,
     RequestModel,
@@ -18,22 +19,52 @@ from conseils_web.clients.base import (
 )
 
 
+class ModeAccess(ApiModel):
+    """Whether she may register in one mode, and why, in French (ModeAccessOut)."""
+
+    allowed: bool
+    code: str
+    reason: str
+
+
+class RegistrationAccess(ApiModel):
+    """Who may register how: the signed-in councillor (RegistrationAccessOut)."""
+
+    concerned: bool
+    participant: ModeAccess
+    observer: ModeAccess
+
+
 class InstanceSummary(ApiModel):
-    """An instance in a list (InstanceSummary: no deadline on older services, no councils)."""
+    """An instance in a list (InstanceSummary: no deadline on older services, no councils;
+    `access` for a councillor only)."""
 
     id: uuid.UUID
     title: str
     status: str
     starts_at: datetime
     ends_at: datetime
+    instance_type: str | None = None
     theme: str | None = None
     registration_closes_at: datetime | None = None
+    cancel_reason: str | None = None
+    minutes_published_at: datetime | None = None
+    access: RegistrationAccess | None = None
+
+
+class AgendaQuery(RequestModel):
+    """The agenda's filters, as the meetings API takes them (GET /instances)."""
+
+    scope: str = "mine"
+    type: str | None = None
+    when: str = "upcoming"
 
 
 class Instance(InstanceSummary):
-    """One instance (InstanceOut)."""
+    """One instance (InstanceOut); `my_presence` for a councillor, once attendance is recorded."""
 
     concerned_council_ids: list[uuid.UUID] = Field(default_factory=list)
+    my_presence: str | None = None
 
 
 class Preview(ApiModel):
@@ -111,6 +142,10 @@ class MyRegistration(ApiModel):
     status: str
     position: int | None = None
     starts_at: datetime
+    instance_status: str | None = None
+    cancel_reason: str | None = None
+    minutes_published_at: datetime | None = None
+    present: bool | None = None
 
 
 class HistoryRegistration(ApiModel):
@@ -135,6 +170,7 @@ class MyHistory(ApiModel):
 class OutcomeUpdate(ApiModel):
     status: str
     note: str
+    at: datetime | None = None
 
 
 class Outcome(ApiModel):
@@ -147,6 +183,7 @@ class Outcome(ApiModel):
     made_on: date
     status: str
     council_id: uuid.UUID | None = None
+    instance_id: uuid.UUID | None = None  # the instance it came from
     theme: str | None = None
     history: list[OutcomeUpdate] = Field(default_factory=list)
 
@@ -169,6 +206,9 @@ class MeetingsClient(ServiceClient):
     service = "meetings"
 
     INSTANCES = Endpoint("GET", "/instances", TypeAdapter(list[InstanceSummary]), query=("from",))
+    AGENDA = Endpoint(
+        "GET", "/instances", TypeAdapter(list[InstanceSummary]), query=("scope", "type", "when")
+    )
     PREVIEW = Endpoint("POST", "/instances", TypeAdapter(Preview), body=NewInstance)
     SCHEDULE = Endpoint("POST", "/instances", TypeAdapter(Instance), body=NewInstance)
     INSTANCE = Endpoint("GET", "/instances/{instance_id}", TypeAdapter(Instance))
@@ -213,28 +253,33 @@ class MeetingsClient(ServiceClient):
     )
     BILAN = Endpoint("GET", "/bilan", DOWNLOAD, query=("from", "to", "format"), raw=True)
 
-    async def instances(self, token: str, *, since: str | None = None) -> list[InstanceSummary]:
+    async def instances(self, token: Caller, *, since: str | None = None) -> list[InstanceSummary]:
         return await self.call(self.INSTANCES, token, query={"from": since} if since is not None else None)
 
-    async def preview(self, token: str, draft: NewInstance) -> Preview:
+    async def agenda(self, token: Caller, filters: AgendaQuery) -> list[InstanceSummary]:
+        """The territory's agenda as a councillor filters it (each instance with her `access`)."""
+        query = {key: value for key, value in filters.model_dump().items() if value is not None}
+        return await self.call(self.AGENDA, token, query=query)
+
+    async def preview(self, token: Caller, draft: NewInstance) -> Preview:
         return await self.call(self.PREVIEW, token, body=draft.model_copy(update={"dry_run": True}))
 
-    async def schedule(self, token: str, draft: NewInstance) -> Instance:
+    async def schedule(self, token: Caller, draft: NewInstance) -> Instance:
         return await self.call(self.SCHEDULE, token, body=draft)
 
-    async def instance(self, token: str, instance_id: object) -> Instance:
+    async def instance(self, token: Caller, instance_id: object) -> Instance:
         return await self.call(self.INSTANCE, token, path={"instance_id": instance_id})
 
-    async def registrations(self, token: str, instance_id: object) -> list[Registration]:
+    async def registrations(self, token: Caller, instance_id: object) -> list[Registration]:
         return await self.call(self.REGISTRATIONS, token, path={"instance_id": instance_id})
 
-    async def council_registrations(self, token: str, instance_id: object) -> list[CouncilRegistration]:
+    async def council_registrations(self, token: Caller, instance_id: object) -> list[CouncilRegistration]:
         return await self.call(self.COUNCIL_REGISTRATIONS, token, path={"instance_id": instance_id})
 
-    async def attendance(self, token: str, instance_id: object) -> list[Attendance]:
+    async def attendance(self, token: Caller, instance_id: object) -> list[Attendance]:
         return await self.call(self.ATTENDANCE, token, path={"instance_id": instance_id})
 
-    async def record_attendance(self, token: str, instance_id: object, present: list[str]) -> Instance:
+    async def record_attendance(self, token: Caller, instance_id: object, present: list[str]) -> Instance:
         return await self.call(
             self.RECORD_ATTENDANCE,
             token,
@@ -242,7 +287,7 @@ class MeetingsClient(ServiceClient):
             body=AttendanceSheet(present_member_ids=present),
         )
 
-    async def preview_move(self, token: str, instance_id: object, move: Reschedule) -> Preview:
+    async def preview_move(self, token: Caller, instance_id: object, move: Reschedule) -> Preview:
         return await self.call(
             self.PREVIEW_MOVE,
             token,
@@ -250,53 +295,53 @@ class MeetingsClient(ServiceClient):
             body=move.model_copy(update={"dry_run": True}),
         )
 
-    async def reschedule(self, token: str, instance_id: object, move: Reschedule) -> Instance:
+    async def reschedule(self, token: Caller, instance_id: object, move: Reschedule) -> Instance:
         return await self.call(self.RESCHEDULE, token, path={"instance_id": instance_id}, body=move)
 
-    async def cancel(self, token: str, instance_id: object, reason: str) -> Instance:
+    async def cancel(self, token: Caller, instance_id: object, reason: str) -> Instance:
         return await self.call(
             self.CANCEL, token, path={"instance_id": instance_id}, body=Cancellation(reason=reason)
         )
 
     async def upload(
-        self, token: str, instance_id: object, kind: str, file: tuple[str, bytes, str]
+        self, token: Caller, instance_id: object, kind: str, file: tuple[str, bytes, str]
     ) -> ApiModel:
         return await self.call(
             self.UPLOAD, token, path={"instance_id": instance_id}, files={"file": file}, form={"kind": kind}
         )
 
-    async def publish_dossier(self, token: str, instance_id: object) -> Instance:
+    async def publish_dossier(self, token: Caller, instance_id: object) -> Instance:
         return await self.call(self.PUBLISH_DOSSIER, token, path={"instance_id": instance_id})
 
-    async def publish_minutes(self, token: str, instance_id: object, summary: str) -> Instance:
+    async def publish_minutes(self, token: Caller, instance_id: object, summary: str) -> Instance:
         return await self.call(
             self.PUBLISH_MINUTES, token, path={"instance_id": instance_id}, body=Minutes(summary=summary)
         )
 
-    async def register(self, token: str, instance_id: object, mode: str) -> RegistrationOutcome:
+    async def register(self, token: Caller, instance_id: object, mode: str) -> RegistrationOutcome:
         return await self.call(
             self.REGISTER, token, path={"instance_id": instance_id}, body=RegistrationRequest(mode=mode)
         )
 
-    async def unregister(self, token: str, instance_id: object) -> RegistrationOutcome:
+    async def unregister(self, token: Caller, instance_id: object) -> RegistrationOutcome:
         return await self.call(self.UNREGISTER, token, path={"instance_id": instance_id})
 
-    async def document(self, token: str, document_id: object) -> Download:
+    async def document(self, token: Caller, document_id: object) -> Download:
         return await self.call(self.DOCUMENT, token, path={"document_id": document_id})
 
-    async def my_registrations(self, token: str) -> list[MyRegistration]:
+    async def my_registrations(self, token: Caller) -> list[MyRegistration]:
         return await self.call(self.MY_REGISTRATIONS, token)
 
-    async def my_history(self, token: str) -> MyHistory:
+    async def my_history(self, token: Caller) -> MyHistory:
         return await self.call(self.MY_HISTORY, token)
 
-    async def outcomes(self, token: str) -> list[Outcome]:
+    async def outcomes(self, token: Caller) -> list[Outcome]:
         return await self.call(self.OUTCOMES, token)
 
-    async def add_outcome(self, token: str, outcome: NewOutcome) -> Outcome:
+    async def add_outcome(self, token: Caller, outcome: NewOutcome) -> Outcome:
         return await self.call(self.ADD_OUTCOME, token, body=outcome)
 
-    async def update_outcome(self, token: str, outcome_id: object, status: str, note: str) -> Outcome:
+    async def update_outcome(self, token: Caller, outcome_id: object, status: str, note: str) -> Outcome:
         return await self.call(
             self.UPDATE_OUTCOME,
             token,
@@ -304,5 +349,5 @@ class MeetingsClient(ServiceClient):
             body=StatusChange(status=status, note=note),
         )
 
-    async def bilan(self, token: str, start: str, end: str, fmt: str) -> Download:
+    async def bilan(self, token: Caller, start: str, end: str, fmt: str) -> Download:
         return await self.call(self.BILAN, token, query={"from": start, "to": end, "format": fmt})

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import Field, TypeAdapter
 
-from conseils_web.clients.base import ApiModel, Endpoint, RequestModel, ServiceClient
+from conseils_web.clients.base import ApiModel, Caller, Endpoint, RequestModel, ServiceClient
 
 
 class Alert(ApiModel):
@@ -70,24 +70,24 @@ class NotificationsClient(ServiceClient):
     )
     NEW_FEED = Endpoint("POST", "/notifications/members/{member_id}/feed-token", TypeAdapter(FeedToken))
 
-    async def alerts(self, token: str) -> list[Alert]:
+    async def alerts(self, token: Caller) -> list[Alert]:
         return await self.call(self.ALERTS, token)
 
-    async def deliveries(self, token: str, instance_id: object, *, limit: int = 500) -> list[Delivery]:
+    async def deliveries(self, token: Caller, instance_id: object, *, limit: int = 500) -> list[Delivery]:
         return await self.call(
             self.DELIVERIES, token, query={"instance_id": str(instance_id), "limit": limit}
         )
 
-    async def inbox(self, token: str, member_id: object) -> list[InboxItem]:
+    async def inbox(self, token: Caller, member_id: object) -> list[InboxItem]:
         return await self.call(self.INBOX, token, path={"member_id": member_id})
 
-    async def preferences(self, token: str, member_id: object) -> Preferences:
+    async def preferences(self, token: Caller, member_id: object) -> Preferences:
         return await self.call(self.PREFERENCES, token, path={"member_id": member_id})
 
     async def save_preferences(
-        self, token: str, member_id: object, preferences: NewPreferences
+        self, token: Caller, member_id: object, preferences: NewPreferences
     ) -> Preferences:
         return await self.call(self.SAVE_PREFERENCES, token, path={"member_id": member_id}, body=preferences)
 
-    async def new_feed(self, token: str, member_id: object) -> FeedToken:
+    async def new_feed(self, token: Caller, member_id: object) -> FeedToken:
         return await self.call(self.NEW_FEED, token, path={"member_id": member_id})

@@ -1,4 +1,5 @@
-"""The registry as the site uses it: councils, members, referents, staff accounts."""
+"""The registry as the site uses it: councils (and their overview for every councillor), members
+(and a member's choice to be shown to the other councils), referents, the directory, staff accounts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from conseils_web.clients.base import (
     DOWNLOAD,
     NO_CONTENT,
     ApiModel,
+    Caller,
     Download,
     Endpoint,
     RequestModel,
@@ -33,11 +35,57 @@ class Member(ApiModel):
     college: str | None = None
     email: str | None = None
     left_on: date | None = None
+    shown_to_councillors: bool = False
 
 
 class Referent(ApiModel):
     theme: str
     member_id: uuid.UUID
+
+
+class CouncilCard(ApiModel):
+    """A council in the overview (CouncilOut)."""
+
+    id: uuid.UUID
+    name: str
+    city: str
+    city_code: str
+    neighbourhood: str
+
+
+class ReferentShown(ApiModel):
+    theme: str
+    name: str | None = None  # only where she chose to be shown
+
+
+class CouncilOverview(ApiModel):
+    """A council as every councillor of the territory sees it (CouncilOverviewOut)."""
+
+    council: CouncilCard
+    members: int
+    referents: list[ReferentShown] = Field(default_factory=list)
+    vacant_themes: list[str] = Field(default_factory=list)
+    names_shown: list[str] = Field(default_factory=list)
+
+
+class NameShown(RequestModel):
+    shown: bool
+
+
+class DirectoryEntry(ApiModel):
+    """A partner, scheme or place of the directory (DirectoryEntryOut)."""
+
+    id: uuid.UUID
+    entry_type: str
+    name: str
+    kind: str | None = None
+    themes: list[str] = Field(default_factory=list)
+    contact_role: str | None = None
+    contact_email: str | None = None  # a functional address, never a person's
+    city_code: str | None = None
+    address: str | None = None
+    url: str | None = None
+    description: str = ""
 
 
 class Designation(RequestModel):
@@ -68,6 +116,7 @@ class RegistryClient(ServiceClient):
     service = "registry"
 
     COUNCILS = Endpoint("GET", "/councils", TypeAdapter(list[Council]))
+    COUNCILS_OVERVIEW = Endpoint("GET", "/councils/overview", TypeAdapter(list[CouncilOverview]))
     COUNCIL = Endpoint("GET", "/councils/{council_id}", TypeAdapter(Council))
     COUNCIL_MEMBERS = Endpoint("GET", "/councils/{council_id}/members", TypeAdapter(list[Member]))
     COUNCIL_REFERENTS = Endpoint("GET", "/councils/{council_id}/referents", TypeAdapter(list[Referent]))
@@ -77,22 +126,32 @@ class RegistryClient(ServiceClient):
     END_DESIGNATION = Endpoint("DELETE", "/councils/{council_id}/referents/{theme}", NO_CONTENT)
     MEMBERS = Endpoint("GET", "/members", TypeAdapter(list[Member]), query=("email",))
     IMPORT_MEMBERS = Endpoint("POST", "/members/import", TypeAdapter(ImportReport), form=("file",))
+    MEMBER = Endpoint("GET", "/members/{member_id}", TypeAdapter(Member))
+    SHOW_TO_COUNCILLORS = Endpoint(
+        "PUT", "/members/{member_id}/shown-to-councillors", TypeAdapter(Member), body=NameShown
+    )
+    DIRECTORY = Endpoint(
+        "GET", "/directory", TypeAdapter(list[DirectoryEntry]), query=("q", "theme", "section")
+    )
     MEMBER_DATA = Endpoint("GET", "/members/{member_id}/data", DOWNLOAD, raw=True)
     STAFF_ACCOUNTS = Endpoint("GET", "/staff-accounts", TypeAdapter(list[StaffAccount]), query=("email",))
 
-    async def councils(self, token: str) -> list[Council]:
+    async def councils(self, token: Caller) -> list[Council]:
         return await self.call(self.COUNCILS, token)
 
-    async def council(self, token: str, council_id: object) -> Council:
+    async def councils_overview(self, token: Caller) -> list[CouncilOverview]:
+        return await self.call(self.COUNCILS_OVERVIEW, token)
+
+    async def council(self, token: Caller, council_id: object) -> Council:
         return await self.call(self.COUNCIL, token, path={"council_id": council_id})
 
-    async def council_members(self, token: str, council_id: object) -> list[Member]:
+    async def council_members(self, token: Caller, council_id: object) -> list[Member]:
         return await self.call(self.COUNCIL_MEMBERS, token, path={"council_id": council_id})
 
-    async def council_referents(self, token: str, council_id: object) -> list[Referent]:
+    async def council_referents(self, token: Caller, council_id: object) -> list[Referent]:
         return await self.call(self.COUNCIL_REFERENTS, token, path={"council_id": council_id})
 
-    async def designate_referent(self, token: str, council_id: object, theme: str, member_id: str) -> None:
+    async def designate_referent(self, token: Caller, council_id: object, theme: str, member_id: str) -> None:
         await self.call(
             self.DESIGNATE,
             token,
@@ -100,17 +159,35 @@ class RegistryClient(ServiceClient):
             body=Designation(member_id=member_id),
         )
 
-    async def end_designation(self, token: str, council_id: object, theme: str) -> None:
+    async def end_designation(self, token: Caller, council_id: object, theme: str) -> None:
         await self.call(self.END_DESIGNATION, token, path={"council_id": council_id, "theme": theme})
 
-    async def members(self, token: str, *, email: str | None = None) -> list[Member]:
+    async def members(self, token: Caller, *, email: str | None = None) -> list[Member]:
         return await self.call(self.MEMBERS, token, query={"email": email} if email is not None else None)
 
-    async def import_members(self, token: str, filename: str, content: bytes) -> ImportReport:
+    async def import_members(self, token: Caller, filename: str, content: bytes) -> ImportReport:
         return await self.call(self.IMPORT_MEMBERS, token, files={"file": (filename, content, "text/csv")})
 
-    async def member_data(self, token: str, member_id: object) -> Download:
+    async def member(self, token: Caller, member_id: object) -> Member:
+        return await self.call(self.MEMBER, token, path={"member_id": member_id})
+
+    async def show_to_councillors(self, token: Caller, member_id: object, shown: bool) -> Member:
+        return await self.call(
+            self.SHOW_TO_COUNCILLORS, token, path={"member_id": member_id}, body=NameShown(shown=shown)
+        )
+
+    async def directory(
+        self, token: Caller, *, query: str = "", theme: str | None = None, section: str | None = None
+    ) -> list[DirectoryEntry]:
+        params: dict[str, str | int] = {"q": query}
+        if theme:
+            params["theme"] = theme
+        if section:
+            params["section"] = section
+        return await self.call(self.DIRECTORY, token, query=params)
+
+    async def member_data(self, token: Caller, member_id: object) -> Download:
         return await self.call(self.MEMBER_DATA, token, path={"member_id": member_id})
 
-    async def staff_accounts(self, token: str, *, email: str) -> list[StaffAccount]:
+    async def staff_accounts(self, token: Caller, *, email: str) -> list[StaffAccount]:
         return await self.call(self.STAFF_ACCOUNTS, token, query={"email": email})

@@ -1,10 +1,16 @@
-"""Staff pages (/equipe/...): instances, councils, outcomes, alerts and the bilan, one module
-each; the forms' reading in `forms`, the joins of several services' answers in `views`."""
+"""Staff pages (/equipe/...): instances, councils, outcomes, alerts, the bilan and sessions,
+one module each; the forms' reading in `forms`, the joins of several services' answers in `views`."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from conseils_web.staff import bilan, councils, instances, outcomes
+from conseils_web.staff import bilan, councils, instances, outcomes, sessions
 
-ROUTERS: tuple[APIRouter, ...] = (instances.router, councils.router, bilan.router, outcomes.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    instances.router,
+    councils.router,
+    bilan.router,
+    outcomes.router,
+    sessions.router,
+)

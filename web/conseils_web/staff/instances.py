@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from conseils_runtime.spreadsheets import SafeWriter
+from conseils_web.clients import Caller
 from conseils_web.clients.meetings import NewInstance
 from conseils_web.clients.notifications import Delivery
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
@@ -118,7 +119,7 @@ async def instance(request: Request, instance_id: str) -> HTMLResponse:
 
 
 async def _act(
-    request: Request, instance_id: str, action: Callable[[str], Awaitable[Any]], success: str
+    request: Request, instance_id: str, action: Callable[[Caller], Awaitable[Any]], success: str
 ) -> Response:
     """One action on the instance with the staff's token, then back to its page with the
     service's refusal or `success`."""
