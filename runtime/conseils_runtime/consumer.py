@@ -14,6 +14,18 @@ Failures are sorted in three kinds:
   message's fault, so it is neither dead-lettered nor committed; the
   consumer seeks back and tries again after a pause.
 
+Records are processed by polls (`batch_size` at most): the events of one poll run in ONE
+database transaction (a processed-events lookup for all of them, each handler on the shared
+session, the processed-events rows in bulk), committed once, and only then are their offsets
+committed. When a handler fails, the transaction is rolled back; the records before it are
+processed again in one transaction, the failing one alone through the one-at-a-time path
+(the batch attempt counts as its first attempt), and the records after it as a new batch, so
+a poison record is still isolated within its retry budget. Any other failure of the batch
+(the database away, the commit refused) sends its records through the one-at-a-time path.
+A record to dead-letter at once (invalid envelope or payload, unknown version, too large)
+ends the batch before it: order within each partition is kept, and a record whose partition
+is rewound (`nack`) stops the poll, every partition rewound to its first unhandled record.
+
 Whatever arrives, the consumer moves on within its retry budget. A dead letter
 that would not fit in a broker record (`max_dead_letter_bytes`) is stored
 truncated, with the original size and SHA-256 in headers; one that the broker
@@ -27,13 +39,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import (
@@ -158,9 +171,78 @@ def _is_infrastructure_error(error: BaseException) -> bool:
     return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
 
 
-async def _raw_body(message: StreamMessage[Any]) -> bytes:
-    """Keep the body as bytes: the consumer validates it against the event model."""
+async def _raw_body(message: StreamMessage[Any]) -> Any:
+    """Keep the bodies as bytes: the consumer validates each one against its event model."""
     return message.body
+
+
+async def _parse_batch(
+    records: tuple[ConsumerRecord[Any, Any], ...],
+    default: Callable[[tuple[ConsumerRecord[Any, Any], ...]], Awaitable[StreamMessage[Any]]],
+) -> StreamMessage[Any]:
+    """FastStream's batch parser decodes every header as strict UTF-8: one malformed header would
+    fail the whole poll before the consumer sees it, and the records after it would be committed
+    past it. It gets the records without headers; the consumer reads the envelope from the records
+    themselves (and dead-letters an invalid one)."""
+    message = await default(tuple(dataclasses.replace(record, headers=()) for record in records))
+    message.raw_message = records
+    return message
+
+
+class RecordMessage(Protocol):
+    """One record as the one-at-a-time path sees it: acked (its offset committed) or nacked
+    (its partition rewound to it, so it comes back)."""
+
+    @property
+    def raw_message(self) -> ConsumerRecord[Any, Any]: ...
+
+    async def ack(self) -> None: ...
+
+    async def nack(self) -> None: ...
+
+
+class _PolledRecord:
+    """One record of a poll: its ack commits its own offset only, its nack rewinds its partition."""
+
+    __slots__ = ("consumer", "nacked", "raw_message")
+
+    def __init__(self, record: ConsumerRecord[Any, Any], consumer: Any) -> None:
+        self.raw_message = record
+        self.consumer = consumer
+        self.nacked = False
+
+    async def ack(self) -> None:
+        record = self.raw_message
+        await self.consumer.commit({TopicPartition(record.topic, record.partition): record.offset + 1})
+
+    async def nack(self) -> None:
+        record = self.raw_message
+        self.consumer.seek(TopicPartition(record.topic, record.partition), record.offset)
+        self.nacked = True
+
+
+@dataclass
+class _Pending:
+    """A record of a poll that may run in the poll's transaction."""
+
+    message: _PolledRecord
+    kind: str  # "event", "tombstone" or "ignored"
+    metadata: EventMetadata | None = None
+    event: Event | None = None
+    handler: Handler | None = None
+
+    @property
+    def record(self) -> ConsumerRecord[Any, Any]:
+        return self.message.raw_message
+
+
+class _HandlerFailed(Exception):
+    """The handler of the `index`-th record of a batch raised `error`."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index, error)
+        self.index = index
+        self.error = error
 
 
 class EventConsumer:
@@ -184,6 +266,8 @@ class EventConsumer:
         dead_letter_attempts: int = 5,
         commit_every_events: int = 1,
         commit_interval_seconds: float = 0.5,
+        batch_size: int = 100,
+        poll_timeout_ms: int = 10,
     ) -> None:
         self.name = name
         self.group_id = group_id
@@ -207,6 +291,11 @@ class EventConsumer:
         # events or `commit_interval_seconds` late). A crash then redelivers up to that many
         # processed events, which the processed-events table turns into no-ops.
         self._commit_every = commit_every_events
+        # The records of one poll (at most `batch_size`) are processed in one transaction.
+        self._batch_size = max(1, batch_size)
+        # FastStream's batch subscriber sleeps as long again after an empty poll: a record that
+        # arrives then waits up to twice this before it is handled (the event hop's latency).
+        self._poll_timeout_ms = max(1, poll_timeout_ms)
         self._commit_interval = commit_interval_seconds
         self._done_offsets: dict[TopicPartition, int] = {}
         self._done_count = 0
@@ -261,25 +350,226 @@ class EventConsumer:
             group_id=self.group_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
+            batch=True,
+            max_records=self._batch_size,
+            batch_timeout_ms=self._poll_timeout_ms,
+            parser=_parse_batch,
             decoder=_raw_body,
             no_reply=True,
             title=f"{self.group_id}:subscribe",
         )
-        async def consume(body: bytes, message: KafkaMessage) -> None:
-            await self.handle(message)
+        async def consume(body: Any, message: KafkaMessage) -> None:
+            await self.handle_records(message.raw_message, getattr(message, "consumer", None))
 
-    async def handle(self, message: KafkaMessage) -> None:
+    async def handle_records(self, records: Sequence[ConsumerRecord[Any, Any]], consumer: Any) -> None:
+        """Process the records of one poll (in order) and commit their offsets after their effects."""
         if self._processing is None:
             self._processing = asyncio.Lock()
         async with self._processing:
-            await self._handle(message)
+            await self._handle_poll(records, consumer)
         if self._commit_every > 1 and self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_periodically(), name=f"{self.group_id}-commits")
 
-    async def _handle(self, message: KafkaMessage) -> None:
+    async def _handle_poll(self, records: Sequence[ConsumerRecord[Any, Any]], consumer: Any) -> None:
+        if consumer is not None:
+            self._kafka = consumer
+        chunk: list[_Pending] = []
+        for index, record in enumerate(records):
+            message = _PolledRecord(record, consumer)
+            pending = self._batchable(message)
+            if pending is not None:
+                chunk.append(pending)
+                continue
+            # Dead-lettered at once: what comes before it is processed first (order is kept).
+            stopped = await self._flush(chunk)
+            if stopped is not None:
+                self._rewind([p.record for p in chunk[stopped:]], records[index:])
+                return
+            chunk = []
+            await self._handle(message)
+            if message.nacked:
+                self._rewind(records[index:])
+                return
+        stopped = await self._flush(chunk)
+        if stopped is not None:
+            self._rewind([p.record for p in chunk[stopped:]])
+
+    def _rewind(self, *unhandled: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        """Each partition back to its first record not handled (they come back with the next polls)."""
+        earliest: dict[TopicPartition, int] = {}
+        for records in unhandled:
+            for record in records:
+                partition = TopicPartition(record.topic, record.partition)
+                if partition not in earliest or record.offset < earliest[partition]:
+                    earliest[partition] = record.offset
+        if self._kafka is not None:
+            for partition, offset in earliest.items():
+                self._kafka.seek(partition, offset)
+
+    def _batchable(self, message: _PolledRecord) -> _Pending | None:
+        """What the record needs in the poll's transaction, or None when it is to be dead-lettered."""
+        record = message.raw_message
+        if record.value is None and record.topic in self._tombstone_handlers:
+            return _Pending(message, "tombstone")
+        try:
+            metadata = from_kafka_headers(record.headers)
+        except InvalidEnvelope:
+            return None
+        handler = self._handlers.get(metadata.type)
+        if handler is None:
+            if _VERSION_SUFFIX.sub("", metadata.type) in self._families:
+                return None
+            return _Pending(message, "ignored", metadata)  # another consumer's event on a shared topic
+        if len(record.value or b"") > self._max_event_bytes:
+            return None
+        try:
+            event = parse_event(metadata.type, record.value or b"")
+        except (ValidationError, UnknownEventType, ValueError):
+            return None
+        return _Pending(message, "event", metadata, event, handler)
+
+    async def _flush(self, chunk: Sequence[_Pending]) -> int | None:
+        """Process `chunk` in one transaction; around a failing handler, as described in the module
+        docstring. Returns the index of the record whose partition was rewound (the processing
+        stops there), or None when every record is handled."""
+        if not chunk:
+            return None
+        try:
+            await self._run_batch(chunk)
+            return None
+        except _HandlerFailed as failure:
+            failed = failure
+        except Exception as batch_error:
+            log.info(
+                "batch failed, one record at a time",
+                consumer=self.name,
+                records=len(chunk),
+                error=describe_error(batch_error),
+            )
+            for index, pending in enumerate(chunk):
+                await self._handle(pending.message)
+                if pending.message.nacked:
+                    return index
+            return None
+        index, cause = failed.index, failed.error
+        log.info(
+            "handler failed in a batch, isolating its record",
+            consumer=self.name,
+            records=len(chunk),
+            position=index,
+            error=describe_error(cause),
+        )
+        stopped = await self._flush(chunk[:index])
+        if stopped is not None:
+            return stopped
+        failing = chunk[index].message
+        await self._handle(failing, failed_once=None if _is_infrastructure_error(cause) else cause)
+        if failing.nacked:
+            return index
+        stopped = await self._flush(chunk[index + 1 :])
+        return None if stopped is None else index + 1 + stopped
+
+    async def _run_batch(self, chunk: Sequence[_Pending]) -> None:
+        """One transaction for the whole chunk; then metrics and offsets. Raises `_HandlerFailed`
+        when a handler raised (the transaction is rolled back)."""
+        processed = self._processed
+        outcomes: list[str] = []
+        durations: list[float] = []
+        if any(pending.kind != "ignored" for pending in chunk):
+            ids = [p.metadata.id for p in chunk if p.kind == "event" and p.metadata is not None]
+            async with self._database.sessionmaker() as session, session.begin():
+                seen: set[str] = set()
+                for start in range(0, len(ids), 500):
+                    rows = await session.execute(
+                        select(processed.c.event_id).where(
+                            processed.c.consumer == self.group_id,
+                            processed.c.event_id.in_(ids[start : start + 500]),
+                        )
+                    )
+                    seen.update(row[0] for row in rows)
+                now = datetime.now(UTC)
+                new_rows: list[dict[str, Any]] = []
+                for index, pending in enumerate(chunk):
+                    outcome = await self._run_in_batch(index, pending, session, seen, durations)
+                    outcomes.append(outcome)
+                    if outcome == "processed" and pending.kind == "event":
+                        assert pending.metadata is not None
+                        new_rows.append(
+                            {
+                                "consumer": self.group_id,
+                                "event_id": pending.metadata.id,
+                                "event_type": pending.metadata.type,
+                                "processed_at": now,
+                            }
+                        )
+                if new_rows:
+                    await session.execute(insert(processed), new_rows)
+        else:
+            outcomes = ["ignored"] * len(chunk)
+        for seconds in durations:
+            metrics.HANDLER_SECONDS.labels(self.name).observe(seconds)
+        for pending, outcome in zip(chunk, outcomes, strict=True):
+            event_type = "tombstone" if pending.kind == "tombstone" else pending.metadata.type  # type: ignore[union-attr]
+            metrics.EVENTS_CONSUMED.labels(self.name, event_type, outcome).inc()
+            record = pending.record
+            self._done_offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        self._done_count += len(chunk)
+        if (
+            self._commit_every <= 1
+            or self._done_count >= self._commit_every
+            or time.monotonic() - self._last_commit >= self._commit_interval
+        ):
+            await self._commit_done()
+
+    async def _run_in_batch(
+        self,
+        index: int,
+        pending: _Pending,
+        session: AsyncSession,
+        seen: set[str],
+        durations: list[float],
+    ) -> str:
+        record = pending.record
+        if pending.kind == "ignored":
+            return "ignored"
+        if pending.kind == "tombstone":
+            key = record.key.decode("utf-8", "replace") if isinstance(record.key, bytes) else str(record.key)
+            try:
+                await self._tombstone_handlers[record.topic](key, session)
+            except Exception as error:
+                raise _HandlerFailed(index, error) from error
+            return "processed"
+        metadata, handler, event = pending.metadata, pending.handler, pending.event
+        assert metadata is not None
+        assert handler is not None
+        assert event is not None
+        if metadata.id in seen:
+            return "duplicate"
+        seen.add(metadata.id)
+        context = EventContext(
+            session=session,
+            metadata=metadata,
+            outbox=self._outbox,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
+        correlation_token = correlation_id_var.set(metadata.correlationid)
+        started = time.perf_counter()
+        try:
+            await handler(event, context)
+        except Exception as error:
+            raise _HandlerFailed(index, error) from error
+        finally:
+            correlation_id_var.reset(correlation_token)
+        durations.append(time.perf_counter() - started)
+        return "processed"
+
+    async def _handle(self, message: RecordMessage, *, failed_once: Exception | None = None) -> None:
+        """The one-at-a-time path; `failed_once`: the error of its first attempt, made in a batch."""
         record: ConsumerRecord[Any, Any] = message.raw_message
         if record.value is None and record.topic in self._tombstone_handlers:
-            await self._handle_tombstone(message, record)
+            await self._handle_tombstone(message, record, failed_once=failed_once)
             return
         try:
             metadata = from_kafka_headers(record.headers)
@@ -290,12 +580,17 @@ class EventConsumer:
             return
         correlation_token = correlation_id_var.set(metadata.correlationid)
         try:
-            await self._handle_event(message, record, metadata)
+            await self._handle_event(message, record, metadata, failed_once=failed_once)
         finally:
             correlation_id_var.reset(correlation_token)
 
     async def _handle_event(
-        self, message: KafkaMessage, record: ConsumerRecord[Any, Any], metadata: EventMetadata
+        self,
+        message: RecordMessage,
+        record: ConsumerRecord[Any, Any],
+        metadata: EventMetadata,
+        *,
+        failed_once: Exception | None = None,
     ) -> None:
         handler = self._handlers.get(metadata.type)
         if handler is None:
@@ -326,7 +621,15 @@ class EventConsumer:
             return
 
         context_args = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
-        for attempt in range(1, self._max_attempts + 1):
+        first = 1
+        if failed_once is not None:  # its first attempt was made in a batch
+            if self._max_attempts <= 1:
+                await self._give_up(message, record, metadata, failed_once, attempts=1)
+                return
+            self._retrying(metadata, failed_once, attempt=1)
+            await asyncio.sleep(self._backoff)
+            first = 2
+        for attempt in range(first, self._max_attempts + 1):
             started = time.perf_counter()
             try:
                 outcome = await self._run_once(handler, event, metadata, context_args)
@@ -343,26 +646,9 @@ class EventConsumer:
                     await message.nack()
                     return
                 if attempt == self._max_attempts:
-                    log.error(
-                        "handler failed, dead-lettering",
-                        consumer=self.name,
-                        event_id=metadata.id,
-                        event_type=metadata.type,
-                        attempts=attempt,
-                        error=describe_error(error),
-                    )
-                    await self._dead_letter(
-                        message, record, describe_error(error), attempts=attempt, reason="failed"
-                    )
+                    await self._give_up(message, record, metadata, error, attempts=attempt)
                     return
-                metrics.HANDLER_RETRIES.labels(self.name).inc()
-                log.info(
-                    "handler failed, retrying",
-                    consumer=self.name,
-                    event_id=metadata.id,
-                    attempt=attempt,
-                    error=describe_error(error),
-                )
+                self._retrying(metadata, error, attempt=attempt)
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
                 continue
             metrics.HANDLER_SECONDS.labels(self.name).observe(time.perf_counter() - started)
@@ -370,13 +656,42 @@ class EventConsumer:
             await self._done(message)
             return
 
-    async def _done(self, message: KafkaMessage) -> None:
+    def _retrying(self, metadata: EventMetadata, error: Exception, *, attempt: int) -> None:
+        metrics.HANDLER_RETRIES.labels(self.name).inc()
+        log.info(
+            "handler failed, retrying",
+            consumer=self.name,
+            event_id=metadata.id,
+            attempt=attempt,
+            error=describe_error(error),
+        )
+
+    async def _give_up(
+        self,
+        message: RecordMessage,
+        record: ConsumerRecord[Any, Any],
+        metadata: EventMetadata,
+        error: Exception,
+        *,
+        attempts: int,
+    ) -> None:
+        log.error(
+            "handler failed, dead-lettering",
+            consumer=self.name,
+            event_id=metadata.id,
+            event_type=metadata.type,
+            attempts=attempts,
+            error=describe_error(error),
+        )
+        await self._dead_letter(message, record, describe_error(error), attempts=attempts, reason="failed")
+
+    async def _done(self, message: RecordMessage) -> None:
         """The message's effect is committed: its offset may be, now or with the next batch."""
         if self._commit_every <= 1:
             await message.ack()
             return
         record: ConsumerRecord[Any, Any] = message.raw_message
-        self._kafka = getattr(message, "consumer", None)
+        self._kafka = getattr(message, "consumer", self._kafka)
         self._done_offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
         self._done_count += 1
         if (
@@ -415,7 +730,16 @@ class EventConsumer:
         if self._done_offsets:
             await self._commit_done()
 
-    async def _handle_tombstone(self, message: KafkaMessage, record: ConsumerRecord[Any, Any]) -> None:
+    async def _handle_tombstone(
+        self,
+        message: RecordMessage,
+        record: ConsumerRecord[Any, Any],
+        *,
+        failed_once: Exception | None = None,
+    ) -> None:
+        if failed_once is not None:  # a tombstone gets one attempt: it was made in a batch
+            await self._dead_letter(message, record, describe_error(failed_once), attempts=1, reason="failed")
+            return
         key = record.key.decode("utf-8", "replace") if isinstance(record.key, bytes) else str(record.key)
         try:
             async with self._database.sessionmaker() as session, session.begin():
@@ -508,7 +832,7 @@ class EventConsumer:
 
     async def _dead_letter(
         self,
-        message: KafkaMessage,
+        message: RecordMessage,
         record: ConsumerRecord[Any, Any],
         error: str,
         *,
