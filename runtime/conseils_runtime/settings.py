@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from conseils_runtime.kafka_security import KafkaClientSettings
 
+if TYPE_CHECKING:
+    from conseils_runtime.territory import TerritoryConfig
+
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Territory files read by `ServiceSettings` (secret check, schema URL), by path and modification time:
+# a start reads its file once.
+_TERRITORY_FILES: dict[tuple[str, int], TerritoryConfig | None] = {}
 
 MIN_FACT_RETENTION_DAYS = 400
 """A year of facts plus a margin: the June replay of the whole previous year must still find them."""
@@ -138,26 +145,33 @@ class ServiceSettings(RetentionSettings, KafkaClientSettings):
     def topic_prefix(self) -> str:
         return self.territory
 
+    def _territory_file(self) -> TerritoryConfig | None:
+        """The territory file (default: the Plaine Commune demo), read once; None when unreadable."""
+        from conseils_runtime.territory import TerritoryFileError, default_territory_path, load_territory
+
+        path = self.territory_file or default_territory_path()
+        try:
+            key = (str(path), path.stat().st_mtime_ns)
+        except OSError:
+            return None
+        if key not in _TERRITORY_FILES:
+            try:
+                _TERRITORY_FILES[key] = load_territory(path)
+            except TerritoryFileError:
+                _TERRITORY_FILES[key] = None
+        return _TERRITORY_FILES[key]
+
     def is_demo(self) -> bool:
         """True when the territory file (default: the Plaine Commune demo) says `demo: true`.
         A file that cannot be read is not a demo (the services refuse to start on it anyway)."""
-        from conseils_runtime.territory import TerritoryFileError, default_territory_path, load_territory
-
-        try:
-            return load_territory(self.territory_file or default_territory_path()).demo
-        except TerritoryFileError:
-            return False
+        territory = self._territory_file()
+        return territory is not None and territory.demo
 
     def schema_base_url(self) -> str | None:
         """Where the site serves the event contract's JSON Schemas (`<public URL>/schemas`), named by
         every record's `ce_dataschema`; None when the territory file cannot be read."""
-        from conseils_runtime.territory import TerritoryFileError, default_territory_path, load_territory
-
-        try:
-            territory = load_territory(self.territory_file or default_territory_path())
-        except TerritoryFileError:
-            return None
-        return territory.mail.public_base_url.rstrip("/") + "/schemas"
+        territory = self._territory_file()
+        return None if territory is None else territory.mail.public_base_url.rstrip("/") + "/schemas"
 
     def require_safe_secret(self) -> None:
         """Raise `UnsafeSecret` (French message) for a default or short `auth_secret` outside a demo;
