@@ -38,7 +38,7 @@ def _build() -> dict[str, type[Event]]:
     assert events.Event is Event
     found: dict[str, type[Event]] = {}
     for model in _concrete_subclasses(Event):
-        if model.__module__ != events.__name__:
+        if not model.__module__.startswith(events.__name__ + "."):
             continue  # subclasses defined elsewhere (tests, consumers) are not the catalogue
         previous = found.setdefault(model.event_type, model)
         if previous is not model:
