@@ -79,6 +79,7 @@ from conseils_schemas import (
     InstanceScheduled,
     MinutesPublished,
 )
+from conseils_schemas.labels import OUTCOME_STATUS_LABELS
 
 __all__ = [
     "ACTION_LABELS",
@@ -239,12 +240,6 @@ class InstanceAggregate:
 
 OutcomeKind = Literal["proposal", "commitment"]
 OutcomeStatus = Literal["proposed", "in_progress", "done", "abandoned"]
-OUTCOME_STATUS_LABELS: dict[str, str] = {
-    "proposed": "proposé",
-    "in_progress": "en cours",
-    "done": "réalisé",
-    "abandoned": "abandonné",
-}
 
 
 def check_outcome_update(current: str, new: str) -> None:

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from conseils_notifications import calendar
 from conseils_notifications.domain import REASON_LABELS, unsubscribe_token
 from conseils_runtime.mail import DkimKey, encoded_subject, finish_message, list_unsubscribe
+from conseils_schemas.labels import MODE_LABELS
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _ENV = Environment(
@@ -101,7 +102,7 @@ def subject_for(kind: str, context: Mapping[str, Any]) -> str:
     )
 
 
-_MODE_LABELS = {"participant": "participant·e", "observer": "observateur·rice"}
+_MODE_LABELS = MODE_LABELS
 
 
 @dataclass(frozen=True)
