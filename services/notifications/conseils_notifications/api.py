@@ -157,7 +157,7 @@ async def delivery_log(  # noqa: PLR0917 - query parameters
     service: Service,
     instance_id: UUID | None = None,
     member_id: UUID | None = None,
-    status: Literal["pending", "sending", "sent", "failed", "digest", "digested"] | None = None,
+    status: Literal["pending", "sending", "sent", "failed", "digest", "digested", "no_consent"] | None = None,
     limit: int = 100,
 ) -> list[DeliveryLogItem]:
     """Who got what, when, with which outcome. Names are shown to staff, never to operators."""

@@ -313,7 +313,10 @@ class NotificationsRepository:
         """Members who got (or will get) a notification about this instance."""
         rows = await self.session.execute(
             select(t.deliveries.c.member_id)
-            .where(t.deliveries.c.instance_id == instance_id, t.deliveries.c.status != "failed")
+            .where(
+                t.deliveries.c.instance_id == instance_id,
+                t.deliveries.c.status.not_in(("failed", "no_consent")),
+            )
             .distinct()
         )
         return [row[0] for row in rows]
