@@ -50,5 +50,12 @@ async def test_a_member_without_consent_gets_nothing_and_staff_see_why(
         log = await h.service.delivery_log("staff", member_id=unwilling.member_id)
         assert {entry.delivery.status for entry in log} == {"no_consent"}
         assert h.transport.calls == 1
+        data = await h.service.member_data(unwilling.member_id)  # right of access shows why
+        assert data["coordonnees_recues_du_registre"]["consentement_le"] is None
+        assert {(row["canal"], row["statut"], row["motif"]) for row in data["envois"]} == {
+            ("email", "no_consent", "pas de consentement"),
+            ("sms", "no_consent", "pas de consentement"),
+        }
+        assert data["preferences"]["canaux"] == ["email", "sms"]
     finally:
         await h.runtime.database.dispose()

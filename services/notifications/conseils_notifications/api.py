@@ -90,6 +90,13 @@ async def put_preferences(
     return PreferencesBody.of(await service.save_preferences(member_id, prefs))
 
 
+@router.get("/members/{member_id}/data")
+async def member_data(member_id: UUID, principal: Member, service: Service) -> dict[str, Any]:
+    """Right of access: what this service holds about her (herself only)."""
+    _only_self(principal, member_id)
+    return await service.member_data(member_id)
+
+
 class FeedLink(BaseModel):
     url: str
 

@@ -252,6 +252,10 @@ class NotificationsRepository:
             update(t.preferences).where(t.preferences.c.member_id == member_id).values(feed_token=token)
         )
 
+    async def has_feed_token(self, member_id: UUID) -> bool:
+        query = select(t.preferences.c.feed_token).where(t.preferences.c.member_id == member_id)
+        return (await self.session.execute(query)).scalar_one_or_none() is not None
+
     async def member_by_feed_token(self, token: str) -> UUID | None:
         query = select(t.preferences.c.member_id).where(t.preferences.c.feed_token == token)
         row = (await self.session.execute(query)).first()
