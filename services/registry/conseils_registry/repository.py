@@ -30,9 +30,7 @@ from conseils_registry.records import (
     TerritoryRecord,
     ThemeRecord,
 )
-from conseils_runtime.times import as_utc
-
-aware = as_utc
+from conseils_runtime.times import as_utc as aware
 
 Upserted = Literal["created", "updated", "unchanged"]
 """What an upsert of reference data did (the seed counts them)."""
