@@ -78,6 +78,7 @@ DELIVERY_STATUS_LABELS = {
     "failed": "échec",
     "digest": "pour le récapitulatif",
     "digested": "dans le récapitulatif",
+    "no_consent": "pas de consentement",
 }
 
 # Proposals and commitments counted by status (« 2 propositions réalisées », « 1 engagement

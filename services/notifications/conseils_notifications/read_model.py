@@ -22,6 +22,7 @@ class ReadModel(NotificationsCore):
                 "email": card.email,
                 "phone": card.phone,
                 "language": card.language,
+                "consent_given_at": card.consent_given_at,
                 "updated_at": self.clock(),
             },
         )

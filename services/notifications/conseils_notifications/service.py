@@ -15,6 +15,7 @@ from conseils_notifications.deliveries import Deliveries, LoggedDelivery
 from conseils_notifications.digest import Digest
 from conseils_notifications.feeds import Feeds
 from conseils_notifications.invitations import Invitations
+from conseils_notifications.personal_data import PersonalData
 from conseils_notifications.preferences import PreferencesOfMembers
 from conseils_notifications.read_model import ReadModel
 from conseils_notifications.reminders import Reminders
@@ -31,7 +32,7 @@ __all__ = [
 
 
 class NotificationsService(
-    ReadModel, Invitations, Reminders, Digest, Alerts, Deliveries, Feeds, PreferencesOfMembers
+    ReadModel, Invitations, Reminders, Digest, Alerts, Deliveries, Feeds, PreferencesOfMembers, PersonalData
 ):
     """What happens when an event arrives, a reminder falls due, a delivery is sent, or a
     member or staff asks: one module per seam, what they share in use_cases.py."""

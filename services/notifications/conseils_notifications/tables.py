@@ -30,6 +30,8 @@ contacts = Table(
     Column("email", String(254), nullable=False),
     Column("phone", String(32), nullable=True),
     Column("language", String(16), nullable=False, default="fr"),
+    # When she agreed to be contacted (registry's card); none: no message on any channel.
+    Column("consent_given_at", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
@@ -105,6 +107,7 @@ deliveries = Table(
     Column("reason", String(40), nullable=False),
     Column("context", JSON, nullable=False),
     # pending | sending | sent | failed | digest (waiting for the weekly digest) | digested
+    # | no_consent (she did not agree to be contacted: nothing sent, shown to staff)
     Column("status", String(12), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UtcDateTime(), nullable=False),

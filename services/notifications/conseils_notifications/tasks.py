@@ -70,6 +70,9 @@ class DeliverySender(WorkerLoop):
             if contact is None:
                 await self._no_contact(row)
                 return
+            if contact.consent_given_at is None:  # RGPD: no consent, nothing on any channel
+                await self._service.mark_without_consent(row)
+                return
             try:
                 await self._send(row, contact)
             except TemporaryFailure as error:
