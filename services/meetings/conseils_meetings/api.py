@@ -19,26 +19,26 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from conseils_meetings import bilan_outputs, domain
 from conseils_meetings.agenda import AgendaPeriod, AgendaScope
 from conseils_meetings.api_models import (
-    AttendanceIn,
-    AttendanceRow,
     CancelIn,
     DocumentOut,
-    HistoryInstance,
     InstanceIn,
     InstanceOut,
     InstanceSummary,
     InstanceTypeOut,
+    PreviewOut,
+    RescheduleIn,
+)
+from conseils_meetings.api_outcome_models import OutcomeIn, OutcomeOut, OutcomeUpdateIn
+from conseils_meetings.api_participation_models import (
+    AttendanceIn,
+    AttendanceRow,
+    HistoryInstance,
     MinutesIn,
     MyHistory,
     MyRegistration,
-    OutcomeIn,
-    OutcomeOut,
-    OutcomeUpdateIn,
-    PreviewOut,
     RegistrationIn,
     RegistrationOut,
     RegistrationRow,
-    RescheduleIn,
 )
 from conseils_meetings.records import InstanceRecord
 from conseils_meetings.service import MeetingsService
