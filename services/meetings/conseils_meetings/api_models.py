@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from conseils_meetings import domain
 from conseils_meetings.records import DocumentRecord, InstanceDetail, InstanceRecord, MemberView
-from conseils_meetings.service import InstanceDraft, Preview
+from conseils_meetings.service import InstanceDraft, InstanceEdit, Preview
 
 
 class _In(BaseModel):
@@ -80,6 +80,25 @@ class RescheduleIn(_In):
         return None if value is None else one_line(value)
 
     dry_run: bool = False
+
+
+class InstanceEditIn(_In):
+    """What staff change on an instance; a field left out is unchanged. The place of a
+    scheduled instance changes by /reschedule (people are told); a draft's here."""
+
+    title: str | None = Field(default=None, min_length=2, max_length=300)
+    theme: str | None = Field(default=None, max_length=64, description='"" : sans thématique.')
+    description: str | None = Field(default=None, max_length=5000, description='"" : effacée.')
+    location: str | None = Field(default=None, min_length=2, max_length=300)
+
+    def edit(self) -> InstanceEdit:
+        return InstanceEdit(
+            title=self.title,
+            theme=self.theme or None,
+            description=self.description,
+            location=self.location,
+            clear_theme=self.theme == "",
+        )
 
 
 class CancelIn(_In):
@@ -233,6 +252,7 @@ class InstanceSummary(BaseModel):
     cancel_reason: str | None = None
     minutes_published_at: datetime | None = None
     access: RegistrationAccessOut | None = Field(default=None, description=_ACCESS_DESCRIPTION)
+    description: str | None = Field(default=None, description="Présentation de l'instance, si rédigée.")
 
     @classmethod
     def of(
@@ -250,8 +270,21 @@ class InstanceSummary(BaseModel):
         return cls.model_validate(values)
 
 
+class OtherAttendeesOut(BaseModel):
+    """Participants other than councillors, as recorded with the attendance (no names)."""
+
+    category: str
+    organisation: str
+    role: str
+    count: int
+
+
 class InstanceOut(InstanceSummary):
     instance_type_name: str
+    other_attendees: list[OtherAttendeesOut] = Field(
+        default_factory=list,
+        description="Autres participants (élu·es, agents, partenaires) : organisation, fonction, nombre.",
+    )
     concerned_council_ids: list[uuid.UUID]
     counts: Counts
     registration_closes_at: datetime

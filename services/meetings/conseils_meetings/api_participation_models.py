@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from conseils_meetings.api_models import DocumentOut, _In
 from conseils_meetings.service import RegistrationOutcome
+from conseils_schemas.events import OtherAttendees, OtherCategory
 
 
 class RegistrationIn(_In):
@@ -141,8 +142,30 @@ class MyHistory(BaseModel):
     )
 
 
+class OtherAttendeesIn(_In):
+    """Participants other than councillors: how many, from which organisation, in which role
+    (never a name)."""
+
+    category: OtherCategory = Field(
+        description="elected (élu·es), city (agents de la ville), territory (agents du territoire), "
+        "state (services de l'État), partner (partenaires), other."
+    )
+    organisation: str = Field(min_length=2, max_length=200, examples=["Ville de Saint-Denis"])
+    role: str = Field(min_length=2, max_length=200, examples=["adjointe au maire"])
+    count: int = Field(default=1, ge=1, le=10_000)
+
+
 class AttendanceIn(_In):
     present_member_ids: list[uuid.UUID] = Field(max_length=2000)
+    others: list[OtherAttendeesIn] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Les autres participants (élu·es, agents de la ville, du territoire, de l'État, "
+        "partenaires), par organisation et fonction.",
+    )
+
+    def other_attendees(self) -> list[OtherAttendees]:
+        return [OtherAttendees.model_validate(group.model_dump()) for group in self.others]
 
 
 class AttendanceRow(BaseModel):
