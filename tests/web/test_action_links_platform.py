@@ -10,77 +10,22 @@ import hashlib
 import hmac
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from conseils_runtime.action_links import sign_action
-from conseils_runtime.auth import issue_token
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
-from tests.browser.platform_helpers import RunningPlatform, running_platform
+from tests.browser.platform_helpers import running_platform
+from tests.browser.platform_services import PlatformServices, tuesday_evening
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
 FATOU = "fatou.sow@demo.example"
 JULIE = "julie.moreau@demo.example"  # Aubervilliers: not concerned by a Saint-Denis CLIP
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def evening(days_ahead: int) -> datetime:
-    day = date.today() + timedelta(days=days_ahead)
-    day += timedelta(days=(1 - day.weekday()) % 7)  # a Tuesday
-    return datetime(day.year, day.month, day.day, 18, 30, tzinfo=PARIS)
-
-
-class Platform:
-    """The running platform's services, called as staff (ASGI, the same apps and databases)."""
-
-    def __init__(self, platform: RunningPlatform) -> None:
-        self.platform = platform
-
-    def service(self, name: str) -> httpx.AsyncClient:
-        token = issue_token(self.platform.auth_secret, subject="staff-test", role="staff", audience=name)
-        return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.platform.apps[name]),
-            base_url=f"http://{name}",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-
-    async def member_id(self, email: str) -> uuid.UUID:
-        async with self.service("registry") as registry:
-            found = (await registry.get("/members", params={"email": email})).json()
-        return uuid.UUID(found[0]["id"])
-
-    async def schedule(self, **fields: Any) -> str:
-        starts = fields.pop("starts_at")
-        body = {
-            "starts_at": starts.isoformat(),
-            "ends_at": (starts + timedelta(hours=2)).isoformat(),
-            **fields,
-        }
-        async with self.service("meetings") as meetings:
-            response = await meetings.post("/instances", json=body)
-        assert response.status_code in (200, 201), response.text
-        return str(response.json()["id"])
-
-    async def registrations(self, instance_id: str) -> list[dict[str, Any]]:
-        async with self.service("meetings") as meetings:
-            rows: list[dict[str, Any]] = (
-                await meetings.get(f"/instances/{instance_id}/registrations")
-            ).json()
-        return [row for row in rows if row["status"] != "cancelled"]
-
-    async def cancel(self, instance_id: str) -> None:
-        async with self.service("meetings") as meetings:
-            response = await meetings.post(
-                f"/instances/{instance_id}/cancel", json={"reason": "Salle indisponible"}
-            )
-        assert response.status_code == 200, response.text
 
 
 def words(response: httpx.Response) -> str:
@@ -98,7 +43,7 @@ async def test_action_links_on_the_real_platform(
     tmp_path: Path, kafka_bootstrap: str, territory: str
 ) -> None:
     async with running_platform(tmp_path, kafka_bootstrap, territory) as platform:
-        services = Platform(platform)
+        services = PlatformServices(platform)
         secret = platform.auth_secret
         fatou, julie = await services.member_id(FATOU), await services.member_id(JULIE)
         comite = await services.schedule(
@@ -107,7 +52,7 @@ async def test_action_links_on_the_real_platform(
             theme="emploi",
             city_code="93066",
             location="Maison de l'emploi, Saint-Denis",
-            starts_at=evening(30),
+            starts_at=tuesday_evening(30),
         )
         invitation = await platform.wait_for_mail(FATOU, lambda m: comite in (m.part("text/plain") or ""))
         text = invitation.part("text/plain") or ""
@@ -154,11 +99,13 @@ async def test_action_links_on_the_real_platform(
             formation = await services.schedule(
                 instance_type="formation",
                 title="Formation — prise de parole",
-                council_id=str(await registry_council(services, FATOU)),
+                council_id=(await services.member(FATOU))["council_id"],
                 location="Maison de quartier Franc-Moisin",
-                starts_at=evening(30),
+                starts_at=tuesday_evening(30),
             )
-            observe = "/action/" + sign_action(secret, fatou, uuid.UUID(formation), "observer", evening(29))
+            observe = "/action/" + sign_action(
+                secret, fatou, uuid.UUID(formation), "observer", tuesday_evening(29)
+            )
             refused = await site.get(observe)
             assert "observateur" in words(refused)
             assert "Rien n'a été changé" in words(refused)
@@ -170,9 +117,11 @@ async def test_action_links_on_the_real_platform(
                 title="CLIP Saint-Denis (liens)",
                 city_code="93066",
                 location="Bourse du travail, Saint-Denis",
-                starts_at=evening(30),
+                starts_at=tuesday_evening(30),
             )
-            outsider = "/action/" + sign_action(secret, julie, uuid.UUID(clip), "participant", evening(29))
+            outsider = "/action/" + sign_action(
+                secret, julie, uuid.UUID(clip), "participant", tuesday_evening(29)
+            )
             refused = await site.get(outsider)
             assert "Votre conseil n'est pas concerné" in words(refused)
             assert "<button" not in refused.text
@@ -182,9 +131,11 @@ async def test_action_links_on_the_real_platform(
             # Registration closed (the meetings service's clock past the deadline): refused.
             meetings = platform.apps["meetings"].state.service
             before = meetings.clock
-            meetings.clock = lambda: evening(30).astimezone(UTC) - timedelta(hours=1)
+            meetings.clock = lambda: tuesday_evening(30).astimezone(UTC) - timedelta(hours=1)
             try:
-                late = "/action/" + sign_action(secret, julie, uuid.UUID(clip), "observer", evening(31))
+                late = "/action/" + sign_action(
+                    secret, julie, uuid.UUID(clip), "observer", tuesday_evening(31)
+                )
                 refused = await site.get(late)
                 assert "clos" in words(refused)
                 assert "<button" not in refused.text
@@ -194,14 +145,10 @@ async def test_action_links_on_the_real_platform(
                 meetings.clock = before
 
             # The instance cancelled: her links say so and change nothing.
-            await services.cancel(comite)
-            withdraw = "/action/" + sign_action(secret, fatou, uuid.UUID(comite), "cancel", evening(30))
+            await services.cancel(comite, "Salle indisponible")
+            withdraw = "/action/" + sign_action(
+                secret, fatou, uuid.UUID(comite), "cancel", tuesday_evening(30)
+            )
             cancelled = await site.get(withdraw)
             assert "Cette instance est annulée : Salle indisponible" in words(cancelled)
             assert "<button" not in cancelled.text
-
-
-async def registry_council(services: Platform, email: str) -> str:
-    async with services.service("registry") as registry:
-        found = (await registry.get("/members", params={"email": email})).json()
-    return str(found[0]["council_id"])
