@@ -254,7 +254,7 @@ async def test_outcomes_with_their_history_and_instance_in_french(
     assert "Conseil A · Thématique : Animation sociale et vie culturelle des quartiers" in text
     assert (
         f'<a href="/instances/{INSTANCE_ID}">Forum des conseils citoyens</a> (jeudi 15 octobre 2026)'
-        in page.text
+        in page.text.replace("\u00a0", " ")
     )
     assert "Historique (2 évolutions" in text
     assert "lundi 2 novembre 2026 : en cours — Budget voté" in text

@@ -187,7 +187,7 @@ SYNTHESIS_COLUMNS = [
 
 def _cell(value: str | None) -> str:
     """A spreadsheet never runs a cell: a formula's first character is neutralised."""
-    text = value or ""
+    text = frenchdates.plain(value or "")  # ordinary spaces in a spreadsheet
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
