@@ -132,18 +132,3 @@ async def my_council(request: Request) -> HTMLResponse:
             ctx.public_base_url, principal.council_id, f"Instances — {council.name}"
         ),
     )
-
-
-@router.get("/mes-donnees")
-async def my_data(request: Request) -> Response:
-    """Right of access: everything the registry holds about me, as a JSON file."""
-    principal = require_councillor(request)
-    upstream = await site(request).registry.member_data(user_token(request), principal.subject)
-    return Response(
-        upstream.content,
-        media_type="application/json",
-        headers={
-            "Content-Disposition": 'attachment; filename="mes-donnees.json"',
-            "Cache-Control": "no-store",
-        },
-    )

@@ -119,7 +119,7 @@ def create_site(
         dkim_key=dkim_key,
     )
     app.include_router(auth_pages.router)
-    app.include_router(my_data.router)  # before councillor_pages: its /mes-donnees (registry only) gives way
+    app.include_router(my_data.router)
     app.include_router(councillor_pages.router)
     app.include_router(community_pages.router)
     for router in staff.ROUTERS:
