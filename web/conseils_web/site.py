@@ -28,7 +28,7 @@ from conseils_runtime.logs import describe_error, get_logger
 from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web import auth_pages, community_pages, councillor_pages, operator_pages, public_pages, staff
-from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
+from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient, WebhooksClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
@@ -101,6 +101,7 @@ def create_site(
         registry=RegistryClient(transport),
         meetings=MeetingsClient(transport),
         notifications=NotificationsClient(transport),
+        webhooks=WebhooksClient(transport),
         templates=templates,
         store=store,
         mailbox_dir=mailbox_dir,
