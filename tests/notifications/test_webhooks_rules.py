@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -38,7 +40,13 @@ from conseils_notifications.webhook_records import EndpointRecord, MessageRecord
 from conseils_notifications.webhook_sender import signed_headers
 from conseils_runtime.auth import issue_token
 from conseils_runtime.territory import default_territory_path
-from conseils_schemas import EventMetadata, MemberContactCard, MemberJoined, RegistrationConfirmed
+from conseils_schemas import (
+    EventMetadata,
+    InstanceCancelled,
+    MemberContactCard,
+    MemberJoined,
+    RegistrationConfirmed,
+)
 
 from .helpers import scheduled
 
@@ -217,3 +225,30 @@ async def test_outside_a_demo_the_api_refuses_http_private_and_loopback_urls(pub
             await post("https://hooks.example.org/x", types=[MemberContactCard.event_type])
         ).status_code == 422
         assert (await post("https://hooks.example.org/x", token=councillor)).status_code == 403
+
+
+def test_the_receiver_of_the_integrators_guide_verifies_and_dedupes() -> None:
+    """The receiver printed in docs/integrators.md § Webhooks, run as written on signed requests."""
+    guide = Path(__file__).resolve().parents[2] / "docs" / "integrators.md"
+    found = re.search(
+        r"<!-- integrators-snippet-webhook:.*?-->\n```python\n(.*?)```",
+        guide.read_text(encoding="utf-8"),
+        re.S,
+    )
+    assert found is not None
+    namespace: dict[str, Any] = {}
+    exec(compile(found.group(1), str(guide), "exec"), namespace)  # noqa: S102 - our own documentation
+    secret = new_secret()
+    event = InstanceCancelled(
+        instance_id=uuid.uuid4(), reason="Salle indisponible", sequence=1, title="Copil"
+    )
+    body = cloudevent_body(
+        EventMetadata.for_event(event, source="/conseils/t/meetings"), event.model_dump(mode="json")
+    )
+    headers = signed_headers(_endpoint(secret), _message(body), datetime.now(UTC))
+
+    status, received = namespace["receive"](body.encode(), headers, secret)
+    assert status == 204
+    assert received["data"]["reason"] == "Salle indisponible"
+    assert namespace["receive"](body.encode(), headers, secret) == (200, None)  # the same webhook-id
+    assert namespace["receive"](body.encode(), headers, new_secret())[0] == 400  # another secret
