@@ -66,11 +66,13 @@ def receiver() -> Iterator[Receiver]:
         server.stop()
 
 
-def _settings(kafka: str, territory: str, tmp_path: Path, scale: float) -> NotificationsSettings:
+def _settings(
+    kafka: str, territory: str, tmp_path: Path, scale: float, database_url: str | None = None
+) -> NotificationsSettings:
     return NotificationsSettings(
         territory=territory,
         kafka_bootstrap_servers=kafka,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
+        database_url=database_url or f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}",
         public_base_url="https://conseils.example",
         retry_backoff_seconds=0.05,
         webhooks_poll_seconds=0.1,
@@ -219,10 +221,15 @@ async def test_signed_once_redelivery_and_restart_retry_after_receiver_down(
         assert Webhook(secret).verify(received[-1].body, received[-1].headers)["id"] == again
 
 
-async def test_gone_disables_and_a_failing_receiver_is_disabled_after_the_schedule(
-    kafka_bootstrap: str, territory: str, tmp_path: Path, producer: AIOKafkaProducer, receiver: Receiver
+async def test_gone_disables_and_a_failing_receiver_is_disabled_after_the_schedule(  # noqa: PLR0917
+    kafka_bootstrap: str,
+    territory: str,
+    tmp_path: Path,
+    producer: AIOKafkaProducer,
+    receiver: Receiver,
+    database_url: str,  # SQLite and PostgreSQL (claims FOR UPDATE SKIP LOCKED there)
 ) -> None:
-    settings = _settings(kafka_bootstrap, territory, tmp_path, scale=0.00001)  # the 75 h schedule in ~3 s
+    settings = _settings(kafka_bootstrap, territory, tmp_path, scale=0.00001, database_url=database_url)
     publish = Publisher(producer, territory)
     receiver.answers.update({"/gone": 410, "/broken": 500})
     app = create_app(settings)
