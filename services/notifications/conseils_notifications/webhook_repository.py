@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_notifications import tables as t
@@ -129,15 +129,6 @@ class WebhooksRepository:
         m = t.webhook_messages
         query = select(m).where(m.c.endpoint_id == endpoint_id).order_by(m.c.created_at.desc()).limit(limit)
         return [MessageRecord.of(row) for row in (await self.session.execute(query)).mappings()]
-
-    async def count_messages(self, endpoint_id: UUID, statuses: Sequence[str]) -> int:
-        m = t.webhook_messages
-        rows = await self.session.execute(
-            select(m.c.message_id).where(
-                m.c.endpoint_id == endpoint_id, or_(*(m.c.status == s for s in statuses))
-            )
-        )
-        return len(rows.all())
 
     # ----------------------------------------------------------------- attempts
 
