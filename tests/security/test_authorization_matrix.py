@@ -128,6 +128,14 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notifications", "GET", "/notifications/members/{member_id}/inbox"): COUNCILLORS,  # own
     ("notifications", "GET", "/notifications/deliveries"): STAFF_ONLY,
     ("notifications", "GET", "/notifications/alerts"): STAFF_ONLY,
+    # outgoing webhooks: endpoints, their secrets (shown once) and delivery logs, for staff and operators
+    ("notifications", "GET", "/notifications/webhooks/event-types"): STAFF_ONLY,
+    ("notifications", "GET", "/notifications/webhooks"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks/{endpoint_id}/secret"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks/{endpoint_id}/disable"): STAFF_ONLY,
+    ("notifications", "GET", "/notifications/webhooks/{endpoint_id}/messages"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks/{endpoint_id}/replay"): STAFF_ONLY,
     # public by design: a signed one-click token, a secret feed token, public agenda data
     ("notifications", "GET", "/notifications/unsubscribe/{token}"): EVERYONE,
     ("notifications", "POST", "/notifications/unsubscribe/{token}"): EVERYONE,
@@ -276,6 +284,13 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
         ("PUT", "/notifications/members/{member_id}/preferences"): {
             "json": {"channels": ["email"], "digest": False}
         },
+        ("POST", "/notifications/webhooks"): {
+            "json": {
+                "url": "http://127.0.0.1:9/matrice",
+                "event_types": ["fr.conseils.meetings.instance.scheduled.v1"],
+            }
+        },
+        ("POST", "/notifications/webhooks/{endpoint_id}/replay"): {"json": {"since": start.isoformat()}},
     }
     return bodies.get((method, path), {})
 
@@ -295,6 +310,7 @@ def fill(
         "entry_id": uuid.uuid4(),
         "document_id": uuid.uuid4(),
         "outcome_id": uuid.uuid4(),
+        "endpoint_id": uuid.uuid4(),
         "token": "jeton-invalide",
     }
     if throwaway:

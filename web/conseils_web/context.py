@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web import frenchdates, labels
-from conseils_web.clients import Caller, MeetingsClient, NotificationsClient, RegistryClient
+from conseils_web.clients import Caller, MeetingsClient, NotificationsClient, RegistryClient, WebhooksClient
 from conseils_web.security import STAFF_ROLES, csrf_token, current_user
 from conseils_web.signin import RateLimiter, SigninStore
 
@@ -54,6 +54,7 @@ class SiteContext:
     registry: RegistryClient
     meetings: MeetingsClient
     notifications: NotificationsClient
+    webhooks: WebhooksClient
     templates: Jinja2Templates
     store: SigninStore
     mailbox_dir: Path | None

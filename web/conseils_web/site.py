@@ -36,7 +36,7 @@ from conseils_web import (
     public_pages,
     staff,
 )
-from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
+from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient, WebhooksClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
@@ -109,6 +109,7 @@ def create_site(
         registry=RegistryClient(transport),
         meetings=MeetingsClient(transport),
         notifications=NotificationsClient(transport),
+        webhooks=WebhooksClient(transport),
         templates=templates,
         store=store,
         mailbox_dir=mailbox_dir,

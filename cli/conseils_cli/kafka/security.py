@@ -87,6 +87,7 @@ SERVICE_GRANTS: Mapping[str, ServiceGrants] = {
             REGISTRY_MEMBER_CONTACTS,
             MEETINGS_INSTANCES,
             MEETINGS_REGISTRATIONS,
+            MEETINGS_OUTCOMES,  # the webhook consumer (public facts only)
             STAFF_ALERTS,
         ),
     ),

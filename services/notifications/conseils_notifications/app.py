@@ -7,13 +7,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_notifications import api
+from conseils_notifications import api, webhook_api
 from conseils_notifications.consumers import register_consumers
 from conseils_notifications.service import Clock, NotificationsService, system_clock
 from conseils_notifications.settings import NotificationsSettings
 from conseils_notifications.tables import metadata
 from conseils_notifications.tasks import DeliverySender, Scheduler
 from conseils_notifications.transport import LoggingSmsGateway, MailTransport, SmsGateway, SmtpTransport
+from conseils_notifications.webhook_consumers import register_webhook_consumer
+from conseils_notifications.webhook_sender import WebhookSender
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
@@ -47,18 +49,23 @@ def create_app(
     sender = DeliverySender(runtime.database, service, mail, sms or LoggingSmsGateway())
     scheduler = Scheduler(runtime.database, service, on_work=sender.wake)
     service.on_new_deliveries.append(sender.wake)
+    webhook_sender = WebhookSender(service, lock=not runtime.database.is_sqlite)
+    register_webhook_consumer(runtime, service, on_queued=webhook_sender.wake)
 
     runtime.add_background(sender)  # closes the mail transport when it stops
     runtime.add_background(scheduler)
+    runtime.add_background(webhook_sender)
 
     app = FastAPI(title="conseils — notifications", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.state.service = service
     app.state.sender = sender
     app.state.scheduler = scheduler
+    app.state.webhook_sender = webhook_sender
     app.state.authenticator = Authenticator(settings.auth_secret, audience=settings.service_name)
     install_error_handlers(app)
     limit_request_bodies(app, 256 * 1024)  # preferences and unsubscribe forms only
     app.include_router(runtime.health_router())
     app.include_router(api.router)
+    app.include_router(webhook_api.router)
     return app
