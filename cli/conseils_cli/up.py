@@ -73,7 +73,7 @@ def up_command(  # noqa: PLR0917 - typer options
                 tls=running.tls if running is not None else False,
                 territories=[territory.territory.slug] if secure else (),
             )
-            principals = _principals(broker) if secure else {}
+            principals = platform_principals(broker) if secure else {}
     except launcher.KafkaLauncherError as error:
         err.print(f"[bold red]Kafka n'a pas démarré :[/] {escape(str(error))}")
         raise typer.Exit(1) from error
@@ -128,7 +128,7 @@ def up_command(  # noqa: PLR0917 - typer options
         err.print("Plateforme arrêtée.")
 
 
-def _principals(broker: launcher.BrokerInfo) -> dict[str, KafkaSecurity]:
+def platform_principals(broker: launcher.BrokerInfo) -> dict[str, KafkaSecurity]:
     """Each service as its own principal; the site as the operator's (it reads every flow)."""
     state_dir = broker.state_dir
     principals = {name: launcher.credentials(state_dir, name) for name in SERVICE_GRANTS}
