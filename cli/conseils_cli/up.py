@@ -79,6 +79,11 @@ def up_command(  # noqa: PLR0917 - typer options
         raise typer.Exit(1) from error
     mode = " (externe)" if external else " (SASL/SCRAM et ACL)" if secure else " (en clair)"
     err.print(f"[green]Kafka prêt[/] : {broker.bootstrap}{mode}")
+    if secure:
+        err.print(
+            "Un principal Kafka par service ; pour « conseils ops » : "
+            '[bold]eval "$(conseils kafka credentials ops --env)"[/]'
+        )
     if running is not None and not secure and not kafka_plaintext:
         err.print(
             "Broker en clair déjà lancé : « conseils kafka stop » puis « conseils up » pour le sécuriser."
