@@ -4,22 +4,16 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from tests.conftest import IN_CI
-from tests.e2e.secured_kafka import SecuredKafka, secured_kafka_session
+from tests.e2e.secured_kafka import SecuredKafka, granted_territory, secured_kafka_fixture
 
 
 @pytest.fixture(scope="session")
 def secured_kafka() -> Iterator[SecuredKafka]:
-    if os.environ.get("CONSEILS_UNIT") and not IN_CI:
-        pytest.skip("`make unit` runs without Kafka (make test runs this test)")
-    with secured_kafka_session() as kafka:
-        yield kafka
+    yield from secured_kafka_fixture()
 
 
 @pytest.fixture(scope="session")
@@ -29,9 +23,5 @@ def kafka_bootstrap(secured_kafka: SecuredKafka) -> str:
 
 @pytest.fixture
 async def territory(secured_kafka: SecuredKafka) -> AsyncIterator[str]:
-    slug = f"t{uuid.uuid4().hex[:12]}"
-    secured_kafka.grant(slug)
-    try:
+    async with granted_territory(secured_kafka) as slug:
         yield slug
-    finally:
-        await secured_kafka.delete_topics(slug)

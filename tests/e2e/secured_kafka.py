@@ -14,7 +14,8 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,12 +77,31 @@ def _running(state_dir: Path) -> SecuredKafka:
     return SecuredKafka(record.bootstrap, state_dir.resolve())
 
 
+_SHARED: list[SecuredKafka] = []
+
+
 @contextlib.contextmanager
 def secured_kafka_session() -> Iterator[SecuredKafka]:
+    """The secured broker of this test process: the configured one, else one started here and shared
+    by every directory's session fixture (tests/e2e, tests/security). Pytest finalises session
+    fixtures in the reverse order of their set-up, so the one that started it stops it, last."""
     configured = os.environ.get(ENV_STATE_DIR, "").strip()
     if configured:
         yield _running(Path(configured))
         return
+    if _SHARED:
+        yield _SHARED[0]
+        return
+    with _own_broker() as kafka:
+        _SHARED.append(kafka)
+        try:
+            yield kafka
+        finally:
+            _SHARED.clear()
+
+
+@contextlib.contextmanager
+def _own_broker() -> Iterator[SecuredKafka]:
     # Not under pytest's basetemp: other pytest runs on the machine prune old basetemps.
     state_dir = Path(tempfile.mkdtemp(prefix="conseils-e2e-kafka-"))
     with pytest.MonkeyPatch.context() as patch:
@@ -93,3 +113,24 @@ def secured_kafka_session() -> Iterator[SecuredKafka]:
         finally:
             launcher.stop(state_dir)
             shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def secured_kafka_fixture() -> Iterator[SecuredKafka]:
+    """The body of the session fixture ``secured_kafka`` (tests/e2e and tests/security conftests)."""
+    from tests.conftest import IN_CI
+
+    if os.environ.get("CONSEILS_UNIT") and not IN_CI:
+        pytest.skip("`make unit` runs without Kafka (make test runs this test)")
+    with secured_kafka_session() as kafka:
+        yield kafka
+
+
+@contextlib.asynccontextmanager
+async def granted_territory(kafka: SecuredKafka) -> AsyncIterator[str]:
+    """A territory of its own with its topics and ACLs, its topics dropped at the end."""
+    slug = f"t{uuid.uuid4().hex[:12]}"
+    kafka.grant(slug)
+    try:
+        yield slug
+    finally:
+        await kafka.delete_topics(slug)
