@@ -104,15 +104,16 @@ def secured_kafka_session() -> Iterator[SecuredKafka]:
 def _own_broker() -> Iterator[SecuredKafka]:
     # Not under pytest's basetemp: other pytest runs on the machine prune old basetemps.
     state_dir = Path(tempfile.mkdtemp(prefix="conseils-e2e-kafka-"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)  # our own broker, never the shared one
-        patch.setenv("CONSEILS_KAFKA_HEAP", os.environ.get("CONSEILS_KAFKA_HEAP", "768m"))
-        try:
+    try:
+        # Only while starting it: the rest of the session keeps the suite's own environment.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)  # our own broker, never the shared one
+            patch.setenv("CONSEILS_KAFKA_HEAP", os.environ.get("CONSEILS_KAFKA_HEAP", "768m"))
             info = launcher.start(state_dir, timeout=120, secure=True)
-            yield SecuredKafka(info.bootstrap, state_dir)
-        finally:
-            launcher.stop(state_dir)
-            shutil.rmtree(state_dir, ignore_errors=True)
+        yield SecuredKafka(info.bootstrap, state_dir)
+    finally:
+        launcher.stop(state_dir)
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def secured_kafka_fixture() -> Iterator[SecuredKafka]:
