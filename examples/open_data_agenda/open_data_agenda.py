@@ -5,7 +5,9 @@ only against ``conseils-schemas`` and FastStream 0.7 (see README.md)."""
 import asyncio
 import json
 import os
+import ssl
 import tempfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from faststream import AckPolicy, FastStream
 from faststream.exceptions import NackMessage
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 
 import conseils_schemas as cs
 from conseils_schemas.envelope import format_time
@@ -119,14 +122,53 @@ def _utc(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC)
 
 
-def create_app(bootstrap: str, territory: str, out_dir: Path, group_id: str | None = None) -> FastStream:
+def security_from_env(env: Mapping[str, str] = os.environ) -> BaseSecurity | None:
+    """The platform's Kafka client settings (the same ``CONSEILS_KAFKA_*`` as its services): SASL/SCRAM
+    with the integrator's principal on a secured cluster, over TLS (``SASL_SSL``) verified against
+    ``CONSEILS_KAFKA_SSL_CAFILE`` (else the system's authorities); None on a plaintext one."""
+    protocol = env.get("CONSEILS_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").strip().upper() or "PLAINTEXT"
+    if protocol == "PLAINTEXT":
+        return None
+    if protocol not in {"SASL_PLAINTEXT", "SASL_SSL"}:
+        raise ValueError(
+            f"CONSEILS_KAFKA_SECURITY_PROTOCOL={protocol}: PLAINTEXT, SASL_PLAINTEXT or SASL_SSL"
+        )
+    username = env.get("CONSEILS_KAFKA_SASL_USERNAME", "")
+    password = env.get("CONSEILS_KAFKA_SASL_PASSWORD", "")
+    if not (username and password):
+        raise ValueError(f"{protocol} needs CONSEILS_KAFKA_SASL_USERNAME and CONSEILS_KAFKA_SASL_PASSWORD")
+    mechanism = env.get("CONSEILS_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+    scram = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256}.get(mechanism)
+    if scram is None:
+        raise ValueError(f"CONSEILS_KAFKA_SASL_MECHANISM={mechanism}: SCRAM-SHA-512 or SCRAM-SHA-256")
+    context = None
+    if protocol == "SASL_SSL":
+        context = ssl.create_default_context(cafile=env.get("CONSEILS_KAFKA_SSL_CAFILE") or None)
+    return scram(username, password, ssl_context=context, use_ssl=context is not None)
+
+
+def default_group(territory: str, security: BaseSecurity | None) -> str:
+    """``<territory>.<principal>.open-data-agenda`` on a secured cluster (an integrator commits only
+    in its own groups), ``<territory>.open-data-agenda`` on a plaintext one."""
+    principal = getattr(security, "username", "") if security is not None else ""
+    return f"{territory}.{principal}.open-data-agenda" if principal else f"{territory}.open-data-agenda"
+
+
+def create_app(
+    bootstrap: str,
+    territory: str,
+    out_dir: Path,
+    group_id: str | None = None,
+    *,
+    security: BaseSecurity | None = None,
+) -> FastStream:
     out_dir.mkdir(parents=True, exist_ok=True)
     agenda = Agenda(out_dir, territory)
-    broker = KafkaBroker(bootstrap, client_id="open-data-agenda")
+    broker = KafkaBroker(bootstrap, client_id="open-data-agenda", security=security)
 
     @broker.subscriber(
         cs.topic_name(territory, cs.MEETINGS_INSTANCES),
-        group_id=group_id or f"{territory}.open-data-agenda",
+        group_id=group_id or default_group(territory, security),
         auto_offset_reset="earliest",  # a new deployment rebuilds the agenda from the retained history
         ack_policy=AckPolicy.ACK,  # commit the offset only once the record is processed
     )
@@ -155,6 +197,7 @@ def main() -> None:
         os.environ["CONSEILS_TERRITORY"],
         Path(os.environ.get("OPEN_DATA_DIR", "public")),
         os.environ.get("OPEN_DATA_GROUP_ID"),
+        security=security_from_env(),
     )
     asyncio.run(app.run())
 
