@@ -48,9 +48,7 @@ def _signed_in(request: Request) -> None:
     require(request, *COUNCILLOR_ROLES, *STAFF_ROLES)
 
 
-def count_fr(number: int, singular: str, plural: str) -> str:
-    """« 0 fiche », « 1 fiche », « 2 fiches » (French: 0 and 1 take the singular)."""
-    return f"{number} {singular if number < 2 else plural}"
+count_fr = frenchdates.count_fr  # « 0 fiche », « 2 fiches »: also `count` in every template
 
 
 # --------------------------------------------------------------------------- outcomes

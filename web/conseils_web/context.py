@@ -147,6 +147,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "span": ctx.span,
             "day": ctx.day,
             "size": frenchdates.size_fr,
+            "count": frenchdates.count_fr,
             "theme_name": ctx.theme_name,
             "city_name": ctx.city_name,
             "type_name": ctx.type_name,

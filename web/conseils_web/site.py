@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -157,7 +157,7 @@ def create_site(
                 "id": mail.id,
                 "subject": mail.subject,
                 "to": mail.recipients,
-                "received": datetime.fromtimestamp(mail.received_at).strftime("%d/%m/%Y %H:%M:%S"),
+                "received": request.app.state.site.when(datetime.fromtimestamp(mail.received_at, UTC)),
             }
             for mail in stored
         ]
