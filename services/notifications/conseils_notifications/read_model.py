@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from conseils_notifications.sms import forget_sms, record_sms_card
 from conseils_notifications.use_cases import NotificationsCore, Unit
 from conseils_schemas import AttendanceRecorded, Event, InstanceHeld, MemberContactCard, MemberErased
 
@@ -25,10 +26,12 @@ class ReadModel(NotificationsCore):
                 "updated_at": self.clock(),
             },
         )
+        await record_sms_card(self, unit, card)  # consent and number hash (sms.py)
 
     async def forget_contact(self, unit: Unit, member_id: UUID) -> None:
         """Tombstone: the contact card is gone; pending messages to that person cannot go out."""
         await unit.repo.delete_contact(member_id)
+        await forget_sms(unit, member_id)
 
     async def apply_registry_fact(
         self, unit: Unit, event: Event, occurred_at: datetime | None = None
@@ -38,6 +41,7 @@ class ReadModel(NotificationsCore):
         await self.registry_view.apply(unit.session, event, occurred_at or self.clock())
         if isinstance(event, MemberErased):
             await unit.repo.erase_member(event.member_id)
+            await forget_sms(unit, event.member_id)
 
     async def instance_held(self, unit: Unit, event: InstanceHeld) -> None:
         await unit.repo.update_instance(event.instance_id, status="held")

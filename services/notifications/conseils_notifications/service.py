@@ -5,7 +5,8 @@ deliveries, reminders and outbox events change together.
 (use_cases.py: dependencies and shared steps): read_model.py (contacts copy, registry facts,
 instances copy), invitations.py (who must hear about what), reminders.py, digest.py,
 alerts.py (staff alerts), deliveries.py (sending steps, inbox, delivery log), feeds.py
-(calendar feeds and their tokens), preferences.py (preferences, unsubscribe).
+(calendar feeds and their tokens), preferences.py (preferences, unsubscribe), sms.py (SMS
+answers, delivery reports).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from conseils_notifications.invitations import Invitations
 from conseils_notifications.preferences import PreferencesOfMembers
 from conseils_notifications.read_model import ReadModel
 from conseils_notifications.reminders import Reminders
+from conseils_notifications.sms import SmsMessages
 from conseils_notifications.use_cases import Clock, NotificationsCore, Unit, system_clock
 
 __all__ = [
@@ -31,7 +33,15 @@ __all__ = [
 
 
 class NotificationsService(
-    ReadModel, Invitations, Reminders, Digest, Alerts, Deliveries, Feeds, PreferencesOfMembers
+    ReadModel,
+    Invitations,
+    Reminders,
+    Digest,
+    Alerts,
+    Deliveries,
+    Feeds,
+    PreferencesOfMembers,
+    SmsMessages,
 ):
     """What happens when an event arrives, a reminder falls due, a delivery is sent, or a
     member or staff asks: one module per seam, what they share in use_cases.py."""

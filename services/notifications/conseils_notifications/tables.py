@@ -141,3 +141,28 @@ staff_alerts = Table(
     Column("message_fr", Text, nullable=False),
     Column("raised_at", UtcDateTime(), nullable=False, index=True),
 )
+
+# --------------------------------------------------------------------------- SMS (sms.py)
+# What the SMS channel knows of a person: the consent on her card, her STOP, and a keyed hash
+# of her number (how an answer finds her; never the number itself). Erased with her.
+sms_standing = Table(
+    "sms_standing",
+    metadata,
+    Column("member_id", Uuid, primary_key=True),
+    Column("phone_key", String(40), nullable=True, index=True),
+    Column("consent_given_at", UtcDateTime(), nullable=True),
+    Column("opted_out_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# One row per SMS handed to the gateway: its delivery report, applied once.
+sms_messages = Table(
+    "sms_messages",
+    metadata,
+    Column("delivery_id", Uuid, primary_key=True),
+    Column("member_id", Uuid, nullable=False, index=True),
+    Column("septets", Integer, nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("report", String(16), nullable=True),  # delivered | undeliverable | rejected
+    Column("reported_at", UtcDateTime(), nullable=True),
+)
