@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from conseils_notifications.reminder_sequence import keep_presence_prompt
 from conseils_notifications.sms import forget_sms, record_sms_card
 from conseils_notifications.use_cases import NotificationsCore, Unit
 from conseils_schemas import AttendanceRecorded, Event, InstanceHeld, MemberContactCard, MemberErased
@@ -45,7 +46,7 @@ class ReadModel(NotificationsCore):
 
     async def instance_held(self, unit: Unit, event: InstanceHeld) -> None:
         await unit.repo.update_instance(event.instance_id, status="held")
-        await unit.repo.delete_reminders_of(event.instance_id)
+        await keep_presence_prompt(unit, event.instance_id)  # its reminders go, not « présent·e ? »
 
     async def attendance_recorded(self, unit: Unit, event: AttendanceRecorded) -> None:
         await unit.repo.replace_attendance(event.instance_id, event.present_member_ids)
