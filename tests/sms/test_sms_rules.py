@@ -3,11 +3,13 @@ STOP answers, who may be texted, signed links (fast, no I/O)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime, time
 
 import pytest
 
+from conseils_notifications.sms_api import RedactSmsQueries
 from conseils_notifications.sms_rules import (
     QuietHours,
     SmsStanding,
@@ -124,7 +126,7 @@ def test_signed_links_and_report_addresses() -> None:
     assert read_short_link("secret", token) == instance_id
     for forged in (
         short_link_token("other", instance_id),
-        token[:-1] + ("A" if token[-1] != "A" else "B"),
+        token[:24] + ("A" if token[24] != "A" else "B") + token[25:],
         "x",
     ):
         with pytest.raises(DomainError):
@@ -132,3 +134,15 @@ def test_signed_links_and_report_addresses() -> None:
     check_report_signature("secret", delivery_id, report_signature("secret", delivery_id))
     with pytest.raises(DomainError):
         check_report_signature("secret", uuid.uuid4(), report_signature("secret", delivery_id))
+
+
+def test_the_access_log_never_shows_the_gateway_queries() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/notifications/sms/mo?token=t&from=%2B33612345678&text=STOP", "1.1", 200),
+        None,
+    )  # fmt: skip
+    assert RedactSmsQueries().filter(record)
+    assert "612345678" not in record.getMessage()
+    assert "token" not in record.getMessage()
+    assert "/notifications/sms/mo?<masqué>" in record.getMessage()

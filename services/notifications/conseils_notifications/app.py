@@ -83,4 +83,5 @@ def create_app(
     app.include_router(runtime.health_router())
     app.include_router(api.router)
     app.include_router(sms_api.router)
+    sms_api.redact_access_log()  # no phone number in the access log
     return app

@@ -4,6 +4,7 @@ the short signed links of the SMS, and an SMS's report for staff."""
 from __future__ import annotations
 
 import hmac
+import logging
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -21,6 +22,26 @@ from conseils_runtime.errors import DomainError
 from conseils_runtime.http import Forbidden, NotFound
 
 router = APIRouter(prefix="/notifications", tags=["sms"])
+
+
+class RedactSmsQueries(logging.Filter):
+    """The gateway's calls carry a phone number and a secret in their query: the access log
+    keeps their path only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path = args[2]
+            if path.startswith("/notifications/sms/") and "?" in path:
+                record.args = (*args[:2], path.split("?", 1)[0] + "?<masqué>", *args[3:])
+        return True
+
+
+def redact_access_log() -> None:
+    """Once per process (uvicorn's access logger)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSmsQueries) for f in access.filters):
+        access.addFilter(RedactSmsQueries())
 
 
 def _service(request: Request) -> NotificationsService:
