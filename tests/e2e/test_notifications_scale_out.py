@@ -167,7 +167,10 @@ async def test_two_replicas_share_the_work_and_one_takes_over_when_the_other_is_
                 producer,
                 territory,
                 MemberContactCard(
-                    member_id=member_id, display_name=f"Membre {index}", email=f"membre{index}@demo.example"
+                    member_id=member_id,
+                    display_name=f"Membre {index}",
+                    email=f"membre{index}@demo.example",
+                    consent_given_at=datetime.now(UTC),  # no consent: no email
                 ),
             )
         await asyncio.sleep(3)  # the read models are built before the instances arrive

@@ -205,7 +205,14 @@ class Population:
                     themes_followed=["emploi"],
                 )
             )
-            events.append(MemberContactCard(member_id=member_id, display_name=f"Membre {index}", email=email))
+            events.append(
+                MemberContactCard(
+                    member_id=member_id,
+                    display_name=f"Membre {index}",
+                    email=email,
+                    consent_given_at=datetime(2025, 1, 1, tzinfo=UTC),  # no consent: no email
+                )
+            )
         return events
 
 

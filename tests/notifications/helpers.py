@@ -38,8 +38,11 @@ def member(council_id: uuid.UUID, themes: list[str] | None = None) -> MemberJoin
     )
 
 
-def contact(member_id: uuid.UUID, name: str, email: str) -> MemberContactCard:
-    return MemberContactCard(member_id=member_id, display_name=name, email=email)
+def contact(member_id: uuid.UUID, name: str, email: str, *, consent: bool = True) -> MemberContactCard:
+    """Her contact card; she agreed to be contacted unless `consent=False` (then nothing is sent)."""
+    return MemberContactCard(
+        member_id=member_id, display_name=name, email=email, consent_given_at=NOW if consent else None
+    )
 
 
 def referent(council_id: uuid.UUID, member_id: uuid.UUID, theme: str = "emploi") -> ReferentDesignated:

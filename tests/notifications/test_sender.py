@@ -206,7 +206,11 @@ async def test_sms_channel_goes_through_the_gateway(database_url: str, territory
     c = council()
     m = member(c.council_id)
     card = MemberContactCard(
-        member_id=m.member_id, display_name="Nadia", email="n@demo.example", phone="+33 6 12 34 56 78"
+        member_id=m.member_id,
+        display_name="Nadia",
+        email="n@demo.example",
+        phone="+33 6 12 34 56 78",
+        consent_given_at=NOW,
     )
     async with h.service.units.begin() as unit:
         await h.service.apply_registry_fact(unit, c)

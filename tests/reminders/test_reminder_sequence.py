@@ -87,7 +87,8 @@ class World:
                 await self.service.apply_registry_fact(unit, person)
                 await self.service.record_contact(unit, MemberContactCard(
                     member_id=person.member_id, display_name=f"Personne {index}",
-                    email=f"p{index}@demo.example", phone="06 12 34 56 7" + str(index)))  # fmt: skip
+                    email=f"p{index}@demo.example", phone="06 12 34 56 7" + str(index),
+                    consent_given_at=NOW))  # fmt: skip
             await unit.repo.save_preferences(
                 self.members[0].member_id, Preferences(channels=frozenset({"sms"}))
             )

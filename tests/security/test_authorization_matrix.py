@@ -98,10 +98,12 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "GET", "/instances"): SIGNED_IN,
     ("meetings", "POST", "/instances"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}"): SIGNED_IN,
+    ("meetings", "PATCH", "/instances/{instance_id}"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/schedule"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/reschedule"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/cancel"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/documents"): STAFF_ONLY,
+    ("meetings", "DELETE", "/instances/{instance_id}/documents/{document_id}"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/dossier/publish"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/minutes"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}/attendance"): STAFF_ONLY,
@@ -259,6 +261,7 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
             }
         },
         ("POST", "/instances/{instance_id}/cancel"): {"json": {"reason": "Test de la matrice"}},
+        ("PATCH", "/instances/{instance_id}"): {"json": {"description": "Matrice"}},
         ("POST", "/instances/{instance_id}/documents"): {
             "files": {"file": ("ordre-du-jour.txt", b"ordre du jour", "text/plain")},
             "data": {"kind": "dossier"},

@@ -179,7 +179,7 @@ async def test_sms_through_kannel_quiet_hours_reports_stop_fallbacks_and_gateway
         MemberContactCard(member_id=karim.member_id, display_name="Karim Haddad",
                           email="karim@bounce.example", phone="07 11 22 33 44", consent_given_at=consent),
         MemberContactCard(member_id=fatou.member_id, display_name="Fatou Sow",
-                          email="fatou@demo.example", phone="+33 6 55 44 33 22"),
+                          email="fatou@demo.example", phone="+33 6 55 44 33 22", consent_given_at=consent),
     ]  # fmt: skip
     try:
         await eventually(lambda: asyncio.sleep(0, result=server.started), "service started")
@@ -187,7 +187,7 @@ async def test_sms_through_kannel_quiet_hours_reports_stop_fallbacks_and_gateway
             for event in (c, nadia, karim, fatou, *cards):
                 await publish.send(event)
             await eventually(lambda: _count(app, t.sms_standing, 3), "contact cards")
-            for person in (nadia, fatou):  # they chose SMS only (Fatou without consent on her card)
+            for person in (nadia, fatou):  # they chose SMS only
                 token = issue_token(settings.auth_secret, subject=str(person.member_id), role="councillor",
                                     audience="notifications")  # fmt: skip
                 answer = await client.put(

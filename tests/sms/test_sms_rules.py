@@ -108,15 +108,11 @@ def test_stop_and_start_answers() -> None:
 
 
 def test_who_may_be_texted() -> None:
-    consented = SmsStanding(consent_given_at=datetime(2026, 1, 1, tzinfo=UTC))
-    assert may_text(consented, has_phone=True, chose_sms=False) is None
-    assert may_text(SmsStanding(), has_phone=True, chose_sms=True) is None  # her own choice
-    assert may_text(SmsStanding(), has_phone=True, chose_sms=False) == "pas de consentement aux SMS"
-    stopped = SmsStanding(
-        consent_given_at=consented.consent_given_at, opted_out_at=consented.consent_given_at
-    )
-    assert may_text(stopped, has_phone=True, chose_sms=True) == "la personne a répondu STOP"
-    assert may_text(consented, has_phone=False, chose_sms=True) == "pas de numéro de téléphone"
+    assert may_text(SmsStanding(), has_phone=True, consented=True) is None
+    assert may_text(SmsStanding(), has_phone=True, consented=False) == "pas de consentement"
+    stopped = SmsStanding(opted_out_at=datetime(2026, 1, 1, tzinfo=UTC))
+    assert may_text(stopped, has_phone=True, consented=True) == "la personne a répondu STOP"
+    assert may_text(SmsStanding(), has_phone=False, consented=True) == "pas de numéro de téléphone"
 
 
 def test_signed_links_and_report_addresses() -> None:

@@ -181,17 +181,23 @@ async def test_a_gateway_refusal_is_permanent_and_a_busy_one_is_retried(harness:
     assert (await harness.deliveries(person))["sms"]["status"] == "failed"
 
 
-async def test_a_bounce_falls_back_to_sms_only_with_consent(harness: Harness) -> None:
+async def test_a_bounce_falls_back_to_sms_with_consent_a_phone_and_no_stop(harness: Harness) -> None:
     consented = await harness.person()
     not_consented = await harness.person(phone="07 11 22 33 44", consent=False)
     no_phone = await harness.person(phone=None)
+    stopped = await harness.person(phone="06 99 88 77 66")
+    assert await harness.service.sms_answer("+33699887766", "STOP") is not None
     harness.mails.refuse = True
     await harness.schedule()
     await harness.sender.run_once()
     await harness.sender.run_once()
     assert set(await harness.deliveries(consented)) == {"email", "sms"}
-    assert set(await harness.deliveries(not_consented)) == {"email"}
+    assert {c: d["status"] for c, d in (await harness.deliveries(not_consented)).items()} == {
+        "email": "no_consent"
+    }
     assert set(await harness.deliveries(no_phone)) == {"email"}
+    assert set(await harness.deliveries(stopped)) == {"email"}
+    assert len(harness.gateway.sent) == 1
     (phone, text, dlr_url) = harness.gateway.sent[0]
     assert phone == "+33612345678"
     assert text.startswith("Conseils citoyens - nouvelle instance :")

@@ -1,7 +1,31 @@
 """The words the site shows for the codes the services answer (statuses, roles, modes,
-kinds), in one place: the pages and the templates (as globals of `render`) take them here."""
+kinds), in one place: the pages and the templates (as globals of `render`) take them here.
+The words of the contract's codes come from :mod:`conseils_schemas.labels`, shared with the
+services; the words only the site shows are written here."""
 
 from __future__ import annotations
+
+from conseils_schemas.labels import (
+    COLLEGE_LABELS,
+    INSTANCE_STATUS_LABELS,
+    MEMBER_ROLE_LABELS,
+    MODE_LABELS,
+    OUTCOME_KIND_LABELS,
+    OUTCOME_STATUS_LABELS,
+    PARTNER_KIND_LABELS,
+    REGISTRATION_STATUS_LABELS,
+)
+
+__all__ = [
+    "COLLEGE_LABELS",
+    "INSTANCE_STATUS_LABELS",
+    "MEMBER_ROLE_LABELS",
+    "MODE_LABELS",
+    "OUTCOME_KIND_LABELS",
+    "OUTCOME_STATUS_LABELS",
+    "PARTNER_KIND_LABELS",
+    "REGISTRATION_STATUS_LABELS",
+]
 
 # Who is signed in (the role of the session's token).
 ROLE_LABELS = {
@@ -12,21 +36,10 @@ ROLE_LABELS = {
 }
 
 # A member of a council (registry): role and college, as the council pages say them.
-MEMBER_ROLE_LABELS = {"member": "membre", "coordinator": "coordination"}
-COLLEGE_LABELS = {"habitants": "habitants", "acteurs_locaux": "acteurs locaux"}
 
 # Instances (meetings): not yet held nor cancelled, they are open for registration,
 # movable and cancellable.
 OPEN_STATUSES = frozenset({"scheduled", "rescheduled", "dossier_published"})
-INSTANCE_STATUS_LABELS = {
-    "draft": "brouillon",
-    "scheduled": "programmée",
-    "rescheduled": "reprogrammée",
-    "dossier_published": "dossier publié",
-    "held": "tenue",
-    "minutes_published": "compte rendu publié",
-    "cancelled": "annulée",
-}
 # How a past instance went, in a councillor's history.
 HISTORY_INSTANCE_LABELS = {
     "held": "Tenue",
@@ -36,25 +49,12 @@ HISTORY_INSTANCE_LABELS = {
 HISTORY_INSTANCE_PENDING = "Pas encore enregistrée comme tenue"
 
 # Registrations (meetings): mode and status.
-MODE_LABELS = {"participant": "participant·e", "observer": "observateur·rice"}
-REGISTRATION_STATUS_LABELS = {
-    "confirmed": "confirmée",
-    "waitlisted": "liste d'attente",
-    "cancelled": "annulée",
-}
 # The templates' `status_label`: a registration's or an instance's status (the codes do not
 # overlap but for "cancelled", "annulée" for both).
 STATUS_LABELS = {**REGISTRATION_STATUS_LABELS, **INSTANCE_STATUS_LABELS}
 
 # Proposals and commitments (meetings outcomes).
-OUTCOME_STATUS_LABELS = {
-    "proposed": "proposé",
-    "in_progress": "en cours",
-    "done": "réalisé",
-    "abandoned": "abandonné",
-}
 
-OUTCOME_KIND_LABELS = {"proposal": "Proposition", "commitment": "Engagement"}
 
 # Notifications: the categories a councillor chooses, the staff's alerts, the delivery log.
 CATEGORY_LABELS = {
@@ -78,6 +78,7 @@ DELIVERY_STATUS_LABELS = {
     "failed": "échec",
     "digest": "pour le récapitulatif",
     "digested": "dans le récapitulatif",
+    "no_consent": "pas de consentement",
 }
 
 # Proposals and commitments counted by status (« 2 propositions réalisées », « 1 engagement
@@ -98,11 +99,3 @@ OUTCOME_KIND_FEMININE = frozenset({"proposal"})
 # The directory (registry): its sections and the kinds of partners.
 DIRECTORY_SECTION_LABELS = {"partners": "Partenaires", "schemes": "Dispositifs", "places": "Lieux"}
 DIRECTORY_ENTRY_SECTIONS = {"partner": "partners", "scheme": "schemes", "place": "places"}
-PARTNER_KIND_LABELS = {
-    "state": "État",
-    "city": "Ville",
-    "territory": "Territoire",
-    "landlord": "Bailleur social",
-    "association": "Association",
-    "other": "Autre partenaire",
-}

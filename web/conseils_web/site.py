@@ -27,7 +27,15 @@ from conseils_runtime.http import limit_request_bodies
 from conseils_runtime.logs import describe_error, get_logger
 from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
-from conseils_web import auth_pages, community_pages, councillor_pages, operator_pages, public_pages, staff
+from conseils_web import (
+    auth_pages,
+    community_pages,
+    councillor_pages,
+    my_data,
+    operator_pages,
+    public_pages,
+    staff,
+)
 from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
@@ -111,6 +119,7 @@ def create_site(
         dkim_key=dkim_key,
     )
     app.include_router(auth_pages.router)
+    app.include_router(my_data.router)
     app.include_router(councillor_pages.router)
     app.include_router(community_pages.router)
     for router in staff.ROUTERS:

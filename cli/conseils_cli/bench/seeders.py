@@ -172,6 +172,7 @@ async def seed_registry(url: str, data: Dataset) -> dict[str, int]:
                     "display_name": m.name,
                     "email": m.email,
                     "language": "fr",
+                    "consent_given_at": now,
                     "updated_at": now,
                 }
                 for m in data.members
@@ -353,6 +354,7 @@ async def seed_notifications(
                         "display_name": m.name,
                         "email": m.email,
                         "language": "fr",
+                        "consent_given_at": now,
                         "updated_at": now,
                     }
                     for m in data.members

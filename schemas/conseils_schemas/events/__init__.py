@@ -16,7 +16,8 @@ Rules of the catalogue:
   model with a new ``.vN`` type, never an edit of an existing one.
 
 The models live in one module per producing service (:mod:`.registry`,
-:mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`; a new family of
+:mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`, and the staff's everyday edits
+(:mod:`.staff_edits`); a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
@@ -67,6 +68,11 @@ from .registry import (
     ThemeLeftWithoutReferent,
     is_tombstone,
 )
+from .staff_edits import (
+    InstanceUpdated,
+    OtherAttendees,
+    OtherCategory,
+)
 
 __all__ = [
     "CONTACT_TOMBSTONE",
@@ -85,6 +91,7 @@ __all__ = [
     "InstanceHeld",
     "InstanceRescheduled",
     "InstanceScheduled",
+    "InstanceUpdated",
     "MemberContactCard",
     "MemberErased",
     "MemberJoined",
@@ -93,6 +100,8 @@ __all__ = [
     "MinutesPublished",
     "NotificationFailed",
     "NotificationSent",
+    "OtherAttendees",
+    "OtherCategory",
     "OutcomeRecorded",
     "OutcomeStatusChanged",
     "ReferentDesignated",

@@ -7,14 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from conseils_meetings.bilan import Bilan
+from conseils_schemas.labels import OUTCOME_STATUS_LABELS
 
 OUTCOME_KINDS = {"proposal": "Propositions des conseils", "commitment": "Engagements des élus"}
-OUTCOME_LABELS = {
-    "proposed": "proposé",
-    "in_progress": "en cours",
-    "done": "réalisé",
-    "abandoned": "abandonné",
-}
+OUTCOME_LABELS = OUTCOME_STATUS_LABELS
 
 
 def cell(value: object) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from conseils_meetings.bilan import Bilan, Row, Vacancy
+from conseils_meetings.bilan import OTHER_CATEGORIES, Bilan, Row, Vacancy
 from conseils_meetings.bilan_figures import (
     OUTCOME_LABELS,
     SLOT_CSS,
@@ -115,6 +115,16 @@ def bilan_charts(bilan: Bilan, slots: list[tuple[str, str, str]] | None = None) 
             maximum=1.0,
         ),
         outside_hours_chart(bilan, present_slots([bilan]) if slots is None else slots),
+        bar_chart(
+            "Autres participants (élu·es, agents, partenaires), à côté des conseils",
+            [
+                ("Conseillers citoyens", bilan.total.present, str(bilan.total.present)),
+                *(
+                    (label, bilan.others_by_category.get(key, 0), str(bilan.others_by_category.get(key, 0)))
+                    for key, label in OTHER_CATEGORIES.items()
+                ),
+            ],
+        ),
     ]
 
 

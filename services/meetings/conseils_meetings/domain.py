@@ -79,6 +79,8 @@ from conseils_schemas import (
     InstanceScheduled,
     MinutesPublished,
 )
+from conseils_schemas.events import InstanceUpdated
+from conseils_schemas.labels import OUTCOME_STATUS_LABELS
 
 __all__ = [
     "ACTION_LABELS",
@@ -224,6 +226,8 @@ class InstanceAggregate:
                 "dossier_published_at": event.published_at,
                 "first_dossier_published_at": self.first_dossier_published_at or event.published_at,
             }
+        if isinstance(event, InstanceUpdated):  # the new values whole: twice changes nothing
+            return {"title": event.title, "theme": event.theme, "description": event.description}
         if isinstance(event, MinutesPublished):
             if self.status not in ("held", "minutes_published"):
                 return {}
@@ -239,12 +243,6 @@ class InstanceAggregate:
 
 OutcomeKind = Literal["proposal", "commitment"]
 OutcomeStatus = Literal["proposed", "in_progress", "done", "abandoned"]
-OUTCOME_STATUS_LABELS: dict[str, str] = {
-    "proposed": "proposé",
-    "in_progress": "en cours",
-    "done": "réalisé",
-    "abandoned": "abandonné",
-}
 
 
 def check_outcome_update(current: str, new: str) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from conseils_runtime.errors import Conflict, DomainError
 from conseils_runtime.territory import EveningRule, InstanceType
+from conseils_schemas.labels import INSTANCE_STATUS_LABELS
 
 # --------------------------------------------------------------------------- lifecycle
 
@@ -21,15 +22,7 @@ Status = Literal[
 ]
 Action = Literal["schedule", "reschedule", "publish_dossier", "hold", "publish_minutes", "cancel"]
 
-STATUS_LABELS: dict[str, str] = {
-    "draft": "brouillon",
-    "scheduled": "programmée",
-    "rescheduled": "reprogrammée",
-    "dossier_published": "dossier publié",
-    "held": "tenue",
-    "minutes_published": "compte rendu publié",
-    "cancelled": "annulée",
-}
+STATUS_LABELS: dict[str, str] = INSTANCE_STATUS_LABELS
 ACTION_LABELS: dict[str, str] = {
     "schedule": "programmer",
     "reschedule": "reprogrammer",

@@ -90,6 +90,13 @@ async def put_preferences(
     return PreferencesBody.of(await service.save_preferences(member_id, prefs))
 
 
+@router.get("/members/{member_id}/data")
+async def member_data(member_id: UUID, principal: Member, service: Service) -> dict[str, Any]:
+    """Right of access: what this service holds about her (herself only)."""
+    _only_self(principal, member_id)
+    return await service.member_data(member_id)
+
+
 class FeedLink(BaseModel):
     url: str
 
@@ -157,7 +164,7 @@ async def delivery_log(  # noqa: PLR0917 - query parameters
     service: Service,
     instance_id: UUID | None = None,
     member_id: UUID | None = None,
-    status: Literal["pending", "sending", "sent", "failed", "digest", "digested"] | None = None,
+    status: Literal["pending", "sending", "sent", "failed", "digest", "digested", "no_consent"] | None = None,
     limit: int = 100,
 ) -> list[DeliveryLogItem]:
     """Who got what, when, with which outcome. Names are shown to staff, never to operators."""

@@ -62,6 +62,13 @@ class Deliveries(NotificationsCore):
                 )
             )
 
+    async def mark_without_consent(self, delivery: DeliveryRecord) -> None:
+        """She did not agree to be contacted: nothing goes out, staff see "pas de consentement"."""
+        async with self.units.begin() as unit:
+            await unit.repo.update_delivery(
+                delivery.delivery_id, status="no_consent", last_error="pas de consentement"
+            )
+
     async def retry_later(
         self, delivery: DeliveryRecord, *, attempts: int, delay: timedelta, error: str
     ) -> None:

@@ -4,6 +4,7 @@ copy that tell nobody anything (held, attendance)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -24,10 +25,11 @@ class ReadModel(NotificationsCore):
                 "email": card.email,
                 "phone": card.phone,
                 "language": card.language,
+                "consent_given_at": card.consent_given_at,
                 "updated_at": self.clock(),
             },
         )
-        await record_sms_card(self, unit, card)  # consent and number hash (sms.py)
+        await record_sms_card(self, unit, card)  # her number's hash (sms.py)
 
     async def forget_contact(self, unit: Unit, member_id: UUID) -> None:
         """Tombstone: the contact card is gone; pending messages to that person cannot go out."""
@@ -43,6 +45,19 @@ class ReadModel(NotificationsCore):
         if isinstance(event, MemberErased):
             await unit.repo.erase_member(event.member_id)
             await forget_sms(unit, event.member_id)
+
+    async def apply_registry_facts(self, unit: Unit, facts: Sequence[tuple[Event, datetime]]) -> None:
+        """Several facts (each with its `ce_time`) at once: the same as one `apply_registry_fact`
+        each, in a few statements (an erasure's own work runs after its fact, before the next)."""
+        run: list[tuple[Event, datetime]] = []
+        for event, occurred_at in facts:
+            run.append((event, occurred_at))
+            if isinstance(event, MemberErased):
+                await self.registry_view.apply_many(unit.session, run)
+                run = []
+                await unit.repo.erase_member(event.member_id)
+                await forget_sms(unit, event.member_id)
+        await self.registry_view.apply_many(unit.session, run)
 
     async def instance_held(self, unit: Unit, event: InstanceHeld) -> None:
         await unit.repo.update_instance(event.instance_id, status="held")

@@ -28,6 +28,7 @@ class ContactRecord(_FromRow):
     email: str
     phone: str | None
     language: str
+    consent_given_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -252,6 +252,10 @@ class NotificationsRepository:
             update(t.preferences).where(t.preferences.c.member_id == member_id).values(feed_token=token)
         )
 
+    async def has_feed_token(self, member_id: UUID) -> bool:
+        query = select(t.preferences.c.feed_token).where(t.preferences.c.member_id == member_id)
+        return (await self.session.execute(query)).scalar_one_or_none() is not None
+
     async def member_by_feed_token(self, token: str) -> UUID | None:
         query = select(t.preferences.c.member_id).where(t.preferences.c.feed_token == token)
         row = (await self.session.execute(query)).first()
@@ -313,7 +317,10 @@ class NotificationsRepository:
         """Members who got (or will get) a notification about this instance."""
         rows = await self.session.execute(
             select(t.deliveries.c.member_id)
-            .where(t.deliveries.c.instance_id == instance_id, t.deliveries.c.status != "failed")
+            .where(
+                t.deliveries.c.instance_id == instance_id,
+                t.deliveries.c.status.not_in(("failed", "no_consent")),
+            )
             .distinct()
         )
         return [row[0] for row in rows]

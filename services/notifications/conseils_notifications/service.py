@@ -16,6 +16,7 @@ from conseils_notifications.deliveries import Deliveries, LoggedDelivery
 from conseils_notifications.digest import Digest
 from conseils_notifications.feeds import Feeds
 from conseils_notifications.invitations import Invitations
+from conseils_notifications.personal_data import PersonalData
 from conseils_notifications.preferences import PreferencesOfMembers
 from conseils_notifications.read_model import ReadModel
 from conseils_notifications.reminders import Reminders
@@ -41,6 +42,7 @@ class NotificationsService(
     Deliveries,
     Feeds,
     PreferencesOfMembers,
+    PersonalData,
     SmsMessages,
 ):
     """What happens when an event arrives, a reminder falls due, a delivery is sent, or a

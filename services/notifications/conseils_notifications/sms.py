@@ -1,4 +1,4 @@
-"""Use cases of the SMS channel: what the contact card says (consent, number hash), the answers
+"""Use cases of the SMS channel: what the contact card says (her number's hash), the answers
 people send (STOP honoured at once), delivery reports (applied once per message), and the
 fallback to her other channel when one fails (an email refused for good -> SMS if she has a
 phone and consented; an SMS that cannot be sent -> email)."""
@@ -43,12 +43,9 @@ def _key(secret: str, phone: str | None) -> str | None:
 
 
 async def record_sms_card(core: NotificationsCore, unit: Unit, card: MemberContactCard) -> None:
-    """Called with every contact card (read_model.py): her consent and her number's hash."""
+    """Called with every contact card (read_model.py): her number's hash."""
     await SmsRepository(unit.session).save_card(
-        card.member_id,
-        phone_key=_key(core.settings.auth_secret, card.phone),
-        consent_given_at=card.consent_given_at,
-        now=core.clock(),
+        card.member_id, phone_key=_key(core.settings.auth_secret, card.phone), now=core.clock()
     )
 
 
@@ -69,7 +66,8 @@ async def plan_fallback(
         if not permanent:  # a mail server away for hours is not a bounce
             return False
         standing = await SmsRepository(unit.session).standing(delivery.member_id)
-        if may_text(standing, has_phone=bool(contact.phone), chose_sms=False) is not None:
+        consented = contact.consent_given_at is not None
+        if may_text(standing, has_phone=bool(contact.phone), consented=consented) is not None:
             return False
         channel = "sms"
     elif delivery.channel == "sms" and contact.email:

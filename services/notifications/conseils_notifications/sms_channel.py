@@ -1,6 +1,6 @@
 """The SMS channel as the delivery sender uses it (its one seam in tasks.py): for each pending
-SMS delivery, just before sending, is she still reachable by SMS (no STOP, consent or her own
-choice), is it quiet hours (deferred to their end, not dropped), is the number valid; then the
+SMS delivery, just before sending, is she still reachable by SMS (consent, a number, no STOP),
+is it quiet hours (deferred to their end, not dropped), is the number valid; then the
 one-segment GSM-7 text with its short signed link, through the gateway with a delivery report."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from conseils_notifications.domain import DEFAULT_PREFERENCES
 from conseils_notifications.mail import subject_for
 from conseils_notifications.records import ContactRecord, DeliveryRecord
 from conseils_notifications.service import NotificationsService
@@ -76,8 +75,8 @@ class SmsChannel:
         """Sent, deferred, retried later (`temporary`) or failed (`failed`, then her other channel)."""
         service = self._service
         standing = await service.sms_standing(row.member_id)  # read now: a STOP during a send counts
-        prefs = (await service.preferences(row.member_id)) or DEFAULT_PREFERENCES
-        refusal = may_text(standing, has_phone=bool(contact.phone), chose_sms="sms" in prefs.channels)
+        consented = contact.consent_given_at is not None
+        refusal = may_text(standing, has_phone=bool(contact.phone), consented=consented)
         if refusal is not None:
             await failed(row, refusal, permanent=True)
             return

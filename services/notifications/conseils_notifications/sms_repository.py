@@ -31,17 +31,13 @@ class SmsRepository:
         self.session = session
 
     async def standing(self, member_id: UUID) -> SmsStanding:
-        query = select(t.sms_standing.c.consent_given_at, t.sms_standing.c.opted_out_at).where(
-            t.sms_standing.c.member_id == member_id
-        )
+        query = select(t.sms_standing.c.opted_out_at).where(t.sms_standing.c.member_id == member_id)
         row = (await self.session.execute(query)).first()
-        return SmsStanding(row[0], row[1]) if row is not None else SmsStanding()
+        return SmsStanding(opted_out_at=row[0]) if row is not None else SmsStanding()
 
-    async def save_card(
-        self, member_id: UUID, *, phone_key: str | None, consent_given_at: datetime | None, now: datetime
-    ) -> None:
-        """From her contact card: consent and number hash; a STOP she sent is kept."""
-        values = {"phone_key": phone_key, "consent_given_at": consent_given_at, "updated_at": now}
+    async def save_card(self, member_id: UUID, *, phone_key: str | None, now: datetime) -> None:
+        """From her contact card: her number's hash; a STOP she sent is kept."""
+        values = {"phone_key": phone_key, "updated_at": now}
         changed = await self.session.execute(
             update(t.sms_standing).where(t.sms_standing.c.member_id == member_id).values(**values)
         )

@@ -119,21 +119,20 @@ START_REPLY = "Conseils citoyens : les SMS sont réactivés. Répondez STOP pour
 
 @dataclass(frozen=True)
 class SmsStanding:
-    """What the SMS channel knows of a person: consent (registry card), opt-out (STOP)."""
+    """What the SMS channel knows of a person beyond her card: her STOP."""
 
-    consent_given_at: datetime | None = None
     opted_out_at: datetime | None = None
 
 
-def may_text(standing: SmsStanding, *, has_phone: bool, chose_sms: bool) -> str | None:
-    """None when an SMS may go to her; else why not (French, for the delivery log).
-    She chose SMS herself (her preferences) or consented on her card, and never said STOP."""
+def may_text(standing: SmsStanding, *, has_phone: bool, consented: bool) -> str | None:
+    """None when an SMS may go to her; else why not (French, for the delivery log): she
+    consented on her card (registry), has a number and never answered STOP."""
+    if not consented:
+        return "pas de consentement"
     if not has_phone:
         return "pas de numéro de téléphone"
     if standing.opted_out_at is not None:
         return "la personne a répondu STOP"
-    if not chose_sms and standing.consent_given_at is None:
-        return "pas de consentement aux SMS"
     return None
 
 

@@ -30,6 +30,8 @@ contacts = Table(
     Column("email", String(254), nullable=False),
     Column("phone", String(32), nullable=True),
     Column("language", String(16), nullable=False, default="fr"),
+    # When she agreed to be contacted (registry's card); none: no message on any channel.
+    Column("consent_given_at", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
@@ -105,6 +107,7 @@ deliveries = Table(
     Column("reason", String(40), nullable=False),
     Column("context", JSON, nullable=False),
     # pending | sending | sent | failed | digest (waiting for the weekly digest) | digested
+    # | no_consent (she did not agree to be contacted: nothing sent, shown to staff)
     Column("status", String(12), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UtcDateTime(), nullable=False),
@@ -143,14 +146,13 @@ staff_alerts = Table(
 )
 
 # --------------------------------------------------------------------------- SMS (sms.py)
-# What the SMS channel knows of a person: the consent on her card, her STOP, and a keyed hash
-# of her number (how an answer finds her; never the number itself). Erased with her.
+# What the SMS channel knows of a person (her consent is on `contacts`): her STOP, and a keyed
+# hash of her number (how an answer finds her; never the number itself). Erased with her.
 sms_standing = Table(
     "sms_standing",
     metadata,
     Column("member_id", Uuid, primary_key=True),
     Column("phone_key", String(40), nullable=True, index=True),
-    Column("consent_given_at", UtcDateTime(), nullable=True),
     Column("opted_out_at", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -78,6 +78,9 @@ class DeliverySender(WorkerLoop):
             if contact is None:
                 await self._no_contact(row)
                 return
+            if contact.consent_given_at is None:  # RGPD: no consent, nothing on any channel
+                await self._service.mark_without_consent(row)
+                return
             if row.channel == "sms":  # --- seam: the SMS channel (sms_channel.py) sends and records
                 await self._sms_channel.deliver(row, contact, self._temporary, self._failed)
                 return

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -62,11 +62,10 @@ class NotificationsCore:
 
     def snapshot(self, row: InstanceRecord) -> dict[str, Any]:
         """What an email about the instance shows, frozen at the time of the event."""
-        type_name = next(
-            (kind.name for kind in self.territory.instance_types if kind.slug == row.instance_type),
-            row.instance_type,
-        )
+        kind = next((kind for kind in self.territory.instance_types if kind.slug == row.instance_type), None)
+        type_name = kind.name if kind else row.instance_type
         theme_name = next((theme.name for theme in self.territory.themes if theme.slug == row.theme), None)
+        closes_at = row.starts_at - timedelta(hours=kind.registration_closes_hours) if kind else row.starts_at
         return {
             "instance_id": str(row.instance_id),
             "title": row.title,
@@ -79,6 +78,9 @@ class NotificationsCore:
             "location": row.location,
             "sequence": row.sequence,
             "status": row.status,
+            # For the emails' action links: what she may do, and until when.
+            "observers_allowed": kind.observers_allowed if kind else True,
+            "registration_closes_at": iso(closes_at),
         }
 
     async def _notify(

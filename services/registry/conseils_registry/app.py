@@ -6,11 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_registry import api
+from conseils_registry import api, api_privacy
 from conseils_registry.consumers import register_consumers
 from conseils_registry.service import RegistryService
 from conseils_registry.settings import RegistrySettings
 from conseils_registry.tables import metadata
+from conseils_registry.tasks import RetentionSweep
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
@@ -54,6 +55,9 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, metadata, produces=PRODUCES, migrations=MIGRATIONS)
     service = RegistryService(runtime.database, runtime.outbox, territory=settings.territory)
     register_consumers(runtime, service)
+    runtime.add_background(
+        RetentionSweep(service, settings.retention_months(), settings.retention_check_seconds)
+    )
     app = FastAPI(
         title="conseils — registre",
         version="1.0.0",
@@ -71,4 +75,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     limit_request_bodies(app, settings.import_max_bytes + 64 * 1024)  # a members CSV and its form
     app.include_router(runtime.health_router())
     app.include_router(api.router)
+    app.include_router(api_privacy.router)
     return app

@@ -148,3 +148,14 @@ class CouncilOverviewRecord:
     referents: list[ReferentShown]
     vacant_themes: list[str]
     names_shown: list[str]
+
+
+@dataclass(frozen=True)
+class ErasureRequestRecord:
+    """A person asked to be erased (on the site); staff confirm, then the erasure runs."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    requested_at: datetime
+    confirmed_at: datetime | None
+    confirmed_by: str | None

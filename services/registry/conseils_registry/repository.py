@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_registry import tables as t
 from conseils_registry.domain import ContactCard, ReferentAssignment, WithdrawalReason, search_terms
+from conseils_registry.privacy_queries import PrivacyQueries
 from conseils_registry.records import (
     CityRecord,
     CouncilRecord,
@@ -29,15 +30,13 @@ from conseils_registry.records import (
     TerritoryRecord,
     ThemeRecord,
 )
-from conseils_runtime.times import as_utc
-
-aware = as_utc
+from conseils_runtime.times import as_utc as aware
 
 Upserted = Literal["created", "updated", "unchanged"]
 """What an upsert of reference data did (the seed counts them)."""
 
 
-class RegistryRepository:
+class RegistryRepository(PrivacyQueries):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

@@ -3,7 +3,8 @@
 Reference data (territory, cities, neighbourhoods, themes) and staff
 accounts are upserted; councils get their derived id (uuid5 of territory and
 council slugs) and are registered once, or updated when the file changed;
-demo members join once (found again by council and email) and are designated
+demo members join once (found again by council and email), with their consent to be
+contacted recorded (fictitious people: the demo must email them), and are designated
 referent where the theme has none; the directory's entries (partners, schemes,
 places) are saved once, with an id derived from their slug (staff edit them
 afterwards: the file does not overrule them). A second run with the same file changes
@@ -15,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conseils_registry.commands import DirectoryEntryInput, MemberJoin
-from conseils_registry.domain import council_id_for, directory_entry_id_for
+from conseils_registry.domain import council_id_for, directory_entry_id_for, normalise_contact
 from conseils_registry.repository import Upserted
 from conseils_registry.service import RegistryService
-from conseils_registry.use_cases import Unit, council_updated_event
+from conseils_registry.use_cases import Unit, contact_card, council_updated_event
 from conseils_runtime.service import ServiceRuntime
 from conseils_runtime.territory import TerritoryConfig
 
@@ -153,9 +154,23 @@ async def _seed_demo_members(
                     drawn_by_lot=demo.drawn_by_lot,
                     role=demo.role,
                     themes_followed=demo.themes_followed,
+                    consent=True,
                 ),
             )
             report.count("created", "members")
+        elif member.consent_given_at is None and member.erased_at is None:
+            # Seeded before consent was recorded: without it, notifications would email nobody.
+            contact = normalise_contact(
+                member.display_name or demo.display_name,
+                member.email or demo.email,
+                member.phone,
+                member.language,
+            )
+            member = await unit.repo.replace_contact(
+                member.id, contact, consent_given_at=service.clock(), now=service.clock()
+            )
+            await unit.emit(contact_card(member))
+            report.count("updated", "members")
         else:
             report.count("unchanged", "members")
         for theme in demo.referent_for:

@@ -9,7 +9,8 @@ contacts topic, and erasure publishes `MemberErased` plus a tombstone there.
 (reference data), councils.py, members.py (and the CSV), referents.py,
 directory.py (projection.py applies its events), community.py (the councils as
 every councillor sees them, a member's name shown or not), privacy.py (erasure,
-access), staff.py. Their input commands are in commands.py.
+access), retention.py (erasure requests, erasure after the retention period),
+staff.py. Their input commands are in commands.py.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from conseils_registry.directory import Directory
 from conseils_registry.members import Members
 from conseils_registry.privacy import Privacy
 from conseils_registry.referents import Referents
+from conseils_registry.retention import Retention
 from conseils_registry.staff import StaffAccounts
 from conseils_registry.territory import Territory
 from conseils_registry.use_cases import (
@@ -58,5 +60,7 @@ __all__ = [
 ]
 
 
-class RegistryService(Territory, Councils, Members, Referents, Directory, Community, Privacy, StaffAccounts):
+class RegistryService(
+    Territory, Councils, Members, Referents, Directory, Community, Retention, Privacy, StaffAccounts
+):
     """The registry's use cases, one module per seam; what they share is in use_cases.py."""

@@ -157,3 +157,14 @@ directory_entries = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_directory_type", "entry_type"),
 )
+
+# A person's request to be erased, made on the site; staff confirm it (then the erasure runs).
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("member_id", Uuid, ForeignKey("members.id"), nullable=False, index=True),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("confirmed_at", UtcDateTime(), nullable=True),
+    Column("confirmed_by", String(120), nullable=True),
+)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from conseils_runtime.database import UtcDateTime
+from conseils_runtime.migration_ops import create_registry_history_tables_v1
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -57,27 +58,7 @@ def _create_new_tables() -> tuple[sa.Table, sa.Table, sa.Table, sa.Table]:
     )
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_members_council_id"), ["council_id"], unique=False)
-    periods = op.create_table(
-        "member_periods",
-        sa.Column("member_id", sa.Uuid(), nullable=False),
-        sa.Column("since", sa.Date(), nullable=False),
-        sa.Column("council_id", sa.Uuid(), nullable=False),
-        sa.Column("until", sa.Date(), nullable=True),
-        sa.PrimaryKeyConstraint("member_id", "since"),
-    )
-    with op.batch_alter_table("member_periods", schema=None) as batch_op:
-        batch_op.create_index("ix_member_periods_council", ["council_id"], unique=False)
-    terms = op.create_table(
-        "referent_terms",
-        sa.Column("council_id", sa.Uuid(), nullable=False),
-        sa.Column("theme", sa.String(length=64), nullable=False),
-        sa.Column("member_id", sa.Uuid(), nullable=False),
-        sa.Column("since", sa.Date(), nullable=False),
-        sa.Column("until", sa.Date(), nullable=True),
-        sa.PrimaryKeyConstraint("council_id", "theme", "member_id", "since"),
-    )
-    with op.batch_alter_table("referent_terms", schema=None) as batch_op:
-        batch_op.create_index("ix_referent_terms_member", ["member_id"], unique=False)
+    periods, terms = create_registry_history_tables_v1(op)
     return councils, members, periods, terms
 
 

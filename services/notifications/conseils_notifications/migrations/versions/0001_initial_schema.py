@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from conseils_runtime.migration_ops import create_runtime_tables_v1, drop_runtime_tables_v1
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -103,26 +105,7 @@ def upgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_members_council_id"), ["council_id"], unique=False)
 
-    op.create_table(
-        "outbox_messages",
-        sa.Column(
-            "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("topic", sa.String(length=255), nullable=False),
-        sa.Column("key", sa.String(length=255), nullable=True),
-        sa.Column("headers", sa.JSON(), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("seq"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_pending", ["published_at", "seq"], unique=False)
-
+    create_runtime_tables_v1(op)
     op.create_table(
         "preferences",
         sa.Column("member_id", sa.Uuid(), nullable=False),
@@ -134,14 +117,6 @@ def upgrade() -> None:
         sa.Column("feed_token", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("member_id"),
         sa.UniqueConstraint("feed_token"),
-    )
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.String(length=255), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("event_type", sa.String(length=255), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id"),
     )
     op.create_table(
         "referents",
@@ -202,12 +177,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_referents_member_id"))
 
     op.drop_table("referents")
-    op.drop_table("processed_events")
+    drop_runtime_tables_v1(op)
     op.drop_table("preferences")
-    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_pending")
-
-    op.drop_table("outbox_messages")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_members_council_id"))
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from conseils_runtime.database import UtcDateTime
+from conseils_runtime.migration_ops import create_registry_history_tables_v1
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -36,27 +37,7 @@ def upgrade() -> None:
     old_members = sa.Table("members", old, autoload_with=bind)
     referent_rows = [dict(r) for r in bind.execute(sa.select(old_referents)).mappings()]
     member_rows = [dict(r) for r in bind.execute(sa.select(old_members)).mappings()]
-    periods = op.create_table(
-        "member_periods",
-        sa.Column("member_id", sa.Uuid(), nullable=False),
-        sa.Column("since", sa.Date(), nullable=False),
-        sa.Column("council_id", sa.Uuid(), nullable=False),
-        sa.Column("until", sa.Date(), nullable=True),
-        sa.PrimaryKeyConstraint("member_id", "since"),
-    )
-    with op.batch_alter_table("member_periods", schema=None) as batch_op:
-        batch_op.create_index("ix_member_periods_council", ["council_id"], unique=False)
-    terms = op.create_table(
-        "referent_terms",
-        sa.Column("council_id", sa.Uuid(), nullable=False),
-        sa.Column("theme", sa.String(length=64), nullable=False),
-        sa.Column("member_id", sa.Uuid(), nullable=False),
-        sa.Column("since", sa.Date(), nullable=False),
-        sa.Column("until", sa.Date(), nullable=True),
-        sa.PrimaryKeyConstraint("council_id", "theme", "member_id", "since"),
-    )
-    with op.batch_alter_table("referent_terms", schema=None) as batch_op:
-        batch_op.create_index("ix_referent_terms_member", ["member_id"], unique=False)
+    periods, terms = create_registry_history_tables_v1(op)
     with op.batch_alter_table("referents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_referents_member_id"))
     op.drop_table("referents")

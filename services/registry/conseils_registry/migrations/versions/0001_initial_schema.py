@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from conseils_runtime.migration_ops import create_runtime_tables_v1, drop_runtime_tables_v1
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -45,34 +47,7 @@ def upgrade() -> None:
     with op.batch_alter_table("directory_entries", schema=None) as batch_op:
         batch_op.create_index("ix_directory_type", ["entry_type"], unique=False)
 
-    op.create_table(
-        "outbox_messages",
-        sa.Column(
-            "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("topic", sa.String(length=255), nullable=False),
-        sa.Column("key", sa.String(length=255), nullable=True),
-        sa.Column("headers", sa.JSON(), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("seq"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_pending", ["published_at", "seq"], unique=False)
-
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.String(length=255), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("event_type", sa.String(length=255), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id"),
-    )
+    create_runtime_tables_v1(op)
     op.create_table(
         "staff_accounts",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -229,11 +204,7 @@ def downgrade() -> None:
     op.drop_table("themes")
     op.drop_table("territories")
     op.drop_table("staff_accounts")
-    op.drop_table("processed_events")
-    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_pending")
-
-    op.drop_table("outbox_messages")
+    drop_runtime_tables_v1(op)
     with op.batch_alter_table("directory_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_directory_type")
 

@@ -1,7 +1,7 @@
-"""SMS channel: consent and STOP per person, delivery reports per message
+"""SMS channel: STOP and number hash per person, delivery reports per message
 
-Revision ID: 0004_sms
-Revises: 0003
+Revision ID: 0005_sms
+Revises: 0004
 Create Date: 2026-12-01 16:30:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_sms"
-down_revision = "0003"
+revision = "0005_sms"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -21,7 +21,6 @@ def upgrade() -> None:
         "sms_standing",
         sa.Column("member_id", sa.Uuid(), nullable=False),
         sa.Column("phone_key", sa.String(length=40), nullable=True),
-        sa.Column("consent_given_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("opted_out_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("member_id"),
