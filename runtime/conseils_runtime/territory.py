@@ -92,10 +92,35 @@ class MailSettings(_Strict):
     public_base_url: str = "http://127.0.0.1:8000"
 
 
+Weekday = Literal["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+class SmsSection(_Strict):
+    """`notifications.sms`: the sender and the quiet hours (no SMS sent then: held, not dropped).
+    Read by the notifications service (`sms_settings.territory_sms_rules`)."""
+
+    sender: str = Field(default="Conseils", max_length=11)
+    quiet_from: time = time(20, 30)
+    quiet_until: time = time(8, 0)
+    quiet_days: list[Weekday] = ["dimanche"]
+
+
+class RemindersSection(_Strict):
+    """`notifications.reminders`: the morning reminder of an evening instance and the
+    « Étiez-vous présent·e ? » prompt after the end (`reminder_sequence` in notifications)."""
+
+    morning_of_evening: bool = True
+    morning_at: time = time(8, 0)
+    evening_from: time = time(18, 0)
+    presence_prompt_minutes: int | None = Field(default=60, ge=0, le=24 * 60)
+
+
 class NotificationSettings(_Strict):
     reminder_days: list[int] = [7, 1]
-    digest_weekday: Literal["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"] = "lundi"
+    digest_weekday: Weekday = "lundi"
     nobody_registered_alert_days: int = 7
+    sms: SmsSection | None = None
+    reminders: RemindersSection | None = None
 
 
 class TerritoryInfo(_Strict):

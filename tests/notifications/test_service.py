@@ -108,6 +108,7 @@ async def test_scheduled_instance_gives_one_delivery_per_recipient_even_when_red
         ("reminder", 1),
         ("registration_check", 7),
         ("dossier_check", 10),
+        ("presence_prompt", 0),  # 1 h after its end (reminder_sequence.py)
     }
 
 

@@ -237,7 +237,7 @@ def create_site(
     @app.api_route("/notifications/{kind}/{rest:path}", methods=["GET", "POST"])
     async def notification_links(kind: str, rest: str, request: Request) -> Response:
         """The links in the mails (unsubscribe, calendar feeds) are public and tokenised."""
-        if kind not in {"unsubscribe", "feeds"} or "notifications" not in by_name:
+        if kind not in {"unsubscribe", "feeds", "s"} or "notifications" not in by_name:
             raise StarletteHTTPException(404)
         return await forward("notifications", f"notifications/{kind}/{rest}", request)
 

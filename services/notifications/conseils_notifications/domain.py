@@ -33,6 +33,7 @@ Kind = Literal[
     "waitlisted",
     "promoted",
     "unregistered",
+    "presence",
 ]
 RegistrationKind = Literal["registered", "waitlisted", "promoted", "unregistered"]
 REGISTRATION_KINDS: frozenset[str] = frozenset({"registered", "waitlisted", "promoted", "unregistered"})
@@ -51,8 +52,9 @@ KIND_CATEGORY: dict[str, Category] = {
     "waitlisted": "scheduling",
     "promoted": "scheduling",
     "unregistered": "scheduling",
+    "presence": "reminder",  # « Étiez-vous présent·e ? » (reminder_sequence.py)
 }
-URGENT_KINDS = frozenset({"rescheduled", "cancelled", "reminder", *REGISTRATION_KINDS})
+URGENT_KINDS = frozenset({"rescheduled", "cancelled", "reminder", "presence", *REGISTRATION_KINDS})
 """Never delayed to the weekly digest: a change, a reminder or her own registration is
 useless a week late."""
 

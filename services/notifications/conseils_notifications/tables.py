@@ -200,3 +200,27 @@ webhook_attempts = Table(
     Column("outcome", String(12), nullable=False),  # delivered | retry | gone | failed
     Column("error", String(500), nullable=True),  # our words (timeout, refused...), never a body
 )
+
+# --------------------------------------------------------------------------- SMS (sms.py)
+# What the SMS channel knows of a person (her consent is on `contacts`): her STOP, and a keyed
+# hash of her number (how an answer finds her; never the number itself). Erased with her.
+sms_standing = Table(
+    "sms_standing",
+    metadata,
+    Column("member_id", Uuid, primary_key=True),
+    Column("phone_key", String(40), nullable=True, index=True),
+    Column("opted_out_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# One row per SMS handed to the gateway: its delivery report, applied once.
+sms_messages = Table(
+    "sms_messages",
+    metadata,
+    Column("delivery_id", Uuid, primary_key=True),
+    Column("member_id", Uuid, nullable=False, index=True),
+    Column("septets", Integer, nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("report", String(16), nullable=True),  # delivered | undeliverable | rejected
+    Column("reported_at", UtcDateTime(), nullable=True),
+)
