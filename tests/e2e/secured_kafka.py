@@ -116,6 +116,23 @@ def _own_broker() -> Iterator[SecuredKafka]:
         shutil.rmtree(state_dir, ignore_errors=True)
 
 
+def current_secured() -> SecuredKafka | None:
+    """The secured broker this test process uses, if any (configured or started by a fixture)."""
+    configured = os.environ.get(ENV_STATE_DIR, "").strip()
+    if configured:
+        return _running(Path(configured))
+    return _SHARED[0] if _SHARED else None
+
+
+def platform_security(bootstrap: str) -> dict[str, KafkaSecurity]:
+    """Each service's principal (and the site's, `ops`) when ``bootstrap`` is the secured broker:
+    a platform started on it runs exactly as `conseils up` runs it; {} on a plaintext broker."""
+    kafka = current_secured()
+    if kafka is None or kafka.bootstrap != bootstrap:
+        return {}
+    return {**kafka.services(), "site": kafka.ops}
+
+
 def secured_kafka_fixture() -> Iterator[SecuredKafka]:
     """The body of the session fixture ``secured_kafka`` (tests/e2e and tests/security conftests)."""
     from tests.conftest import IN_CI

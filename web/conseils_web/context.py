@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -98,8 +98,10 @@ class SiteContext:
     def when(self, value: str | datetime) -> str:
         return frenchdates.datetime_fr(frenchdates.parse_iso(value), self.timezone)
 
-    def day(self, value: str | datetime) -> str:
-        """« mercredi 7 avril 2027 » (local day, no time)."""
+    def day(self, value: str | date | datetime) -> str:
+        """« mercredi 7 avril 2027 » (local day, no time); a date is a day already."""
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return frenchdates.day_fr(value)
         moment = frenchdates.local(frenchdates.parse_iso(value), self.timezone)
         return frenchdates.day_fr(moment.date())
 
