@@ -157,6 +157,13 @@ class DirectoryEntry(_Strict):
     description: str = ""
 
 
+class OpenDataLicence(_Strict):
+    """The licence of the open-data feed (/donnees-ouvertes): Etalab's by default."""
+
+    name: str = "Licence Ouverte / Open Licence 2.0"
+    url: str = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+
+
 class LegalInfo(_Strict):
     """What the public pages must say (LCEN art. 6, RGPD art. 13, RGAA): the territory fills it in."""
 
@@ -177,6 +184,9 @@ class LegalInfo(_Strict):
     )
     retention_months_after_leaving: int = Field(
         default=12, ge=1, le=120, description="Durée de conservation des données d'un membre après son départ"
+    )
+    open_data_licence: OpenDataLicence = Field(
+        default_factory=OpenDataLicence, description="Licence des données ouvertes des instances"
     )
 
 

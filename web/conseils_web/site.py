@@ -32,6 +32,7 @@ from conseils_web import (
     community_pages,
     councillor_pages,
     my_data,
+    open_data_pages,
     operator_pages,
     public_pages,
     staff,
@@ -81,12 +82,15 @@ def create_site(
     base_url = (public_base_url or territory.mail.public_base_url).rstrip("/")
     store = SigninStore.in_directory(data_dir or Path(tempfile.mkdtemp(prefix="conseils-site-")))
     endings = SessionEndings(kafka_bootstrap, territory.territory.slug, store.sessions)
+    open_data = open_data_pages.OpenDataFeed(kafka_bootstrap, territory.territory.slug)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.create_all()
         endings.start()  # erased or departed members' sessions end (registry.members)
+        open_data.start()  # the public agenda, replayed from meetings.instances
         yield
+        await open_data.stop()
         await endings.stop()
         await client.aclose()
         await store.dispose()
@@ -128,6 +132,8 @@ def create_site(
     app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows
     app.include_router(operator_pages.router)
     app.include_router(public_pages.router)
+    app.state.open_data = open_data
+    app.include_router(open_data_pages.router)
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         return render(request, template, status_code, **context)
