@@ -92,6 +92,12 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("registry", "POST", "/members/{member_id}/leave"): STAFF_ROLE,
     ("registry", "DELETE", "/members/{member_id}"): STAFF_ONLY,
     ("registry", "GET", "/members/{member_id}/data"): COUNCILLORS | STAFF_ROLE,  # self (my data) or staff
+    # the right to erasure: she (or staff for her) asks, staff alone decide (never the operator)
+    ("registry", "POST", "/members/{member_id}/erasure-request"): COUNCILLORS | STAFF_ROLE,
+    ("registry", "GET", "/members/{member_id}/erasure-requests"): COUNCILLORS | STAFF_ROLE,
+    ("registry", "GET", "/erasure-requests"): STAFF_ROLE,
+    ("registry", "POST", "/erasure-requests/{request_id}/confirm"): STAFF_ROLE,
+    ("notifications", "GET", "/notifications/members/{member_id}/data"): COUNCILLORS,  # herself only
     ("registry", "GET", "/staff-accounts"): STAFF_ROLE,
     ("registry", "POST", "/staff-accounts"): OPERATOR_ONLY,
     # --- meetings
@@ -144,6 +150,13 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notifications", "GET", "/notifications/feeds/councils/{council_id}.ics"): EVERYONE,
     ("notifications", "GET", "/notifications/feeds/themes/{theme}.ics"): EVERYONE,
     ("notifications", "GET", "/notifications/feeds/members/{token}.ics"): EVERYONE,
+    # the SMS gateway's callbacks (a per-message signature, the gateway's own token) and the SMS's
+    # signed short link: public by design, refused without their signature
+    ("notifications", "GET", "/notifications/sms/dlr"): EVERYONE,
+    ("notifications", "GET", "/notifications/sms/mo"): EVERYONE,
+    ("notifications", "POST", "/notifications/sms/mo"): EVERYONE,
+    ("notifications", "GET", "/notifications/s/{token}"): EVERYONE,
+    ("notifications", "GET", "/notifications/deliveries/{delivery_id}/sms"): STAFF_ONLY,
 }
 
 # Who sees contact data (email, phone) in each route's answer. Routes not listed: nobody.
@@ -167,6 +180,7 @@ OWN_CONTACT: frozenset[tuple[str, str, str]] = frozenset(
         ("registry", "GET", "/members/{member_id}/data"),
         ("registry", "GET", "/councils/{council_id}/members"),  # her own line of her council's list
         ("registry", "PUT", "/members/{member_id}/shown-to-councillors"),
+        ("notifications", "GET", "/notifications/members/{member_id}/data"),  # her contacts copy
     }
 )
 
@@ -197,6 +211,9 @@ FOREIGN: list[tuple[str, str, str]] = [
     ("notifications", "POST", "/notifications/members/{member_id}/feed-token"),
     ("notifications", "DELETE", "/notifications/members/{member_id}/feed-token"),
     ("notifications", "GET", "/notifications/members/{member_id}/inbox"),
+    ("notifications", "GET", "/notifications/members/{member_id}/data"),
+    ("registry", "POST", "/members/{member_id}/erasure-request"),
+    ("registry", "GET", "/members/{member_id}/erasure-requests"),
 ]
 
 # A throw-away id for destructive staff routes, so the matrix does not erase its own cast.
@@ -279,8 +296,14 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
         ("POST", "/instances/{instance_id}/attendance"): {"json": {"present_member_ids": []}},
         ("POST", "/instances/{instance_id}/registrations"): {"json": {"mode": "observer"}},
         ("POST", "/outcomes"): {
-            "json": {"kind": "proposal", "text": "Une proposition", "made_by": "Conseil A"}
+            "json": {
+                "kind": "proposal",
+                "text": "Une proposition",
+                "made_by": "Conseil A",
+                "made_on": start.date().isoformat(),
+            }
         },
+        ("GET", "/bilan"): {"params": {"from": "2026-09-01", "to": "2027-08-31"}},
         ("POST", "/outcomes/{outcome_id}/updates"): {"json": {"status": "in_progress", "note": "En cours"}},
         ("PUT", "/notifications/members/{member_id}/preferences"): {
             "json": {"channels": ["email"], "digest": False}
@@ -312,6 +335,8 @@ def fill(
         "document_id": uuid.uuid4(),
         "outcome_id": uuid.uuid4(),
         "endpoint_id": uuid.uuid4(),
+        "request_id": uuid.uuid4(),
+        "delivery_id": uuid.uuid4(),
         "token": "jeton-invalide",
     }
     if throwaway:

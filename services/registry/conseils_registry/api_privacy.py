@@ -9,7 +9,7 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from conseils_registry.api_access import Anyone, Service, Staff
+from conseils_registry.api_access import Anyone, ContactReader, Service
 from conseils_runtime.http import Forbidden
 
 router = APIRouter(tags=["membres"])
@@ -48,8 +48,9 @@ async def erasure_requests_of(
     ]
 
 
+# Staff alone (never the operator, who watches flows, not people) see who asks and decide.
 @router.get("/erasure-requests", response_model=list[PendingErasureOut])
-async def pending_erasures(_principal: Staff, service: Service) -> list[PendingErasureOut]:
+async def pending_erasures(_principal: ContactReader, service: Service) -> list[PendingErasureOut]:
     """Requests waiting for staff, oldest first, with the person's name and council."""
     return [
         PendingErasureOut(**vars(item.request), display_name=item.display_name, council_id=item.council_id)
@@ -58,7 +59,7 @@ async def pending_erasures(_principal: Staff, service: Service) -> list[PendingE
 
 
 @router.post("/erasure-requests/{request_id}/confirm", status_code=204)
-async def confirm_erasure(request_id: uuid.UUID, principal: Staff, service: Service) -> Response:
+async def confirm_erasure(request_id: uuid.UUID, principal: ContactReader, service: Service) -> Response:
     """Staff confirm: the person is erased from every service (MemberErased and tombstone)."""
     await service.confirm_erasure(request_id, principal.subject)
     return Response(status_code=204)
