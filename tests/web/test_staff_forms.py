@@ -408,7 +408,7 @@ async def test_the_import_previews_then_applies_and_a_refusal_says_which_rows(st
     assert "rien n'est encore enregistré" in main(preview)
     assert "Confirmer l'import" in main(preview)
     assert [s[1] for s in fake.sent if s[1].startswith("/members/import")] == ["/members/import?dry_run=true"]
-    kept = re.search(r'<textarea name="contenu" hidden>([^<]*)</textarea>', main(preview))
+    kept = re.search(r'<input type="hidden" name="contenu" value="([^"]*)">', main(preview))
     assert kept
     assert "Léa Petit" in kept.group(1)
     applied = await post(client, "/equipe/membres/import", {"confirmer": "oui", "contenu": kept.group(1)})

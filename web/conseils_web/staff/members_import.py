@@ -35,7 +35,7 @@ async def _page(request: Request, status_code: int = 200, **context: Any) -> HTM
     by_city: dict[str, tuple[str, list[str]]] = {city.code: (city.name, []) for city in ctx.territory.cities}
     for council in councils:
         code = getattr(council, "city_code", "")
-        if code in by_city and getattr(council, "status", "active") != "dissolved":
+        if code in by_city and getattr(council, "dissolved_on", None) is None:
             by_city[code][1].append(council.name)
     return render(
         request,
