@@ -3,7 +3,8 @@ the real platform (Kafka, the three services, the site): an instance refused in 
 error at the date field, focused), saved as a draft, edited, scheduled, moved to another place,
 copied, found by the list's filters; documents refused without a file, removed, replaced,
 published, « Publier le dossier » refused with nothing new; a council created, a member added,
-edited, moved, departed, erased (confirmation and receipt), the council dissolved; the members
+edited, designated referent, moved, departed, erased (confirmation and receipt), the council
+edited and dissolved; the members
 CSV from its template with the words people know, previewed then imported, a wrong file
 refused row by row, the export; the attendance of other participants. Every page: French,
 axe-core clean, no sideways scroll."""
@@ -180,6 +181,14 @@ async def people_acts(staff: Page, base: str) -> None:
     await staff.get_by_role("button", name="Enregistrer la fiche").click()
     await status(staff, "Fiche du membre enregistrée")
     await expect(staff.get_by_label("Téléphone (facultatif)")).to_have_value("06 12 34 56 78")
+    member_url = staff.url
+    await staff.goto(council_url)
+    await staff.get_by_label("Santé").select_option(label="Samir Benali")
+    await staff.get_by_role("button", name="Enregistrer le ou la référente Santé").click()
+    await status(staff, "Référent·e « Santé » enregistré·e")
+    await expect(staff.get_by_label("Santé")).to_have_value(member_url.rsplit("/", 1)[1])
+    await check_page(staff, "conseil-referent")
+    await staff.goto(member_url)
 
     await staff.get_by_role("button", name="Changer de conseil").click()
     await alert(staff, "Choisissez le conseil")
