@@ -82,6 +82,10 @@ async def test_outcomes_councils_and_directory_from_the_menu_on_a_phone(
             assert href == "/propositions-et-engagements/tableau-de-synthese.csv"
             table = await phone.request.get(platform.url + href)
             assert "Ouvrir la maison de quartier le samedi" in await table.text()
+            ods = phone.get_by_role("link", name="Télécharger le tableau de synthèse (ODS, pour LibreOffice)")
+            ods_file = await phone.request.get(platform.url + (await ods.get_attribute("href") or ""))
+            assert ods_file.ok
+            assert (await ods_file.body()).startswith(b"PK")
 
             await menu.get_by_role("link", name="Les conseils").click()
             await check_page(phone, "conseils", "Les conseils du territoire")

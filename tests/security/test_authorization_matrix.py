@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.secured_kafka import SecuredKafka
 from tests.e2e.stack import Stack, running_stack, seed_people
 from tests.security.routes import all_routes
 
@@ -130,6 +131,14 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notifications", "GET", "/notifications/members/{member_id}/inbox"): COUNCILLORS,  # own
     ("notifications", "GET", "/notifications/deliveries"): STAFF_ONLY,
     ("notifications", "GET", "/notifications/alerts"): STAFF_ONLY,
+    # outgoing webhooks: endpoints, their secrets (shown once) and delivery logs, for staff and operators
+    ("notifications", "GET", "/notifications/webhooks/event-types"): STAFF_ONLY,
+    ("notifications", "GET", "/notifications/webhooks"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks/{endpoint_id}/secret"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks/{endpoint_id}/disable"): STAFF_ONLY,
+    ("notifications", "GET", "/notifications/webhooks/{endpoint_id}/messages"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks/{endpoint_id}/replay"): STAFF_ONLY,
     # public by design: a signed one-click token, a secret feed token, public agenda data
     ("notifications", "GET", "/notifications/unsubscribe/{token}"): EVERYONE,
     ("notifications", "POST", "/notifications/unsubscribe/{token}"): EVERYONE,
@@ -281,6 +290,13 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
         ("PUT", "/notifications/members/{member_id}/preferences"): {
             "json": {"channels": ["email"], "digest": False}
         },
+        ("POST", "/notifications/webhooks"): {
+            "json": {
+                "url": "http://127.0.0.1:9/matrice",
+                "event_types": ["fr.conseils.meetings.instance.scheduled.v1"],
+            }
+        },
+        ("POST", "/notifications/webhooks/{endpoint_id}/replay"): {"json": {"since": start.isoformat()}},
     }
     return bodies.get((method, path), {})
 
@@ -300,6 +316,7 @@ def fill(
         "entry_id": uuid.uuid4(),
         "document_id": uuid.uuid4(),
         "outcome_id": uuid.uuid4(),
+        "endpoint_id": uuid.uuid4(),
         "token": "jeton-invalide",
     }
     if throwaway:
@@ -322,12 +339,15 @@ def headers_for(stack: Stack, role: str) -> dict[str, str]:
 
 
 @pytest.fixture
-async def stack(kafka_bootstrap: str, territory: str, tmp_path: Path) -> AsyncIterator[Stack]:
+async def stack(secured_kafka: SecuredKafka, secured_territory: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    """The three services, each as its own Kafka principal on the secured broker."""
     urls = {
         name: f"sqlite+aiosqlite:///{tmp_path / name}.db"
         for name in ("registry", "meetings", "notifications")
     }
-    async with running_stack(kafka_bootstrap, territory, urls, tmp_path) as running:
+    async with running_stack(
+        secured_kafka.bootstrap, secured_territory, urls, tmp_path, kafka=secured_kafka
+    ) as running:
         await seed_people(running)
         yield running
 

@@ -9,10 +9,11 @@ import re
 from html import unescape
 
 RAW_CODES = (
-    "scheduled", "rescheduled", "cancelled", "confirmed", "waitlisted", "observer", "held",
+    "scheduled", "rescheduled", "cancelled", "confirmed", "waitlisted", "held",
     "minutes_published", "in_progress", "proposal", "commitment", "councillor", "coordinator",
     "told_before", "own_registration", "theme_referent", "follows_theme",
 )  # fmt: skip
+# ("observer" is a raw code and a French verb, "vous pouvez observer": it is left out.)
 ENGLISH = (
     "Submit",
     "Cancel",
@@ -38,6 +39,7 @@ SINGULAR_S = {
     "après",
     "depuis",
     "très",
+    "jamais",
 }
 _CHECKS = [
     (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "date ISO"),
@@ -48,7 +50,7 @@ _CHECKS = [
     (re.compile(r"(?<!\.)\.\.(?!\.)|\s,|,,|\s\.(?!\w)|[!?:;]\s*[.,]"), "double ponctuation"),
     (re.compile(r"\w\(s\)"), "pluriel « (s) »"),
 ]
-_COUNT = re.compile(r"\b([01])\s+([a-zàâçéèêëîïôûù]+(?:·[a-zé]+)?)\b")
+_COUNT = re.compile(r"\b([01])\s+([a-zàâçéèêëîïôûù]+(?:·[a-zé]+)?)\b(?![.\w])")  # not a topic name
 
 
 _BLOCK = re.compile(

@@ -64,6 +64,11 @@ def span_fr(starts: datetime, ends: datetime, timezone: str) -> str:
     return f"du {datetime_fr(starts, timezone)} au {datetime_fr(ends, timezone)}"
 
 
+def count_fr(number: int, singular: str, plural: str) -> str:
+    """« 0 fiche », « 1 fiche », « 2 fiches » (French: 0 and 1 take the singular)."""
+    return f"{number} {singular if number < 2 else plural}"
+
+
 def size_fr(size: int) -> str:
     if size < 1024:
         return f"{size} octets"

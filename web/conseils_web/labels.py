@@ -58,7 +58,7 @@ STATUS_LABELS = {**REGISTRATION_STATUS_LABELS, **INSTANCE_STATUS_LABELS}
 
 # Notifications: the categories a councillor chooses, the staff's alerts, the delivery log.
 CATEGORY_LABELS = {
-    "scheduling": "Programmations, changements et annulations d'instances, et mes inscriptions",
+    "scheduling": "Programmations, changements et annulations d'instances",
     "dossier": "Publication des dossiers",
     "reminder": "Rappels avant les instances",
     "minutes": "Comptes rendus",
@@ -70,6 +70,8 @@ ALERT_KIND_LABELS = {
     "theme_without_referent": "Thématique sans référent·e",
     "council_over_quota": "Conseil au-delà de ses places",
     "nobody_registered": "Aucun inscrit",
+    "webhook_disabled": "Webhook désactivé",
+    "webhook_failed": "Envoi de webhook abandonné",
 }
 DELIVERY_STATUS_LABELS = {
     "sent": "envoyé",

@@ -310,7 +310,11 @@ async def bilan(
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     if format == "html":
-        return HTMLResponse(bilan_outputs.bilan_html(result, service.territory.territory.name))
+        return HTMLResponse(
+            bilan_outputs.bilan_html(
+                result, service.territory.territory.name, service.territory.territory.timezone
+            )
+        )
     from fastapi.responses import JSONResponse
 
     return JSONResponse(result.as_dict())

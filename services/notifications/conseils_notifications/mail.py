@@ -80,12 +80,14 @@ _SUBJECTS = {
     "waitlisted": "Vous êtes sur la liste d'attente{rank} : {title}, {when}",
     "promoted": "Une place s'est libérée : vous êtes inscrit·e ({title}, {when})",
     "unregistered": "Inscription annulée : {title} ({when})",
+    "presence": "Étiez-vous présent·e ? {title} ({when})",
 }
 _INVITATION_METHODS: dict[str, Literal["REQUEST", "CANCEL"] | None] = {
     "cancelled": "CANCEL",
     "unregistered": "CANCEL",  # her copy of the event goes; the instance itself stays
     "minutes": None,
     "waitlisted": None,  # no seat yet: nothing to put in her calendar
+    "presence": None,  # after the instance: a question, not a calendar change
 }
 """The iTIP method of the invitation attached to an email about one instance (default REQUEST)."""
 

@@ -14,6 +14,7 @@ from uuid import UUID
 from conseils_notifications import tables as t
 from conseils_notifications.domain import KIND_CATEGORY, Recipient, plan_deliveries, reminder_plan
 from conseils_notifications.records import InstanceRecord
+from conseils_notifications.reminder_sequence import sequence_reminders
 from conseils_notifications.repository import NotificationsRepository
 from conseils_notifications.settings import NotificationsSettings
 from conseils_runtime import Database, Outbox
@@ -132,6 +133,7 @@ class NotificationsCore:
             dossier_notice_days=kind.dossier_notice_days if kind is not None else None,
             now=self.clock(),
         )
+        wanted.update(await sequence_reminders(self, unit, instance_id))  # morning, presence prompt
         existing = {(row.kind, row.days_before): row for row in await unit.repo.reminders_of(instance_id)}
         for key, old in existing.items():
             if key not in wanted:

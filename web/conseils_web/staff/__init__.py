@@ -1,6 +1,7 @@
 """Staff pages (/equipe/...): instances (and their edits), councils (and their creation,
-change, dissolution), members (and their CSV), outcomes, alerts, the bilan and sessions,
-one module each; the forms' reading in `forms`, the joins of several services' answers in `views`."""
+change, dissolution), members (and their CSV), outcomes, alerts, the bilan, sessions and
+webhooks, one module each; the forms' reading in `forms`, the joins of several services'
+answers in `views`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from conseils_web.staff import (
     members_import,
     outcomes,
     sessions,
+    webhooks,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -30,4 +32,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     bilan.router,
     outcomes.router,
     sessions.router,
+    webhooks.router,
 )
