@@ -152,7 +152,7 @@ async def test_a_day_in_the_product(
         await staff.goto(instance_url)
         await staff.get_by_label("Aïcha Diallo (inscrit·e)").check()
         await staff.get_by_role("button", name="Enregistrer la présence").click()
-        await expect(staff.get_by_role("status")).to_contain_text("Présence enregistrée (1 présent·es)")
+        await expect(staff.get_by_role("status")).to_contain_text("Présence enregistrée : 1 présent·e.")
         await staff.get_by_label("Résumé du compte rendu").fill("Le comité a examiné trois projets emploi.")
         await staff.get_by_role("button", name="Publier le compte rendu").click()
         await expect(staff.get_by_role("status")).to_contain_text("Compte rendu publié")

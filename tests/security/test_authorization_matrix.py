@@ -85,6 +85,8 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("registry", "POST", "/members"): STAFF_ROLE,
     ("registry", "GET", "/members/export.csv"): STAFF_ROLE,
     ("registry", "POST", "/members/import"): STAFF_ROLE,
+    ("registry", "GET", "/members/import/template"): STAFF_ROLE,  # no contact data, but the members' tools
+    ("registry", "POST", "/members/{member_id}/move"): STAFF_ROLE,
     ("registry", "GET", "/members/{member_id}"): SIGNED_IN,  # self or own council (public view)
     ("registry", "PATCH", "/members/{member_id}"): STAFF_ROLE,
     ("registry", "PUT", "/members/{member_id}/shown-to-councillors"): COUNCILLORS | STAFF_ROLE,  # her choice
@@ -167,6 +169,7 @@ EVERYONES_CONTACTS: dict[tuple[str, str, str], frozenset[str]] = {
     ("registry", "PATCH", "/members/{member_id}"): STAFF_ROLE,
     ("registry", "PUT", "/members/{member_id}/contact"): STAFF_ROLE,
     ("registry", "POST", "/members/{member_id}/leave"): STAFF_ROLE,
+    ("registry", "POST", "/members/{member_id}/move"): STAFF_ROLE,
     ("registry", "GET", "/members/{member_id}"): STAFF_ROLE,
     ("registry", "GET", "/members/{member_id}/data"): STAFF_ROLE,
     ("registry", "PUT", "/members/{member_id}/shown-to-councillors"): STAFF_ROLE,
@@ -220,6 +223,7 @@ FOREIGN: list[tuple[str, str, str]] = [
 DESTRUCTIVE = {
     ("registry", "DELETE", "/members/{member_id}"),
     ("registry", "POST", "/members/{member_id}/leave"),
+    ("registry", "POST", "/members/{member_id}/move"),
     ("registry", "PUT", "/members/{member_id}/contact"),
     ("registry", "PATCH", "/members/{member_id}"),
     ("registry", "POST", "/councils/{council_id}/dissolution"),
@@ -260,6 +264,7 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
             "json": {"display_name": "Nom Changé", "email": "x@exemple.fr"}
         },
         ("POST", "/members/{member_id}/leave"): {"json": {}},
+        ("POST", "/members/{member_id}/move"): {"json": {"council_id": str(data["council_b"])}},
         ("POST", "/staff-accounts"): {
             "json": {
                 "email": f"a{uuid.uuid4().hex[:6]}@ville.fr",

@@ -26,6 +26,7 @@ from conseils_registry.api_models import (
     LeaveIn,
     MemberOut,
     MemberPublic,
+    MoveIn,
     NameShownIn,
 )
 from conseils_registry.commands import (
@@ -71,7 +72,11 @@ async def join_member(command: MemberJoin, _principal: ContactReader, service: S
         f"Colonnes : {', '.join(CSV_COLUMNS)} (obligatoires : conseil, nom, email). "
         "conseil = identifiant court du conseil (ex. saint-denis-franc-moisin) ; college = habitants ou "
         "acteurs_locaux ; tirage_au_sort et consentement = oui ou non ; role = membre ou coordinateur ; "
-        "date_entree = AAAA-MM-JJ ou JJ/MM/AAAA ; thematiques séparées par | (ex. emploi|sante)."
+        "date_entree = AAAA-MM-JJ ou JJ/MM/AAAA ; thematiques séparées par | (ex. emploi|sante). "
+        "Les mots de tous les jours sont acceptés aussi (voir le modèle, /members/import/template) : "
+        "le conseil par son nom ou son quartier, avec sa ville dans une colonne ville ; « habitants » "
+        "ou « acteurs locaux » ; les thématiques par leur nom. `dry_run=true` : l'aperçu (le même "
+        "rapport, réponse 200, rien n'est enregistré)."
     ),
 )
 async def import_members(
@@ -79,21 +84,53 @@ async def import_members(
     service: Service,
     settings: Settings,
     file: Annotated[UploadFile, File(description="Fichier CSV")],
+    dry_run: Annotated[bool, Query(description="Aperçu : vérifier sans rien enregistrer.")] = False,
 ) -> Any:
     data = await file.read(settings.import_max_bytes + 1)
     if len(data) > settings.import_max_bytes:
         raise DomainError("Fichier trop volumineux.", code="fichier_trop_volumineux", status_code=413)
-    report, created = await service.import_members(decode_csv(data))
+    report, created = await service.import_members(decode_csv(data), dry_run=dry_run)
+    detail, code, status = report.summary_fr(), "import_refuse", 422
+    if report.ok and dry_run:
+        detail = (
+            f"Aperçu : {len(report.members)} membre(s) à importer ; rien n'est encore enregistré. "
+            "Confirmez pour les enregistrer."
+        )
+        code, status = "apercu_valide", 200
+    elif report.ok:
+        code, status = "import_effectue", 201
     body = ImportReportOut(
-        detail=report.summary_fr(),
-        code="import_effectue" if report.ok else "import_refuse",
+        detail=detail,
+        code=code,
         lignes=[
-            ImportRowOut(ligne=row.line, statut="ok" if row.ok else "erreur", messages=row.messages)
+            ImportRowOut(
+                ligne=row.line,
+                statut="ok" if row.ok else "erreur",
+                messages=row.messages,
+                nom=row.name,
+                conseil=row.council,
+            )
             for row in report.rows
         ],
         membres_crees=[member.id for member in created],
     )
-    return JSONResponse(body.model_dump(mode="json"), status_code=201 if report.ok else 422)
+    return JSONResponse(body.model_dump(mode="json"), status_code=status)
+
+
+@router.get(
+    "/members/import/template",
+    tags=["membres"],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "Modèle d'import, avec deux exemples."}},
+)
+async def import_template(_principal: ContactReader, service: Service) -> Response:
+    """The import's template in the words people know (city and council names, « habitants » /
+    « acteurs locaux », theme names), with two example rows to replace."""
+    return Response(
+        (await service.import_template()).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="modele-import-membres.csv"'},
+    )
 
 
 @router.get(
@@ -150,6 +187,14 @@ async def leave(
 ) -> MemberOut:
     """The member leaves their council and loses their referent roles."""
     return MemberOut.model_validate(await service.leave_member(member_id, body.left_on))
+
+
+@router.post("/members/{member_id}/move", response_model=MemberOut, status_code=201, tags=["membres"])
+async def move(member_id: uuid.UUID, body: MoveIn, _principal: ContactReader, service: Service) -> MemberOut:
+    """She moves to another council in one transaction: MemberLeft from hers (her referent
+    roles end), MemberJoined in the other with her contact card; the answer is her new
+    membership (a new member id)."""
+    return MemberOut.model_validate(await service.move_member(member_id, body.council_id, body.on))
 
 
 @router.delete("/members/{member_id}", status_code=204, tags=["membres"])

@@ -128,6 +128,8 @@ class ImportRowOut(BaseModel):
     ligne: int
     statut: str = Field(description="« ok » ou « erreur »")
     messages: list[str]
+    nom: str = Field(default="", description="Le nom lu sur la ligne.")
+    conseil: str = Field(default="", description="Le conseil trouvé (son nom), si la ligne est valide.")
 
 
 class ImportReportOut(BaseModel):
@@ -151,6 +153,12 @@ class DesignationOut(BaseModel):
 class LeaveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     left_on: date | None = None
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    council_id: uuid.UUID = Field(description="Le conseil qu'elle rejoint.")
+    on: date | None = Field(default=None, description="Date du changement (par défaut : aujourd'hui).")
 
 
 class DissolutionIn(BaseModel):

@@ -20,7 +20,13 @@ from conseils_registry.domain import (
     check_themes,
     normalise_contact,
 )
-from conseils_registry.members_csv import ImportReport, parse_members_csv, render_members_csv
+from conseils_registry.members_csv import (
+    ImportReport,
+    parse_members_csv,
+    render_members_csv,
+    render_template_csv,
+)
+from conseils_registry.members_labels import Labels
 from conseils_registry.records import MemberRecord
 from conseils_registry.use_cases import RegistryCore, Unit, contact_card
 from conseils_runtime.http import Conflict, NotFound
@@ -143,22 +149,63 @@ class Members(RegistryCore):
             assert updated is not None
             return updated
 
-    # ------------------------------------------------------------------ CSV
-    async def import_members(self, text: str) -> tuple[ImportReport, list[MemberRecord]]:
-        """All or nothing: members are written only when every row is valid."""
+    async def move_member(
+        self, member_id: uuid.UUID, council_id: uuid.UUID, on: date | None = None
+    ) -> MemberRecord:
+        """She moves to another council, in one transaction: she leaves hers (MemberLeft, her
+        referent roles end) and joins the other (MemberJoined and her contact card) with the same
+        contact, college, role and themes; not drawn by lot there (a draw is per council)."""
         async with self.units.begin() as unit:
-            councils = {}
-            for council in await unit.repo.councils():
+            member = await self._existing_member(unit.repo, member_id)
+            if council_id == member.council_id:
+                raise Conflict("Cette personne est déjà membre de ce conseil.")
+            await unit.repo.council(member.council_id, lock=True)
+            day = on or self.today()
+            check_leave(member.state, day, self.today())
+            await self._existing_council(unit.repo, council_id)
+            await self.leave_in(unit, member, day, alert=True)
+            return await self.join_in(
+                unit,
+                MemberJoin(
+                    council_id=council_id,
+                    display_name=member.display_name or "",
+                    email=member.email or "",
+                    phone=member.phone,
+                    language=member.language or "fr",
+                    consent=member.consent_given_at is not None,
+                    college=member.state.college,
+                    role=member.state.role,
+                    joined_on=day,
+                    themes_followed=member.themes_followed,
+                ),
+            )
+
+    # ------------------------------------------------------------------ CSV
+    async def import_members(
+        self, text: str, *, dry_run: bool = False
+    ) -> tuple[ImportReport, list[MemberRecord]]:
+        """All or nothing: members are written only when every row is valid; with `dry_run`,
+        never (the preview: the same report, nothing written)."""
+        async with self.units.begin() as unit:
+            councils, names = {}, {}
+            records = await unit.repo.councils()
+            for council in records:
                 councils[council.slug] = council.state
                 councils[str(council.id)] = council.state
+                names[council.id] = council.name
             report = parse_members_csv(
                 text,
                 councils=councils,
                 known_themes=await unit.repo.theme_slugs(),
                 taken=await unit.repo.active_emails_by_council(),
                 today=self.today(),
+                labels=Labels.of(records, await unit.repo.themes()),
             )
-            if not report.ok:
+            by_line = {member.line: member for member in report.members}
+            for report_row in report.rows:
+                if report_row.line in by_line:
+                    report_row.council = names.get(by_line[report_row.line].council_id, "")
+            if not report.ok or dry_run:
                 return report, []
             created = []
             for row in report.members:
@@ -181,6 +228,13 @@ class Members(RegistryCore):
                     )
                 )
             return report, created
+
+    async def import_template(self) -> str:
+        """The import's template: the territory's first council and themes by their names."""
+        async with self.units.reading() as repo:
+            councils = [council for council in await repo.councils() if council.dissolved_on is None]
+            themes = [theme.name for theme in await repo.themes()]
+        return render_template_csv(councils, themes, self.today())
 
     async def export_members_csv(self, *, include_left: bool = False) -> str:
         async with self.units.reading() as repo:

@@ -25,7 +25,8 @@ from conseils_registry.domain import (
     check_themes,
     normalise_contact,
 )
-from conseils_registry.records import MemberRecord
+from conseils_registry.members_labels import Labels, college_code
+from conseils_registry.records import CouncilRecord, MemberRecord
 from conseils_runtime.errors import DomainError
 from conseils_runtime.spreadsheets import SafeWriter, unsafe_text
 
@@ -53,7 +54,12 @@ CSV_COLUMNS: tuple[str, ...] = (
 - thematiques: theme slugs separated by `|` (e.g. emploi|sante)
 - consentement: oui | non — whether the person consented to be contacted (date = import time)
 """
+IMPORT_COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, "ville")
+"""The import also takes `ville` (the council's city, by name or INSEE code: a council is then
+found by its name in that city; see `members_labels`)."""
 REQUIRED_COLUMNS = ("conseil", "nom", "email")
+EXAMPLE_DOMAIN = "@exemple.invalid"
+"""The addresses of the template's example rows: an import refuses them (left in by mistake)."""
 _YES = {"oui", "o", "yes", "y", "true", "vrai", "1", "x"}
 _NO = {"non", "n", "no", "false", "faux", "0", ""}
 _ROLES: dict[str, MemberRole] = {
@@ -84,6 +90,8 @@ class ImportRow:
     line: int
     ok: bool
     messages: list[str] = field(default_factory=list)
+    name: str = ""
+    council: str = ""
 
 
 @dataclass
@@ -142,12 +150,14 @@ def parse_members_csv(
     known_themes: Iterable[str],
     taken: Mapping[uuid.UUID, set[str]],
     today: date,
+    labels: Labels | None = None,
 ) -> ImportReport:
     """Check every row of a members CSV (see `_parse_members_csv`); a file the csv module cannot
-    read at all (stray carriage returns, a field over the size limit) is refused in French."""
+    read at all (stray carriage returns, a field over the size limit) is refused in French.
+    With `labels`, councils, colleges and themes are also found by the words people use."""
     try:
         return _parse_members_csv(
-            text, councils=councils, known_themes=known_themes, taken=taken, today=today
+            text, councils=councils, known_themes=known_themes, taken=taken, today=today, labels=labels
         )
     except csv.Error as error:
         raise DomainError(
@@ -162,6 +172,7 @@ def _parse_members_csv(
     known_themes: Iterable[str],
     taken: Mapping[uuid.UUID, set[str]],
     today: date,
+    labels: Labels | None = None,
 ) -> ImportReport:
     """Check every row of a members CSV; nothing is imported unless every row is valid.
 
@@ -175,7 +186,7 @@ def _parse_members_csv(
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     headers = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     missing = [column for column in REQUIRED_COLUMNS if column not in headers]
-    unknown = [column for column in headers if column and column not in CSV_COLUMNS]
+    unknown = [column for column in headers if column and column not in IMPORT_COLUMNS]
     report = ImportReport(rows=[], members=[])
     if not headers:
         report.problems.append("le fichier est vide")
@@ -184,7 +195,8 @@ def _parse_members_csv(
         report.problems.append(f"colonne(s) obligatoire(s) manquante(s) : {', '.join(missing)}")
     if unknown:
         report.problems.append(
-            f"colonne(s) inconnue(s) : {', '.join(unknown)} (colonnes possibles : {', '.join(CSV_COLUMNS)})"
+            f"colonne(s) inconnue(s) : {', '.join(unknown)} "
+            f"(colonnes possibles : {', '.join(IMPORT_COLUMNS)})"
         )
     if report.problems:
         return report
@@ -196,11 +208,11 @@ def _parse_members_csv(
         values = {key: unsafe_text((value or "").strip()) for key, value in raw.items() if key is not None}
         if not any(values.values()):
             continue
-        row = ImportRow(line=line, ok=True)
+        row = ImportRow(line=line, ok=True, name=values.get("nom", ""))
         report.rows.append(row)
         if None in raw:
             row.messages.append("trop de valeurs sur la ligne (séparateur dans un champ ?)")
-        member = _parse_row(values, row, councils=councils, themes=themes, today=today)
+        member = _parse_row(values, row, councils=councils, themes=themes, today=today, labels=labels)
         if member is not None:
             key = (member.council_id, member.contact.email)
             if member.contact.email in taken.get(member.council_id, set()):
@@ -223,20 +235,29 @@ def _parse_row(
     councils: Mapping[str, CouncilState],
     themes: Sequence[str],
     today: date,
+    labels: Labels | None = None,
 ) -> ImportedMember | None:
-    council = councils.get(values.get("conseil", "").lower()) or councils.get(values.get("conseil", ""))
+    reference = values.get("conseil", "")
+    council = councils.get(reference.lower()) or councils.get(reference)
+    theme_cell = values.get("thematiques", "")
     results: dict[str, object] = {}
     checks: dict[str, Callable[[], object]] = {
-        "council": lambda: _council(council, values.get("conseil", "")),
+        "council": lambda: (
+            labels.council(reference, values.get("ville", ""))
+            if labels is not None and council is None
+            else _council(council, reference)
+        ),
         "contact": lambda: normalise_contact(
             values.get("nom", ""), values.get("email", ""), values.get("telephone"), values.get("langue")
         ),
-        "college": lambda: values.get("college", "").lower() or "habitants",
+        "college": lambda: college_code(values.get("college", "")),
         "drawn_by_lot": lambda: _parse_bool(values.get("tirage_au_sort", ""), "tirage_au_sort"),
         "role": lambda: _role(values.get("role", "")),
         "joined_on": lambda: _parse_date(values.get("date_entree", ""), today),
         "themes": lambda: check_themes(
-            [part.strip().lower() for part in values.get("thematiques", "").split("|") if part.strip()],
+            labels.theme_slugs(theme_cell)
+            if labels is not None
+            else [part.strip().lower() for part in theme_cell.split("|") if part.strip()],
             themes,
         ),
         "consent": lambda: _parse_bool(values.get("consentement", ""), "consentement"),
@@ -259,11 +280,13 @@ def _parse_row(
             check_joined_on(joined_on, today)
         except DomainError as error:
             row.messages.append(error.message)
+    contact = results.get("contact")
+    if isinstance(contact, ContactCard) and contact.email.endswith(EXAMPLE_DOMAIN):
+        row.messages.append("ligne d'exemple du modèle : remplacez-la par un membre ou supprimez-la")
     if row.messages:
         return None
     assert isinstance(checked_council, CouncilState)
     assert isinstance(joined_on, date)
-    contact = results["contact"]
     assert isinstance(contact, ContactCard)
     role = results["role"]
     themes_followed = results["themes"]
@@ -326,3 +349,37 @@ def render_members_csv(members: Iterable[MemberRecord], council_slugs: Mapping[u
             ]
         )
     return "\ufeff" + buffer.getvalue()  # BOM: spreadsheet software then reads UTF-8 correctly
+
+
+TEMPLATE_COLUMNS: tuple[str, ...] = (
+    "ville",
+    "conseil",
+    "nom",
+    "email",
+    "telephone",
+    "langue",
+    "college",
+    "tirage_au_sort",
+    "role",
+    "date_entree",
+    "thematiques",
+    "consentement",
+)
+
+
+def render_template_csv(councils: Sequence[CouncilRecord], theme_names: Sequence[str], today: date) -> str:
+    """The import template, in the words people know: the city and the council by their names,
+    « habitants » / « acteurs locaux », themes by their names; two example rows to replace
+    (their addresses end in `EXAMPLE_DOMAIN`: an import refuses them if left in)."""
+    buffer = io.StringIO()
+    writer = SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(TEMPLATE_COLUMNS)
+    first = councils[0] if councils else None
+    city, name = (first.city, first.name) if first else ("", "")
+    themes = "|".join(theme_names[:2])
+    day = today.strftime("%d/%m/%Y")
+    resident = ("Prénom Nom", "prenom.nom" + EXAMPLE_DOMAIN, "", "fr", "habitants", "oui", "membre")
+    local = ("Association", f"contact{EXAMPLE_DOMAIN}", "", "fr", "acteurs locaux", "non", "membre")
+    writer.writerow([city, name, *resident, day, themes, "oui"])
+    writer.writerow([city, name, *local, day, "", "non"])
+    return "\ufeff" + buffer.getvalue()

@@ -102,10 +102,12 @@ class ImportRow(ApiModel):
     ligne: int
     statut: str
     messages: list[str] = Field(default_factory=list)
+    nom: str = ""
+    conseil: str = ""  # the council found, for the preview
 
 
 class ImportReport(ApiModel):
-    """The line-by-line report of a CSV import (also the body of its 422 refusal)."""
+    """The line-by-line report of a CSV import or its preview (also the body of its 422 refusal)."""
 
     detail: str
     code: str
@@ -125,7 +127,6 @@ class RegistryClient(ServiceClient):
     )
     END_DESIGNATION = Endpoint("DELETE", "/councils/{council_id}/referents/{theme}", NO_CONTENT)
     MEMBERS = Endpoint("GET", "/members", TypeAdapter(list[Member]), query=("email",))
-    IMPORT_MEMBERS = Endpoint("POST", "/members/import", TypeAdapter(ImportReport), form=("file",))
     MEMBER = Endpoint("GET", "/members/{member_id}", TypeAdapter(Member))
     SHOW_TO_COUNCILLORS = Endpoint(
         "PUT", "/members/{member_id}/shown-to-councillors", TypeAdapter(Member), body=NameShown
@@ -164,9 +165,6 @@ class RegistryClient(ServiceClient):
 
     async def members(self, token: Caller, *, email: str | None = None) -> list[Member]:
         return await self.call(self.MEMBERS, token, query={"email": email} if email is not None else None)
-
-    async def import_members(self, token: Caller, filename: str, content: bytes) -> ImportReport:
-        return await self.call(self.IMPORT_MEMBERS, token, files={"file": (filename, content, "text/csv")})
 
     async def member(self, token: Caller, member_id: object) -> Member:
         return await self.call(self.MEMBER, token, path={"member_id": member_id})

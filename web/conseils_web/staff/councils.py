@@ -1,5 +1,5 @@
-"""Staff pages of the councils (/equipe/conseils): councils, their members and referents,
-the members' CSV import with its line-by-line report."""
+"""Staff pages of the councils (/equipe/conseils): councils, their members and referents
+(created, changed and dissolved in `council_admin`; the members' CSV in `members_import`)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,13 @@ import asyncio
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
-from starlette.datastructures import UploadFile
 
-from conseils_web.clients.registry import ImportReport
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
 from conseils_web.security import checked_form, require_staff
 from conseils_web.services import ApiError
 from conseils_web.staff import forms
 
 router = APIRouter(prefix="/equipe")
-
-
-def _report(body: object) -> ImportReport | None:
-    try:
-        return ImportReport.model_validate(body)
-    except ValidationError:
-        return None
 
 
 @router.get("/conseils", response_class=HTMLResponse)
@@ -78,42 +68,3 @@ async def designate(request: Request, council_id: str) -> Response:
             raise
         return redirect(request, back, error.detail)
     return redirect(request, back, f"Référent·e « {ctx.theme_name(theme)} » enregistré·e.")
-
-
-@router.get("/membres/import", response_class=HTMLResponse)
-async def import_form(request: Request) -> HTMLResponse:
-    require_staff(request)
-    return render(request, "equipe/import.html", title="Importer des membres", active="equipe-conseils")
-
-
-@router.post("/membres/import", response_class=HTMLResponse)
-async def import_members(request: Request) -> HTMLResponse:
-    require_staff(request)
-    form = await checked_form(request)
-    file = form.get("file")
-    if not isinstance(file, UploadFile) or not file.filename:
-        return render(
-            request,
-            "equipe/import.html",
-            400,
-            title="Importer des membres",
-            errors=[("file", "Choisissez un fichier CSV.")],
-        )
-    content = await file.read()
-    try:
-        report = await site(request).registry.import_members(user_token(request), file.filename, content)
-        status = 200
-    except ApiError as error:
-        # All or nothing: the refusal (422) carries the same line-by-line report.
-        refused = _report(error.body) if error.status_code == 422 else None
-        if refused is None:
-            raise
-        report, status = refused, 400
-    return render(
-        request,
-        "equipe/import.html",
-        status,
-        title="Importer des membres",
-        report=report,
-        active="equipe-conseils",
-    )

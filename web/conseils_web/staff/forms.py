@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from starlette.datastructures import FormData
 
 from conseils_web.clients.meetings import NewOutcome, Reschedule
+from conseils_web.clients.staff_meetings import InstanceEdit, OtherAttendees
 from conseils_web.context import SiteContext, parse_uuid
 
 Errors = list[tuple[str, str]]
@@ -120,3 +121,105 @@ def outcome_body(values: dict[str, str]) -> tuple[NewOutcome | None, Errors]:
         council_id=values["council_id"] or None,
         theme=values["theme"] or None,
     ), []
+
+
+def in_the_past(ctx: SiteContext, body: dict[str, Any]) -> Errors:
+    """A date already gone: said next to the date field (the service refuses it too)."""
+    starts = body.get("starts_at")
+    if starts and datetime.fromisoformat(starts) <= ctx.clock():
+        return [
+            ("day", "On ne peut pas programmer une instance dans le passé : choisissez une date à venir.")
+        ]
+    return []
+
+
+def field_of(detail: str, default: str = "instance_type") -> str:
+    """The form field a service's refusal is about (its French message), for the error to sit there."""
+    lowered = detail.lower()
+    if "passé" in lowered or "date" in lowered or "début" in lowered:
+        return "day"
+    if "fin de l'instance" in lowered:
+        return "end"
+    if "thématique" in lowered or "theme" in lowered:
+        return "theme"
+    if "lieu" in lowered:
+        return "location"
+    return default
+
+
+EDIT_FIELDS = ("title", "theme", "description", "location")
+
+
+def edit_body(values: dict[str, str], *, draft: bool) -> tuple[InstanceEdit | None, Errors]:
+    """Title, theme, description (and a draft's place) as typed; "" theme or description clears."""
+    errors: Errors = []
+    if len(values["title"]) < 2:
+        errors.append(("title", "Indiquez l'intitulé (2 caractères au moins)."))
+    if draft and len(values["location"]) < 2:
+        errors.append(("location", "Indiquez le lieu (adresse ou salle)."))
+    if errors:
+        return None, errors
+    edit = InstanceEdit(title=values["title"], theme=values["theme"], description=values["description"])
+    if draft:
+        edit = edit.model_copy(update={"location": values["location"]})
+    return edit, []
+
+
+OTHER_CATEGORIES = {
+    "elected": "Élu·es",
+    "city": "Agents de la ville",
+    "territory": "Agents du territoire",
+    "state": "Agents de l'État",
+    "partner": "Partenaires",
+    "other": "Autres",
+}
+OTHER_ROWS = 3  # blank lines offered under those already recorded
+
+
+def others_body(form: FormData) -> tuple[list[OtherAttendees], list[dict[str, str]], Errors]:
+    """The other participants' lines (category, organisation, role, count); a blank line is skipped."""
+    rows: list[dict[str, str]] = []
+    others: list[OtherAttendees] = []
+    errors: Errors = []
+    index = 0
+    while f"autre-{index}-categorie" in form:
+        row = {
+            name: text(form, f"autre-{index}-{name}") for name in ("categorie", "organisation", "fonction")
+        }
+        row["nombre"] = text(form, f"autre-{index}-nombre")
+        rows.append(row)
+        if row["organisation"] or row["fonction"]:
+            found = _other_errors(index, row)
+            errors.extend(found)
+            if not found:
+                others.append(
+                    OtherAttendees(
+                        category=row["categorie"],
+                        organisation=row["organisation"],
+                        role=row["fonction"],
+                        count=int(row["nombre"] or "1"),
+                    )
+                )
+        index += 1
+    return others, rows, errors
+
+
+def _other_errors(index: int, row: dict[str, str]) -> Errors:
+    errors: Errors = []
+    line = f"Autre participant·e, ligne {index + 1}"
+    if row["categorie"] not in OTHER_CATEGORIES:
+        errors.append((f"autre-{index}-categorie", f"{line} : choisissez la catégorie."))
+    if len(row["organisation"]) < 2:
+        errors.append((f"autre-{index}-organisation", f"{line} : indiquez l'organisation."))
+    if len(row["fonction"]) < 2:
+        errors.append((f"autre-{index}-fonction", f"{line} : indiquez la fonction."))
+    if not (row["nombre"] == "" or (row["nombre"].isdigit() and 1 <= int(row["nombre"]) <= 500)):
+        errors.append((f"autre-{index}-nombre", f"{line} : indiquez un nombre de personnes (1 à 500)."))
+    return errors
+
+
+def present_label(count: int) -> str:
+    """« 1 présent·e », « 3 présent·es », « aucun·e présent·e »."""
+    if count == 0:
+        return "aucun·e présent·e"
+    return f"{count} présent·e" if count == 1 else f"{count} présent·es"

@@ -1,13 +1,12 @@
-"""Staff pages of the instances (/equipe/instances): schedule with the policy warnings shown
-before confirming, reschedule, cancel; dossier, registrations and their CSV, attendance
-sheet, minutes."""
+"""Staff page of one instance (/equipe/instances/{id}): reschedule, cancel; dossier,
+registrations and their CSV, attendance sheet (councillors and other participants), minutes.
+The list and the scheduling form are in `instance_list`, the edits in `instance_edits`."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,8 +16,8 @@ from starlette.datastructures import UploadFile
 
 from conseils_runtime.spreadsheets import SafeWriter
 from conseils_web.clients import Caller
-from conseils_web.clients.meetings import NewInstance
 from conseils_web.clients.notifications import Delivery
+from conseils_web.clients.staff_meetings import MeetingsStaffClient
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
 from conseils_web.security import checked_form, require_staff
 from conseils_web.services import ApiError, ServiceUnavailable
@@ -27,68 +26,17 @@ from conseils_web.staff import forms, views
 router = APIRouter(prefix="/equipe")
 
 
-async def _instances_page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
-    ctx, token = site(request), user_token(request)
-    since = (datetime.now(ZoneInfo(ctx.timezone)) - timedelta(days=90)).isoformat()
-    instances, councils = await asyncio.gather(
-        ctx.meetings.instances(token, since=since), ctx.registry.councils(token)
-    )
-    context.setdefault("values", dict.fromkeys(forms.INSTANCE_FIELDS, ""))
-    return render(
-        request,
-        "equipe/instances.html",
-        status_code=status_code,
-        title="Instances",
-        active="equipe-instances",
-        instances=sorted(instances, key=lambda row: row.starts_at.isoformat()),
-        councils=councils,
-        kinds=ctx.territory.instance_types,
-        themes=ctx.territory.themes,
-        cities=ctx.territory.cities,
-        **context,
-    )
-
-
-@router.get("/instances", response_class=HTMLResponse)
-async def instances(request: Request) -> HTMLResponse:
-    require_staff(request)
-    return await _instances_page(request)
-
-
-@router.post("/instances")
-async def schedule(request: Request) -> Response:
-    require_staff(request)
-    form = await checked_form(request)
-    ctx = site(request)
-    values = forms.values(form, forms.INSTANCE_FIELDS)
-    body, errors = forms.instance_body(ctx, values)
-    if errors:
-        return await _instances_page(request, 400, values=values, errors=errors)
-    draft = NewInstance.model_validate(body)
-    token = user_token(request)
-    try:
-        if form.get("confirmer") != "oui":
-            preview = await ctx.meetings.preview(token, draft)
-            if preview.refused:
-                return await _instances_page(
-                    request, 400, values=values, errors=[("instance_type", preview.reason or "Refusé.")]
-                )
-            return await _instances_page(request, values=values, preview=preview)
-        created = await ctx.meetings.schedule(token, draft)
-    except ApiError as error:
-        if error.status_code >= 500:
-            raise
-        return await _instances_page(request, 400, values=values, errors=[("instance_type", error.detail)])
-    return redirect(
-        request,
-        f"/equipe/instances/{created.id}",
-        "Instance programmée : les conseils concernés sont prévenus.",
-    )
-
-
 @router.get("/instances/{instance_id}", response_class=HTMLResponse)
 async def instance(request: Request, instance_id: str) -> HTMLResponse:
     require_staff(request)
+    return await instance_page(request, instance_id)
+
+
+async def instance_page(
+    request: Request, instance_id: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """The staff's page of one instance; after a refused form, with its errors next to their
+    fields (`errors`) and what was typed (`typed`)."""
     if parse_uuid(instance_id) is None:
         return render(request, "erreur.html", 404, title="Introuvable", message="Instance introuvable.")
     ctx, token = site(request), user_token(request)
@@ -107,42 +55,78 @@ async def instance(request: Request, instance_id: str) -> HTMLResponse:
     view = views.instance_view(
         row, registrations, attendance, views.members_by_id(members), views.council_names(councils)
     )
+    others = [dict(o) for o in getattr(row, "other_attendees", None) or []]
+    context.setdefault("typed", {})
+    context.setdefault("other_rows", _other_rows(others))
     return render(
         request,
         "equipe/instance.html",
+        status_code,
         title=row.title,
         active="equipe-instances",
         instance=row,
         deliveries=deliveries,
+        other_categories=forms.OTHER_CATEGORIES,
         **view,
+        **context,
     )
 
 
+def _other_rows(others: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The lines of other participants shown in the form: those recorded, then blank ones."""
+    rows = [
+        {
+            "categorie": str(o.get("category", "")),
+            "organisation": str(o.get("organisation", "")),
+            "fonction": str(o.get("role", "")),
+            "nombre": str(o.get("count", 1)),
+        }
+        for o in others
+    ]
+    blank = {"categorie": "", "organisation": "", "fonction": "", "nombre": ""}
+    return rows + [dict(blank) for _ in range(forms.OTHER_ROWS)]
+
+
 async def _act(
-    request: Request, instance_id: str, action: Callable[[Caller], Awaitable[Any]], success: str
+    request: Request,
+    instance_id: str,
+    action: Callable[[Caller], Awaitable[Any]],
+    success: str,
+    *,
+    field: str = "actions",
+    typed: dict[str, str] | None = None,
 ) -> Response:
-    """One action on the instance with the staff's token, then back to its page with the
-    service's refusal or `success`."""
-    back = f"/equipe/instances/{instance_id}"
+    """One action on the instance with the staff's token, then back to its page with `success`;
+    a refusal answers 400 with the service's French reason next to `field`."""
     try:
         await action(user_token(request))
     except ApiError as error:
         if error.status_code >= 500:
             raise
-        return redirect(request, back, error.detail)
-    return redirect(request, back, success)
+        errors = [(field, error.detail)]
+        return await instance_page(request, instance_id, 400, errors=errors, typed=typed or {})
+    return redirect(request, f"/equipe/instances/{instance_id}", success)
 
 
 @router.get("/instances/{instance_id}/deplacer", response_class=HTMLResponse)
 async def reschedule_form(request: Request, instance_id: str) -> HTMLResponse:
     require_staff(request)
-    row = await site(request).meetings.instance(user_token(request), instance_id)
+    ctx = site(request)
+    row = await ctx.meetings.instance(user_token(request), instance_id)
+    tz = ZoneInfo(ctx.timezone)
+    start, end = row.starts_at.astimezone(tz), row.ends_at.astimezone(tz)
+    values = {  # prefilled: to change the place only, staff change the place only
+        "day": start.date().isoformat(),
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+        "location": getattr(row, "location", "") or "",
+    }
     return render(
         request,
         "equipe/deplacer.html",
-        title="Déplacer l'instance",
+        title="Déplacer l'instance ou changer de lieu",
         instance=row,
-        values={},
+        values=values,
         active="equipe-instances",
     )
 
@@ -202,13 +186,16 @@ async def cancel(request: Request, instance_id: str) -> Response:
     form = await checked_form(request)
     reason = forms.text(form, "reason")
     if len(reason) < 2:
-        return redirect(request, f"/equipe/instances/{instance_id}", "Indiquez le motif de l'annulation.")
+        errors = [("reason", "Indiquez le motif de l'annulation (il est envoyé aux personnes prévenues).")]
+        return await instance_page(request, instance_id, 400, errors=errors, typed={"reason": reason})
     meetings = site(request).meetings
     return await _act(
         request,
         instance_id,
         lambda token: meetings.cancel(token, instance_id, reason),
         "Instance annulée : les personnes concernées sont prévenues.",
+        field="reason",
+        typed={"reason": reason},
     )
 
 
@@ -219,7 +206,8 @@ async def upload(request: Request, instance_id: str) -> Response:
     file = form.get("file")
     kind = "minutes" if form.get("kind") == "minutes" else "dossier"
     if not isinstance(file, UploadFile) or not file.filename:
-        return redirect(request, f"/equipe/instances/{instance_id}", "Choisissez un fichier à déposer.")
+        errors = [("file", "Choisissez le fichier à déposer.")]
+        return await instance_page(request, instance_id, 400, errors=errors, typed={"kind": kind})
     content = await file.read()
     sent = (file.filename, content, file.content_type or "application/octet-stream")
     meetings = site(request).meetings
@@ -228,6 +216,7 @@ async def upload(request: Request, instance_id: str) -> Response:
         instance_id,
         lambda token: meetings.upload(token, instance_id, kind, sent),
         f"Document « {file.filename} » déposé (pas encore publié).",
+        field="file",
     )
 
 
@@ -241,20 +230,27 @@ async def publish_dossier(request: Request, instance_id: str) -> Response:
         instance_id,
         lambda token: meetings.publish_dossier(token, instance_id),
         "Dossier publié : les personnes concernées le reçoivent.",
+        field="publier",
     )
 
 
 @router.post("/instances/{instance_id}/presence")
 async def attendance(request: Request, instance_id: str) -> Response:
+    """Councillors by name (ticked), other participants by organisation, role and count."""
     require_staff(request)
     form = await checked_form(request)
     present = [value for value in form.getlist("present") if isinstance(value, str) and parse_uuid(value)]
-    meetings = site(request).meetings
+    others, rows, errors = forms.others_body(form)
+    if errors:
+        return await instance_page(request, instance_id, 400, errors=errors, other_rows=rows)
+    meetings = MeetingsStaffClient(site(request).meetings._transport)
+    counted = f" et {sum(o.count for o in others)} autre(s) participant·e(s)" if others else ""
     return await _act(
         request,
         instance_id,
-        lambda token: meetings.record_attendance(token, instance_id, present),
-        f"Présence enregistrée ({len(present)} présent·es).",
+        lambda token: meetings.record_attendance(token, instance_id, present, others),
+        f"Présence enregistrée : {forms.present_label(len(present))}{counted}.",
+        field="presence",
     )
 
 
@@ -264,13 +260,16 @@ async def minutes(request: Request, instance_id: str) -> Response:
     form = await checked_form(request)
     summary = forms.text(form, "summary")
     if len(summary) < 2:
-        return redirect(request, f"/equipe/instances/{instance_id}", "Écrivez le résumé du compte rendu.")
+        errors = [("summary", "Écrivez le résumé du compte rendu avant de le publier.")]
+        return await instance_page(request, instance_id, 400, errors=errors, typed={"summary": summary})
     meetings = site(request).meetings
     return await _act(
         request,
         instance_id,
         lambda token: meetings.publish_minutes(token, instance_id, summary),
         "Compte rendu publié.",
+        field="summary",
+        typed={"summary": summary},
     )
 
 

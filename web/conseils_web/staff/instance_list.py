@@ -1,0 +1,159 @@
+"""Staff page of the instances (/equipe/instances): the list filtered by type, city, theme,
+state and period (a GET form, no script), the drafts apart, and the form that schedules an
+instance (policy warnings shown before confirming), saves a draft, or copies an instance."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from conseils_web.clients.meetings import InstanceSummary, NewInstance
+from conseils_web.clients.staff_meetings import MeetingsStaffClient
+from conseils_web.context import SiteContext, parse_uuid, redirect, render, site, user_token
+from conseils_web.security import checked_form, require_staff
+from conseils_web.services import ApiError
+from conseils_web.staff import forms
+
+router = APIRouter(prefix="/equipe")
+FILTERS = ("type", "ville", "theme", "etat", "du", "au")
+
+
+def meetings_staff(request: Request) -> MeetingsStaffClient:
+    return MeetingsStaffClient(site(request).meetings._transport)  # the site's one transport
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _city_of(row: InstanceSummary, council_cities: dict[str, str]) -> str | None:
+    city = getattr(row, "city_code", None)
+    council = getattr(row, "council_id", None)
+    return city or (council_cities.get(str(council)) if council else None)
+
+
+def matches(
+    row: InstanceSummary, filters: dict[str, str], council_cities: dict[str, str], tz: ZoneInfo
+) -> bool:
+    """Whether an instance passes the list's filters (an empty filter lets everything through)."""
+    local_day = row.starts_at.astimezone(tz).date()
+    start, end = _day(filters["du"]), _day(filters["au"])
+    return (
+        (not filters["type"] or row.instance_type == filters["type"])
+        and (not filters["theme"] or row.theme == filters["theme"])
+        and (not filters["etat"] or row.status == filters["etat"])
+        and (not filters["ville"] or _city_of(row, council_cities) == filters["ville"])
+        and (start is None or local_day >= start)
+        and (end is None or local_day <= end)
+    )
+
+
+def _copy_values(ctx: SiteContext, row: Any) -> dict[str, str]:
+    """The form prefilled from an instance to copy: all but its day (to choose)."""
+    tz = ZoneInfo(ctx.timezone)
+    return {
+        "instance_type": row.instance_type or "",
+        "title": row.title,
+        "theme": row.theme or "",
+        "city_code": getattr(row, "city_code", None) or "",
+        "council_id": str(getattr(row, "council_id", None) or ""),
+        "day": "",
+        "start": row.starts_at.astimezone(tz).strftime("%H:%M"),
+        "end": row.ends_at.astimezone(tz).strftime("%H:%M"),
+        "location": getattr(row, "location", "") or "",
+    }
+
+
+async def instances_page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    ctx, token = site(request), user_token(request)
+    tz = ZoneInfo(ctx.timezone)
+    filters = {name: str(request.query_params.get(name, "")).strip() for name in FILTERS}
+    start = _day(filters["du"]) or (datetime.now(tz) - timedelta(days=90)).date()
+    since = datetime.combine(start, time(0), tzinfo=tz).isoformat()
+    rows, councils = await asyncio.gather(
+        ctx.meetings.instances(token, since=since), ctx.registry.councils(token)
+    )
+    council_cities = {str(c.id): str(getattr(c, "city_code", "")) for c in councils}
+    shown = sorted(
+        (row for row in rows if matches(row, filters, council_cities, tz)),
+        key=lambda row: row.starts_at.isoformat(),
+    )
+    copy = str(request.query_params.get("copier", ""))
+    if "values" not in context and parse_uuid(copy):
+        try:
+            context["values"] = _copy_values(ctx, await ctx.meetings.instance(token, copy))
+            context["copied"] = True
+        except ApiError:
+            pass
+    context.setdefault("values", dict.fromkeys(forms.INSTANCE_FIELDS, ""))
+    return render(
+        request,
+        "equipe/instances.html",
+        status_code=status_code,
+        title="Instances",
+        active="equipe-instances",
+        instances=[row for row in shown if row.status != "draft"],
+        drafts=[row for row in shown if row.status == "draft"],
+        filters=filters,
+        filtered=any(filters.values()),
+        councils=councils,
+        kinds=ctx.territory.instance_types,
+        themes=ctx.territory.themes,
+        cities=ctx.territory.cities,
+        **context,
+    )
+
+
+@router.get("/instances", response_class=HTMLResponse)
+async def instances(request: Request) -> HTMLResponse:
+    require_staff(request)
+    return await instances_page(request)
+
+
+@router.post("/instances")
+async def schedule(request: Request) -> Response:
+    """« Vérifier les règles » previews, « Confirmer et programmer » schedules; « Enregistrer
+    comme brouillon » saves without telling anyone (no date in the past either way)."""
+    require_staff(request)
+    form = await checked_form(request)
+    ctx = site(request)
+    values = forms.values(form, forms.INSTANCE_FIELDS)
+    body, errors = forms.instance_body(ctx, values)
+    errors = errors or forms.in_the_past(ctx, body)
+    if errors:
+        return await instances_page(request, 400, values=values, errors=errors)
+    draft = NewInstance.model_validate(body)
+    token = user_token(request)
+    try:
+        if form.get("brouillon") == "oui":
+            saved = await meetings_staff(request).save_draft(token, draft)
+            return redirect(
+                request, f"/equipe/instances/{saved.id}", "Brouillon enregistré : personne n'est prévenu."
+            )
+        if form.get("confirmer") != "oui":
+            preview = await ctx.meetings.preview(token, draft)
+            if preview.refused:
+                reason = preview.reason or "Refusé."
+                return await instances_page(
+                    request, 400, values=values, errors=[(forms.field_of(reason), reason)]
+                )
+            return await instances_page(request, values=values, preview=preview)
+        created = await ctx.meetings.schedule(token, draft)
+    except ApiError as error:
+        if error.status_code >= 500:
+            raise
+        errors = [(forms.field_of(error.detail), error.detail)]
+        return await instances_page(request, 400, values=values, errors=errors)
+    return redirect(
+        request,
+        f"/equipe/instances/{created.id}",
+        "Instance programmée : les conseils concernés sont prévenus.",
+    )
