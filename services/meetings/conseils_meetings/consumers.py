@@ -28,6 +28,8 @@ def register_consumers(runtime: ServiceRuntime, service: MeetingsService) -> Non
         await projection.apply(ctx.session, event, ctx.metadata.time, territory)  # as the replay does
         if isinstance(event, MemberLeft | MemberErased):
             await service.release_seats(service.units.within(ctx), event.member_id)
+        if isinstance(event, MemberErased):  # her needs, attestations and receipts go with her
+            await service.erase_attending_data(service.units.within(ctx), event.member_id)
 
     for event_class in REGISTRY_VIEW_EVENTS:
         consumer.on(event_class)(apply)
