@@ -1,11 +1,12 @@
 """Staff pages (/equipe/...): instances, councils, outcomes, alerts, the bilan and sessions,
-one module each; the forms' reading in `forms`, the joins of several services' answers in `views`."""
+the barriers to attending (needs, claims, easy read), one module each; the forms' reading in
+`forms`, the joins of several services' answers in `views`."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from conseils_web.staff import bilan, councils, instances, outcomes, sessions
+from conseils_web.staff import attending, bilan, councils, instances, outcomes, sessions
 
 ROUTERS: tuple[APIRouter, ...] = (
     instances.router,
@@ -13,4 +14,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     bilan.router,
     outcomes.router,
     sessions.router,
+    attending.router,
 )
