@@ -75,7 +75,7 @@ async def claim(request: Request, instance_id: str) -> Response:
         return await _claim_page(
             request, instance_id, error.status_code, errors=[(field, error.detail)], values=values
         )
-    return redirect(request, "/mes-remboursements", "Demande envoyée : vous serez prévenu·e de la décision.")
+    return redirect(request, "/mes-remboursements", "Demande envoyée : sa décision s'affichera ici.")
 
 
 @router.get("/mes-remboursements", response_class=HTMLResponse)

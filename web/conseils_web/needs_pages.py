@@ -140,7 +140,7 @@ async def declare(request: Request, instance_id: str) -> Response:
             raise
         return await _page(request, instance_id, 422, errors=[("besoins", error.detail)], values=values)
     message = (
-        "Vos besoins sont enregistrés : l'équipe organise votre venue et vous prévient."
+        "Vos besoins sont enregistrés : l'équipe organise votre venue ; vous verrez ici ce qui est réservé."
         if saved
         else "Vous n'avez plus de besoin déclaré pour cette instance."
     )
