@@ -212,6 +212,7 @@ async def test_she_claims_her_childcare_after_attending_and_staff_approve_then_p
     events = [(k, p) for k, p in await harness.outbox() if k.startswith("cost_claim.")]
     assert [k for k, _ in events] == ["cost_claim.submitted", "cost_claim.decided", "cost_claim.decided"]
     assert events[0][1]["amount_cents"] == 4500
+    assert events[1][1]["member_id"] == str(harness.world.members[ME])  # so that she can be told
     assert events[0][1]["kind"] == "childcare"
     assert "ticket" not in str(events)
     assert "PNG" not in str(events)

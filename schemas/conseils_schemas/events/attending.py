@@ -61,6 +61,7 @@ class CostClaimDecided(_RegistrationsTopic):
     event_type: ClassVar[str] = TYPE_PREFIX + "meetings.cost_claim.decided.v1"
 
     claim_id: UUID
+    member_id: UUID = Field(description="Who claimed (so that she can be told), an id only.")
     decision: ClaimDecision
     reason: str | None = Field(
         default=None, max_length=500, description="Why it was refused (staff text, names no one)."

@@ -133,6 +133,7 @@ class Claims(MeetingsCore):
                 CostClaimDecided(
                     instance_id=claim.instance_id,
                     claim_id=claim_id,
+                    member_id=claim.member_id,
                     decision=decision,
                     reason=reason if decision == "refused" else None,
                     decided_at=self.clock(),
