@@ -19,6 +19,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from conseils_runtime.territory_attending import ClaimsSettings, NeedsSettings
+
 _SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
 
@@ -203,6 +205,8 @@ class TerritoryConfig(_Strict):
     staff: list[StaffAccount] = []
     demo_members: list[DemoMember] = []
     directory: list[DirectoryEntry] = []
+    needs: NeedsSettings = NeedsSettings()  # lead time of each need (issue 19)
+    claims: ClaimsSettings = ClaimsSettings()  # cost claims: eligible kinds, caps, who approves
 
     @field_validator("themes", "cities", "councils", "instance_types", "directory")
     @classmethod

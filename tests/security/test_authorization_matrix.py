@@ -129,6 +129,22 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "POST", "/outcomes"): STAFF_ONLY,
     ("meetings", "POST", "/outcomes/{outcome_id}/updates"): STAFF_ONLY,
     ("meetings", "GET", "/bilan"): STAFF_ONLY,
+    # --- meetings: the barriers to attending (issue 19): needs, cost claims, attestations, easy read
+    ("meetings", "PUT", "/instances/{instance_id}/needs/me"): COUNCILLORS,  # my own needs
+    ("meetings", "GET", "/instances/{instance_id}/needs/me"): COUNCILLORS,
+    ("meetings", "GET", "/instances/{instance_id}/needs"): STAFF_ONLY,  # the organiser's checklist
+    ("meetings", "PUT", "/instances/{instance_id}/needs/{need_id}/booked"): STAFF_ONLY,
+    ("meetings", "GET", "/claims/rules"): SIGNED_IN,
+    ("meetings", "POST", "/instances/{instance_id}/claims"): COUNCILLORS,  # my own claim
+    ("meetings", "GET", "/me/claims"): COUNCILLORS,
+    ("meetings", "GET", "/claims"): STAFF_ONLY,
+    ("meetings", "GET", "/claims/export.csv"): STAFF_ONLY,
+    ("meetings", "POST", "/claims/{claim_id}/decision"): STAFF_ROLE,  # money: staff, never the operator
+    ("meetings", "GET", "/claims/{claim_id}/receipt"): COUNCILLORS | STAFF_ROLE,  # hers, or staff
+    ("meetings", "POST", "/me/attestations/{instance_id}"): COUNCILLORS,
+    ("meetings", "POST", "/attestations/check"): SIGNED_IN,  # the site's public page calls it as itself
+    ("meetings", "GET", "/instances/{instance_id}/easy-read"): SIGNED_IN,
+    ("meetings", "GET", "/bilan/attending"): STAFF_ONLY,
     # --- notifications
     ("notifications", "GET", "/notifications/members/{member_id}/preferences"): COUNCILLORS,  # own
     ("notifications", "PUT", "/notifications/members/{member_id}/preferences"): COUNCILLORS,  # own
@@ -310,6 +326,17 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
         },
         ("GET", "/bilan"): {"params": {"from": "2026-09-01", "to": "2027-08-31"}},
         ("POST", "/outcomes/{outcome_id}/updates"): {"json": {"status": "in_progress", "note": "En cours"}},
+        ("PUT", "/instances/{instance_id}/needs/me"): {"json": {"needs": [{"kind": "hearing_loop"}]}},
+        ("PUT", "/instances/{instance_id}/needs/{need_id}/booked"): {"json": {"booked": True}},
+        ("POST", "/instances/{instance_id}/claims"): {
+            "files": {"receipt": ("ticket.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+            "data": {"kind": "transport", "amount": "4,20"},
+        },
+        ("POST", "/claims/{claim_id}/decision"): {"json": {"decision": "approved"}},
+        ("POST", "/me/attestations/{instance_id}"): {
+            "json": {"name": "Nom Imprimé", "verify_url": "http://127.0.0.1/attestation/verifier"}
+        },
+        ("POST", "/attestations/check"): {"json": {"code": "AAAA-BBBB-CCCC-DDDD"}},
         ("PUT", "/notifications/members/{member_id}/preferences"): {
             "json": {"channels": ["email"], "digest": False}
         },
@@ -342,6 +369,8 @@ def fill(
         "endpoint_id": uuid.uuid4(),
         "request_id": uuid.uuid4(),
         "delivery_id": uuid.uuid4(),
+        "need_id": uuid.uuid4(),
+        "claim_id": uuid.uuid4(),
         "token": "jeton-invalide",
     }
     if throwaway:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from conseils_web.clients import (
+    AttendingClient,
     Endpoint,
     MeetingsClient,
     NotificationsClient,
@@ -22,7 +23,13 @@ from conseils_web.clients import (
 )
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi"
-CLIENTS: list[type[ServiceClient]] = [RegistryClient, MeetingsClient, NotificationsClient, WebhooksClient]
+CLIENTS: list[type[ServiceClient]] = [
+    RegistryClient,
+    MeetingsClient,
+    NotificationsClient,
+    WebhooksClient,
+    AttendingClient,
+]
 CASES = [
     pytest.param(client, endpoint, id=f"{client.service} {endpoint.method} {endpoint.path}")
     for client in CLIENTS

@@ -29,6 +29,8 @@ ACCESS: list[tuple[str, set[str]]] = [
     (r"^/instances/[^/]+$", COUNCILLORS | STAFF),
     (r"^/documents/", COUNCILLORS | STAFF),
     (r"^/instances/[^/]+/(inscription|desinscription)$", COUNCILLORS),
+    (r"^/instances/[^/]+/(besoins|remboursement|attestation\.pdf)$", COUNCILLORS),
+    (r"^/mes-remboursements(/[^/]+/justificatif)?$", COUNCILLORS),
     (
         r"^/(agenda|mes-inscriptions|mes-notifications|mes-donnees|preferences|preferences/agenda"
         r"|mon-conseil|mon-historique)$",
@@ -45,6 +47,7 @@ PUBLIC = {
     "/courriels/{mail_id}",
     "/courriels/{mail_id}/pieces/{index}",
     "/etat",
+    "/attestation/verifier",  # an employer checks an attestation's code (no account)
     "/api/{service}/{path:path}",
     "/notifications/{kind}/{rest:path}",
 }

@@ -19,7 +19,14 @@ from fastapi.templating import Jinja2Templates
 from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web import frenchdates, labels
-from conseils_web.clients import Caller, MeetingsClient, NotificationsClient, RegistryClient, WebhooksClient
+from conseils_web.clients import (
+    AttendingClient,
+    Caller,
+    MeetingsClient,
+    NotificationsClient,
+    RegistryClient,
+    WebhooksClient,
+)
 from conseils_web.security import STAFF_ROLES, csrf_token, current_user
 from conseils_web.signin import RateLimiter, SigninStore
 
@@ -53,6 +60,7 @@ class SiteContext:
     auth_secret: str
     registry: RegistryClient
     meetings: MeetingsClient
+    attending: AttendingClient  # the meetings service's needs, claims, attestations, easy read
     notifications: NotificationsClient
     webhooks: WebhooksClient
     templates: Jinja2Templates

@@ -9,7 +9,15 @@ from urllib.parse import quote, unquote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from conseils_web import action_pages, agenda_pages, agendas, instance_pages, my_pages
+from conseils_web import (
+    action_pages,
+    agenda_pages,
+    agendas,
+    claim_pages,
+    instance_pages,
+    my_pages,
+    needs_pages,
+)
 from conseils_web.agenda_pages import agenda_feeds
 from conseils_web.clients.notifications import NewPreferences
 from conseils_web.context import redirect, render, site, user_token
@@ -24,7 +32,7 @@ from conseils_web.security import (
 router = APIRouter()
 # The routes themselves, not `include_router` (FastAPI now nests an included router, and the
 # site and its role walk, tests/web/test_roles.py, read `router.routes` as the routes).
-for _pages in (agenda_pages, instance_pages, my_pages, action_pages):
+for _pages in (agenda_pages, instance_pages, needs_pages, claim_pages, my_pages, action_pages):
     router.routes.extend(_pages.router.routes)
 
 

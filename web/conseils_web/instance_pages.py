@@ -17,6 +17,7 @@ from conseils_web.clients.meetings import (
     MyRegistration,
 )
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
+from conseils_web.needs_pages import instance_extras
 from conseils_web.security import (
     COUNCILLOR_ROLES,
     STAFF_ROLES,
@@ -110,19 +111,21 @@ async def instance_page(request: Request, instance_id: str) -> Response:
         _council_registrations(request, instance_id),
     )
     council_names = {str(council.id): council.name for council in councils}
+    state = registration_state(instance, ctx.clock())
+    registration = active_registrations(mine).get(instance_id)
+    extras = await instance_extras(request, instance_id, registration is not None, state["phase"] == "past")
     return render(
         request,
         "instance.html",
         title=instance.title,
         active="agenda",
         instance=instance,
-        state=registration_state(instance, ctx.clock()),
-        registration=_with_rank(
-            active_registrations(mine).get(instance_id), my_council, str(principal.member_id)
-        ),
+        state=state,
+        registration=_with_rank(registration, my_council, str(principal.member_id)),
         concerned=[council_names.get(str(c), "—") for c in instance.concerned_council_ids],
         my_council=my_council,
         theme_feed=_theme_feed(request, instance.theme),
+        **extras,  # her needs, the easy-to-read dossier, her claims (needs_pages)
     )
 
 

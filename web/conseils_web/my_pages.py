@@ -3,6 +3,9 @@ my notifications."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -19,6 +22,7 @@ from conseils_web.labels import (
 from conseils_web.security import (
     require_councillor,
 )
+from conseils_web.services import ApiError
 
 router = APIRouter()
 
@@ -29,7 +33,12 @@ async def my_registrations(request: Request) -> HTMLResponse:
     with her presence and the minutes; a cancelled instance says so and why."""
     require_councillor(request)
     ctx = site(request)
-    rows = await ctx.meetings.my_registrations(user_token(request))
+    rows, claims = await asyncio.gather(
+        ctx.meetings.my_registrations(user_token(request)), _my_claims(request)
+    )
+    claims_by_instance: dict[str, list[Any]] = {}
+    for claim in claims:  # her cost claims, shown with the instance they are for
+        claims_by_instance.setdefault(str(claim.instance_id), []).append(claim)
     now = ctx.clock()
     past = [row for row in rows if row.instance_status in PAST_STATUSES or row.starts_at <= now]
     upcoming = [row for row in rows if row not in past]
@@ -43,7 +52,16 @@ async def my_registrations(request: Request) -> HTMLResponse:
         rows=rows,
         upcoming=upcoming,
         past=[(row, presence_label(row)) for row in past],
+        claims=claims_by_instance,
     )
+
+
+async def _my_claims(request: Request) -> list[Any]:
+    """Her cost claims (none shown when the meetings service cannot say: an older one)."""
+    try:
+        return list(await site(request).attending.my_claims(user_token(request)))
+    except ApiError:
+        return []
 
 
 PAST_STATUSES = frozenset({"held", "minutes_published"})

@@ -37,7 +37,13 @@ from conseils_web import (
     public_pages,
     staff,
 )
-from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient, WebhooksClient
+from conseils_web.clients import (
+    AttendingClient,
+    MeetingsClient,
+    NotificationsClient,
+    RegistryClient,
+    WebhooksClient,
+)
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
@@ -112,6 +118,7 @@ def create_site(
         auth_secret=auth_secret or secrets.token_urlsafe(32),
         registry=RegistryClient(transport),
         meetings=MeetingsClient(transport),
+        attending=AttendingClient(transport),
         notifications=NotificationsClient(transport),
         webhooks=WebhooksClient(transport),
         templates=templates,

@@ -17,13 +17,22 @@ Rules of the catalogue:
 
 The models live in one module per producing service (:mod:`.registry`,
 :mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`, and the staff's everyday edits
-(:mod:`.staff_edits`); a new family of
+(:mod:`.staff_edits`), the barriers to attending lifted (:mod:`.attending`: needs counted,
+cost claims); a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
 
 from __future__ import annotations
 
+from .attending import (
+    ClaimDecision,
+    ClaimKind,
+    CostClaimDecided,
+    CostClaimSubmitted,
+    NeedKind,
+    NeedsCounted,
+)
 from .base import (
     Event,
     Slug,
@@ -78,7 +87,11 @@ __all__ = [
     "CONTACT_TOMBSTONE",
     "CONTACT_TOMBSTONE_DOC",
     "AttendanceRecorded",
+    "ClaimDecision",
+    "ClaimKind",
     "ConvenedCouncil",
+    "CostClaimDecided",
+    "CostClaimSubmitted",
     "CouncilDissolved",
     "CouncilRegistered",
     "CouncilUpdated",
@@ -98,6 +111,8 @@ __all__ = [
     "MemberLeft",
     "MemberUpdated",
     "MinutesPublished",
+    "NeedKind",
+    "NeedsCounted",
     "NotificationFailed",
     "NotificationSent",
     "OtherAttendees",

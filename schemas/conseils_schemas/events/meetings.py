@@ -171,6 +171,11 @@ class DossierPublished(_InstanceEvent):
     documents: list[DocumentRef]
     published_at: AwareDatetime
     notice_days: float = Field(description="Days between publication and the start of the instance.")
+    easy_read_documents: list[DocumentRef] = Field(
+        default_factory=list,
+        description="The easy-to-read (FALC) summary and its audio version, published with the dossier "
+        "(offered first); empty when the dossier has none (or on facts older than this field).",
+    )
 
 
 class MinutesPublished(_InstanceEvent):

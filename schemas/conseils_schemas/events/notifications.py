@@ -78,6 +78,8 @@ class StaffAlertRaised(Event):
         "theme_without_referent",
         "council_over_quota",
         "nobody_registered",
+        "need_unbooked",
+        "easy_read_missing",
     ]
     subject_id: UUID = Field(description="Id of the instance, council or member concerned.")
     message_fr: str

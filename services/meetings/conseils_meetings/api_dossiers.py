@@ -31,7 +31,10 @@ async def upload_document(
     service: Service,
     _staff: Staff,
     file: Annotated[UploadFile, File(description="pdf, odt, docx, xlsx, ods, png, jpeg ou txt")],
-    kind: Annotated[Literal["dossier", "minutes"], Form()] = "dossier",
+    kind: Annotated[
+        Literal["dossier", "minutes", "easy_read", "easy_read_audio"],
+        Form(description="easy_read : version facile à lire (pdf, txt) ; easy_read_audio : mp3, ogg, m4a"),
+    ] = "dossier",
 ) -> DocumentOut:
     limit = service.settings.max_document_bytes
     content = await file.read(limit + 1)

@@ -1,7 +1,8 @@
 """Assembly of the meetings service: runtime, consumers, routers, lifespan.
 
 Besides the runtime (outbox relay, consumers), the lifespan runs one small
-periodic task: raising a staff alert when a dossier is late.
+periodic tasks: raising a staff alert when a dossier is late, or a need to come is still
+not booked at its lead time (and deleting old needs).
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_meetings import api
+from conseils_meetings import api, api_attending
 from conseils_meetings.consumers import register_consumers
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.settings import MeetingsSettings
 from conseils_meetings.tables import metadata
-from conseils_meetings.tasks import LateDossierCheck
+from conseils_meetings.tasks import AttendingCheck, LateDossierCheck
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
@@ -37,7 +38,7 @@ from conseils_schemas import (
     RegistrationWaitlisted,
     StaffAlertRaised,
 )
-from conseils_schemas.events import InstanceUpdated
+from conseils_schemas.events import CostClaimDecided, CostClaimSubmitted, InstanceUpdated, NeedsCounted
 
 log = get_logger(__name__)
 
@@ -58,6 +59,9 @@ PRODUCES: list[type[Event]] = [
     StaffAlertRaised,
     OutcomeRecorded,
     OutcomeStatusChanged,
+    NeedsCounted,
+    CostClaimSubmitted,
+    CostClaimDecided,
 ]
 
 
@@ -73,6 +77,7 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
         lifespan=runtime.lifespan,
     )
     runtime.add_background(LateDossierCheck(service, settings.dossier_check_seconds))
+    runtime.add_background(AttendingCheck(service, settings.dossier_check_seconds))
     app.state.runtime = runtime
     app.state.service = service
     app.state.authenticator = Authenticator(settings.auth_secret, audience=settings.service_name)
@@ -80,4 +85,5 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     limit_request_bodies(app, settings.max_document_bytes + 1024 * 1024)  # a dossier file and its form
     app.include_router(runtime.health_router())
     app.include_router(api.router)
+    app.include_router(api_attending.router)
     return app

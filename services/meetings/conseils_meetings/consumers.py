@@ -38,4 +38,6 @@ def register_consumers(runtime: ServiceRuntime, service: MeetingsService) -> Non
                 await view.apply_many(ctx.session, run)
                 run = []
                 await service.release_seats(service.units.within(ctx), event.member_id)
+                if isinstance(event, MemberErased):  # her needs, attestations and receipts go with her
+                    await service.erase_attending_data(service.units.within(ctx), event.member_id)
         await view.apply_many(items[0][1].session, run)

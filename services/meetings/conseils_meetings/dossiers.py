@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from conseils_meetings import domain
+from conseils_meetings.easy_read import EASY_READ_KINDS, easy_read_media_type
 from conseils_meetings.records import DocumentRecord, InstanceDetail
 from conseils_meetings.use_cases import (
     MeetingsCore,
@@ -34,12 +35,17 @@ class Dossiers(MeetingsCore):
     async def add_document(
         self, instance_id: uuid.UUID, kind: str, filename: str, content: bytes
     ) -> DocumentRecord:
-        if kind not in ("dossier", "minutes"):
-            raise DomainError("Type de pièce inconnu (dossier ou minutes).")
+        if kind not in ("dossier", "minutes", *EASY_READ_KINDS):
+            raise DomainError("Type de pièce inconnu (dossier, minutes, easy_read ou easy_read_audio).")
         display_name = domain.safe_display_name(filename)
-        media_type = domain.check_document(
-            display_name, content[:512], len(content), self.settings.max_document_bytes
-        )
+        if kind in EASY_READ_KINDS:  # the easy-to-read summary (pdf, txt) or its audio (mp3, ogg, m4a)
+            media_type = easy_read_media_type(
+                kind, display_name, content[:512], len(content), self.settings.max_document_bytes
+            )
+        else:
+            media_type = domain.check_document(
+                display_name, content[:512], len(content), self.settings.max_document_bytes
+            )
         now = self.clock()
         document_id = uuid.uuid4()
         storage_name = uuid.uuid4().hex
@@ -47,7 +53,9 @@ class Dossiers(MeetingsCore):
         async with self.units.begin() as unit:
             repo = unit.repo
             row = await self._instance(repo, instance_id, lock=True)
-            if kind == "dossier" and row.status not in domain.OPEN_FOR_REGISTRATION | {"draft"}:
+            if kind in ("dossier", *EASY_READ_KINDS) and row.status not in domain.OPEN_FOR_REGISTRATION | {
+                "draft"
+            }:
                 raise DomainError("On ne peut plus modifier le dossier d'une instance tenue ou annulée.")
             if kind == "minutes" and row.status not in ("held", "minutes_published"):
                 raise DomainError("Le compte rendu se dépose après l'instance (présence enregistrée).")
@@ -94,7 +102,8 @@ class Dossiers(MeetingsCore):
             documents = await repo.latest_documents(instance_id, "dossier")
             if not documents:
                 raise DomainError("Déposez au moins un document avant de publier le dossier.")
-            if all(document.published_at is not None for document in documents):
+            easy = [d for kind in EASY_READ_KINDS for d in await repo.latest_documents(instance_id, kind)]
+            if all(document.published_at is not None for document in [*documents, *easy]):
                 raise DomainError(
                     "Rien de nouveau à publier : le dossier publié est à jour. Déposez ou remplacez "
                     "un document d'abord.",
@@ -102,10 +111,11 @@ class Dossiers(MeetingsCore):
                 )
             version = row.aggregate().next_dossier_version()
             starts_at = row.starts_at
-            await self._mark_published(repo, documents, now)
+            await self._mark_published(repo, [*documents, *easy], now)
             del status  # checked; the event applies it
             await unit.emit(
                 DossierPublished(
+                    easy_read_documents=self._refs(easy),
                     instance_id=instance_id,
                     dossier_version=version,
                     documents=self._refs(documents),

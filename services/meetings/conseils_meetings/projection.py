@@ -21,6 +21,7 @@ Aggregates and what each event changes:
   (organisation, role, count) frozen with it. InstanceUpdated sets the title, theme and
   description.
 - outcomes: `conseils_meetings.outcomes.apply_outcome_event`.
+- needs counted per instance, cost claims and their decisions: `attending_projection`.
 - registry facts: the shared temporal read model (`conseils_runtime.registry_view`).
 """
 
@@ -32,7 +33,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings import tables
+from conseils_meetings import attending_projection, tables
 from conseils_meetings.outcomes import apply_outcome_event
 from conseils_meetings.records import AttendanceRecord
 from conseils_meetings.repository import Repository
@@ -185,7 +186,7 @@ APPLY: dict[type[Event], Apply] = {
     InstanceRescheduled: _instance_fact,
     InstanceCancelled: _instance_fact,
     InstanceHeld: _instance_fact,
-    DossierPublished: _instance_fact,
+    DossierPublished: attending_projection.with_easy_read(_instance_fact),
     MinutesPublished: _instance_fact,
     InstanceUpdated: _instance_fact,
     AttendanceRecorded: _attendance,
@@ -195,6 +196,7 @@ APPLY: dict[type[Event], Apply] = {
     RegistrationCancelled: _registration,
     OutcomeRecorded: _outcome,
     OutcomeStatusChanged: _outcome,
+    **attending_projection.APPLY,  # needs counted, cost claims (issue 19)
 }
 
 APPLIED_EVENTS: tuple[type[Event], ...] = (*REGISTRY_VIEW_EVENTS, *APPLY)

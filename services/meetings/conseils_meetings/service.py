@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from conseils_meetings.agenda import Agenda
 from conseils_meetings.attendance import Attendance
+from conseils_meetings.attestation import Attestations
+from conseils_meetings.claims import Claims
 from conseils_meetings.dossiers import Dossiers
+from conseils_meetings.easy_read import EasyRead
 from conseils_meetings.forum import Forum
+from conseils_meetings.needs import Needs
 from conseils_meetings.projection import registry_view_of
 from conseils_meetings.registrations import (
     Registrations,
@@ -49,8 +53,23 @@ __all__ = [
 ]
 
 
-class MeetingsService(Scheduling, Agenda, Registrations, StaffEdits, Dossiers, Attendance, Forum):
+class MeetingsService(
+    Scheduling,
+    Agenda,
+    Registrations,
+    StaffEdits,
+    Dossiers,
+    Attendance,
+    Forum,
+    Needs,
+    Claims,
+    Attestations,
+    EasyRead,
+):
     """The meetings use cases, one module per seam: scheduling.py, agenda.py (the councillor's
     agenda, who may register how), registrations.py, dossiers.py,
-    attendance.py (and minutes), forum.py (outcomes), staff_edits.py (an instance's title, theme,
-    description; a document removed before publication); what they share is in use_cases.py."""
+    attendance.py (and minutes), forum.py (outcomes), needs.py, claims.py and attestation.py
+    (the barriers to attending: needs to come, cost claims, attestations of presence),
+    easy_read.py (the dossiers' easy-to-read versions),
+    staff_edits.py (an instance's title, theme, description; a document removed before
+    publication); what they share is in use_cases.py."""

@@ -164,3 +164,7 @@ outcome_updates = Table(
     Column("note", Text, nullable=False),
     Column("at", UtcDateTime(), nullable=False),
 )
+
+# --------------------------------------------------------------------------- barriers to attending
+
+from conseils_meetings import attending_tables as _attending_tables  # noqa: E402,F401  (needs, claims)

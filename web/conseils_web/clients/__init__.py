@@ -4,6 +4,7 @@ committed OpenAPI documents (docs/openapi/)."""
 
 from __future__ import annotations
 
+from conseils_web.clients.attending import AttendingClient
 from conseils_web.clients.base import ApiModel, Caller, Download, Endpoint, ServiceClient, endpoints
 from conseils_web.clients.meetings import MeetingsClient
 from conseils_web.clients.notifications import NotificationsClient
@@ -12,6 +13,7 @@ from conseils_web.clients.webhooks import WebhooksClient
 
 __all__ = [
     "ApiModel",
+    "AttendingClient",
     "Caller",
     "Download",
     "Endpoint",

@@ -1,13 +1,14 @@
 """Staff pages (/equipe/...): instances (and their edits), councils (and their creation,
-change, dissolution), members (and their CSV), outcomes, alerts, the bilan, sessions and
-webhooks, one module each; the forms' reading in `forms`, the joins of several services'
-answers in `views`."""
+change, dissolution), members (and their CSV), outcomes, alerts, the bilan, sessions,
+webhooks and the barriers to attending (needs, claims, easy read), one module each; the
+forms' reading in `forms`, the joins of several services' answers in `views`."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from conseils_web.staff import (
+    attending,
     bilan,
     council_admin,
     councils,
@@ -33,4 +34,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     outcomes.router,
     sessions.router,
     webhooks.router,
+    attending.router,
 )
