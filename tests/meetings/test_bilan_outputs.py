@@ -223,7 +223,7 @@ def test_html_vacancy_section_has_an_accessible_chart_per_theme_and_its_data() -
         assert f"<caption>Conseils sans référent « {label} », par date de relevé</caption>" in section
     assert "<polyline" in section
     assert '<tr><th scope="row">01/06/2027</th><td>2</td><td>1</td></tr>' in section
-    assert "1 conseil(s) sur 2 sans référent le 31/12/2027" in section
+    assert "1 conseil sur 2 sans référent le 31/12/2027" in section
 
 
 # --------------------------------------------------------------------------- two periods
