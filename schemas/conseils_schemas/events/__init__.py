@@ -17,7 +17,7 @@ Rules of the catalogue:
 
 The models live in one module per producing service (:mod:`.registry`,
 :mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`, and the staff's everyday edits
-(:mod:`.staff_edits`); a new family of
+(:mod:`.staff_edits`), the contact card v2 (:mod:`.contacts_v2`); a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
@@ -28,6 +28,7 @@ from .base import (
     Event,
     Slug,
 )
+from .contacts_v2 import MemberContactCardV2
 from .meetings import (
     AttendanceRecorded,
     ConvenedCouncil,
@@ -93,6 +94,7 @@ __all__ = [
     "InstanceScheduled",
     "InstanceUpdated",
     "MemberContactCard",
+    "MemberContactCardV2",
     "MemberErased",
     "MemberJoined",
     "MemberLeft",

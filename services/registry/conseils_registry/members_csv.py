@@ -45,7 +45,9 @@ CSV_COLUMNS: tuple[str, ...] = (
 """Columns of the members CSV (import and export), separated by `;` or `,`.
 
 - conseil: council slug (e.g. saint-denis-franc-moisin) or id — required
-- nom, email — required; telephone, langue (default fr) — optional
+- nom — required; email, telephone — at least one of the two on each row (a person without
+  email is reached by SMS and cannot sign in on the site, which emails a link); telephone:
+  06 12 34 56 78 or +33 6 12 34 56 78; langue (default fr) — optional
 - college: habitants | acteurs_locaux (default habitants)
 - tirage_au_sort: oui | non (default non; habitants only)
 - role: membre | coordinateur (also member | coordinator; default membre)
@@ -53,7 +55,9 @@ CSV_COLUMNS: tuple[str, ...] = (
 - thematiques: theme slugs separated by `|` (e.g. emploi|sante)
 - consentement: oui | non — whether the person consented to be contacted (date = import time)
 """
-REQUIRED_COLUMNS = ("conseil", "nom", "email")
+REQUIRED_COLUMNS = ("conseil", "nom")
+REACH_COLUMNS = ("email", "telephone")
+"""At least one of these columns (and, on each row, one of the two filled in)."""
 _YES = {"oui", "o", "yes", "y", "true", "vrai", "1", "x"}
 _NO = {"non", "n", "no", "false", "faux", "0", ""}
 _ROLES: dict[str, MemberRole] = {
@@ -182,6 +186,8 @@ def _parse_members_csv(
         return report
     if missing:
         report.problems.append(f"colonne(s) obligatoire(s) manquante(s) : {', '.join(missing)}")
+    if not any(column in headers for column in REACH_COLUMNS):
+        report.problems.append("colonne manquante : email ou telephone (l'une des deux au moins)")
     if unknown:
         report.problems.append(
             f"colonne(s) inconnue(s) : {', '.join(unknown)} (colonnes possibles : {', '.join(CSV_COLUMNS)})"
@@ -189,7 +195,7 @@ def _parse_members_csv(
     if report.problems:
         return report
     reader.fieldnames = headers
-    seen: dict[tuple[uuid.UUID, str], int] = {}
+    seen: dict[tuple[uuid.UUID, str], int] = {}  # (council, email): a phone-only row has no key
     for raw in reader:
         line = reader.line_num
         # A cell our own export protected with an apostrophe (spreadsheets.safe_text) reads back as typed.
@@ -201,7 +207,7 @@ def _parse_members_csv(
         if None in raw:
             row.messages.append("trop de valeurs sur la ligne (séparateur dans un champ ?)")
         member = _parse_row(values, row, councils=councils, themes=themes, today=today)
-        if member is not None:
+        if member is not None and member.contact.email:
             key = (member.council_id, member.contact.email)
             if member.contact.email in taken.get(member.council_id, set()):
                 row.messages.append(f"{member.contact.email} est déjà membre actif de ce conseil")
