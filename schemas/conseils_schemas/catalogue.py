@@ -73,6 +73,7 @@ EVENT_GLOSSES_FR: Final[dict[str, str]] = {
     "MemberLeft": "conseiller sorti du conseil",
     "MemberErased": "conseiller effacé (droit à l'effacement)",
     "MemberContactCard": "fiche de coordonnées",
+    "MemberContactCardV2": "fiche de coordonnées, courriel facultatif (joignable par SMS)",
     "InstanceScheduled": "instance programmée",
     "InstanceRescheduled": "instance déplacée",
     "InstanceCancelled": "instance annulée",

@@ -20,6 +20,7 @@ from conseils_schemas import (
     Event,
     InstanceScheduled,
     MemberContactCard,
+    MemberContactCardV2,
     MemberJoined,
     NotificationFailed,
     UnknownEventType,
@@ -57,11 +58,12 @@ def _scheduled(**overrides: Any) -> dict[str, Any]:
 
 
 def test_catalogue_is_complete_and_well_formed() -> None:
-    assert len(EVENT_TYPES) == 33  # + InstanceUpdated (issue 18); NeedsCounted, CostClaim* (19)
+    assert len(EVENT_TYPES) == 34  # + InstanceUpdated (18); NeedsCounted, CostClaim*, contact card v2 (19)
     for name, model in EVENT_TYPES.items():
         assert name == model.event_type
         assert name.startswith("fr.conseils.")
-        assert name.rsplit(".", 1)[-1] == "v1"
+        version = "v2" if model is MemberContactCardV2 else "v1"
+        assert name.rsplit(".", 1)[-1] == version
         assert model.topic in ALL_TOPICS
         assert model.model_config.get("frozen") is True
         assert model.model_config.get("extra") == "ignore"
@@ -113,7 +115,8 @@ def test_event_types_for_topic() -> None:
     assert InstanceScheduled.event_type in instances
     assert DossierPublished.event_type in instances
     assert all(m.topic == MEETINGS_INSTANCES for m in instances.values())
-    assert list(event_types_for_topic(REGISTRY_MEMBER_CONTACTS).values()) == [MemberContactCard]
+    contacts = list(event_types_for_topic(REGISTRY_MEMBER_CONTACTS).values())
+    assert contacts == [MemberContactCard, MemberContactCardV2]
     assert event_types_for_topic("nope") == {}
 
 

@@ -18,7 +18,7 @@ Rules of the catalogue:
 The models live in one module per producing service (:mod:`.registry`,
 :mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`, and the staff's everyday edits
 (:mod:`.staff_edits`), the barriers to attending lifted (:mod:`.attending`: needs counted,
-cost claims); a new family of
+cost claims), the contact card v2 (:mod:`.contacts_v2`); a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
@@ -37,6 +37,7 @@ from .base import (
     Event,
     Slug,
 )
+from .contacts_v2 import MemberContactCardV2
 from .meetings import (
     AttendanceRecorded,
     ConvenedCouncil,
@@ -106,6 +107,7 @@ __all__ = [
     "InstanceScheduled",
     "InstanceUpdated",
     "MemberContactCard",
+    "MemberContactCardV2",
     "MemberErased",
     "MemberJoined",
     "MemberLeft",

@@ -163,7 +163,8 @@ CONTACT_TOMBSTONE_DOC: Final = f"""\
 
 The contacts topic is log-compacted and keyed by member id (UUID string).
 Each non-null record value is a `MemberContactCard` JSON body
-(type `{TYPE_PREFIX}registry.member.contact_card.v1`).
+(type `{TYPE_PREFIX}registry.member.contact_card.v1`), or a `MemberContactCardV2`
+one (type `{TYPE_PREFIX}registry.member.contact_card.v2`) for a member without email.
 
 When a person is erased, the registry publishes a **tombstone**: a record with
 key = member id and a **null value** (no body at all; an empty byte string is

@@ -29,6 +29,7 @@ from conseils_schemas import (
     InstanceRescheduled,
     InstanceScheduled,
     MemberContactCard,
+    MemberContactCardV2,
     MinutesPublished,
     RegistrationCancelled,
     RegistrationConfirmed,
@@ -63,6 +64,10 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
 
     @contacts.on(MemberContactCard)
     async def contact_card(event: MemberContactCard, ctx: EventContext) -> None:
+        await service.record_contact(units.within(ctx), event)
+
+    @contacts.on(MemberContactCardV2)
+    async def contact_card_v2(event: MemberContactCardV2, ctx: EventContext) -> None:
         await service.record_contact(units.within(ctx), event)
 
     @contacts.on_tombstone(REGISTRY_MEMBER_CONTACTS)

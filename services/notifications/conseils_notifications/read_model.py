@@ -11,13 +11,22 @@ from uuid import UUID
 from conseils_notifications.reminder_sequence import keep_presence_prompt
 from conseils_notifications.sms import forget_sms, record_sms_card
 from conseils_notifications.use_cases import NotificationsCore, Unit
-from conseils_schemas import AttendanceRecorded, Event, InstanceHeld, MemberContactCard, MemberErased
+from conseils_schemas import (
+    AttendanceRecorded,
+    Event,
+    InstanceHeld,
+    MemberContactCard,
+    MemberContactCardV2,
+    MemberErased,
+)
 
 
 class ReadModel(NotificationsCore):
     """Contacts copy, registry facts, instances copy."""
 
-    async def record_contact(self, unit: Unit, card: MemberContactCard) -> None:
+    async def record_contact(self, unit: Unit, card: MemberContactCard | MemberContactCardV2) -> None:
+        """A v1 or a v2 card (v2: no email, she is reached by SMS; contact_channels.py): the
+        last one received is her card, whichever its version."""
         await unit.repo.save_contact(
             card.member_id,
             {

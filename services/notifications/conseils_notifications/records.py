@@ -25,7 +25,7 @@ class ContactRecord(_FromRow):
 
     member_id: UUID
     display_name: str
-    email: str
+    email: str | None  # None: a v2 card, she is reached by SMS only
     phone: str | None
     language: str
     consent_given_at: datetime | None

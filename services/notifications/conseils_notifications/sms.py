@@ -25,7 +25,7 @@ from conseils_notifications.use_cases import NotificationsCore, Unit
 from conseils_runtime.database import after_commit
 from conseils_runtime.errors import DomainError
 from conseils_runtime.logs import get_logger
-from conseils_schemas import MemberContactCard
+from conseils_schemas import MemberContactCard, MemberContactCardV2
 
 log = get_logger(__name__)
 
@@ -42,7 +42,9 @@ def _key(secret: str, phone: str | None) -> str | None:
         return None
 
 
-async def record_sms_card(core: NotificationsCore, unit: Unit, card: MemberContactCard) -> None:
+async def record_sms_card(
+    core: NotificationsCore, unit: Unit, card: MemberContactCard | MemberContactCardV2
+) -> None:
     """Called with every contact card (read_model.py): her number's hash."""
     await SmsRepository(unit.session).save_card(
         card.member_id, phone_key=_key(core.settings.auth_secret, card.phone), now=core.clock()

@@ -27,7 +27,7 @@ contacts = Table(
     metadata,
     Column("member_id", Uuid, primary_key=True),
     Column("display_name", String(200), nullable=False),
-    Column("email", String(254), nullable=False),
+    Column("email", String(254), nullable=True),  # None: a v2 card, she is reached by SMS only
     Column("phone", String(32), nullable=True),
     Column("language", String(16), nullable=False, default="fr"),
     # When she agreed to be contacted (registry's card); none: no message on any channel.

@@ -84,6 +84,9 @@ class DeliverySender(WorkerLoop):
             if row.channel == "sms":  # --- seam: the SMS channel (sms_channel.py) sends and records
                 await self._sms_channel.deliver(row, contact, self._temporary, self._failed)
                 return
+            if not contact.email:  # her card lost its email since: her other channel (sms.py)
+                await self._failed(row, "pas d'adresse électronique", permanent=True)
+                return
             try:
                 await self._send(row, contact)
             except TemporaryFailure as error:
@@ -97,6 +100,7 @@ class DeliverySender(WorkerLoop):
                 await self._service.mark_sent(row, subject_for(row.kind, row.context))
 
     async def _send(self, row: DeliveryRecord, contact: ContactRecord) -> None:
+        assert contact.email, "checked by _deliver"
         message = build_email(
             self._mail,
             delivery_id=row.delivery_id,

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from conseils_notifications import tables as t
+from conseils_notifications.contact_channels import reachable_preferences, without_email
 from conseils_notifications.domain import KIND_CATEGORY, Recipient, plan_deliveries, reminder_plan
 from conseils_notifications.records import InstanceRecord
 from conseils_notifications.reminder_sequence import sequence_reminders
@@ -95,7 +96,10 @@ class NotificationsCore:
     ) -> int:
         """Plan the deliveries of one source event (preferences applied); a redelivered event
         adds none (`deliveries` is unique per event, member and channel)."""
-        preferences = await unit.repo.preferences_of([r.member_id for r in recipients])
+        ids = [r.member_id for r in recipients]
+        preferences = reachable_preferences(  # no email on her card: SMS (contact_channels.py)
+            await unit.repo.preferences_of(ids), await without_email(unit.session, ids)
+        )
         planned = plan_deliveries(recipients, kind, preferences)
         for callback in self.on_new_deliveries:  # the sender need not wait for its next poll
             after_commit(unit.session, callback)

@@ -69,7 +69,8 @@ async def join_member(command: MemberJoin, _principal: ContactReader, service: S
     description=(
         "Import CSV de membres, tout ou rien : si une seule ligne est invalide, rien n'est enregistré "
         "et le rapport indique chaque ligne. Séparateur `;` ou `,`, encodage UTF-8 (ou Windows-1252). "
-        f"Colonnes : {', '.join(CSV_COLUMNS)} (obligatoires : conseil, nom, email). "
+        f"Colonnes : {', '.join(CSV_COLUMNS)} (obligatoires : conseil, nom, et email ou telephone ; "
+        "sans email, la personne est prévenue par SMS et ne peut pas se connecter au site). "
         "conseil = identifiant court du conseil (ex. saint-denis-franc-moisin) ; college = habitants ou "
         "acteurs_locaux ; tirage_au_sort et consentement = oui ou non ; role = membre ou coordinateur ; "
         "date_entree = AAAA-MM-JJ ou JJ/MM/AAAA ; thematiques séparées par | (ex. emploi|sante). "

@@ -23,6 +23,7 @@ from conseils_schemas import (
     DirectoryEntrySaved,
     Event,
     MemberContactCard,
+    MemberContactCardV2,
     MemberErased,
     MemberJoined,
     MemberLeft,
@@ -45,6 +46,7 @@ PRODUCES: list[type[Event]] = [
     MemberLeft,
     MemberErased,
     MemberContactCard,
+    MemberContactCardV2,
     DirectoryEntrySaved,
     DirectoryEntryRemoved,
 ]

@@ -45,8 +45,18 @@ class CouncilChange(_Command):
 
 class ContactInput(_Command):
     display_name: str = Field(min_length=2, max_length=120)
-    email: str = Field(max_length=254)
-    phone: str | None = Field(default=None, max_length=24)
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="Adresse électronique ; facultative si un téléphone est donné (l'un des deux au moins). "
+        "Sans adresse, la personne est prévenue par SMS et ne peut pas se connecter au site "
+        "(la connexion se fait par un lien envoyé par courriel).",
+    )
+    phone: str | None = Field(
+        default=None,
+        max_length=24,
+        description="Numéro français (06 12 34 56 78) ou international (+33 6 12 34 56 78).",
+    )
     language: str = "fr"
     consent: bool = Field(
         default=False, description="La personne accepte d'être contactée (date enregistrée)."

@@ -34,6 +34,7 @@ COUNCIL_NAMESPACE = uuid.UUID("6f3b0c52-5d1e-4c1f-9a43-2f3c9b1e7a10")
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 .()-]{6,24}$")
+_PHONE_SEPARATORS = re.compile(r"[ .()-]")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -139,7 +140,8 @@ def check_leave(member: MemberState, left_on: date, today: date) -> None:
 @dataclass(frozen=True)
 class ContactCard:
     display_name: str
-    email: str
+    email: str | None
+    """None: she is reached by SMS only (and cannot sign in on the site, which emails a link)."""
     phone: str | None
     language: str
 
@@ -152,17 +154,42 @@ def normalise_email(email: str) -> str:
     return address
 
 
-def normalise_contact(display_name: str, email: str, phone: str | None, language: str | None) -> ContactCard:
-    """A checked contact card (email in lower case); refuses what the event contract would refuse."""
+def check_phone(number: str) -> str:
+    """A French number (`06 12 34 56 78`) or an international one in E.164 (`+33 6 12 34 56 78`,
+    `0033…`), kept as typed; refuses anything an SMS gateway could not reach."""
+    if not _PHONE.fullmatch(number):
+        raise DomainError(f"Numéro de téléphone invalide : « {number} ».")
+    digits = _PHONE_SEPARATORS.sub("", number)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    french = digits.startswith("0") and len(digits) == 10 and digits[1] != "0"
+    if not (french or re.fullmatch(r"\+[1-9][0-9]{7,14}", digits)):
+        raise DomainError(
+            f"Numéro de téléphone invalide : « {number} » (un numéro français à 10 chiffres, "
+            "ou international commençant par +)."
+        )
+    return number
+
+
+def normalise_contact(
+    display_name: str, email: str | None, phone: str | None, language: str | None
+) -> ContactCard:
+    """A checked contact card (email in lower case); refuses what the event contract would refuse.
+    An email or a phone is required (a member without email is reached by SMS)."""
     name = " ".join(display_name.split())
     if len(name) < 2:
         raise DomainError("Le nom affiché doit comporter au moins deux caractères.")
     if len(name) > 120:
         raise DomainError("Le nom affiché est trop long (120 caractères au plus).")
-    address = normalise_email(email)
+    address = normalise_email(email) if email is not None and email.strip() else None
     number = (phone or "").strip() or None
-    if number is not None and not _PHONE.fullmatch(number):
-        raise DomainError(f"Numéro de téléphone invalide : « {number} ».")
+    if number is not None:
+        check_phone(number)
+    if address is None and number is None:
+        raise DomainError(
+            "Indiquez une adresse électronique ou un numéro de téléphone : "
+            "sans l'un des deux, la personne ne peut pas être prévenue."
+        )
     lang = (language or "").strip() or "fr"
     if not _LANGUAGE.fullmatch(lang):
         raise DomainError(f"Code de langue invalide : « {lang} » (par exemple fr, en, ar).")

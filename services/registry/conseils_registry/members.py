@@ -65,7 +65,7 @@ class Members(RegistryCore):
         check_join(council.state, command.college, command.drawn_by_lot, joined_on, self.today())
         themes = check_themes(command.themes_followed, await unit.repo.theme_slugs())
         contact = normalise_contact(command.display_name, command.email, command.phone, command.language)
-        if await unit.repo.active_member_by_email(council.id, contact.email) is not None:
+        if contact.email and await unit.repo.active_member_by_email(council.id, contact.email) is not None:
             raise Conflict(f"{contact.email} est déjà membre actif de ce conseil.")
         member_id = uuid.uuid4()
         now = self.clock()
@@ -127,7 +127,7 @@ class Members(RegistryCore):
             if member.erased_at is not None:
                 raise Conflict("Les données de cette personne ont été effacées.")
             contact = normalise_contact(command.display_name, command.email, command.phone, command.language)
-            if contact.email != member.email and member.left_on is None:
+            if contact.email and contact.email != member.email and member.left_on is None:
                 other = await unit.repo.active_member_by_email(member.council_id, contact.email)
                 if other is not None and other.id != member_id:
                     raise Conflict(f"{contact.email} est déjà membre actif de ce conseil.")

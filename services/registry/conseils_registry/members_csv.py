@@ -46,7 +46,9 @@ CSV_COLUMNS: tuple[str, ...] = (
 """Columns of the members CSV (import and export), separated by `;` or `,`.
 
 - conseil: council slug (e.g. saint-denis-franc-moisin) or id — required
-- nom, email — required; telephone, langue (default fr) — optional
+- nom — required; email, telephone — at least one of the two on each row (a person without
+  email is reached by SMS and cannot sign in on the site, which emails a link); telephone:
+  06 12 34 56 78 or +33 6 12 34 56 78; langue (default fr) — optional
 - college: habitants | acteurs_locaux (default habitants)
 - tirage_au_sort: oui | non (default non; habitants only)
 - role: membre | coordinateur (also member | coordinator; default membre)
@@ -57,7 +59,9 @@ CSV_COLUMNS: tuple[str, ...] = (
 IMPORT_COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, "ville")
 """The import also takes `ville` (the council's city, by name or INSEE code: a council is then
 found by its name in that city; see `members_labels`)."""
-REQUIRED_COLUMNS = ("conseil", "nom", "email")
+REQUIRED_COLUMNS = ("conseil", "nom")
+REACH_COLUMNS = ("email", "telephone")
+"""At least one of these columns (and, on each row, one of the two filled in)."""
 EXAMPLE_DOMAIN = "@exemple.invalid"
 """The addresses of the template's example rows: an import refuses them (left in by mistake)."""
 _YES = {"oui", "o", "yes", "y", "true", "vrai", "1", "x"}
@@ -193,6 +197,8 @@ def _parse_members_csv(
         return report
     if missing:
         report.problems.append(f"colonne(s) obligatoire(s) manquante(s) : {', '.join(missing)}")
+    if not any(column in headers for column in REACH_COLUMNS):
+        report.problems.append("colonne manquante : email ou telephone (l'une des deux au moins)")
     if unknown:
         report.problems.append(
             f"colonne(s) inconnue(s) : {', '.join(unknown)} "
@@ -201,7 +207,7 @@ def _parse_members_csv(
     if report.problems:
         return report
     reader.fieldnames = headers
-    seen: dict[tuple[uuid.UUID, str], int] = {}
+    seen: dict[tuple[uuid.UUID, str], int] = {}  # (council, email): a phone-only row has no key
     for raw in reader:
         line = reader.line_num
         # A cell our own export protected with an apostrophe (spreadsheets.safe_text) reads back as typed.
@@ -213,7 +219,7 @@ def _parse_members_csv(
         if None in raw:
             row.messages.append("trop de valeurs sur la ligne (séparateur dans un champ ?)")
         member = _parse_row(values, row, councils=councils, themes=themes, today=today, labels=labels)
-        if member is not None:
+        if member is not None and member.contact.email:
             key = (member.council_id, member.contact.email)
             if member.contact.email in taken.get(member.council_id, set()):
                 row.messages.append(f"{member.contact.email} est déjà membre actif de ce conseil")
@@ -281,7 +287,7 @@ def _parse_row(
         except DomainError as error:
             row.messages.append(error.message)
     contact = results.get("contact")
-    if isinstance(contact, ContactCard) and contact.email.endswith(EXAMPLE_DOMAIN):
+    if isinstance(contact, ContactCard) and (contact.email or "").endswith(EXAMPLE_DOMAIN):
         row.messages.append("ligne d'exemple du modèle : remplacez-la par un membre ou supprimez-la")
     if row.messages:
         return None

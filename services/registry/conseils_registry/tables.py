@@ -94,7 +94,7 @@ member_contacts = Table(
     metadata,
     Column("member_id", Uuid, ForeignKey("members.id"), primary_key=True),
     Column("display_name", String(120), nullable=False),
-    Column("email", String(254), nullable=False),
+    Column("email", String(254), nullable=True),  # None: reached by SMS only
     Column("phone", String(24), nullable=True),
     Column("language", String(20), nullable=False),
     Column("consent_given_at", UtcDateTime(), nullable=True),

@@ -27,6 +27,7 @@ from conseils_schemas import (
     CouncilRegistered,
     CouncilUpdated,
     MemberContactCard,
+    MemberContactCardV2,
     MemberLeft,
     ReferentWithdrawn,
     ThemeLeftWithoutReferent,
@@ -131,12 +132,25 @@ def council_updated_event(before: CouncilRecord, after: CouncilRecord) -> Counci
     )
 
 
-def contact_card(member: MemberRecord) -> MemberContactCard:
-    """The member's card on the compacted contacts topic (the only event with their name and email)."""
-    return MemberContactCard(
+def contact_card(member: MemberRecord) -> MemberContactCard | MemberContactCardV2:
+    """The member's card on the compacted contacts topic (the only event with their name and email).
+
+    One card per change, because compaction keeps only a key's last record: v1 when she has an
+    email (unchanged for v1 consumers), v2 only when she has none (reached by SMS); see
+    `MemberContactCardV2`."""
+    if member.email:
+        return MemberContactCard(
+            member_id=member.id,
+            display_name=member.display_name or "",
+            email=member.email,
+            phone=member.phone,
+            language=member.language or "fr",
+            consent_given_at=member.consent_given_at,
+        )
+    return MemberContactCardV2(
         member_id=member.id,
         display_name=member.display_name or "",
-        email=member.email or "",
+        email=None,
         phone=member.phone,
         language=member.language or "fr",
         consent_given_at=member.consent_given_at,
