@@ -77,6 +77,8 @@ class InstanceType(_Strict):
     observers_allowed: bool = True
     on_breach: Literal["warn", "refuse"] = "warn"
     registration_closes_hours: int = Field(default=24, ge=0, le=24 * 30)
+    opinions: bool = Field(default=False, description="Projects submitted for the councils' opinions")
+    opinion_deadline_days: int = Field(default=3, ge=0, le=365, description="Opinions due N days before")
 
 
 class StaffAccount(_Strict):

@@ -58,6 +58,8 @@ TOPIC_GLOSSES_FR: Final[dict[str, str]] = {
     "alerts.staff": "alertes pour les techniciens",
     "meetings.outcomes": "propositions des conseils et engagements des élus, et leur suivi",
     "registry.directory": "annuaire des partenaires, dispositifs et lieux",
+    "meetings.voice": "projets soumis aux instances, avis des conseils (parole publique du conseil, "
+    "pas une donnée personnelle), décisions, choix de participation des conseils",
 }
 """Short French gloss of each base topic (a topic without gloss is shown without)."""
 
@@ -91,6 +93,10 @@ EVENT_GLOSSES_FR: Final[dict[str, str]] = {
     "OutcomeStatusChanged": "suivi d'une proposition ou d'un engagement",
     "DirectoryEntrySaved": "fiche de l'annuaire enregistrée",
     "DirectoryEntryRemoved": "fiche de l'annuaire supprimée",
+    "ProjectSubmitted": "projet soumis à l'avis des conseils",
+    "CouncilOpinionGiven": "avis d'un conseil sur un projet",
+    "ProjectDecided": "décision prise sur un projet",
+    "CouncilParticipationChosen": "choix de participation d'un conseil à un type d'instance",
 }
 """Short French gloss of each event model (an event without gloss is shown without)."""
 

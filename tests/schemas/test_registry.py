@@ -57,7 +57,7 @@ def _scheduled(**overrides: Any) -> dict[str, Any]:
 
 
 def test_catalogue_is_complete_and_well_formed() -> None:
-    assert len(EVENT_TYPES) == 30  # + InstanceUpdated (issue 18)
+    assert len(EVENT_TYPES) == 34  # + InstanceUpdated (issue 18), + the councils' voice (issue 20: 4)
     for name, model in EVENT_TYPES.items():
         assert name == model.event_type
         assert name.startswith("fr.conseils.")

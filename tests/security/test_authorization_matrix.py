@@ -120,6 +120,15 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "POST", "/outcomes"): STAFF_ONLY,
     ("meetings", "POST", "/outcomes/{outcome_id}/updates"): STAFF_ONLY,
     ("meetings", "GET", "/bilan"): STAFF_ONLY,
+    # the councils' voice (issue 20): staff submit and decide; a council's coordinator or delegate
+    # gives its opinion (checked on the read model); the coordinator states its participation
+    ("meetings", "GET", "/instances/{instance_id}/projects"): SIGNED_IN,
+    ("meetings", "POST", "/instances/{instance_id}/projects"): STAFF_ONLY,
+    ("meetings", "PUT", "/instances/{instance_id}/projects/{project_id}/opinion"): COUNCILLORS,
+    ("meetings", "PUT", "/instances/{instance_id}/projects/{project_id}/decision"): STAFF_ONLY,
+    ("meetings", "GET", "/participation-choices"): STAFF_ONLY,
+    ("meetings", "GET", "/councils/{council_id}/participation"): SIGNED_IN,  # own council only
+    ("meetings", "PUT", "/councils/{council_id}/participation/{instance_type}"): frozenset({COORDINATOR}),
     # --- notifications
     ("notifications", "GET", "/notifications/members/{member_id}/preferences"): COUNCILLORS,  # own
     ("notifications", "PUT", "/notifications/members/{member_id}/preferences"): COUNCILLORS,  # own
@@ -183,6 +192,8 @@ FOREIGN: list[tuple[str, str, str]] = [
     ("registry", "GET", "/members/{member_id}"),
     ("registry", "GET", "/members/{member_id}/data"),
     ("registry", "PUT", "/members/{member_id}/shown-to-councillors"),
+    ("meetings", "GET", "/councils/{council_id}/participation"),
+    ("meetings", "PUT", "/councils/{council_id}/participation/{instance_type}"),
     ("notifications", "GET", "/notifications/members/{member_id}/preferences"),
     ("notifications", "PUT", "/notifications/members/{member_id}/preferences"),
     ("notifications", "POST", "/notifications/members/{member_id}/feed-token"),
@@ -273,6 +284,14 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
             "json": {"kind": "proposal", "text": "Une proposition", "made_by": "Conseil A"}
         },
         ("POST", "/outcomes/{outcome_id}/updates"): {"json": {"status": "in_progress", "note": "En cours"}},
+        ("POST", "/instances/{instance_id}/projects"): {
+            "json": {"title": "Projet", "promoter": "Association", "amount_requested_euros": 100}
+        },
+        ("PUT", "/instances/{instance_id}/projects/{project_id}/opinion"): {
+            "json": {"stance": "favourable", "text": "Avis du conseil"}
+        },
+        ("PUT", "/instances/{instance_id}/projects/{project_id}/decision"): {"json": {"decision": "ajourne"}},
+        ("PUT", "/councils/{council_id}/participation/{instance_type}"): {"json": {"choice": "observer"}},
         ("PUT", "/notifications/members/{member_id}/preferences"): {
             "json": {"channels": ["email"], "digest": False}
         },
@@ -295,6 +314,8 @@ def fill(
         "entry_id": uuid.uuid4(),
         "document_id": uuid.uuid4(),
         "outcome_id": uuid.uuid4(),
+        "project_id": uuid.uuid4(),
+        "instance_type": "comite-technique",
         "token": "jeton-invalide",
     }
     if throwaway:

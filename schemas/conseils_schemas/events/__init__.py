@@ -73,6 +73,12 @@ from .staff_edits import (
     OtherAttendees,
     OtherCategory,
 )
+from .voice import (
+    CouncilOpinionGiven,
+    CouncilParticipationChosen,
+    ProjectDecided,
+    ProjectSubmitted,
+)
 
 __all__ = [
     "CONTACT_TOMBSTONE",
@@ -80,6 +86,8 @@ __all__ = [
     "AttendanceRecorded",
     "ConvenedCouncil",
     "CouncilDissolved",
+    "CouncilOpinionGiven",
+    "CouncilParticipationChosen",
     "CouncilRegistered",
     "CouncilUpdated",
     "DirectoryEntryRemoved",
@@ -104,6 +112,8 @@ __all__ = [
     "OtherCategory",
     "OutcomeRecorded",
     "OutcomeStatusChanged",
+    "ProjectDecided",
+    "ProjectSubmitted",
     "ReferentDesignated",
     "ReferentWithdrawn",
     "RegistrationCancelled",

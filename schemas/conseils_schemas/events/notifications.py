@@ -78,6 +78,7 @@ class StaffAlertRaised(Event):
         "theme_without_referent",
         "council_over_quota",
         "nobody_registered",
+        "participation_changed",
     ]
     subject_id: UUID = Field(description="Id of the instance, council or member concerned.")
     message_fr: str

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_meetings import api
+from conseils_meetings import api, api_voice
 from conseils_meetings.consumers import register_consumers
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.settings import MeetingsSettings
@@ -38,6 +38,7 @@ from conseils_schemas import (
     StaffAlertRaised,
 )
 from conseils_schemas.events import InstanceUpdated
+from conseils_schemas.events.voice import VOICE_EVENTS
 
 log = get_logger(__name__)
 
@@ -58,6 +59,7 @@ PRODUCES: list[type[Event]] = [
     StaffAlertRaised,
     OutcomeRecorded,
     OutcomeStatusChanged,
+    *VOICE_EVENTS,  # projects, councils' opinions, decisions, participation choices
 ]
 
 
@@ -80,4 +82,5 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     limit_request_bodies(app, settings.max_document_bytes + 1024 * 1024)  # a dossier file and its form
     app.include_router(runtime.health_router())
     app.include_router(api.router)
+    app.include_router(api_voice.router)
     return app

@@ -27,6 +27,8 @@ from conseils_meetings.bilan import (
 )
 from conseils_meetings.domain import time_slot
 from conseils_meetings.projection import registry_view_of
+from conseils_meetings.repository import Repository
+from conseils_meetings.voice_figures import opinion_figures
 from conseils_runtime.http import DomainError
 from conseils_runtime.territory import TerritoryConfig
 from conseils_runtime.times import as_utc
@@ -183,7 +185,7 @@ async def load_bilan(
             for theme in territory.themes
         )
     themes = {theme.slug: theme.name for theme in territory.themes}
-    return compute_bilan(
+    bilan = compute_bilan(
         period_from,
         period_to,
         instances,
@@ -193,6 +195,8 @@ async def load_bilan(
         cities=cities,
         vacancies=vacancies,
     )
+    bilan.opinions_by_council = opinion_figures(await Repository(session).opinion_outcomes(ids), councils)
+    return bilan
 
 
 async def _outcomes_at(

@@ -31,6 +31,7 @@ from conseils_meetings.use_cases import (
     Unit,
     utc_now,
 )
+from conseils_meetings.voice import Voice
 
 __all__ = [
     "Clock",
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 
-class MeetingsService(Scheduling, Agenda, Registrations, StaffEdits, Dossiers, Attendance, Forum):
+class MeetingsService(Scheduling, Agenda, Registrations, StaffEdits, Dossiers, Attendance, Forum, Voice):
     """The meetings use cases, one module per seam: scheduling.py, agenda.py (the councillor's
     agenda, who may register how), registrations.py, dossiers.py,
     attendance.py (and minutes), forum.py (outcomes), staff_edits.py (an instance's title, theme,
