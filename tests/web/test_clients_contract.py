@@ -19,9 +19,10 @@ from conseils_web.clients import (
     ServiceClient,
     endpoints,
 )
+from conseils_web.clients.voice import VoiceClient
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi"
-CLIENTS: list[type[ServiceClient]] = [RegistryClient, MeetingsClient, NotificationsClient]
+CLIENTS: list[type[ServiceClient]] = [RegistryClient, MeetingsClient, NotificationsClient, VoiceClient]
 CASES = [
     pytest.param(client, endpoint, id=f"{client.service} {endpoint.method} {endpoint.path}")
     for client in CLIENTS

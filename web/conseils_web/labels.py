@@ -70,6 +70,7 @@ ALERT_KIND_LABELS = {
     "theme_without_referent": "Thématique sans référent·e",
     "council_over_quota": "Conseil au-delà de ses places",
     "nobody_registered": "Aucun inscrit",
+    "participation_changed": "Participation d'un conseil changée",
 }
 DELIVERY_STATUS_LABELS = {
     "sent": "envoyé",

@@ -19,15 +19,13 @@ from conseils_runtime.http import Forbidden
 
 router = APIRouter()
 
-Euros = Field(ge=0, le=1_000_000_000, description="Euros (entiers).")
-
 
 class ProjectIn(_In):
     title: str = Field(min_length=2, max_length=300)
     promoter: str = Field(min_length=2, max_length=300, description="Organisation porteuse du projet.")
     theme: str | None = None
     place: str | None = Field(default=None, max_length=300, description="Quartier ou ville.")
-    amount_requested_euros: int = Euros
+    amount_requested_euros: int = Field(ge=0, le=1_000_000_000, description="Euros (entiers).")
     document_id: uuid.UUID | None = Field(default=None, description="Une pièce du dossier de l'instance.")
 
 
@@ -38,7 +36,9 @@ class OpinionIn(_In):
 
 class DecisionIn(_In):
     decision: Literal["retenu", "ajourne", "refuse"]
-    amount_granted_euros: int | None = Euros
+    amount_granted_euros: int | None = Field(
+        default=None, ge=0, le=1_000_000_000, description="Euros (entiers)."
+    )
     note: str = Field(default="", max_length=2000)
 
 

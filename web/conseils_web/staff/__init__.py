@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from conseils_web.staff import bilan, councils, instances, outcomes, sessions
+from conseils_web.staff import bilan, councils, instances, outcomes, projects, sessions
 
 ROUTERS: tuple[APIRouter, ...] = (
     instances.router,
@@ -13,4 +13,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     bilan.router,
     outcomes.router,
     sessions.router,
+    projects.router,
 )
