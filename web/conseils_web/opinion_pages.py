@@ -7,11 +7,15 @@ instance type."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from conseils_runtime.territory import TerritoryConfig
+from conseils_web import frenchdates
 from conseils_web.clients.voice import VoiceClient
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
 from conseils_web.security import COUNCILLOR_ROLES, STAFF_ROLES, checked_form, require, require_councillor
@@ -27,6 +31,27 @@ LABELS: dict[str, Any] = {
     "decision_label": dict(DECISIONS),
     "choice_label": dict(CHOICES),
 }
+
+
+REPRESENTATION = {
+    "referent_par_thematique": "Référent·e par thématique : chaque conseil concerné est représenté "
+    "par son ou sa référent·e de la thématique.",
+    "vivier_ouvert": "Vivier ouvert : tous les membres des conseils concernés sont invités ; "
+    "les places vont à qui s'inscrit d'abord.",
+}
+
+
+def representation_for(territory: TerritoryConfig) -> Callable[[str, str | datetime], str | None]:
+    """How a council is represented at an instance this time (a Jinja global of the instance
+    pages): the scenario of its type on its date, for the types whose file dates scenarios."""
+
+    def representation(instance_type: str, starts_at: str | datetime) -> str | None:
+        if instance_type not in territory.participation:
+            return None
+        day = frenchdates.local(frenchdates.parse_iso(starts_at), territory.territory.timezone).date()
+        return REPRESENTATION[territory.scenario_on(instance_type, day)]
+
+    return representation
 
 
 def voice(request: Request) -> VoiceClient:

@@ -103,6 +103,7 @@ def create_site(
         demo=territory.demo, accessibility_status=territory.legal.accessibility_status
     )
     templates.env.globals["opinion_types"] = {kind.slug for kind in territory.instance_types if kind.opinions}
+    templates.env.globals["representation"] = opinion_pages.representation_for(territory)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     by_name = {service.name: service for service in services}
     transport = Services(client, {service.name: service.url for service in services})
