@@ -1,7 +1,8 @@
 """Participation scenarios dated in the territory file: referent per theme, then an open pool
-(every member of a concerned council convened), then referent per theme again — the demo's
-comités techniques, as Plaine Commune tried in 2017. What was convened is frozen with the
-attendance, and the bilan puts each scenario's period in a row of its own, side by side."""
+(every member of a concerned council convened) — the demo's comités techniques from October
+2027; here, as Plaine Commune tried it in 2017, an open pool from April to June. What was
+convened is frozen with the attendance, and the bilan puts each scenario's period in a row of
+its own, side by side."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 
 from conseils_meetings.reports import load_bilan
 from conseils_runtime.territory import (
+    ParticipationPeriod,
+    TerritoryConfig,
     TerritoryFileError,
     default_territory_path,
     load_territory,
@@ -28,15 +31,27 @@ MAY = datetime(2026, 5, 12, 16, 30, tzinfo=UTC)  # 18:30 in Paris, open pool
 def test_the_demo_dates_its_scenarios() -> None:
     territory = load_territory(default_territory_path())
     on = territory.scenario_on
-    assert on("comite-technique", date(2026, 3, 31)) == "referent_par_thematique"
-    assert on("comite-technique", date(2026, 4, 1)) == "vivier_ouvert"
-    assert on("comite-technique", date(2026, 6, 30)) == "vivier_ouvert"
-    assert on("comite-technique", date(2026, 7, 1)) == "referent_par_thematique"
-    assert on("copil", date(2026, 5, 1)) == "referent_par_thematique"  # no section: today's behaviour
-    representation = representation_for(territory)
+    assert on("comite-technique", date(2027, 9, 30)) == "referent_par_thematique"
+    assert on("comite-technique", date(2027, 10, 1)) == "vivier_ouvert"
+    assert on("copil", date(2028, 5, 1)) == "referent_par_thematique"  # no section: today's behaviour
+    spring = spring_pool()
+    assert spring.scenario_on("comite-technique", date(2026, 6, 30)) == "vivier_ouvert"
+    assert spring.scenario_on("comite-technique", date(2026, 7, 1)) == "referent_par_thematique"
+    representation = representation_for(spring)
     assert "Vivier ouvert" in (representation("comite-technique", MAY) or "")
     assert "Référent·e par thématique" in (representation("comite-technique", FEBRUARY) or "")
     assert representation("copil", MAY) is None
+
+
+def spring_pool() -> TerritoryConfig:
+    """The demo territory with an open pool from April to June 2026 (as in 2017)."""
+    periods = [
+        ParticipationPeriod(scenario="referent_par_thematique"),
+        ParticipationPeriod(scenario="vivier_ouvert", since=date(2026, 4, 1)),
+        ParticipationPeriod(scenario="referent_par_thematique", since=date(2026, 7, 1)),
+    ]
+    demo = load_territory(default_territory_path())
+    return demo.model_copy(update={"participation": {"comite-technique": periods}})
 
 
 @pytest.mark.parametrize(
@@ -61,6 +76,7 @@ def test_a_malformed_participation_section_is_refused_with_its_reason(section: s
 
 async def test_the_open_pool_convenes_every_member_and_the_bilan_compares(harness: Harness) -> None:
     h = harness
+    h.service.territory = spring_pool()
     h.clock.now = datetime(2025, 12, 1, 9, tzinfo=UTC)
     ids = []
     for starts in (FEBRUARY, MAY):
