@@ -108,3 +108,13 @@ VOICE_EVENTS: tuple[type[Event], ...] = (
     CouncilParticipationChosen,
 )
 """The events of this module, in the order a producer lists them."""
+
+GLOSSES_FR: dict[str, str] = {
+    "meetings.voice": "projets soumis aux instances, avis des conseils (parole publique du conseil, "
+    "pas une donnée personnelle), décisions, choix de participation des conseils",
+    "ProjectSubmitted": "projet soumis à l'avis des conseils",
+    "CouncilOpinionGiven": "avis d'un conseil sur un projet",
+    "ProjectDecided": "décision prise sur un projet",
+    "CouncilParticipationChosen": "choix de participation d'un conseil à un type d'instance",
+}
+"""French glosses of this module's topic and events, for the catalogue (`catalogue.py`)."""
