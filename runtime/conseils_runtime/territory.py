@@ -11,8 +11,9 @@ A malformed file is refused with the line and the reason, in French.
 
 from __future__ import annotations
 
+import itertools
 import re
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -79,6 +80,21 @@ class InstanceType(_Strict):
     observers_allowed: bool = True
     on_breach: Literal["warn", "refuse"] = "warn"
     registration_closes_hours: int = Field(default=24, ge=0, le=24 * 30)
+    opinions: bool = Field(default=False, description="Projects submitted for the councils' opinions")
+    opinion_deadline_days: int = Field(default=3, ge=0, le=365, description="Opinions due N days before")
+
+
+Scenario = Literal["referent_par_thematique", "vivier_ouvert"]
+"""How a council is represented at an instance: by its referent for the instance's theme
+(référent par thématique), or by whoever of its members registers first (vivier ouvert)."""
+DEFAULT_SCENARIO: Scenario = "referent_par_thematique"
+
+
+class ParticipationPeriod(_Strict):
+    """A participation scenario in force from `since` (a date of the territory; none: from the start)."""
+
+    scenario: Scenario
+    since: date | None = None
 
 
 class StaffAccount(_Strict):
@@ -207,6 +223,9 @@ class TerritoryConfig(_Strict):
     directory: list[DirectoryEntry] = []
     needs: NeedsSettings = NeedsSettings()  # lead time of each need (issue 19)
     claims: ClaimsSettings = ClaimsSettings()  # cost claims: eligible kinds, caps, who approves
+    participation: dict[str, list[ParticipationPeriod]] = Field(
+        default_factory=dict, description="Per instance type, the participation scenarios and their dates"
+    )
 
     @field_validator("themes", "cities", "councils", "instance_types", "directory")
     @classmethod
@@ -245,9 +264,28 @@ class TerritoryConfig(_Strict):
                 problems.append(f"la fiche {entry.slug} de l'annuaire cite une ville inconnue ({entry.city})")
             if any(theme not in themes for theme in entry.themes):
                 problems.append(f"la fiche {entry.slug} de l'annuaire cite une thématique inconnue")
+        kinds = {kind.slug for kind in self.instance_types}
+        for slug, periods in self.participation.items():
+            if slug not in kinds:
+                problems.append(f"participation cite un type d'instance inconnu ({slug})")
+            starts = [p.since for p in periods]
+            if None in starts[1:] or any(
+                a is not None and b is not None and b <= a for a, b in itertools.pairwise(starts)
+            ):
+                problems.append(
+                    f"les périodes de participation de {slug} doivent se suivre par dates croissantes"
+                )
         if problems:
             raise ValueError(" ; ".join(problems))
         return self
+
+    def scenario_on(self, instance_type: str, day: date) -> Scenario:
+        """The participation scenario of an instance type on a day (referent per theme by default)."""
+        scenario = DEFAULT_SCENARIO
+        for period in self.participation.get(instance_type, []):
+            if period.since is None or period.since <= day:
+                scenario = period.scenario
+        return scenario
 
     def theme(self, slug: str) -> Theme:
         return next(theme for theme in self.themes if theme.slug == slug)

@@ -17,6 +17,7 @@ __all__ = [
     "MEETINGS_INSTANCES",
     "MEETINGS_OUTCOMES",
     "MEETINGS_REGISTRATIONS",
+    "MEETINGS_VOICE",
     "NOTIFICATIONS_DELIVERIES",
     "REGISTRY_COUNCILS",
     "REGISTRY_DIRECTORY",
@@ -46,6 +47,9 @@ MEETINGS_OUTCOMES: Final = "meetings.outcomes"
 """Forum outcomes: councils' proposals, elected officials' commitments, their follow-up. Key: outcome id."""
 REGISTRY_DIRECTORY: Final = "registry.directory"
 """Public directory of partners, schemes and places (institutional data only). Key: entry id."""
+MEETINGS_VOICE: Final = "meetings.voice"
+"""Councils' voice: projects of an instance, councils' opinions, decisions (key: instance id);
+councils' participation choices (key: council id)."""
 
 ALL_TOPICS: Final[tuple[str, ...]] = (
     REGISTRY_COUNCILS,
@@ -57,6 +61,7 @@ ALL_TOPICS: Final[tuple[str, ...]] = (
     STAFF_ALERTS,
     MEETINGS_OUTCOMES,
     REGISTRY_DIRECTORY,
+    MEETINGS_VOICE,
 )
 """Every base topic, in a stable order (new topics are appended)."""
 

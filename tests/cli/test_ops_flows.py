@@ -26,9 +26,9 @@ def test_resolve_dlq_topic_accepts_base_physical_and_dlq_names(name: str, expect
 def test_territory_topics_pair_each_topic_with_its_dead_letters() -> None:
     topics = flows.territory_topics("pc")
     assert topics[:2] == ["pc.registry.councils", "pc.registry.councils.dlq"]
-    assert len(topics) == 18
+    assert len(topics) == 20  # + meetings.voice and its dead letters (issue 20)
     assert all(t.startswith("pc.") for t in topics)
-    assert flows.territory_topics("pc", dead_letters=False)[-1] == "pc.registry.directory"
+    assert flows.territory_topics("pc", dead_letters=False)[-1] == "pc.meetings.voice"
     with pytest.raises(ValueError, match="invalid territory"):
         flows.territory_topics("Plaine Commune")
 

@@ -145,6 +145,15 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "POST", "/attestations/check"): SIGNED_IN,  # the site's public page calls it as itself
     ("meetings", "GET", "/instances/{instance_id}/easy-read"): SIGNED_IN,
     ("meetings", "GET", "/bilan/attending"): STAFF_ONLY,
+    # the councils' voice (issue 20): staff submit and decide; a council's coordinator or delegate
+    # gives its opinion (checked on the read model); the coordinator states its participation
+    ("meetings", "GET", "/instances/{instance_id}/projects"): SIGNED_IN,
+    ("meetings", "POST", "/instances/{instance_id}/projects"): STAFF_ONLY,
+    ("meetings", "PUT", "/instances/{instance_id}/projects/{project_id}/opinion"): COUNCILLORS,
+    ("meetings", "PUT", "/instances/{instance_id}/projects/{project_id}/decision"): STAFF_ONLY,
+    ("meetings", "GET", "/participation-choices"): STAFF_ONLY,
+    ("meetings", "GET", "/councils/{council_id}/participation"): SIGNED_IN,  # own council only
+    ("meetings", "PUT", "/councils/{council_id}/participation/{instance_type}"): frozenset({COORDINATOR}),
     # --- notifications
     ("notifications", "GET", "/notifications/members/{member_id}/preferences"): COUNCILLORS,  # own
     ("notifications", "PUT", "/notifications/members/{member_id}/preferences"): COUNCILLORS,  # own
@@ -225,6 +234,8 @@ FOREIGN: list[tuple[str, str, str]] = [
     ("registry", "GET", "/members/{member_id}"),
     ("registry", "GET", "/members/{member_id}/data"),
     ("registry", "PUT", "/members/{member_id}/shown-to-councillors"),
+    ("meetings", "GET", "/councils/{council_id}/participation"),
+    ("meetings", "PUT", "/councils/{council_id}/participation/{instance_type}"),
     ("notifications", "GET", "/notifications/members/{member_id}/preferences"),
     ("notifications", "PUT", "/notifications/members/{member_id}/preferences"),
     ("notifications", "POST", "/notifications/members/{member_id}/feed-token"),
@@ -238,7 +249,7 @@ FOREIGN: list[tuple[str, str, str]] = [
 # Path parameters the matrix fills with a made-up id (no such resource is seeded).
 MADE_UP_IDS = frozenset(
     {"entry_id", "document_id", "outcome_id", "endpoint_id", "request_id", "delivery_id", "need_id",
-     "claim_id", "token"}
+     "claim_id", "project_id", "token"}
 )  # fmt: skip
 
 # A throw-away id for destructive staff routes, so the matrix does not erase its own cast.
@@ -344,6 +355,14 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
             "json": {"name": "Nom Imprimé", "verify_url": "http://127.0.0.1/attestation/verifier"}
         },
         ("POST", "/attestations/check"): {"json": {"code": "AAAA-BBBB-CCCC-DDDD"}},
+        ("POST", "/instances/{instance_id}/projects"): {
+            "json": {"title": "Projet", "promoter": "Association", "amount_requested_euros": 100}
+        },
+        ("PUT", "/instances/{instance_id}/projects/{project_id}/opinion"): {
+            "json": {"stance": "favourable", "text": "Avis du conseil"}
+        },
+        ("PUT", "/instances/{instance_id}/projects/{project_id}/decision"): {"json": {"decision": "ajourne"}},
+        ("PUT", "/councils/{council_id}/participation/{instance_type}"): {"json": {"choice": "observer"}},
         ("PUT", "/notifications/members/{member_id}/preferences"): {
             "json": {"channels": ["email"], "digest": False}
         },
@@ -378,6 +397,8 @@ def fill(
         "delivery_id": uuid.uuid4(),
         "need_id": uuid.uuid4(),
         "claim_id": uuid.uuid4(),
+        "project_id": uuid.uuid4(),
+        "instance_type": "comite-technique",
         "token": "jeton-invalide",
     }
     if throwaway:

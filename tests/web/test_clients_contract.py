@@ -21,6 +21,7 @@ from conseils_web.clients import (
     WebhooksClient,
     endpoints,
 )
+from conseils_web.clients.voice import VoiceClient
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi"
 CLIENTS: list[type[ServiceClient]] = [
@@ -29,6 +30,7 @@ CLIENTS: list[type[ServiceClient]] = [
     NotificationsClient,
     WebhooksClient,
     AttendingClient,
+    VoiceClient,
 ]
 CASES = [
     pytest.param(client, endpoint, id=f"{client.service} {endpoint.method} {endpoint.path}")

@@ -72,6 +72,7 @@ ALERT_KIND_LABELS = {
     "nobody_registered": "Aucun inscrit",
     "webhook_disabled": "Webhook désactivé",
     "webhook_failed": "Envoi de webhook abandonné",
+    "participation_changed": "Participation d'un conseil changée",
 }
 DELIVERY_STATUS_LABELS = {
     "sent": "envoyé",

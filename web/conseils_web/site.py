@@ -34,6 +34,7 @@ from conseils_web import (
     my_data,
     open_data_pages,
     operator_pages,
+    opinion_pages,
     public_pages,
     staff,
 )
@@ -44,6 +45,7 @@ from conseils_web.clients import (
     RegistryClient,
     WebhooksClient,
 )
+from conseils_web.clients.voice import VoiceClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
@@ -110,6 +112,8 @@ def create_site(
     templates.env.globals.update(
         demo=territory.demo, accessibility_status=territory.legal.accessibility_status
     )
+    templates.env.globals["opinion_types"] = {kind.slug for kind in territory.instance_types if kind.opinions}
+    templates.env.globals["representation"] = opinion_pages.representation_for(territory)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     by_name = {service.name: service for service in services}
     transport = Services(client, {service.name: service.url for service in services})
@@ -134,6 +138,8 @@ def create_site(
     app.include_router(my_data.router)
     app.include_router(councillor_pages.router)
     app.include_router(community_pages.router)
+    app.state.voice = VoiceClient(transport)  # the councils' voice (opinion_pages, staff/projects)
+    app.include_router(opinion_pages.router)
     for router in staff.ROUTERS:
         app.include_router(router)
     app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows

@@ -16,6 +16,7 @@ from conseils_schemas import (
     MEETINGS_INSTANCES,
     MEETINGS_OUTCOMES,
     MEETINGS_REGISTRATIONS,
+    MEETINGS_VOICE,
     NOTIFICATIONS_DELIVERIES,
     REGISTRY_COUNCILS,
     REGISTRY_DIRECTORY,
@@ -49,7 +50,13 @@ SERVICE_GRANTS: Mapping[str, ServiceGrants] = {
         extra_dead_letters=(REGISTRY_MEMBER_CONTACTS,),
     ),
     "meetings": ServiceGrants(
-        produces=(MEETINGS_INSTANCES, MEETINGS_REGISTRATIONS, MEETINGS_OUTCOMES, STAFF_ALERTS),
+        produces=(
+            MEETINGS_INSTANCES,
+            MEETINGS_REGISTRATIONS,
+            MEETINGS_OUTCOMES,
+            MEETINGS_VOICE,
+            STAFF_ALERTS,
+        ),
         consumes=(REGISTRY_COUNCILS, REGISTRY_MEMBERS),
     ),
     "notifications": ServiceGrants(

@@ -83,6 +83,12 @@ from .staff_edits import (
     OtherAttendees,
     OtherCategory,
 )
+from .voice import (
+    CouncilOpinionGiven,
+    CouncilParticipationChosen,
+    ProjectDecided,
+    ProjectSubmitted,
+)
 
 __all__ = [
     "CONTACT_TOMBSTONE",
@@ -94,6 +100,8 @@ __all__ = [
     "CostClaimDecided",
     "CostClaimSubmitted",
     "CouncilDissolved",
+    "CouncilOpinionGiven",
+    "CouncilParticipationChosen",
     "CouncilRegistered",
     "CouncilUpdated",
     "DirectoryEntryRemoved",
@@ -121,6 +129,8 @@ __all__ = [
     "OtherCategory",
     "OutcomeRecorded",
     "OutcomeStatusChanged",
+    "ProjectDecided",
+    "ProjectSubmitted",
     "ReferentDesignated",
     "ReferentWithdrawn",
     "RegistrationCancelled",

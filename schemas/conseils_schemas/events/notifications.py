@@ -80,6 +80,7 @@ class StaffAlertRaised(Event):
         "nobody_registered",
         "need_unbooked",
         "easy_read_missing",
+        "participation_changed",
     ]
     subject_id: UUID = Field(description="Id of the instance, council or member concerned.")
     message_fr: str

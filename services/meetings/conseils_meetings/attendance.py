@@ -65,13 +65,15 @@ class Attendance(MeetingsCore):
         self, session: AsyncSession, row: InstanceRecord, concerned: Sequence[uuid.UUID]
     ) -> list[ConvenedCouncil]:
         """Who was convened on the instance's date, per council: the members, or for a
-        theme's instance its referents. Frozen into the attendance fact."""
+        theme's instance under the referent-per-theme scenario its referents (an open pool
+        convenes every member). Frozen into the attendance fact."""
         view = registry_view_of(self.territory)
         history = await view.history(session, concerned)
         day = view.local_date(row.starts_at)
         groups = []
+        by_referent = self.territory.scenario_on(row.instance_type, day) == "referent_par_thematique"
         for council_id in sorted(concerned):
-            if row.scope == "theme":
+            if row.scope == "theme" and by_referent:
                 members = history.referents_on(council_id, row.theme or "", day)
             else:
                 members = history.members_on(council_id, day)

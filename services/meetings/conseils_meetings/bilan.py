@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from conseils_meetings.voice_figures import OpinionFigure
+
 HELD = frozenset({"held", "minutes_published"})
 
 
@@ -192,6 +194,10 @@ class Bilan:
     vacancies: list[Vacancy] = field(default_factory=list)
     others_by_category: dict[str, int] = field(default_factory=dict)
     """Participants other than councillors at the held instances, per category (OTHER_CATEGORIES)."""
+    opinions_by_council: list[OpinionFigure] = field(default_factory=list)
+    by_scenario: list[Row] = field(default_factory=list)
+    """Per instance type with dated scenarios, one row per scenario (scenario_figures)."""
+    """The councils' opinions on the projects of the period's instances (voice_figures)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -214,6 +220,8 @@ class Bilan:
             "instances_not_held": self.instances_not_held,
             "outcomes": self.outcomes,
             "others_by_category": self.others_by_category,
+            "opinions_by_council": [figure.as_dict() for figure in self.opinions_by_council],
+            "by_scenario": [row.as_dict() for row in self.by_scenario],
         }
 
     def rows(self) -> list[Row]:

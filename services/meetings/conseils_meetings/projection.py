@@ -37,6 +37,7 @@ from conseils_meetings import attending_projection, tables
 from conseils_meetings.outcomes import apply_outcome_event
 from conseils_meetings.records import AttendanceRecord
 from conseils_meetings.repository import Repository
+from conseils_meetings.voice_projection import VOICE_APPLY
 from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS, RegistryView
 from conseils_runtime.territory import TerritoryConfig
 from conseils_schemas import (
@@ -197,6 +198,7 @@ APPLY: dict[type[Event], Apply] = {
     OutcomeRecorded: _outcome,
     OutcomeStatusChanged: _outcome,
     **attending_projection.APPLY,  # needs counted, cost claims (issue 19)
+    **VOICE_APPLY,  # projects, councils' opinions, decisions, participation choices (voice_projection)
 }
 
 APPLIED_EVENTS: tuple[type[Event], ...] = (*REGISTRY_VIEW_EVENTS, *APPLY)

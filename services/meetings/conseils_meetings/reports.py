@@ -27,6 +27,9 @@ from conseils_meetings.bilan import (
 )
 from conseils_meetings.domain import time_slot
 from conseils_meetings.projection import registry_view_of
+from conseils_meetings.repository import Repository
+from conseils_meetings.scenario_figures import scenario_rows
+from conseils_meetings.voice_figures import opinion_figures
 from conseils_runtime.http import DomainError
 from conseils_runtime.territory import TerritoryConfig
 from conseils_runtime.times import as_utc
@@ -124,6 +127,9 @@ async def load_bilan(
     councils = {council_id: info[0] for council_id, info in history.councils.items()}
     cities = {council_id: (info[2], info[1]) for council_id, info in history.councils.items()}
 
+    def by_referent(instance_type: str, day: date) -> bool:
+        return territory.scenario_on(instance_type, day) == "referent_par_thematique"
+
     instances = []
     for instance_row in instance_rows:
         kind = kinds.get(instance_row["instance_type"])
@@ -140,7 +146,8 @@ async def load_bilan(
         frozen = convened.get(instance_row["id"])
         if frozen is not None:
             invited = {c: len(frozen.get(c, ())) for c in instance_concerned}
-        elif instance_row["scope"] == "theme":  # the referents of the theme are the ones invited
+        elif instance_row["scope"] == "theme" and by_referent(instance_row["instance_type"], day):
+            # referent per theme: the referents of the theme are the ones invited
             invited = {c: len(history.referents_on(c, theme or "", day)) for c in instance_concerned}
         else:
             invited = {c: len(history.members_on(c, day)) for c in instance_concerned}
@@ -183,7 +190,7 @@ async def load_bilan(
             for theme in territory.themes
         )
     themes = {theme.slug: theme.name for theme in territory.themes}
-    return compute_bilan(
+    bilan = compute_bilan(
         period_from,
         period_to,
         instances,
@@ -193,6 +200,9 @@ async def load_bilan(
         cities=cities,
         vacancies=vacancies,
     )
+    bilan.opinions_by_council = opinion_figures(await Repository(session).opinion_outcomes(ids), councils)
+    bilan.by_scenario = scenario_rows(period_from, period_to, instances, territory)
+    return bilan
 
 
 async def _outcomes_at(

@@ -23,9 +23,10 @@ from conseils_meetings.records import (
     OutcomeUpdateRecord,
     RegistrationRecord,
 )
+from conseils_meetings.voice_queries import VoiceQueries
 
 
-class Repository(ReadModelQueries):
+class Repository(ReadModelQueries, VoiceQueries):
     """The SQL of the meetings service, on one session (the caller's transaction): it returns
     typed records (`records.py`); the registry read model's queries are in `read_model_queries.py`."""
 

@@ -35,6 +35,7 @@ from conseils_meetings.use_cases import (
     Unit,
     utc_now,
 )
+from conseils_meetings.voice import Voice
 
 __all__ = [
     "Clock",
@@ -65,6 +66,7 @@ class MeetingsService(
     Claims,
     Attestations,
     EasyRead,
+    Voice,
 ):
     """The meetings use cases, one module per seam: scheduling.py, agenda.py (the councillor's
     agenda, who may register how), registrations.py, dossiers.py,

@@ -103,6 +103,9 @@ class InstanceView:
     theme: str | None = None
     city_code: str | None = None
     council_ids: tuple[UUID, ...] = ()
+    open_pool: bool = False
+    """The territory's scenario on its date is an open pool (vivier ouvert): every member of a
+    concerned council is invited, not only the theme's referents and followers."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ def invitation_recipients(instance: InstanceView, directory: Directory) -> list[
     """Who is told that an instance is scheduled (and when its dossier is published)."""
     councils = concerned_councils(instance, directory)
     recipients = _Recipients()
-    if instance.scope == "theme" and instance.theme:
+    if instance.scope == "theme" and instance.theme and not instance.open_pool:
         for council_id in councils:
             referent = directory.referents.get((council_id, instance.theme))
             if referent is not None:

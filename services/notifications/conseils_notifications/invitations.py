@@ -17,6 +17,7 @@ from conseils_notifications.domain import (
     registration_kind,
     registration_recipients,
 )
+from conseils_notifications.records import InstanceRecord
 from conseils_notifications.use_cases import NotificationsCore, Unit, iso
 from conseils_schemas import (
     DossierPublished,
@@ -29,6 +30,11 @@ from conseils_schemas import (
 
 class Invitations(NotificationsCore):
     """The meetings service's facts, and who is told of each."""
+
+    def open_pool(self, row: InstanceRecord) -> bool:
+        """The instance's type runs an open pool (vivier ouvert) on its date (territory file)."""
+        day = self.registry_view.local_date(row.starts_at)
+        return self.territory.scenario_on(row.instance_type, day) == "vivier_ouvert"
 
     async def instance_scheduled(self, unit: Unit, event: InstanceScheduled, event_id: str) -> int:
         await unit.repo.save_instance(
@@ -56,7 +62,7 @@ class Invitations(NotificationsCore):
             source_event_id=event_id,
             kind="scheduled",
             instance_id=event.instance_id,
-            recipients=invitation_recipients(row.view(), directory),
+            recipients=invitation_recipients(row.view(open_pool=self.open_pool(row)), directory),
             context={"instance": self.snapshot(row)},
         )
 
@@ -123,7 +129,8 @@ class Invitations(NotificationsCore):
         directory = await unit.repo.directory(self.today())
         registered = await unit.repo.registrants(event.instance_id, confirmed_only=False)
         recipients = merge_recipients(
-            change_recipients([], registered), invitation_recipients(row.view(), directory)
+            change_recipients([], registered),
+            invitation_recipients(row.view(open_pool=self.open_pool(row)), directory),
         )
         return await self._notify(
             unit,

@@ -54,14 +54,15 @@ class InstanceRecord(_FromRow):
         ids = tuple(UUID(str(value)) for value in row["council_ids"])  # JSON: strings
         return super().of({**row, "council_ids": ids})
 
-    def view(self) -> InstanceView:
-        """What the recipient rules need to know of it."""
+    def view(self, *, open_pool: bool = False) -> InstanceView:
+        """What the recipient rules need to know of it (`open_pool`: the territory's scenario)."""
         return InstanceView(
             instance_id=self.instance_id,
             scope=self.scope,  # type: ignore[arg-type]
             theme=self.theme,
             city_code=self.city_code,
             council_ids=self.council_ids,
+            open_pool=open_pool,
         )
 
 

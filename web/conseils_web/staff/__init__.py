@@ -18,6 +18,7 @@ from conseils_web.staff import (
     members,
     members_import,
     outcomes,
+    projects,
     sessions,
     webhooks,
 )
@@ -35,4 +36,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     sessions.router,
     webhooks.router,
     attending.router,
+    projects.router,
 )
