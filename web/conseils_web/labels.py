@@ -6,6 +6,7 @@ services; the words only the site shows are written here."""
 from __future__ import annotations
 
 from conseils_schemas.labels import (
+    ALERT_KIND_LABELS,
     COLLEGE_LABELS,
     INSTANCE_STATUS_LABELS,
     MEMBER_ROLE_LABELS,
@@ -17,6 +18,7 @@ from conseils_schemas.labels import (
 )
 
 __all__ = [
+    "ALERT_KIND_LABELS",
     "COLLEGE_LABELS",
     "INSTANCE_STATUS_LABELS",
     "MEMBER_ROLE_LABELS",
@@ -62,14 +64,6 @@ CATEGORY_LABELS = {
     "dossier": "Publication des dossiers",
     "reminder": "Rappels avant les instances",
     "minutes": "Comptes rendus",
-}
-ALERT_KIND_LABELS = {
-    "dossier_late": "Dossier en retard",
-    "daytime_political_instance": "Instance politique en journée",
-    "short_notice": "Convocation tardive",
-    "theme_without_referent": "Thématique sans référent·e",
-    "council_over_quota": "Conseil au-delà de ses places",
-    "nobody_registered": "Aucun inscrit",
 }
 DELIVERY_STATUS_LABELS = {
     "sent": "envoyé",

@@ -16,13 +16,18 @@ Rules of the catalogue:
   model with a new ``.vN`` type, never an edit of an existing one.
 
 The models live in one module per producing service (:mod:`.registry`,
-:mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`; a new family of
+:mod:`.meetings`, :mod:`.notifications`; :mod:`.alerts`: what staff do with an alert) over
+:mod:`.base`; a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
 
 from __future__ import annotations
 
+from .alerts import (
+    StaffAlertAcknowledged,
+    StaffAlertResolved,
+)
 from .base import (
     Event,
     Slug,
@@ -102,7 +107,9 @@ __all__ = [
     "RegistrationPromoted",
     "RegistrationWaitlisted",
     "Slug",
+    "StaffAlertAcknowledged",
     "StaffAlertRaised",
+    "StaffAlertResolved",
     "ThemeLeftWithoutReferent",
     "is_tombstone",
 ]
