@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from conseils_web.staff import bilan, councils, instances, outcomes, sessions
+from conseils_web.staff import alerts, bilan, councils, instances, outcomes, sessions
 
 ROUTERS: tuple[APIRouter, ...] = (
     instances.router,
     councils.router,
     bilan.router,
+    alerts.router,
     outcomes.router,
     sessions.router,
 )

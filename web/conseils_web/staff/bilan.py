@@ -1,4 +1,4 @@
-"""Staff pages of the year's results (/equipe/bilan) and of the alerts (/equipe/alertes)."""
+"""Staff page of the year's results (/equipe/bilan)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from conseils_web.context import render, site, user_token
 from conseils_web.security import require_staff
-from conseils_web.services import ApiError
 
 router = APIRouter(prefix="/equipe")
 
@@ -30,23 +29,6 @@ def _period(request: Request) -> tuple[str, str]:
         return date.fromisoformat(start).isoformat(), date.fromisoformat(end).isoformat()
     except ValueError:
         return default_start.isoformat(), default_end.isoformat()
-
-
-@router.get("/alertes", response_class=HTMLResponse)
-async def alerts(request: Request) -> HTMLResponse:
-    require_staff(request)
-    try:
-        rows = await site(request).notifications.alerts(user_token(request))
-    except ApiError as error:
-        return render(
-            request,
-            "equipe/alertes.html",
-            title="Alertes",
-            active="equipe-alertes",
-            alerts=[],
-            error=str(error),
-        )
-    return render(request, "equipe/alertes.html", title="Alertes", active="equipe-alertes", alerts=rows)
 
 
 @router.get("/bilan", response_class=HTMLResponse)
