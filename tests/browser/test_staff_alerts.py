@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from conseils_meetings.api_models import InstanceIn
 from conseils_schemas import StaffAlertAcknowledged
 from conseils_web.security import SESSION_COOKIE, new_session
-from tests.browser.conftest import assert_fits_phone_width, screenshot
+from tests.browser.conftest import accessibility_violations, assert_fits_phone_width, screenshot
 from tests.browser.platform_helpers import RunningPlatform, running_platform
 from tests.e2e.stack import eventually
 
@@ -39,18 +39,10 @@ FRANC_MOISIN = ("aicha.diallo@demo.example", "fatou.sow@demo.example")
 PARIS = ZoneInfo("Europe/Paris")
 
 
-async def axe_violations(page: Page) -> list[dict[str, Any]]:
-    from axe_playwright_python.async_playwright import Axe
-
-    results = await Axe().run(page)
-    violations: list[dict[str, Any]] = results.response["violations"]
-    return violations
-
-
 async def check_page(page: Page, name: str) -> None:
     await screenshot(page, f"alertes-{name}")
     assert await page.get_attribute("html", "lang") == "fr"
-    assert [v["id"] for v in await axe_violations(page)] == [], name
+    assert [v["id"] for v in await accessibility_violations(page)] == [], name
     await assert_fits_phone_width(page)
 
 
