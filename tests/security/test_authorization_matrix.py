@@ -126,6 +126,11 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notifications", "GET", "/notifications/members/{member_id}/inbox"): COUNCILLORS,  # own
     ("notifications", "GET", "/notifications/deliveries"): STAFF_ONLY,
     ("notifications", "GET", "/notifications/alerts"): STAFF_ONLY,
+    # acting on an alert and choosing one's alert emails: territory staff (the operator only reads)
+    ("notifications", "POST", "/notifications/alerts/{alert_id}/acknowledge"): STAFF_ROLE,
+    ("notifications", "POST", "/notifications/alerts/{alert_id}/resolve"): STAFF_ROLE,
+    ("notifications", "GET", "/notifications/alerts/preferences"): STAFF_ROLE,
+    ("notifications", "PUT", "/notifications/alerts/preferences"): STAFF_ROLE,
     # public by design: a signed one-click token, a secret feed token, public agenda data
     ("notifications", "GET", "/notifications/unsubscribe/{token}"): EVERYONE,
     ("notifications", "POST", "/notifications/unsubscribe/{token}"): EVERYONE,
@@ -292,6 +297,7 @@ def fill(
         "entry_id": uuid.uuid4(),
         "document_id": uuid.uuid4(),
         "outcome_id": uuid.uuid4(),
+        "alert_id": uuid.uuid4(),
         "token": "jeton-invalide",
     }
     if throwaway:

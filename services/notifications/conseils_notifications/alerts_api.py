@@ -14,7 +14,7 @@ from conseils_notifications.alert_rules import MODE_LABELS, StaffAlertMode, is_u
 from conseils_notifications.records import StaffAlertView
 from conseils_notifications.service import NotificationsService
 from conseils_runtime.auth import Authenticator, Principal
-from conseils_runtime.http import Forbidden
+from conseils_runtime.errors import DomainError
 
 router = APIRouter(prefix="/notifications/alerts", tags=["alertes"])
 
@@ -41,10 +41,16 @@ Staff = Annotated[Principal, Depends(_staff)]
 
 
 def _staff_id(principal: Principal) -> UUID:
+    """Her staff account's id (the facts name who acted by it); a staff token for no account
+    (the site's own) is answered 422."""
     try:
         return UUID(principal.subject)
     except ValueError:
-        raise Forbidden("Compte agent inconnu.") from None
+        raise DomainError(
+            "Seul un compte agent du territoire peut agir sur une alerte.",
+            code="compte_agent_inconnu",
+            status_code=422,
+        ) from None
 
 
 class StaffAlertItem(BaseModel):
