@@ -39,6 +39,10 @@ echo "CONSEILS_TEST_POSTGRES_URL=$CONSEILS_TEST_POSTGRES_URL"
 step "Chromium (tests dans un vrai navigateur)"
 bash scripts/chromium.sh
 
+step "Kannel (passerelle SMS, SMSC factice pour les tests)"
+CONSEILS_KANNEL_BIN=$(bash scripts/kannel.sh | tail -n 1)
+export CONSEILS_KANNEL_BIN
+
 step "Parseur AsyncAPI officiel (Node.js, tools/asyncapi-check)"
 if [ ! -d tools/asyncapi-check/node_modules/@asyncapi/parser ]; then
   npm ci --prefix tools/asyncapi-check --no-audit --no-fund --loglevel=error

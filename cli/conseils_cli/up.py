@@ -15,11 +15,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from conseils_cli.kafka import launcher
+from conseils_cli.kafka.grants import OPS, SERVICE_GRANTS
+from conseils_runtime.kafka_security import KafkaSecurity
 
 err = Console(stderr=True)
 
 
-def up_command(
+def up_command(  # noqa: PLR0917 - typer options
     territory_file: Annotated[
         Path | None,
         typer.Option("--territoire", help="Fichier du territoire (défaut : démo Plaine Commune)."),
@@ -37,6 +39,14 @@ def up_command(
             "(instances, inscriptions, présences, comptes rendus) pour que le bilan ait du contenu.",
         ),
     ] = True,
+    kafka_plaintext: Annotated[
+        bool,
+        typer.Option(
+            "--kafka-en-clair",
+            help="Démarrer Kafka sans authentification ni ACL (par défaut : SASL/SCRAM et ACL, "
+            "un principal par service, comme en production).",
+        ),
+    ] = False,
 ) -> None:
     """Démarre toute la plateforme : Kafka, les trois services, le site et un SMTP local."""
     from conseils_runtime.territory import TerritoryFileError, default_territory_path, load_territory
@@ -51,14 +61,33 @@ def up_command(
 
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     external = bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS"))
-    already_running = external or launcher.status() is not None
+    running = None if external else launcher.status()
+    already_running = external or running is not None
+    # A broker already running keeps its mode (stop it to change); the environment's settings
+    # (CONSEILS_KAFKA_*) serve an external one.
+    secure = not external and (running.secure if running is not None else not kafka_plaintext)
     try:
         with err.status("Démarrage de Kafka…"):
-            broker = launcher.start()
+            broker = launcher.start(
+                secure=secure,
+                tls=running.tls if running is not None else False,
+                territories=[territory.territory.slug] if secure else (),
+            )
+            principals = platform_principals(broker) if secure else {}
     except launcher.KafkaLauncherError as error:
         err.print(f"[bold red]Kafka n'a pas démarré :[/] {escape(str(error))}")
         raise typer.Exit(1) from error
-    err.print(f"[green]Kafka prêt[/] : {broker.bootstrap}" + (" (externe)" if external else ""))
+    mode = " (externe)" if external else " (SASL/SCRAM et ACL)" if secure else " (en clair)"
+    err.print(f"[green]Kafka prêt[/] : {broker.bootstrap}{mode}")
+    if secure:
+        err.print(
+            "Un principal Kafka par service ; pour « conseils ops » : "
+            '[bold]eval "$(conseils kafka credentials ops --env)"[/]'
+        )
+    if running is not None and not secure and not kafka_plaintext:
+        err.print(
+            "Broker en clair déjà lancé : « conseils kafka stop » puis « conseils up » pour le sécuriser."
+        )
 
     def ready(urls: dict[str, str]) -> None:
         table = Table(title=f"conseils — {territory.territory.name} (démonstration)")
@@ -91,6 +120,7 @@ def up_command(
         smtp_port=smtp_port,
         on_ready=ready,
         demo_year=demo_year,
+        kafka_security=principals,
     )
     try:
         # uvicorn applies `loop="uvloop"` only in its own `run()`: the platform serves from this loop.
@@ -101,6 +131,14 @@ def up_command(
             with err.status("Arrêt de Kafka…"):
                 launcher.stop()
         err.print("Plateforme arrêtée.")
+
+
+def platform_principals(broker: launcher.BrokerInfo) -> dict[str, KafkaSecurity]:
+    """Each service as its own principal; the site as the operator's (it reads every flow)."""
+    state_dir = broker.state_dir
+    principals = {name: launcher.credentials(state_dir, name) for name in SERVICE_GRANTS}
+    principals["site"] = launcher.credentials(state_dir, OPS)
+    return principals
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

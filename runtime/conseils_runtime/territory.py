@@ -92,10 +92,35 @@ class MailSettings(_Strict):
     public_base_url: str = "http://127.0.0.1:8000"
 
 
+Weekday = Literal["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+class SmsSection(_Strict):
+    """`notifications.sms`: the sender and the quiet hours (no SMS sent then: held, not dropped).
+    Read by the notifications service (`sms_settings.territory_sms_rules`)."""
+
+    sender: str = Field(default="Conseils", max_length=11)
+    quiet_from: time = time(20, 30)
+    quiet_until: time = time(8, 0)
+    quiet_days: list[Weekday] = ["dimanche"]
+
+
+class RemindersSection(_Strict):
+    """`notifications.reminders`: the morning reminder of an evening instance and the
+    « Étiez-vous présent·e ? » prompt after the end (`reminder_sequence` in notifications)."""
+
+    morning_of_evening: bool = True
+    morning_at: time = time(8, 0)
+    evening_from: time = time(18, 0)
+    presence_prompt_minutes: int | None = Field(default=60, ge=0, le=24 * 60)
+
+
 class NotificationSettings(_Strict):
     reminder_days: list[int] = [7, 1]
-    digest_weekday: Literal["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"] = "lundi"
+    digest_weekday: Weekday = "lundi"
     nobody_registered_alert_days: int = 7
+    sms: SmsSection | None = None
+    reminders: RemindersSection | None = None
 
 
 class TerritoryInfo(_Strict):
@@ -132,6 +157,13 @@ class DirectoryEntry(_Strict):
     description: str = ""
 
 
+class OpenDataLicence(_Strict):
+    """The licence of the open-data feed (/donnees-ouvertes): Etalab's by default."""
+
+    name: str = "Licence Ouverte / Open Licence 2.0"
+    url: str = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+
+
 class LegalInfo(_Strict):
     """What the public pages must say (LCEN art. 6, RGPD art. 13, RGAA): the territory fills it in."""
 
@@ -152,6 +184,9 @@ class LegalInfo(_Strict):
     )
     retention_months_after_leaving: int = Field(
         default=12, ge=1, le=120, description="Durée de conservation des données d'un membre après son départ"
+    )
+    open_data_licence: OpenDataLicence = Field(
+        default_factory=OpenDataLicence, description="Licence des données ouvertes des instances"
     )
 
 

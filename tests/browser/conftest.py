@@ -2,13 +2,17 @@
 
 Screenshots go to test-artifacts/screenshots/. axe-core checks accessibility
 (RGAA / WCAG 2.1 AA): no serious or critical violation is accepted.
+
+The platform under the browser runs on the secured broker of tests/e2e (SASL/SCRAM and ACLs, one
+principal per service, the site as `ops`), as `conseils up` runs it: `kafka_bootstrap` and
+`territory` are overridden here.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.conftest import IN_CI
+from tests.e2e.secured_kafka import SecuredKafka, granted_territory, secured_kafka_fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -90,3 +95,19 @@ async def assert_fits_phone_width(page: Page) -> None:
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"the page is {overflow}px wider than a 360px screen"
+
+
+@pytest.fixture(scope="session")
+def secured_kafka() -> Iterator[SecuredKafka]:
+    yield from secured_kafka_fixture()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(secured_kafka: SecuredKafka) -> str:
+    return secured_kafka.bootstrap
+
+
+@pytest.fixture
+async def territory(secured_kafka: SecuredKafka) -> AsyncIterator[str]:
+    async with granted_territory(secured_kafka) as slug:
+        yield slug

@@ -15,6 +15,7 @@ from typing import Any
 from conseils_runtime.territory import default_territory_path, load_territory
 from conseils_web.mailbox import StoredMail, _free_port, read_mailbox
 from conseils_web.platform import PlatformOptions, run_platform
+from tests.e2e.secured_kafka import platform_security
 
 
 @dataclass
@@ -75,6 +76,8 @@ async def running_platform(
         on_apps=apps.update,
         stop=stop,
         demo_year=demo_year,
+        # On the secured broker (tests/browser's conftest): one principal per service, as in production.
+        kafka_security=platform_security(kafka_bootstrap),
     )
     task = asyncio.create_task(run_platform(options))
     waiting: list[asyncio.Future[Any]] = [task, ready]

@@ -1,37 +1,25 @@
-"""The community pages in Chromium on a 360-pixel phone, reached from the menu: outcomes (with
-a status history opened), the councils of the territory (she chooses to show her name), the
-directory (a search). French, axe-core finds no violation, no page scrolls sideways."""
+"""The community pages in Chromium on a 360-pixel phone, on the real platform (Kafka, the
+three services, the site), reached from the menu: outcomes (a proposal of the forum with its
+status history opened, a commitment), the councils of the territory (she chooses to show her
+name), the directory seeded from the territory file (a search). French, axe-core finds no
+violation, no page scrolls sideways."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Page, expect
 
-from conseils_web.mailbox import _free_port
-from conseils_web.security import SESSION_COOKIE
+from conseils_web.security import SESSION_COOKIE, new_session
 from tests.browser.conftest import assert_fits_phone_width, screenshot, serious_accessibility_violations
-from tests.web.helpers import build_site, session_for
-from tests.web.test_community_pages import FakeServices
+from tests.browser.platform_helpers import running_platform
+from tests.browser.platform_services import PlatformServices, tuesday_evening
 
+pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
-@pytest.fixture
-async def site_url(tmp_path: Path) -> AsyncIterator[str]:
-    app = build_site(tmp_path, FakeServices())
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+JULIE = "julie.moreau@demo.example"  # Aubervilliers; Saint-Denis's habitat referent shows no name
 
 
 async def check_page(page: Page, name: str, heading: str) -> None:
@@ -43,48 +31,81 @@ async def check_page(page: Page, name: str, heading: str) -> None:
 
 
 async def test_outcomes_councils_and_directory_from_the_menu_on_a_phone(
-    browser: Browser, site_url: str
+    browser: Browser, tmp_path: Path, kafka_bootstrap: str, territory: str
 ) -> None:
-    context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
-    try:
-        await context.add_cookies(
-            [{"name": SESSION_COOKIE, "value": session_for("councillor"), "url": site_url}]
+    async with running_platform(tmp_path, kafka_bootstrap, territory) as platform:
+        services = PlatformServices(platform)
+        forum = await services.schedule(
+            instance_type="forum",
+            title="Forum des conseils citoyens",
+            location="Bourse du travail, Saint-Denis",
+            starts_at=tuesday_evening(35),
         )
-        phone = await context.new_page()
-        await phone.goto(f"{site_url}/agenda")
-        menu = phone.get_by_role("navigation", name="Menu principal")
-
-        await menu.get_by_role("link", name="Propositions et engagements").click()
-        await check_page(phone, "propositions", "Propositions et engagements")
-        card = phone.locator(".carte", has_text="Ouvrir la maison de quartier le samedi")
-        await card.locator("summary").click()
-        await expect(card).to_contain_text("lundi 2 novembre 2026 : en cours — Budget voté")
-        await expect(card.get_by_role("link", name="Forum des conseils citoyens")).to_be_visible()
-        await check_page(phone, "propositions-historique", "Propositions et engagements")
-        download = phone.get_by_role("link", name="Télécharger le tableau de synthèse (CSV, pour un tableur)")
-        await expect(download).to_have_attribute(
-            "href", "/propositions-et-engagements/tableau-de-synthese.csv"
+        proposal = await services.outcome(
+            kind="proposal",
+            text="Ouvrir la maison de quartier le samedi",
+            made_by="Conseil citoyen Franc-Moisin – Bel-Air",
+            made_on=date.today().isoformat(),
+            instance_id=forum,
+            theme="animation",
         )
-
-        await menu.get_by_role("link", name="Les conseils").click()
-        await check_page(phone, "conseils", "Les conseils du territoire")
-        await expect(phone.get_by_role("main")).to_contain_text(
-            "Habitat et cadre de vie — nom non communiqué"
+        await services.outcome_status(proposal, "in_progress", "Budget voté")
+        await services.outcome(
+            kind="commitment",
+            text="Tenir les comités thématiques en soirée",
+            made_by="Vice-président·e à la politique de la ville",
+            made_on=date.today().isoformat(),
         )
-        await phone.get_by_role("button", name="Montrer mon nom aux autres conseils").click()
-        await expect(phone.get_by_role("status")).to_contain_text("Votre nom est désormais montré")
-        await expect(phone.get_by_role("button", name="Ne plus montrer mon nom")).to_be_visible()
-        await check_page(phone, "conseils-nom-montre", "Les conseils du territoire")
+        julie = await services.member(JULIE)
+        cookie = new_session(
+            platform.auth_secret, subject=julie["id"], role="councillor", council_id=julie["council_id"]
+        )
+        context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
+        try:
+            await context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": platform.url}])
+            phone = await context.new_page()
+            await phone.goto(f"{platform.url}/agenda")
+            menu = phone.get_by_role("navigation", name="Menu principal")
 
-        await menu.get_by_role("link", name="Annuaire").click()
-        await check_page(phone, "annuaire", "Annuaire du territoire")
-        await phone.get_by_label("Rechercher").fill("préfecture")
-        await phone.get_by_label("Rubrique").select_option("partners")
-        await phone.get_by_role("button", name="Rechercher").click()
-        await expect(phone.get_by_role("status")).to_contain_text("1 fiche trouvée.")
-        await expect(
-            phone.get_by_role("heading", name="Préfecture de la Seine-Saint-Denis – délégués du préfet")
-        ).to_be_visible()
-        await check_page(phone, "annuaire-recherche", "Annuaire du territoire")
-    finally:
-        await context.close()
+            await menu.get_by_role("link", name="Propositions et engagements").click()
+            await check_page(phone, "propositions", "Propositions et engagements")
+            card = phone.locator(".carte", has_text="Ouvrir la maison de quartier le samedi")
+            await card.locator("summary").click()
+            await expect(card).to_contain_text("en cours — Budget voté")
+            await expect(card.get_by_role("link", name="Forum des conseils citoyens")).to_be_visible()
+            await expect(phone.get_by_role("main")).to_contain_text("Tenir les comités thématiques en soirée")
+            await check_page(phone, "propositions-historique", "Propositions et engagements")
+            download = phone.get_by_role(
+                "link", name="Télécharger le tableau de synthèse (CSV, pour un tableur)"
+            )
+            href = await download.get_attribute("href")
+            assert href == "/propositions-et-engagements/tableau-de-synthese.csv"
+            table = await phone.request.get(platform.url + href)
+            assert "Ouvrir la maison de quartier le samedi" in await table.text()
+            ods = phone.get_by_role("link", name="Télécharger le tableau de synthèse (ODS, pour LibreOffice)")
+            ods_file = await phone.request.get(platform.url + (await ods.get_attribute("href") or ""))
+            assert ods_file.ok
+            assert (await ods_file.body()).startswith(b"PK")
+
+            await menu.get_by_role("link", name="Les conseils").click()
+            await check_page(phone, "conseils", "Les conseils du territoire")
+            await expect(phone.get_by_role("main")).to_contain_text(
+                "Habitat et cadre de vie — nom non communiqué"
+            )
+            await phone.get_by_role("button", name="Montrer mon nom aux autres conseils").click()
+            await expect(phone.get_by_role("status")).to_contain_text("Votre nom est désormais montré")
+            await expect(phone.get_by_role("button", name="Ne plus montrer mon nom")).to_be_visible()
+            await check_page(phone, "conseils-nom-montre", "Les conseils du territoire")
+
+            await menu.get_by_role("link", name="Annuaire").click()
+            await check_page(phone, "annuaire", "Annuaire du territoire")
+            await phone.get_by_label("Rechercher").fill("préfecture")
+            await phone.get_by_label("Rubrique").select_option("partners")
+            await phone.get_by_role("button", name="Rechercher").click()
+            await expect(phone.get_by_role("status")).to_contain_text("fiche")
+            await expect(
+                phone.get_by_role("heading", name="Préfecture de la Seine-Saint-Denis – délégués du préfet")
+            ).to_be_visible()
+            await check_page(phone, "annuaire-recherche", "Annuaire du territoire")
+        finally:
+            await context.close()

@@ -7,7 +7,10 @@ its calendar file; she signs in from her phone, registers as observer in one
 tap from her agenda; a councillor of another city (Aubervilliers) finds a Saint-Denis
 CLIP in the territory's agenda and registers as observer (her council is not concerned:
 the page says so); staff publish the dossier (she gets it), record attendance and publish
-the minutes, which she finds with her presence. Every page is checked with axe-core."""
+the minutes, which she finds with her presence. From their emails, signed out, two
+councillors register in two clicks (councillor_email_links); one withdraws from her
+confirmation mail and the other, promoted from the waiting list, finds the mail. Every page
+is checked with axe-core."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from playwright.async_api import Browser, FilePayload, Page, expect
 
 from conseils_web.security import SESSION_COOKIE, new_session
 from tests.browser.conftest import assert_fits_phone_width, screenshot, serious_accessibility_violations
+from tests.browser.councillor_email_links import registers_from_the_email
 from tests.browser.platform_helpers import RunningPlatform, running_platform
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
@@ -122,6 +126,9 @@ async def test_a_day_in_the_product(
         # 3 bis. A councillor of another city finds the Saint-Denis CLIP and observes it.
         await another_city_observes_the_clip(platform, browser, staff, day + timedelta(days=2))
 
+        # 3 ter. Two clicks from the email, signed out; the waiting list moves by email alone.
+        await registers_from_the_email(platform, browser, staff, day + timedelta(days=7), check_page)
+
         # 4. Staff upload and publish the dossier: she receives it.
         await staff.goto(instance_url)
         await staff.get_by_label("Document à déposer").set_input_files(
@@ -156,7 +163,9 @@ async def test_a_day_in_the_product(
         await expect(phone.locator("main")).to_contain_text("Vous étiez présent·e.")
         await check_page(phone, "conseillere-compte-rendu")
         await phone.goto(f"{platform.url}/mes-inscriptions")
-        past = phone.locator(".carte", has=phone.get_by_role("link", name="Comité technique thématique"))
+        past = phone.get_by_role("list", name="Passées").locator(
+            ".carte", has=phone.get_by_role("link", name="Comité technique thématique")
+        )  # the second comité (3 ter) is still to come
         await expect(past).to_contain_text("Ma présence : Présent·e")
         await expect(past.get_by_role("link", name="Lire le compte rendu")).to_be_visible()
         await check_page(phone, "conseillere-inscriptions-passees")

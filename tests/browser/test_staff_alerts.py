@@ -30,6 +30,7 @@ from conseils_schemas import StaffAlertAcknowledged
 from conseils_web.security import SESSION_COOKIE, new_session
 from tests.browser.conftest import accessibility_violations, assert_fits_phone_width, screenshot
 from tests.browser.platform_helpers import RunningPlatform, running_platform
+from tests.e2e.secured_kafka import current_secured
 from tests.e2e.stack import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
@@ -49,14 +50,16 @@ async def check_page(page: Page, name: str) -> None:
 async def alerts_topic(bootstrap: str, territory: str) -> list[tuple[str, dict[str, Any]]]:
     """Every record of the territory's alerts topic: (ce_type, payload)."""
     topic = f"{territory}.alerts.staff"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    secured = current_secured()  # the operator's principal on the secured broker: it reads every topic
+    auth = secured.ops.aiokafka_kwargs() if secured is not None and secured.bootstrap == bootstrap else {}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **auth)
     await admin.start()
     try:
         (described,) = await admin.describe_topics([topic])
     finally:
         await admin.close()
     partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **auth)
     await consumer.start()
     try:
         consumer.assign(partitions)

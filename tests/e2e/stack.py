@@ -27,6 +27,7 @@ from conseils_registry.seed import seed_territory
 from conseils_registry.settings import RegistrySettings
 from conseils_runtime.auth import Role, issue_token
 from conseils_runtime.territory import default_territory_path, load_territory
+from tests.e2e.secured_kafka import SecuredKafka
 from tests.faults.harness import delete_territory_topics
 
 SECRET = "secret-de-test-e2e"  # noqa: S105 - signs test tokens only
@@ -98,7 +99,10 @@ async def running_stack(
     tmp_path: Path,
     *,
     smtp_port: int = 9,
+    kafka: SecuredKafka | None = None,
 ) -> AsyncIterator[Stack]:
+    """With ``kafka`` (a secured broker, the territory granted), each service runs as its own
+    principal under its ACLs; without, on the plaintext broker of ``kafka_bootstrap``."""
     common: dict[str, Any] = {
         "territory": territory,
         "kafka_bootstrap_servers": kafka_bootstrap,
@@ -106,11 +110,20 @@ async def running_stack(
         "log_json": False,
         "outbox_poll_seconds": 0.2,
     }
+
+    def principal(name: str) -> dict[str, Any]:
+        return kafka.security(name).settings_values() if kafka is not None else {}
+
     apps = {
-        "registry": registry_app(RegistrySettings(database_url=database_urls["registry"], **common)),
+        "registry": registry_app(
+            RegistrySettings(database_url=database_urls["registry"], **common, **principal("registry"))
+        ),
         "meetings": meetings_app(
             MeetingsSettings(
-                database_url=database_urls["meetings"], documents_dir=tmp_path / "documents", **common
+                database_url=database_urls["meetings"],
+                documents_dir=tmp_path / "documents",
+                **common,
+                **principal("meetings"),
             )
         ),
         "notifications": notifications_app(
@@ -122,6 +135,7 @@ async def running_stack(
                 sender_poll_seconds=0.3,
                 sender_backoff_seconds=0.5,
                 **common,
+                **principal("notifications"),
             )
         ),
     }
@@ -132,7 +146,8 @@ async def running_stack(
             clients[name] = await stack.enter_async_context(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
             )
-        stack.push_async_callback(delete_territory_topics, kafka_bootstrap, territory)
+        if kafka is None:  # a secured territory's topics go with its fixture (tests/e2e/conftest.py)
+            stack.push_async_callback(delete_territory_topics, kafka_bootstrap, territory)
         await seed_territory(apps["registry"].state.runtime, load_territory(default_territory_path()))
         yield Stack(apps, clients, database_urls, territory)
 

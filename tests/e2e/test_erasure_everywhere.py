@@ -29,6 +29,7 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
+from conseils_runtime.kafka_security import KafkaSecurity
 from conseils_schemas import (
     REGISTRY_MEMBER_CONTACTS,
     EventMetadata,
@@ -39,6 +40,7 @@ from conseils_schemas import (
 )
 from conseils_web.mailbox import MailCatcher, read_mailbox
 from tests.conftest import _fresh_postgres_database
+from tests.e2e.secured_kafka import SecuredKafka
 from tests.e2e.stack import eventually, running_stack, seed_people
 from tests.support.asyncapi_records import Catalogue
 
@@ -101,8 +103,8 @@ async def holds_any(database_url: str, traces: list[str]) -> bool:
     return False
 
 
-async def dump_topics(bootstrap: str, territory: str) -> dict[str, list[Any]]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def dump_topics(bootstrap: str, territory: str, security: KafkaSecurity) -> dict[str, list[Any]]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security.aiokafka_kwargs())
     await admin.start()
     try:
         topics = [name for name in await admin.list_topics() if name.startswith(f"{territory}.")]
@@ -110,7 +112,9 @@ async def dump_topics(bootstrap: str, territory: str) -> dict[str, list[Any]]:
     finally:
         await admin.close()
     partition_ids = {info["topic"]: [p["partition"] for p in info["partitions"]] for info in described}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **security.aiokafka_kwargs()
+    )
     await consumer.start()
     dump: dict[str, list[Any]] = {}
     try:
@@ -131,8 +135,8 @@ async def dump_topics(bootstrap: str, territory: str) -> dict[str, list[Any]]:
     return dump
 
 
-async def cleanup_policy(bootstrap: str, topic: str) -> str:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def cleanup_policy(bootstrap: str, topic: str, security: KafkaSecurity) -> str:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security.aiokafka_kwargs())
     await admin.start()
     try:
         (response,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
@@ -149,6 +153,7 @@ def record_text(record: Any) -> str:
 
 async def test_erasing_a_member_leaves_no_trace_in_any_database_or_topic(  # noqa: PLR0917 - fixtures
     kafka_bootstrap: str,
+    secured_kafka: SecuredKafka,
     territory: str,
     databases: dict[str, str],
     mailbox: MailCatcher,
@@ -159,7 +164,7 @@ async def test_erasing_a_member_leaves_no_trace_in_any_database_or_topic(  # noq
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.WARNING, logger="mail.log")  # aiosmtpd: her mail server, not ours
     async with running_stack(
-        kafka_bootstrap, territory, databases, tmp_path, smtp_port=mailbox.port
+        kafka_bootstrap, territory, databases, tmp_path, smtp_port=mailbox.port, kafka=secured_kafka
     ) as stack:
         await seed_people(stack)
         her_id: uuid.UUID = stack.data["councillor"]
@@ -185,7 +190,10 @@ async def test_erasing_a_member_leaves_no_trace_in_any_database_or_topic(  # noq
 
         # a contact card of hers that the notifications service cannot read: dead-lettered
         contacts_topic = topic_name(territory, REGISTRY_MEMBER_CONTACTS)
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+        # written as the registry, the only principal allowed to write the contacts topic
+        producer = AIOKafkaProducer(
+            bootstrap_servers=kafka_bootstrap, **secured_kafka.security("registry").aiokafka_kwargs()
+        )
         await producer.start()
         try:
             metadata = EventMetadata(
@@ -218,7 +226,7 @@ async def test_erasing_a_member_leaves_no_trace_in_any_database_or_topic(  # noq
         await eventually(got_mail, timeout=150, what="an email reached her")
 
         async def dead_lettered() -> bool:
-            dump = await dump_topics(kafka_bootstrap, territory)
+            dump = await dump_topics(kafka_bootstrap, territory, secured_kafka.ops)
             return any(r.key == str(her_id).encode() for r in dump.get(dlq_topic(contacts_topic), []))
 
         await eventually(dead_lettered, timeout=60, what="her broken card is in the contacts DLQ")
@@ -261,8 +269,8 @@ async def test_erasing_a_member_leaves_no_trace_in_any_database_or_topic(  # noq
         after = await stack.call("registry", "GET", f"/members/{her_id}/data", stack.staff)
         assert not any(trace.lower() in after.text.lower() for trace in traces), after.text
 
-        dump = await dump_topics(kafka_bootstrap, territory)
-        dlq_policy = await cleanup_policy(kafka_bootstrap, dlq_topic(contacts_topic))
+        dump = await dump_topics(kafka_bootstrap, territory, secured_kafka.ops)
+        dlq_policy = await cleanup_policy(kafka_bootstrap, dlq_topic(contacts_topic), secured_kafka.ops)
         documents = {name: app.state.runtime.asyncapi() for name, app in stack.apps.items()}
 
     # every record of the flow (events, contact cards, tombstones, dead letters) is claimed by

@@ -32,6 +32,7 @@ from conseils_schemas import (
     topic_name,
 )
 from conseils_web.mailbox import MailCatcher, read_mailbox
+from tests.e2e.secured_kafka import SecuredKafka
 from tests.faults.harness import ServiceProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.e2e, pytest.mark.slow]
@@ -51,11 +52,17 @@ def mailbox(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-async def replicas(
-    kafka_bootstrap: str, postgres_url: str, territory: str, mailbox: MailCatcher, tmp_path: Path
+async def replicas(  # noqa: PLR0917 - fixtures
+    kafka_bootstrap: str,
+    secured_kafka: SecuredKafka,
+    postgres_url: str,
+    territory: str,
+    mailbox: MailCatcher,
+    tmp_path: Path,
 ) -> AsyncIterator[list[ServiceProcess]]:
     env = {
         **os.environ,
+        **secured_kafka.security("notifications").env(),  # its own principal and ACLs
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "CONSEILS_TERRITORY": territory,
         "CONSEILS_NOTIFICATIONS_DATABASE_URL": postgres_url,
@@ -79,8 +86,8 @@ async def replicas(
             replica.stop()
 
 
-async def group_members(kafka: str, group: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+async def group_members(kafka: SecuredKafka, group: str) -> int:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap, **kafka.ops.aiokafka_kwargs())
     await admin.start()
     try:
         (response,) = await admin.describe_consumer_groups([group])
@@ -125,16 +132,22 @@ async def wait_for_emails(
 
 
 async def test_two_replicas_share_the_work_and_one_takes_over_when_the_other_is_killed(
-    replicas: list[ServiceProcess], kafka_bootstrap: str, territory: str, mailbox: MailCatcher
+    replicas: list[ServiceProcess], secured_kafka: SecuredKafka, territory: str, mailbox: MailCatcher
 ) -> None:
     group = f"{territory}.notifications.meetings"
     for _ in range(100):
-        if await group_members(kafka_bootstrap, group) == 2:
+        if await group_members(secured_kafka, group) == 2:
             break
         await asyncio.sleep(0.3)
-    assert await group_members(kafka_bootstrap, group) == 2
+    assert await group_members(secured_kafka, group) == 2
 
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True, acks="all")
+    # the registry's and the meetings' facts, written as the operator (who may republish any topic)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=secured_kafka.bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        **secured_kafka.ops.aiokafka_kwargs(),
+    )
     await producer.start()
     try:
         council_id = uuid.uuid4()
@@ -215,4 +228,4 @@ async def test_two_replicas_share_the_work_and_one_takes_over_when_the_other_is_
     }
     assert set(counts) == expected
     assert set(counts.values()) == {1}, "an email was sent twice"
-    assert await group_members(kafka_bootstrap, group) == 1
+    assert await group_members(secured_kafka, group) == 1

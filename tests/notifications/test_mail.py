@@ -232,7 +232,7 @@ def test_registration_emails_say_what_changed_and_carry_her_calendar_copy(
     assert first_line in text
     assert "None" not in text
     assert "2026-04-14" not in text
-    assert "le mardi 14 avril 2026 à 18 h 30" in text.lower()
+    assert "le mardi 14\u00a0avril\u00a02026 à 18\u00a0h\u00a030" in text.lower()  # never split
     if method is None:  # waitlisted: no seat, nothing for her calendar
         assert "text/calendar" not in found
         assert "si une place se libère" in text

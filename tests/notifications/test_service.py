@@ -107,6 +107,7 @@ async def test_scheduled_instance_gives_one_delivery_per_recipient_even_when_red
         ("reminder", 7),
         ("reminder", 1),
         ("registration_check", 7),
+        ("presence_prompt", 0),  # 1 h after its end (reminder_sequence.py)
     }  # no dossier check: the late dossier is the meetings service's alert (raised once, there)
 
 
@@ -388,7 +389,7 @@ async def test_each_change_of_her_registration_is_told_to_her_once_per_event(wor
     assert kinds == ["waitlisted", "promoted", "unregistered", "registered"]
 
 
-async def test_registration_emails_respect_preferences_and_not_the_instance_cancellation(
+async def test_registration_emails_answer_her_whatever_her_categories_and_not_the_instance_cancellation(
     world: World,
 ) -> None:
     ids = world.ids  # type: ignore[attr-defined]
@@ -413,7 +414,9 @@ async def test_registration_emails_respect_preferences_and_not_the_instance_canc
     async with world.service.units.begin() as unit:
         await world.service.instance_scheduled(unit, other, "s-pref-2")
         await unit.repo.save_preferences(ids["aicha"], Preferences(categories=frozenset({"minutes"})))
+    # She unticked the instances' dates and changes: the answer to her own registration still goes
+    # (she asked for it by acting; it carries no List-Unsubscribe, like the sign-in mail).
     assert await _registration(world, other.instance_id, uuid.uuid4(), "confirmed", event_id="c-no",
-                               kind="registered") == 0  # fmt: skip
+                               kind="registered") == 1  # fmt: skip
     # An unknown instance: nothing to say about it.
     assert await _registration(world, uuid.uuid4(), uuid.uuid4(), "confirmed", event_id="c-unknown") == 0

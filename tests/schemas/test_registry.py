@@ -57,7 +57,7 @@ def _scheduled(**overrides: Any) -> dict[str, Any]:
 
 
 def test_catalogue_is_complete_and_well_formed() -> None:
-    assert len(EVENT_TYPES) == 31  # 29, and what staff do with an alert (acknowledged, resolved)
+    assert len(EVENT_TYPES) == 32  # + InstanceUpdated (issue 18), StaffAlertAcknowledged and Resolved
     for name, model in EVENT_TYPES.items():
         assert name == model.event_type
         assert name.startswith("fr.conseils.")

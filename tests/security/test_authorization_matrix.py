@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.secured_kafka import SecuredKafka
 from tests.e2e.stack import Stack, running_stack, seed_people
 from tests.security.routes import all_routes
 
@@ -98,10 +99,12 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "GET", "/instances"): SIGNED_IN,
     ("meetings", "POST", "/instances"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}"): SIGNED_IN,
+    ("meetings", "PATCH", "/instances/{instance_id}"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/schedule"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/reschedule"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/cancel"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/documents"): STAFF_ONLY,
+    ("meetings", "DELETE", "/instances/{instance_id}/documents/{document_id}"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/dossier/publish"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/minutes"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}/attendance"): STAFF_ONLY,
@@ -131,6 +134,14 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notifications", "POST", "/notifications/alerts/{alert_id}/resolve"): STAFF_ROLE,
     ("notifications", "GET", "/notifications/alerts/preferences"): STAFF_ROLE,
     ("notifications", "PUT", "/notifications/alerts/preferences"): STAFF_ROLE,
+    # outgoing webhooks: endpoints, their secrets (shown once) and delivery logs, for staff and operators
+    ("notifications", "GET", "/notifications/webhooks/event-types"): STAFF_ONLY,
+    ("notifications", "GET", "/notifications/webhooks"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks/{endpoint_id}/secret"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks/{endpoint_id}/disable"): STAFF_ONLY,
+    ("notifications", "GET", "/notifications/webhooks/{endpoint_id}/messages"): STAFF_ONLY,
+    ("notifications", "POST", "/notifications/webhooks/{endpoint_id}/replay"): STAFF_ONLY,
     # public by design: a signed one-click token, a secret feed token, public agenda data
     ("notifications", "GET", "/notifications/unsubscribe/{token}"): EVERYONE,
     ("notifications", "POST", "/notifications/unsubscribe/{token}"): EVERYONE,
@@ -264,6 +275,7 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
             }
         },
         ("POST", "/instances/{instance_id}/cancel"): {"json": {"reason": "Test de la matrice"}},
+        ("PATCH", "/instances/{instance_id}"): {"json": {"description": "Matrice"}},
         ("POST", "/instances/{instance_id}/documents"): {
             "files": {"file": ("ordre-du-jour.txt", b"ordre du jour", "text/plain")},
             "data": {"kind": "dossier"},
@@ -278,6 +290,13 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
         ("PUT", "/notifications/members/{member_id}/preferences"): {
             "json": {"channels": ["email"], "digest": False}
         },
+        ("POST", "/notifications/webhooks"): {
+            "json": {
+                "url": "http://127.0.0.1:9/matrice",
+                "event_types": ["fr.conseils.meetings.instance.scheduled.v1"],
+            }
+        },
+        ("POST", "/notifications/webhooks/{endpoint_id}/replay"): {"json": {"since": start.isoformat()}},
     }
     return bodies.get((method, path), {})
 
@@ -298,6 +317,7 @@ def fill(
         "document_id": uuid.uuid4(),
         "outcome_id": uuid.uuid4(),
         "alert_id": uuid.uuid4(),
+        "endpoint_id": uuid.uuid4(),
         "token": "jeton-invalide",
     }
     if throwaway:
@@ -320,12 +340,15 @@ def headers_for(stack: Stack, role: str) -> dict[str, str]:
 
 
 @pytest.fixture
-async def stack(kafka_bootstrap: str, territory: str, tmp_path: Path) -> AsyncIterator[Stack]:
+async def stack(secured_kafka: SecuredKafka, secured_territory: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    """The three services, each as its own Kafka principal on the secured broker."""
     urls = {
         name: f"sqlite+aiosqlite:///{tmp_path / name}.db"
         for name in ("registry", "meetings", "notifications")
     }
-    async with running_stack(kafka_bootstrap, territory, urls, tmp_path) as running:
+    async with running_stack(
+        secured_kafka.bootstrap, secured_territory, urls, tmp_path, kafka=secured_kafka
+    ) as running:
         await seed_people(running)
         yield running
 

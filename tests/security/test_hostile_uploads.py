@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.secured_kafka import SecuredKafka
 from tests.e2e.stack import Stack, running_stack, seed_people
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
@@ -20,12 +21,15 @@ MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # MeetingsSettings default
 
 
 @pytest.fixture
-async def stack(kafka_bootstrap: str, territory: str, tmp_path: Path) -> AsyncIterator[Stack]:
+async def stack(secured_kafka: SecuredKafka, secured_territory: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    """The three services, each as its own Kafka principal on the secured broker."""
     urls = {
         name: f"sqlite+aiosqlite:///{tmp_path / name}.db"
         for name in ("registry", "meetings", "notifications")
     }
-    async with running_stack(kafka_bootstrap, territory, urls, tmp_path) as running:
+    async with running_stack(
+        secured_kafka.bootstrap, secured_territory, urls, tmp_path, kafka=secured_kafka
+    ) as running:
         await seed_people(running)
         yield running
 

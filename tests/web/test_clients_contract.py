@@ -17,11 +17,12 @@ from conseils_web.clients import (
     NotificationsClient,
     RegistryClient,
     ServiceClient,
+    WebhooksClient,
     endpoints,
 )
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi"
-CLIENTS: list[type[ServiceClient]] = [RegistryClient, MeetingsClient, NotificationsClient]
+CLIENTS: list[type[ServiceClient]] = [RegistryClient, MeetingsClient, NotificationsClient, WebhooksClient]
 CASES = [
     pytest.param(client, endpoint, id=f"{client.service} {endpoint.method} {endpoint.path}")
     for client in CLIENTS

@@ -254,7 +254,7 @@ async def test_outcomes_with_their_history_and_instance_in_french(
     assert "Conseil A · Thématique : Animation sociale et vie culturelle des quartiers" in text
     assert (
         f'<a href="/instances/{INSTANCE_ID}">Forum des conseils citoyens</a> (jeudi 15 octobre 2026)'
-        in page.text
+        in page.text.replace("\u00a0", " ")
     )
     assert "Historique (2 évolutions" in text
     assert "lundi 2 novembre 2026 : en cours — Budget voté" in text
@@ -345,3 +345,48 @@ async def test_the_directory_searches_and_shows_words(client: httpx.AsyncClient,
     none = await client.get("/annuaire", params={"q": "piscine", "rubrique": "inconnue"})
     assert "Aucune fiche ne correspond à cette recherche." in visible(none.text)
     assert "section" not in fake.calls[-1][1]
+
+
+async def test_the_synthesis_table_downloads_as_an_ods_spreadsheet(client: httpx.AsyncClient) -> None:
+    """Read as the OpenDocument standard says, without odfpy: a ZIP whose first entry is the
+    uncompressed `mimetype`, and a content.xml whose cells are all text (never a formula)."""
+    import zipfile
+
+    from defusedxml.ElementTree import fromstring
+
+    response = await client.get("/propositions-et-engagements/tableau-de-synthese.ods")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.oasis.opendocument.spreadsheet"
+    assert "tableau-de-synthese-des-propositions.ods" in response.headers["content-disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    first = archive.infolist()[0]
+    assert first.filename == "mimetype"
+    assert first.compress_type == zipfile.ZIP_STORED
+    assert archive.read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
+    ns = {
+        "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    }
+    root = fromstring(archive.read("content.xml"))
+    (sheet,) = root.findall(".//table:table", ns)
+    assert sheet.get(f"{{{ns['table']}}}name") == "Synthèse des propositions"
+    rows = [
+        [
+            "\n".join(p.text or "" for p in cell.findall("text:p", ns))
+            for cell in row.findall("table:table-cell", ns)
+        ]
+        for row in sheet.findall("table:table-row", ns)
+    ]
+    assert rows[0][:3] == ["Nature", "Texte", "Proposé par ou engagé par"]
+    assert [row[0] for row in rows[1:]] == ["Proposition", "Proposition", "Engagement"]
+    first_row = dict(zip(rows[0], rows[1], strict=True))
+    assert first_row["Date"] == "jeudi 15 octobre 2026"
+    assert first_row["Statut"] == "en cours"
+    # the text as typed: a cell of type string is never run, so no apostrophe is added
+    assert rows[2][1].startswith("=")
+    for cell in sheet.iter(f"{{{ns['table']}}}table-cell"):
+        assert cell.get(f"{{{ns['office']}}}value-type") == "string"
+        assert cell.get(f"{{{ns['table']}}}formula") is None
+    page = await client.get("/propositions-et-engagements")
+    assert 'href="/propositions-et-engagements/tableau-de-synthese.ods"' in page.text

@@ -129,7 +129,7 @@ async def test_instance_page_names_only_my_councils_registrants(
     client, _fake = signed_in
     page = await client.get(f"/instances/{INSTANCE_ID}")
     assert page.status_code == 200
-    assert "mardi 22 décembre 2026, de 18 h 30 à 20 h 30" in page.text
+    assert "mardi 22 décembre 2026, de 18 h 30 à 20 h 30" in page.text.replace("\u00a0", " ")
     assert "Fatou Sow — participant·e" in page.text
     assert page.text.count("— observateur·rice") == 0  # the other council's observer is not listed
     assert "@" not in page.text.split("<main", 1)[1]

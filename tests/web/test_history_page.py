@@ -20,8 +20,8 @@ from playwright.async_api import Browser, expect
 
 from conseils_runtime.auth import verify_token
 from conseils_web.clients.meetings import HistoryInstance
-from conseils_web.councillor_pages import history_labels
 from conseils_web.mailbox import _free_port
+from conseils_web.my_pages import history_labels
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.browser.conftest import (
     assert_fits_phone_width,

@@ -25,8 +25,8 @@ import httpx
 import pytest
 
 from conseils_meetings.api import InstanceOut, MyRegistration, RegistrationRow
+from conseils_web.agenda_pages import registration_state
 from conseils_web.clients.meetings import InstanceSummary
-from conseils_web.councillor_pages import registration_state
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.web.helpers import COUNCIL_ID, CSRF_SEED, MEMBER_ID, build_site, session_for
 

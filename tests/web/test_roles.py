@@ -39,6 +39,7 @@ PUBLIC = {
     "/",
     "/connexion",
     "/connexion/{token}",
+    "/action/{token}",  # an email's signed action link: the link is the credential (test_action_links)
     "/deconnexion",
     "/courriels",
     "/courriels/{mail_id}",

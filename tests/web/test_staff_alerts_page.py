@@ -81,7 +81,8 @@ async def test_staff_see_the_alerts_in_french_with_links_state_and_buttons(tmp_p
         assert f'href="/equipe/conseils/{COUNCIL}"' in page.text
         assert f'href="/equipe/instances/{INSTANCE}"' in page.text
         assert "Dossier en retard — urgente" in page.text
-        assert "prise en charge par Camille Martin le jeudi 26 novembre 2026 à 11 h 15" in page.text
+        text = page.text.replace("\u00a0", " ").replace("\u202f", " ")  # French dates keep their spaces
+        assert "prise en charge par Camille Martin le jeudi 26 novembre 2026 à 11 h 15" in text
         assert f'action="/equipe/alertes/{OPEN}/prise-en-charge"' in page.text
         assert f'action="/equipe/alertes/{TAKEN}/prise-en-charge"' not in page.text  # already taken
         assert f'action="/equipe/alertes/{TAKEN}/resolution"' in page.text

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from conseils_web.auth_pages import safe_next
-from conseils_web.frenchdates import datetime_fr, day_fr, size_fr, span_fr
+from conseils_web.frenchdates import NBSP, datetime_fr, day_fr, plain, size_fr, span_fr
 from conseils_web.signin import RateLimiter, address_key
 from conseils_web.staff.forms import instance_body
 from tests.web.helpers import build_site
@@ -28,20 +28,27 @@ from tests.web.helpers import build_site
 def test_dates_read_as_french_people_write_them_in_the_territory_timezone(
     moment: datetime, expected: str
 ) -> None:
-    assert datetime_fr(moment, "Europe/Paris") == expected
+    assert plain(datetime_fr(moment, "Europe/Paris")) == expected
+
+
+def test_a_day_or_an_hour_is_never_split_across_two_lines() -> None:
+    """Non-breaking spaces inside « 8 décembre 2026 » and « 18 h 30 » (a 360-pixel phone)."""
+    evening = datetime(2026, 12, 8, 17, 30, tzinfo=UTC)
+    assert datetime_fr(evening, "Europe/Paris") == f"mardi 8{NBSP}décembre{NBSP}2026 à 18{NBSP}h{NBSP}30"
+    assert span_fr(evening, evening.replace(hour=19, minute=0), "Europe/Paris").endswith(f"à 20{NBSP}h")
 
 
 def test_day_names() -> None:
-    assert day_fr(date(2026, 11, 26)) == "jeudi 26 novembre 2026"
+    assert plain(day_fr(date(2026, 11, 26))) == "jeudi 26 novembre 2026"
 
 
 def test_spans_and_sizes() -> None:
     evening = datetime(2026, 12, 8, 17, 30, tzinfo=UTC)
     assert (
-        span_fr(evening, evening.replace(hour=19, minute=0), "Europe/Paris")
+        plain(span_fr(evening, evening.replace(hour=19, minute=0), "Europe/Paris"))
         == "mardi 8 décembre 2026, de 18 h 30 à 20 h"
     )
-    assert span_fr(evening, evening.replace(day=9), "Europe/Paris") == (
+    assert plain(span_fr(evening, evening.replace(day=9), "Europe/Paris")) == (
         "du mardi 8 décembre 2026 à 18 h 30 au mercredi 9 décembre 2026 à 18 h 30"
     )
     assert [size_fr(n) for n in (14, 2048, 3 * 1024 * 1024 + 1)] == ["14 octets", "2 Ko", "3,0 Mo"]

@@ -1,6 +1,6 @@
 """Pages of the territory's community, for every signed-in person: the outcomes (the forum's
 proposals and the elected officials' commitments, their status history, the instance they came
-from; the « tableau de synthèse des propositions » as a page and as a CSV file), the councils of
+from; the « tableau de synthèse des propositions » as a page and as CSV and ODS files), the councils of
 the whole territory (referents per theme, vacant themes, names only of those who chose to be
 shown, and a councillor's own choice), and the directory of partners, schemes and places."""
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from conseils_runtime.spreadsheets import safe_text
 from conseils_web import frenchdates
 from conseils_web.clients import Caller
 from conseils_web.clients.meetings import Outcome
@@ -30,6 +31,7 @@ from conseils_web.labels import (
     OUTCOME_STATUS_LABELS,
     PARTNER_KIND_LABELS,
 )
+from conseils_web.ods import ODS_MEDIA_TYPE, ods_bytes
 from conseils_web.security import COUNCILLOR_ROLES, STAFF_ROLES, checked_form, require
 from conseils_web.services import ApiError
 
@@ -37,6 +39,7 @@ router = APIRouter()
 
 OUTCOMES_PAGE = "/propositions-et-engagements"
 SYNTHESIS_CSV = f"{OUTCOMES_PAGE}/tableau-de-synthese.csv"
+SYNTHESIS_ODS = f"{OUTCOMES_PAGE}/tableau-de-synthese.ods"
 COUNCILS_PAGE = "/conseils"
 DIRECTORY_PAGE = "/annuaire"
 
@@ -45,9 +48,7 @@ def _signed_in(request: Request) -> None:
     require(request, *COUNCILLOR_ROLES, *STAFF_ROLES)
 
 
-def count_fr(number: int, singular: str, plural: str) -> str:
-    """« 0 fiche », « 1 fiche », « 2 fiches » (French: 0 and 1 take the singular)."""
-    return f"{number} {singular if number < 2 else plural}"
+count_fr = frenchdates.count_fr  # « 0 fiche », « 2 fiches »: also `count` in every template
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -168,6 +169,7 @@ async def outcomes_page(request: Request, nature: str = "", statut: str = "") ->
         kinds=OUTCOME_KIND_LABELS,
         statuses=OUTCOME_STATUS_LABELS,
         csv_url=SYNTHESIS_CSV,
+        ods_url=SYNTHESIS_ODS,
     )
 
 
@@ -187,50 +189,70 @@ SYNTHESIS_COLUMNS = [
 
 def _cell(value: str | None) -> str:
     """A spreadsheet never runs a cell: a formula's first character is neutralised."""
-    text = value or ""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_text(frenchdates.plain(value or ""))  # ordinary spaces in a spreadsheet
+
+
+def synthesis_rows(views: list[OutcomeView]) -> list[list[str]]:
+    """The « tableau de synthèse des propositions » (commitments after): French dates and
+    words, one row per proposal or commitment, in the service's order otherwise."""
+    ordered = sorted(views, key=lambda view: view.kind != "proposal")
+    return [
+        [
+            frenchdates.plain(value or "")
+            for value in (
+                view.kind_label,
+                view.text,
+                view.made_by,
+                view.made_on,
+                view.council,
+                view.theme,
+                view.instance,
+                view.instance_day,
+                view.status_label,
+                " | ".join(f"{step.day} : {step.status} — {step.note}" for step in view.history),
+            )
+        ]
+        for view in ordered
+    ]
 
 
 def synthesis_csv(views: list[OutcomeView]) -> str:
-    """The « tableau de synthèse des propositions » (commitments after), for a spreadsheet:
-    semicolons, French dates and words, one row per proposal or commitment."""
+    """The synthesis table for a spreadsheet: semicolons, formulas neutralised."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(SYNTHESIS_COLUMNS)
-    ordered = sorted(views, key=lambda view: view.kind != "proposal")  # stable: the service's order
-    for view in ordered:
-        history = " | ".join(f"{step.day} : {step.status} — {step.note}" for step in view.history)
-        writer.writerow(
-            [
-                _cell(value)
-                for value in (
-                    view.kind_label,
-                    view.text,
-                    view.made_by,
-                    view.made_on,
-                    view.council,
-                    view.theme,
-                    view.instance,
-                    view.instance_day,
-                    view.status_label,
-                    history,
-                )
-            ]
-        )
+    writer.writerows([_cell(value) for value in row] for row in synthesis_rows(views))
     return out.getvalue()
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 @router.get(SYNTHESIS_CSV)
 async def synthesis_download(request: Request) -> Response:
     _signed_in(request)
     views = await _outcome_views(site(request), user_token(request))
-    return Response(
+    return _download(
         ("\ufeff" + synthesis_csv(views)).encode("utf-8"),  # the BOM: spreadsheets read UTF-8
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": 'attachment; filename="tableau-de-synthese-des-propositions.csv"',
-            "Cache-Control": "no-store",
-        },
+        "text/csv; charset=utf-8",
+        "tableau-de-synthese-des-propositions.csv",
+    )
+
+
+@router.get(SYNTHESIS_ODS)
+async def synthesis_download_ods(request: Request) -> Response:
+    """The same table as an OpenDocument spreadsheet (opens as is in LibreOffice)."""
+    _signed_in(request)
+    views = await _outcome_views(site(request), user_token(request))
+    return _download(
+        ods_bytes("Synthèse des propositions", SYNTHESIS_COLUMNS, synthesis_rows(views)),
+        ODS_MEDIA_TYPE,
+        "tableau-de-synthese-des-propositions.ods",
     )
 
 

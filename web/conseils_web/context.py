@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web import frenchdates, labels
-from conseils_web.clients import Caller, MeetingsClient, NotificationsClient, RegistryClient
+from conseils_web.clients import Caller, MeetingsClient, NotificationsClient, RegistryClient, WebhooksClient
 from conseils_web.security import STAFF_ROLES, csrf_token, current_user
 from conseils_web.signin import RateLimiter, SigninStore
 
@@ -54,6 +54,7 @@ class SiteContext:
     registry: RegistryClient
     meetings: MeetingsClient
     notifications: NotificationsClient
+    webhooks: WebhooksClient
     templates: Jinja2Templates
     store: SigninStore
     mailbox_dir: Path | None
@@ -97,8 +98,10 @@ class SiteContext:
     def when(self, value: str | datetime) -> str:
         return frenchdates.datetime_fr(frenchdates.parse_iso(value), self.timezone)
 
-    def day(self, value: str | datetime) -> str:
-        """« mercredi 7 avril 2027 » (local day, no time)."""
+    def day(self, value: str | date | datetime) -> str:
+        """« mercredi 7 avril 2027 » (local day, no time); a date is a day already."""
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return frenchdates.day_fr(value)
         moment = frenchdates.local(frenchdates.parse_iso(value), self.timezone)
         return frenchdates.day_fr(moment.date())
 
@@ -146,6 +149,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "span": ctx.span,
             "day": ctx.day,
             "size": frenchdates.size_fr,
+            "count": frenchdates.count_fr,
             "theme_name": ctx.theme_name,
             "city_name": ctx.city_name,
             "type_name": ctx.type_name,

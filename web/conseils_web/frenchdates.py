@@ -1,4 +1,6 @@
-"""Dates as French people write them: « mardi 8 décembre 2026 à 18 h 30 »."""
+"""Dates as French people write them: « mardi 8 décembre 2026 à 18 h 30 », with non-breaking
+spaces (U+00A0) inside « 8 décembre 2026 » and « 18 h 30 », so that a phone never splits
+them across two lines (the line may break around « à » and after the weekday)."""
 
 from __future__ import annotations
 
@@ -22,17 +24,27 @@ MONTHS = [
 ]
 
 
+NBSP = "\u00a0"
+
+
+def plain(text: str) -> str:
+    """The same words with ordinary spaces (a spreadsheet cell, a search)."""
+    return text.replace(NBSP, " ")
+
+
 def local(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone)) if moment.tzinfo else moment
 
 
 def day_fr(day: date) -> str:
     number = "1er" if day.day == 1 else str(day.day)
-    return f"{DAYS[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
+    return f"{DAYS[day.weekday()]} {number}{NBSP}{MONTHS[day.month - 1]}{NBSP}{day.year}"
 
 
 def time_fr(moment: datetime) -> str:
-    return f"{moment.hour} h" if moment.minute == 0 else f"{moment.hour} h {moment.minute:02d}"
+    if moment.minute == 0:
+        return f"{moment.hour}{NBSP}h"
+    return f"{moment.hour}{NBSP}h{NBSP}{moment.minute:02d}"
 
 
 def datetime_fr(moment: datetime, timezone: str) -> str:
@@ -50,6 +62,11 @@ def span_fr(starts: datetime, ends: datetime, timezone: str) -> str:
     if starts.date() == ends.date():
         return f"{day_fr(starts.date())}, de {time_fr(starts)} à {time_fr(ends)}"
     return f"du {datetime_fr(starts, timezone)} au {datetime_fr(ends, timezone)}"
+
+
+def count_fr(number: int, singular: str, plural: str) -> str:
+    """« 0 fiche », « 1 fiche », « 2 fiches » (French: 0 and 1 take the singular)."""
+    return f"{number} {singular if number < 2 else plural}"
 
 
 def size_fr(size: int) -> str:

@@ -5,8 +5,8 @@ services; the words only the site shows are written here."""
 
 from __future__ import annotations
 
+from conseils_schemas.labels import ALERT_KIND_LABELS as CONTRACT_ALERT_KIND_LABELS
 from conseils_schemas.labels import (
-    ALERT_KIND_LABELS,
     COLLEGE_LABELS,
     INSTANCE_STATUS_LABELS,
     MEMBER_ROLE_LABELS,
@@ -60,10 +60,16 @@ STATUS_LABELS = {**REGISTRATION_STATUS_LABELS, **INSTANCE_STATUS_LABELS}
 
 # Notifications: the categories a councillor chooses, the staff's alerts, the delivery log.
 CATEGORY_LABELS = {
-    "scheduling": "Programmations, changements et annulations d'instances, et mes inscriptions",
+    "scheduling": "Programmations, changements et annulations d'instances",
     "dossier": "Publication des dossiers",
     "reminder": "Rappels avant les instances",
     "minutes": "Comptes rendus",
+}
+ALERT_KIND_LABELS = {
+    **CONTRACT_ALERT_KIND_LABELS,
+    # Alerts the notifications service keeps for its own webhooks (not on the alerts topic).
+    "webhook_disabled": "Webhook désactivé",
+    "webhook_failed": "Envoi de webhook abandonné",
 }
 DELIVERY_STATUS_LABELS = {
     "sent": "envoyé",

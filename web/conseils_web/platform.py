@@ -3,6 +3,10 @@
 Starts the mail catcher, seeds the territory into the registry, then serves
 the three services (each with its own SQLite file) and the site, until
 Ctrl-C; everything stops cleanly and in order.
+
+On a secured broker (``kafka_security``) each service is its own Kafka principal, under its own
+ACLs, as in a deployment; the site (its session endings, the operator's flow pages) reads
+``CONSEILS_KAFKA_*`` from the process environment, set to its principal while the platform runs.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import os
 import secrets
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -22,6 +27,7 @@ from zoneinfo import ZoneInfo
 import uvicorn
 from sqlalchemy import func, select
 
+from conseils_runtime.kafka_security import ENV_CAFILE, KafkaSecurity
 from conseils_runtime.territory import TerritoryConfig
 from conseils_web.mailbox import MailCatcher
 from conseils_web.site import ServiceEndpoint, create_site
@@ -62,6 +68,9 @@ class PlatformOptions:
     # On a first run of a demo territory: members dated from the school year's start, and a
     # past year played into the empty meetings database (conseils_meetings.demo).
     demo_year: bool = False
+    # Each Kafka principal's settings ("registry", "meetings", "notifications", "site"); a missing one
+    # keeps the environment's CONSEILS_KAFKA_* (a plaintext broker, or an external secured one).
+    kafka_security: Mapping[str, KafkaSecurity] = field(default_factory=dict)
 
     def site_url(self) -> str:
         return (self.public_base_url or f"http://{self.host}:{self.site_port}").rstrip("/")
@@ -80,6 +89,9 @@ def _service_settings(name: str, options: PlatformOptions, smtp_port: int) -> An
         "log_level": options.log_level,
         "log_json": False,
     }
+    security = options.kafka_security.get(name)
+    if security is not None:
+        values.update(security.settings_values())
     if name == "notifications":
         values.update(smtp_host="127.0.0.1", smtp_port=smtp_port, public_base_url=options.site_url())
     if name == "meetings":
@@ -131,11 +143,37 @@ def site_server_config(site: Any, host: str, port: int) -> uvicorn.Config:
     )
 
 
+@contextlib.contextmanager
+def _site_kafka_env(security: KafkaSecurity | None) -> Iterator[None]:
+    """The site's principal in ``CONSEILS_KAFKA_*`` while the platform runs (the previous values after)."""
+    if security is None:
+        yield
+        return
+    values = security.env()
+    names = {*values, ENV_CAFILE}
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.pop(ENV_CAFILE, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _demo_year(options: PlatformOptions) -> bool:
     return options.demo_year and options.territory.demo
 
 
 async def run_platform(options: PlatformOptions) -> None:
+    with _site_kafka_env(options.kafka_security.get("site")):
+        await _run_platform(options)
+
+
+async def _run_platform(options: PlatformOptions) -> None:
     options.data_dir.mkdir(parents=True, exist_ok=True)
     catcher = MailCatcher(options.data_dir / "mail", port=options.smtp_port)
     catcher.start()

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -32,11 +32,12 @@ from conseils_web import (
     community_pages,
     councillor_pages,
     my_data,
+    open_data_pages,
     operator_pages,
     public_pages,
     staff,
 )
-from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient
+from conseils_web.clients import MeetingsClient, NotificationsClient, RegistryClient, WebhooksClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
@@ -81,12 +82,15 @@ def create_site(
     base_url = (public_base_url or territory.mail.public_base_url).rstrip("/")
     store = SigninStore.in_directory(data_dir or Path(tempfile.mkdtemp(prefix="conseils-site-")))
     endings = SessionEndings(kafka_bootstrap, territory.territory.slug, store.sessions)
+    open_data = open_data_pages.OpenDataFeed(kafka_bootstrap, territory.territory.slug)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await store.create_all()
         endings.start()  # erased or departed members' sessions end (registry.members)
+        open_data.start()  # the public agenda, replayed from meetings.instances
         yield
+        await open_data.stop()
         await endings.stop()
         await client.aclose()
         await store.dispose()
@@ -109,6 +113,7 @@ def create_site(
         registry=RegistryClient(transport),
         meetings=MeetingsClient(transport),
         notifications=NotificationsClient(transport),
+        webhooks=WebhooksClient(transport),
         templates=templates,
         store=store,
         mailbox_dir=mailbox_dir,
@@ -119,7 +124,7 @@ def create_site(
         dkim_key=dkim_key,
     )
     app.include_router(auth_pages.router)
-    app.include_router(my_data.router)  # before councillor_pages: its /mes-donnees (registry only) gives way
+    app.include_router(my_data.router)
     app.include_router(councillor_pages.router)
     app.include_router(community_pages.router)
     for router in staff.ROUTERS:
@@ -127,6 +132,8 @@ def create_site(
     app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows
     app.include_router(operator_pages.router)
     app.include_router(public_pages.router)
+    app.state.open_data = open_data
+    app.include_router(open_data_pages.router)
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         return render(request, template, status_code, **context)
@@ -156,7 +163,7 @@ def create_site(
                 "id": mail.id,
                 "subject": mail.subject,
                 "to": mail.recipients,
-                "received": datetime.fromtimestamp(mail.received_at).strftime("%d/%m/%Y %H:%M:%S"),
+                "received": request.app.state.site.when(datetime.fromtimestamp(mail.received_at, UTC)),
             }
             for mail in stored
         ]
@@ -236,7 +243,7 @@ def create_site(
     @app.api_route("/notifications/{kind}/{rest:path}", methods=["GET", "POST"])
     async def notification_links(kind: str, rest: str, request: Request) -> Response:
         """The links in the mails (unsubscribe, calendar feeds) are public and tokenised."""
-        if kind not in {"unsubscribe", "feeds"} or "notifications" not in by_name:
+        if kind not in {"unsubscribe", "feeds", "s"} or "notifications" not in by_name:
             raise StarletteHTTPException(404)
         return await forward("notifications", f"notifications/{kind}/{rest}", request)
 

@@ -11,13 +11,14 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
 from conseils_runtime import Database
+from conseils_runtime.kafka_security import aiokafka_kwargs
 from conseils_schemas import Event, EventMetadata, source_for, to_kafka_headers, topic_name
 
 
 async def produce_events(bootstrap: str, territory: str, service: str, events: Sequence[Event]) -> None:
     """Send ``events`` on the territory's topics with their CloudEvents headers (acks=all)."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=512 * 1024
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=512 * 1024, **aiokafka_kwargs()
     )
     await producer.start()
     try:
@@ -59,7 +60,7 @@ async def wait_rows(
 async def list_topics(bootstrap: str) -> set[str]:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **aiokafka_kwargs())
     await admin.start()
     try:
         return set(await admin.list_topics())
@@ -73,7 +74,7 @@ async def delete_topics(bootstrap: str, names: set[str], batch: int = 50) -> Non
 
     if not names:
         return
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60_000, **aiokafka_kwargs())
     await admin.start()
     try:
         ordered = sorted(names)

@@ -15,6 +15,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import Column, MetaData, String, Table, insert
 
+from conseils_runtime.kafka_security import aiokafka_kwargs
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -23,7 +25,7 @@ def _peak_rss_mib() -> float:
 
 
 async def _create_topic(bootstrap: str, topic: str, partitions: int = 3) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **aiokafka_kwargs())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
@@ -36,9 +38,15 @@ async def raw_kafka_round_trip(bootstrap: str, count: int, rate: float) -> list[
     topic = f"bench-raw-{uuid.uuid4().hex[:8]}"
     await _create_topic(bootstrap, topic)
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=f"{topic}-g"
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"{topic}-g",
+        **aiokafka_kwargs(),
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", **aiokafka_kwargs()
+    )
     await consumer.start()
     await producer.start()
     latencies: list[float] = []

@@ -121,12 +121,15 @@ async def _run_service(
 async def _run_raw(bootstrap: str, topic: str, count: int) -> dict[str, Any]:
     from aiokafka import AIOKafkaConsumer
 
+    from conseils_runtime.kafka_security import aiokafka_kwargs
+
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
         group_id=f"{topic}.raw-{uuid.uuid4().hex[:6]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **aiokafka_kwargs(),  # the runtime's CONSEILS_KAFKA_* settings
     )
     started = time.perf_counter()
     await consumer.start()

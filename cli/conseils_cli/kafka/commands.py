@@ -77,6 +77,14 @@ def start_command(
             "(mots de passe : conseils kafka credentials).",
         ),
     ] = False,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help="Avec --secure : SASL_SSL, certificat signé par une autorité locale (<état>/tls/ca.pem, "
+            "que les clients vérifient : CONSEILS_KAFKA_SSL_CAFILE).",
+        ),
+    ] = False,
     territory: TerritoryOption = None,
 ) -> None:
     """Démarre le broker (ou réutilise celui qui tourne) et affiche son adresse.
@@ -92,13 +100,15 @@ def start_command(
                 timeout=timeout,
                 progress=lambda message: spinner.update(escape(message)),
                 secure=secure,
+                tls=tls,
                 territories=_territories(territory) if secure else (),
             )
     except launcher.KafkaLauncherError as error:
         raise _fail(error) from error
     if info.secure:
         err.print(
-            "[green]SASL/SCRAM-SHA-512 et ACL actifs[/] ; identifiants d'un client : "
+            f"[green]SASL/SCRAM-SHA-512{' sur TLS' if info.tls else ''} et ACL actifs[/] ; "
+            "identifiants d'un client : "
             "[bold]conseils kafka credentials <principal> --env[/] "
             f"(principaux : {', '.join(launcher.PRINCIPALS)})"
         )

@@ -22,51 +22,38 @@ Environment variables:
 * ``CONSEILS_KAFKA_*``: how :func:`probe` authenticates to an external broker
   (:mod:`conseils_runtime.kafka_security`).
 
-``start(secure=True)`` runs the broker with SASL listeners and ACLs (see :mod:`.security`).
+``start(secure=True)`` runs the broker with SASL listeners and ACLs (see :mod:`.security`),
+``start(secure=True, tls=True)`` over TLS with a local certificate authority (:mod:`.tls`).
+The running broker's operations for principals (grant, credentials, add an integrator) are in
+:mod:`.access`, the readiness probes in :mod:`.probing`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextlib
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
-from collections.abc import Callable, Coroutine, Sequence
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
 
+from conseils_cli.kafka.access import add_integrator, credentials, grant
 from conseils_cli.kafka.broker_config import cluster_id, java_cmd, log4j2_xml, server_properties
 from conseils_cli.kafka.common import HOST, KAFKA_VERSION, KafkaLauncherError, Progress, locked, tail_text
+from conseils_cli.kafka.credentials import ensure_credentials
+from conseils_cli.kafka.grants import ADMIN, PRINCIPALS
 from conseils_cli.kafka.jars import MARKER_NAME, cache_dir, ensure_jars, jars_dir
+from conseils_cli.kafka.probing import admin_security, probe, wait_external, wait_ready
 from conseils_cli.kafka.processes import (
     CHILDREN,
-    broker_tail,
     free_port,
     is_our_broker,
-    pid_alive,
     port_free,
     signal_and_wait,
 )
-from conseils_cli.kafka.security import (
-    ADMIN,
-    PRINCIPALS,
-    ScramUser,
-    add_scram_args,
-    add_scram_user,
-    admin_client_properties,
-    client_security,
-    ensure_credentials,
-    grant_territory,
-    remember_user,
-    validate_principal,
-)
+from conseils_cli.kafka.security import add_scram_args
 from conseils_cli.kafka.state import (
     BrokerInfo,
     default_state_dir,
@@ -76,7 +63,7 @@ from conseils_cli.kafka.state import (
     resolve_state_dir,
     write_record,
 )
-from conseils_runtime.kafka_security import KafkaSecurity, aiokafka_kwargs
+from conseils_cli.kafka.tls import ensure_certificates
 
 __all__ = [
     "KAFKA_VERSION",
@@ -102,108 +89,8 @@ __all__ = [
     "stop",
 ]
 
-_T = TypeVar("_T")
-
-
-# ------------------------------------------------------------------------- probing
-
-
-def _run_sync(factory: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
-    """Run a coroutine to completion, even when called from inside an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(factory())
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(factory())).result()
-
-
-def _tcp_open(bootstrap: str, timeout: float) -> bool:
-    for server in bootstrap.split(","):
-        host, _, port = server.strip().rpartition(":")
-        try:
-            with socket.create_connection((host or HOST, int(port)), timeout=timeout):
-                return True
-        except (OSError, ValueError):
-            continue
-    return False
-
-
-async def _describe_cluster(bootstrap: str, wait_s: float, security: KafkaSecurity | None) -> bool:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    request_timeout_ms = max(1000, int(wait_s * 1000))
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap,
-        request_timeout_ms=request_timeout_ms,
-        client_id="conseils-launcher",
-        **aiokafka_kwargs(security),
-    )
-    try:
-        await asyncio.wait_for(admin.start(), wait_s)
-        cluster: dict[str, Any] = await asyncio.wait_for(admin.describe_cluster(), wait_s)
-        return bool(cluster.get("brokers"))
-    except Exception:  # any failure means "not ready"
-        return False
-    finally:
-        with contextlib.suppress(Exception):
-            await admin.close()
-
-
-def probe(bootstrap: str, timeout: float = 5.0, security: KafkaSecurity | None = None) -> bool:
-    """True when the broker answers an admin metadata request with >= 1 broker.
-
-    ``security``: how to authenticate (default: the environment's ``CONSEILS_KAFKA_*``)."""
-    if not _tcp_open(bootstrap, min(timeout, 2.0)):
-        return False
-    return _run_sync(lambda: _describe_cluster(bootstrap, timeout, security))
-
-
-def _security(info: BrokerInfo) -> KafkaSecurity | None:
-    """The admin's credentials for a secured local broker, else None (the environment's)."""
-    if info.secure and info.state_dir is not None:
-        return client_security(info.state_dir, ADMIN)
-    return None
-
 
 # ----------------------------------------------------------------------- lifecycle
-
-
-def _external(timeout: float) -> BrokerInfo | None:
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
-    if not bootstrap:
-        return None
-    deadline = time.monotonic() + timeout
-    while True:
-        if probe(bootstrap, timeout=min(5.0, max(1.0, deadline - time.monotonic()))):
-            return BrokerInfo(bootstrap=bootstrap, external=True)
-        if time.monotonic() >= deadline:
-            raise KafkaLauncherError(
-                f"KAFKA_BOOTSTRAP_SERVERS={bootstrap} does not answer (no metadata within {timeout:.0f}s)."
-            )
-        time.sleep(0.5)
-
-
-def _wait_ready(info: BrokerInfo, timeout: float) -> None:
-    assert info.pid is not None
-    assert info.state_dir is not None
-    deadline = time.monotonic() + timeout
-    while True:
-        if not pid_alive(info.pid):
-            raise KafkaLauncherError(
-                f"The Kafka broker (pid {info.pid}) exited during start-up; see {info.log_file}.",
-                broker_tail(info.state_dir),
-            )
-        remaining = deadline - time.monotonic()
-        if probe(info.bootstrap, timeout=min(5.0, max(1.0, remaining)), security=_security(info)):
-            return
-        if time.monotonic() >= deadline:
-            raise KafkaLauncherError(
-                f"The Kafka broker (pid {info.pid}) did not answer on "
-                f"{info.bootstrap} within {timeout:.0f}s; see {info.log_file}.",
-                broker_tail(info.state_dir),
-            )
-        time.sleep(0.5)
 
 
 DATA_MODE_FILE = ".conseils-security"
@@ -216,12 +103,18 @@ def _data_mode(data_dir: Path) -> str:
         return "plaintext"
 
 
+def _mode_name(info: BrokerInfo) -> str:
+    return "SASL_SSL" if info.tls else "SASL" if info.secure else "plaintext"
+
+
 def _launch(
     state_dir: Path,
     ports: tuple[int, int] | None,
     timeout: float,
     progress: Progress | None,
+    *,
     secure: bool = False,
+    tls: bool = False,
 ) -> BrokerInfo:
     """Start a broker in ``state_dir`` (the caller holds the state lock)."""
     jars = ensure_jars(progress)
@@ -231,7 +124,9 @@ def _launch(
         # The SCRAM credentials are written when the storage is formatted: switching between a
         # plaintext and a secured broker starts from a fresh metadata log (local broker only).
         shutil.rmtree(data_dir)
-    credentials = ensure_credentials(state_dir) if secure else {}
+    passwords = ensure_credentials(state_dir) if secure else {}
+    if tls:
+        ensure_certificates(state_dir)
     logs_dir = state_dir / "logs"
     logs_dir.mkdir(parents=True, exist_ok=True)
     log_file = logs_dir / "server.log"
@@ -257,10 +152,12 @@ def _launch(
     port, controller_port = ports
 
     properties = state_dir / "server.properties"
-    admin_password = credentials[ADMIN] if secure else None
+    admin_password = passwords[ADMIN] if secure else None
     properties.touch(mode=0o600)
     os.chmod(properties, 0o600)  # holds the admin password when secured
-    properties.write_text(server_properties(state_dir, port, controller_port, admin_password=admin_password))
+    properties.write_text(
+        server_properties(state_dir, port, controller_port, admin_password=admin_password, tls=tls)
+    )
     (state_dir / "ports.json").write_text(
         json.dumps({"port": port, "controller_port": controller_port}) + "\n"
     )
@@ -282,7 +179,7 @@ def _launch(
                 cluster_id(),
                 "-c",
                 str(properties),
-                *add_scram_args(credentials),
+                *add_scram_args(passwords),
             ),
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -291,7 +188,7 @@ def _launch(
         )
         if fmt.returncode != 0:
             output = fmt.stdout + fmt.stderr
-            for password in credentials.values():
+            for password in passwords.values():
                 output = output.replace(password, "***")
             raise KafkaLauncherError(
                 f"kafka-storage format failed (exit {fmt.returncode}).", tail_text(output)
@@ -319,12 +216,13 @@ def _launch(
         port=port,
         controller_port=controller_port,
         secure=secure,
+        tls=tls,
     )
     write_record(info)
     if progress:
         progress(f"Attente du broker sur {info.bootstrap}…")
     try:
-        _wait_ready(info, timeout)
+        wait_ready(info, timeout)
     except KafkaLauncherError:
         signal_and_wait(proc.pid, signal.SIGKILL, 10)
         remove_record(state_dir)
@@ -338,6 +236,7 @@ def start(
     *,
     progress: Progress | None = None,
     secure: bool = False,
+    tls: bool = False,
     territories: Sequence[str] = (),
 ) -> BrokerInfo:
     """Start (or reuse) the local broker and return it once it answers.
@@ -350,8 +249,12 @@ def start(
       picked and the data dir is reset.
     * ``secure``: SASL/SCRAM listeners and ACLs; the topics and ACLs of each of
       ``territories`` are created once the broker answers (see :func:`grant`).
+    * ``tls`` (with ``secure``): the clients' listener is ``SASL_SSL``, its certificate signed by
+      a local CA (``<state dir>/tls/ca.pem``) that the clients verify.
     """
-    external = _external(timeout)
+    if tls and not secure:
+        raise KafkaLauncherError("TLS is served with SASL only (start --secure --tls).")
+    external = wait_external(timeout)
     if external is not None:
         return external
     directory = resolve_state_dir(state_dir)
@@ -361,95 +264,22 @@ def start(
         info: BrokerInfo | None = None
         if record is not None and record.pid is not None:
             if is_our_broker(record.pid):
-                if record.secure != secure:
+                if (record.secure, record.tls) != (secure, tls):
                     raise KafkaLauncherError(
-                        f"A {'secured' if record.secure else 'plaintext'} broker already runs in {directory} "
+                        f"A {_mode_name(record)} broker already runs in {directory} "
                         f"(pid {record.pid}): stop it first (conseils kafka stop)."
                     )
                 if progress:
                     progress(f"Broker déjà lancé (pid {record.pid}), vérification…")
-                _wait_ready(record, timeout)
+                wait_ready(record, timeout)
                 info = record
             else:
                 remove_record(directory)
         if info is None:
-            info = _launch(directory, None, timeout, progress, secure)
+            info = _launch(directory, None, timeout, progress, secure=secure, tls=tls)
     if secure and territories:
         grant(info, territories, progress=progress)
     return info
-
-
-def _recorded_secure(state_dir: Path | None) -> BrokerInfo:
-    directory = resolve_state_dir(state_dir)
-    record = read_record(directory)
-    if record is None or record.pid is None or not is_our_broker(record.pid):
-        raise KafkaLauncherError(f"No local broker runs in {directory} (conseils kafka start --secure).")
-    if not record.secure:
-        raise KafkaLauncherError(f"The broker of {directory} is not secured (conseils kafka start --secure).")
-    return record
-
-
-def grant(
-    info: BrokerInfo | Path | None,
-    territories: Sequence[str],
-    *,
-    partitions: int = 3,
-    progress: Progress | None = None,
-) -> BrokerInfo:
-    """Create the topics and the ACLs of ``territories`` on a secured local broker (idempotent)."""
-    record = info if isinstance(info, BrokerInfo) else _recorded_secure(info)
-    assert record.state_dir is not None
-    for territory in territories:
-        if progress:
-            progress(f"Topics et ACL du territoire {territory}…")
-        job = partial(grant_territory, record.bootstrap, record.state_dir, territory, partitions=partitions)
-        _run_sync(job)
-    return record
-
-
-def credentials(state_dir: Path | None, principal: str) -> KafkaSecurity:
-    """The SASL settings of ``principal`` on the secured local broker of ``state_dir``."""
-    return client_security(resolve_state_dir(state_dir), principal)
-
-
-def add_integrator(
-    state_dir: Path | None,
-    name: str,
-    territories: Sequence[str],
-    *,
-    progress: Progress | None = None,
-) -> KafkaSecurity:
-    """A new read-only integrator principal on the running secured broker: its SCRAM credential
-    (``kafka.admin.ConfigCommand``), its password in the state dir and its ACLs."""
-    record = _recorded_secure(state_dir)
-    assert record.state_dir is not None
-    validate_principal(name)
-    existing = client_security_or_none(record.state_dir, name)
-    if existing is None:
-        user = ScramUser(name)
-        log4j = record.state_dir / "log4j2.xml"
-        tool = java_cmd(
-            ensure_jars(progress),
-            log4j,
-            "kafka.admin.ConfigCommand",
-            "--bootstrap-server",
-            record.bootstrap,
-            "--command-config",
-            str(admin_client_properties(record.state_dir)),
-        )
-        if progress:
-            progress(f"Identifiants SCRAM de {name}…")
-        add_scram_user(tool, user)
-        remember_user(record.state_dir, user)
-    grant(record, territories, progress=progress)
-    return client_security(record.state_dir, name)
-
-
-def client_security_or_none(state_dir: Path, principal: str) -> KafkaSecurity | None:
-    try:
-        return client_security(state_dir, principal)
-    except KafkaLauncherError:
-        return None
 
 
 def restart_same_ports(
@@ -474,7 +304,7 @@ def restart_same_ports(
         deadline = time.monotonic() + 10
         while not all(port_free(p) for p in ports) and time.monotonic() < deadline:
             time.sleep(0.2)
-        return _launch(directory, ports, timeout, progress, info.secure)
+        return _launch(directory, ports, timeout, progress, secure=info.secure, tls=info.tls)
 
 
 def status(state_dir: Path | None = None, timeout: float = 5.0) -> BrokerInfo | None:
@@ -490,7 +320,7 @@ def status(state_dir: Path | None = None, timeout: float = 5.0) -> BrokerInfo | 
     record = read_record(resolve_state_dir(state_dir))
     if record is None or record.pid is None or not is_our_broker(record.pid):
         return None
-    return record if probe(record.bootstrap, timeout, security=_security(record)) else None
+    return record if probe(record.bootstrap, timeout, security=admin_security(record)) else None
 
 
 def stop(state_dir: Path | None = None, timeout: float = 30) -> BrokerInfo | None:

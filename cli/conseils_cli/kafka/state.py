@@ -28,6 +28,8 @@ class BrokerInfo:
     external: bool = False
     secure: bool = False
     """SASL listeners and ACLs (``--secure``): clients need a principal's credentials."""
+    tls: bool = False
+    """The clients' listener is SASL_SSL (``--tls``): clients verify ``<state dir>/tls/ca.pem``."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +41,7 @@ class BrokerInfo:
             "controller_port": self.controller_port,
             "external": self.external,
             "secure": self.secure,
+            "tls": self.tls,
             "kafka_version": KAFKA_VERSION,
         }
 
@@ -57,6 +60,7 @@ class BrokerInfo:
             ),
             external=bool(data.get("external", False)),
             secure=bool(data.get("secure", False)),
+            tls=bool(data.get("tls", False)),
         )
 
 

@@ -31,8 +31,9 @@ queries) and :mod:`.history` (`RegistryHistory`, the intervals in memory, and `c
 """
 
 from conseils_runtime.registry_view.history import RegistryHistory, covers
+from conseils_runtime.registry_view.rules import UNKNOWN_START
 from conseils_runtime.registry_view.tables import RegistryViewTables, registry_view_tables
-from conseils_runtime.registry_view.view import REGISTRY_VIEW_EVENTS, UNKNOWN_START, RegistryView
+from conseils_runtime.registry_view.view import REGISTRY_VIEW_EVENTS, RegistryView
 
 __all__ = [
     "REGISTRY_VIEW_EVENTS",

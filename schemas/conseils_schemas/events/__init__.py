@@ -16,8 +16,8 @@ Rules of the catalogue:
   model with a new ``.vN`` type, never an edit of an existing one.
 
 The models live in one module per producing service (:mod:`.registry`,
-:mod:`.meetings`, :mod:`.notifications`; :mod:`.alerts`: what staff do with an alert) over
-:mod:`.base`; a new family of
+:mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`, the staff's everyday edits
+(:mod:`.staff_edits`) and what staff do with an alert (:mod:`.alerts`); a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
@@ -72,6 +72,11 @@ from .registry import (
     ThemeLeftWithoutReferent,
     is_tombstone,
 )
+from .staff_edits import (
+    InstanceUpdated,
+    OtherAttendees,
+    OtherCategory,
+)
 
 __all__ = [
     "CONTACT_TOMBSTONE",
@@ -90,6 +95,7 @@ __all__ = [
     "InstanceHeld",
     "InstanceRescheduled",
     "InstanceScheduled",
+    "InstanceUpdated",
     "MemberContactCard",
     "MemberErased",
     "MemberJoined",
@@ -98,6 +104,8 @@ __all__ = [
     "MinutesPublished",
     "NotificationFailed",
     "NotificationSent",
+    "OtherAttendees",
+    "OtherCategory",
     "OutcomeRecorded",
     "OutcomeStatusChanged",
     "ReferentDesignated",

@@ -25,6 +25,7 @@ from .base import (
     Sha256,
     Slug,
 )
+from .staff_edits import OtherAttendees
 
 # --------------------------------------------------------------------------- meetings.instances
 
@@ -204,6 +205,14 @@ class AttendanceRecorded(_InstanceEvent):
             "Who was convened, per concerned council, on the instance's date (member ids only): "
             "frozen with the attendance so that a figure about this instance never depends on who "
             "is a member later. Absent from records written before it existed."
+        ),
+    )
+    other_attendees: list[OtherAttendees] | None = Field(
+        default=None,
+        description=(
+            "Participants other than councillors (elected officials, city, territory and State "
+            "staff, partners): count, organisation and role, never a name. Absent from records "
+            "written before it existed."
         ),
     )
 

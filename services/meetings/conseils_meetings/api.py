@@ -13,77 +13,36 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
-from conseils_meetings import bilan_outputs, domain
+from conseils_meetings import api_dossiers, bilan_outputs, domain
 from conseils_meetings.agenda import AgendaPeriod, AgendaScope
+from conseils_meetings.api_access import AnyUser, Councillor, Service, Staff, member_id_of
 from conseils_meetings.api_models import (
-    AttendanceIn,
-    AttendanceRow,
     CancelIn,
-    DocumentOut,
-    HistoryInstance,
+    InstanceEditIn,
     InstanceIn,
     InstanceOut,
     InstanceSummary,
     InstanceTypeOut,
-    MinutesIn,
+    PreviewOut,
+    RescheduleIn,
+)
+from conseils_meetings.api_outcome_models import OutcomeIn, OutcomeOut, OutcomeUpdateIn
+from conseils_meetings.api_participation_models import (
+    HistoryInstance,
     MyHistory,
     MyRegistration,
-    OutcomeIn,
-    OutcomeOut,
-    OutcomeUpdateIn,
-    PreviewOut,
     RegistrationIn,
     RegistrationOut,
     RegistrationRow,
-    RescheduleIn,
 )
 from conseils_meetings.records import InstanceRecord
 from conseils_meetings.service import MeetingsService
-from conseils_runtime.auth import Authenticator, Principal
 from conseils_runtime.http import DomainError, Forbidden
 
 router = APIRouter()
-
-
-# --------------------------------------------------------------------------- dependencies
-
-
-def get_service(request: Request) -> MeetingsService:
-    service: MeetingsService = request.app.state.service
-    return service
-
-
-def _authenticator(request: Request) -> Authenticator:
-    authenticator: Authenticator = request.app.state.authenticator
-    return authenticator
-
-
-async def any_user(request: Request) -> Principal:
-    return _authenticator(request).principal(request)
-
-
-async def staff_user(request: Request) -> Principal:
-    return await _authenticator(request).require("staff", "operator")(request)
-
-
-async def councillor(request: Request) -> Principal:
-    return await _authenticator(request).require("councillor", "coordinator")(request)
-
-
-Service = Annotated[MeetingsService, Depends(get_service)]
-Staff = Annotated[Principal, Depends(staff_user)]
-Councillor = Annotated[Principal, Depends(councillor)]
-AnyUser = Annotated[Principal, Depends(any_user)]
-
-
-def _member_id(principal: Principal) -> uuid.UUID:
-    member_id = principal.member_id
-    if member_id is None:
-        raise Forbidden("Réservé aux conseillers citoyens.")
-    return member_id
 
 
 # --------------------------------------------------------------------------- instance types and instances
@@ -141,6 +100,17 @@ async def reschedule(
     )
 
 
+@router.patch("/instances/{instance_id}", tags=["instances"], summary="Modifier titre, thème, description")
+async def edit_instance(
+    instance_id: uuid.UUID, body: InstanceEditIn, service: Service, _staff: Staff
+) -> InstanceOut:
+    """Title, theme and description of an instance (InstanceUpdated); a draft's place too. The
+    date and place of a scheduled instance change by /reschedule, which tells the people."""
+    return InstanceOut.of(
+        await service.edit_instance(instance_id, body.edit()), staff=True, timezone=service.timezone
+    )
+
+
 @router.post("/instances/{instance_id}/cancel", tags=["instances"], summary="Annuler une instance")
 async def cancel(instance_id: uuid.UUID, body: CancelIn, service: Service, _staff: Staff) -> InstanceOut:
     return InstanceOut.of(
@@ -175,7 +145,7 @@ async def list_instances(
         rows = await service.list_instances(starts_from=starts_from, starts_before=starts_before)
         return [_summary(service, row) for row in rows]
     entries = await service.agenda(
-        _member_id(user),
+        member_id_of(user),
         scope=scope,
         instance_type=instance_type,
         period=when,
@@ -219,14 +189,14 @@ async def get_instance(instance_id: uuid.UUID, service: Service, user: AnyUser) 
 async def register(
     instance_id: uuid.UUID, body: RegistrationIn, service: Service, user: Councillor
 ) -> RegistrationOut:
-    return RegistrationOut.of(await service.register(instance_id, _member_id(user), body.mode))
+    return RegistrationOut.of(await service.register(instance_id, member_id_of(user), body.mode))
 
 
 @router.delete(
     "/instances/{instance_id}/registrations/me", tags=["inscriptions"], summary="Annuler mon inscription"
 )
 async def unregister(instance_id: uuid.UUID, service: Service, user: Councillor) -> RegistrationOut:
-    return RegistrationOut.of(await service.cancel_registration(instance_id, _member_id(user)))
+    return RegistrationOut.of(await service.cancel_registration(instance_id, member_id_of(user)))
 
 
 @router.delete(
@@ -242,7 +212,7 @@ async def unregister_member(
 
 @router.get("/me/registrations", tags=["inscriptions"], summary="Mes inscriptions")
 async def my_registrations(service: Service, user: Councillor) -> list[MyRegistration]:
-    rows = await service.member_registrations(_member_id(user))
+    rows = await service.member_registrations(member_id_of(user))
     return [MyRegistration.model_validate(row.as_dict()) for row in rows]
 
 
@@ -252,7 +222,7 @@ async def my_registrations(service: Service, user: Councillor) -> list[MyRegistr
     summary="Mon historique : instances passées, inscription, présence, comptes rendus",
 )
 async def my_history(service: Service, user: Councillor) -> MyHistory:
-    history = await service.member_history(_member_id(user))
+    history = await service.member_history(member_id_of(user))
     return MyHistory(
         instances=[HistoryInstance.of(entry.as_dict()) for entry in history.instances],
         registrations=[MyRegistration.model_validate(row.as_dict()) for row in history.registrations],
@@ -286,72 +256,6 @@ async def instance_registrations(
         RegistrationRow.model_validate(row.as_dict())
         for row in await service.instance_registrations(instance_id)
     ]
-
-
-# --------------------------------------------------------------------------- documents, dossier, minutes
-
-
-@router.post(
-    "/instances/{instance_id}/documents",
-    tags=["dossiers"],
-    summary="Déposer un document (dossier ou compte rendu)",
-    status_code=201,
-)
-async def upload_document(
-    instance_id: uuid.UUID,
-    service: Service,
-    _staff: Staff,
-    file: Annotated[UploadFile, File(description="pdf, odt, docx, xlsx, ods, png, jpeg ou txt")],
-    kind: Annotated[Literal["dossier", "minutes"], Form()] = "dossier",
-) -> DocumentOut:
-    limit = service.settings.max_document_bytes
-    content = await file.read(limit + 1)
-    return DocumentOut.of(await service.add_document(instance_id, kind, file.filename or "document", content))
-
-
-@router.post(
-    "/instances/{instance_id}/dossier/publish",
-    tags=["dossiers"],
-    summary="Publier le dossier (nouvelle version)",
-)
-async def publish_dossier(instance_id: uuid.UUID, service: Service, _staff: Staff) -> InstanceOut:
-    return InstanceOut.of(await service.publish_dossier(instance_id), staff=True, timezone=service.timezone)
-
-
-@router.get(
-    "/documents/{document_id}/download",
-    tags=["dossiers"],
-    summary="Télécharger un document",
-    response_class=FileResponse,
-)
-async def download(document_id: uuid.UUID, service: Service, user: AnyUser) -> FileResponse:
-    document, path = await service.document_for_download(document_id, staff=user.is_staff)
-    return FileResponse(path, media_type=document.media_type, filename=document.filename)
-
-
-@router.post("/instances/{instance_id}/attendance", tags=["présence"], summary="Enregistrer les présents")
-async def record_attendance(
-    instance_id: uuid.UUID, body: AttendanceIn, service: Service, _staff: Staff
-) -> InstanceOut:
-    return InstanceOut.of(
-        await service.record_attendance(instance_id, body.present_member_ids),
-        staff=True,
-        timezone=service.timezone,
-    )
-
-
-@router.get("/instances/{instance_id}/attendance", tags=["présence"], summary="Feuille d'émargement")
-async def attendance(instance_id: uuid.UUID, service: Service, _staff: Staff) -> list[AttendanceRow]:
-    return [AttendanceRow.model_validate(row.as_dict()) for row in await service.attendance(instance_id)]
-
-
-@router.post("/instances/{instance_id}/minutes", tags=["présence"], summary="Publier le compte rendu")
-async def publish_minutes(
-    instance_id: uuid.UUID, body: MinutesIn, service: Service, _staff: Staff
-) -> InstanceOut:
-    return InstanceOut.of(
-        await service.publish_minutes(instance_id, body.summary), staff=True, timezone=service.timezone
-    )
 
 
 # --------------------------------------------------------------------------- forum outcomes
@@ -406,7 +310,14 @@ async def bilan(
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     if format == "html":
-        return HTMLResponse(bilan_outputs.bilan_html(result, service.territory.territory.name))
+        return HTMLResponse(
+            bilan_outputs.bilan_html(
+                result, service.territory.territory.name, service.territory.territory.timezone
+            )
+        )
     from fastapi.responses import JSONResponse
 
     return JSONResponse(result.as_dict())
+
+
+router.include_router(api_dossiers.router)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from conseils_meetings import domain
 from conseils_meetings.records import DocumentRecord, InstanceDetail, InstanceRecord, MemberView
-from conseils_meetings.service import InstanceDraft, Preview, RegistrationOutcome
+from conseils_meetings.service import InstanceDraft, InstanceEdit, Preview
 
 
 class _In(BaseModel):
@@ -80,6 +80,25 @@ class RescheduleIn(_In):
         return None if value is None else one_line(value)
 
     dry_run: bool = False
+
+
+class InstanceEditIn(_In):
+    """What staff change on an instance; a field left out is unchanged. The place of a
+    scheduled instance changes by /reschedule (people are told); a draft's here."""
+
+    title: str | None = Field(default=None, min_length=2, max_length=300)
+    theme: str | None = Field(default=None, max_length=64, description='"" : sans thématique.')
+    description: str | None = Field(default=None, max_length=5000, description='"" : effacée.')
+    location: str | None = Field(default=None, min_length=2, max_length=300)
+
+    def edit(self) -> InstanceEdit:
+        return InstanceEdit(
+            title=self.title,
+            theme=self.theme or None,
+            description=self.description,
+            location=self.location,
+            clear_theme=self.theme == "",
+        )
 
 
 class CancelIn(_In):
@@ -233,6 +252,7 @@ class InstanceSummary(BaseModel):
     cancel_reason: str | None = None
     minutes_published_at: datetime | None = None
     access: RegistrationAccessOut | None = Field(default=None, description=_ACCESS_DESCRIPTION)
+    description: str | None = Field(default=None, description="Présentation de l'instance, si rédigée.")
 
     @classmethod
     def of(
@@ -250,8 +270,21 @@ class InstanceSummary(BaseModel):
         return cls.model_validate(values)
 
 
+class OtherAttendeesOut(BaseModel):
+    """Participants other than councillors, as recorded with the attendance (no names)."""
+
+    category: str
+    organisation: str
+    role: str
+    count: int
+
+
 class InstanceOut(InstanceSummary):
     instance_type_name: str
+    other_attendees: list[OtherAttendeesOut] = Field(
+        default_factory=list,
+        description="Autres participants (élu·es, agents, partenaires) : organisation, fonction, nombre.",
+    )
     concerned_council_ids: list[uuid.UUID]
     counts: Counts
     registration_closes_at: datetime
@@ -293,189 +326,3 @@ class InstanceOut(InstanceSummary):
             DocumentOut.of(d) for d in row["minutes_documents"] if staff or d["published_at"] is not None
         ]
         return cls.model_validate(data)
-
-
-class RegistrationIn(_In):
-    mode: Literal["participant", "observer"]
-
-
-class RegistrationOut(BaseModel):
-    registration_id: uuid.UUID
-    instance_id: uuid.UUID
-    member_id: uuid.UUID
-    council_id: uuid.UUID
-    mode: str
-    status: str
-    position: int | None = Field(default=None, description="Rang sur la liste d'attente.")
-    changed: bool = Field(description="Faux quand la demande ne change rien (déjà inscrit·e).")
-    message: str
-
-    @classmethod
-    def of(cls, outcome: RegistrationOutcome) -> RegistrationOut:
-        mode = "participant·e" if outcome.mode == "participant" else "observateur·rice"
-        if outcome.status == "confirmed":
-            message = f"Inscription confirmée comme {mode}."
-        elif outcome.status == "waitlisted":
-            message = f"Places prises : vous êtes sur la liste d'attente (rang {outcome.position})."
-        else:
-            message = "Inscription annulée."
-        if not outcome.changed and outcome.status != "cancelled":
-            message = "Vous êtes déjà inscrit·e : rien n'a changé. " + message
-        return cls(
-            registration_id=outcome.registration_id,
-            instance_id=outcome.instance_id,
-            member_id=outcome.member_id,
-            council_id=outcome.council_id,
-            mode=outcome.mode,
-            status=outcome.status,
-            position=outcome.position,
-            changed=outcome.changed,
-            message=message,
-        )
-
-
-class RegistrationRow(BaseModel):
-    id: uuid.UUID
-    instance_id: uuid.UUID
-    member_id: uuid.UUID
-    council_id: uuid.UUID
-    mode: str
-    status: str
-    position: int | None = None
-    created_at: datetime
-    updated_at: datetime
-
-
-class MyRegistration(RegistrationRow):
-    title: str
-    starts_at: datetime
-    instance_status: str
-    ends_at: datetime | None = None
-    cancel_reason: str | None = Field(default=None, description="Motif, si l'instance est annulée.")
-    minutes_published_at: datetime | None = Field(
-        default=None, description="Publication du compte rendu de l'instance, s'il l'est."
-    )
-    present: bool | None = Field(
-        default=None, description="Marqué·e présent·e ; nul tant que la présence n'est pas enregistrée."
-    )
-
-
-class HistoryRegistration(BaseModel):
-    mode: str
-    status: str = Field(description="Statut final : confirmed, waitlisted ou cancelled.")
-    created_at: datetime
-    updated_at: datetime
-
-
-Participation = Literal["present", "absent", "registered", "waitlisted", "not_registered"]
-
-
-class HistoryInstance(BaseModel):
-    id: uuid.UUID
-    instance_type: str
-    instance_type_name: str
-    title: str
-    theme: str | None
-    starts_at: datetime
-    ends_at: datetime
-    location: str
-    status: str = Field(description="held, minutes_published, cancelled (ou pas encore tenue).")
-    held_at: datetime | None
-    cancelled_at: datetime | None
-    cancel_reason: str | None
-    registration: HistoryRegistration | None = Field(description="Mon inscription, même annulée.")
-    present: bool | None = Field(
-        description="Marqué·e présent·e ; nul tant que la présence n'est pas saisie."
-    )
-    participation: Participation = Field(
-        description="present ; absent (inscrit·e confirmé·e, non présent·e) ; "
-        "registered (présence pas encore saisie) ; waitlisted ; not_registered."
-    )
-    minutes_summary: str | None
-    minutes_published_at: datetime | None
-    minutes_documents: list[DocumentOut]
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> HistoryInstance:
-        registration = row["registration"]
-        status = registration["status"] if registration else None
-        participation: Participation
-        if row["present"]:
-            participation = "present"
-        elif status == "confirmed":
-            participation = "absent" if row["present"] is False else "registered"
-        elif status == "waitlisted":
-            participation = "waitlisted"
-        else:
-            participation = "not_registered"
-        data = {
-            **row,
-            "participation": participation,
-            "minutes_documents": [DocumentOut.of(d) for d in row["minutes_documents"]],
-        }
-        return cls.model_validate(data)
-
-
-class MyHistory(BaseModel):
-    instances: list[HistoryInstance] = Field(description="Instances passées, la plus récente d'abord.")
-    registrations: list[MyRegistration] = Field(
-        description="Toutes mes inscriptions, la plus récente d'abord."
-    )
-
-
-class AttendanceIn(_In):
-    present_member_ids: list[uuid.UUID] = Field(max_length=2000)
-
-
-class AttendanceRow(BaseModel):
-    member_id: uuid.UUID
-    council_id: uuid.UUID | None
-    registered: bool
-
-
-class MinutesIn(_In):
-    summary: str = Field(min_length=2, max_length=20_000)
-
-
-OutcomeStatus = Literal["proposed", "in_progress", "done", "abandoned"]
-
-
-class OutcomeIn(_In):
-    kind: Literal["proposal", "commitment"]
-    text: str = Field(min_length=2, max_length=5000)
-    made_by: str = Field(
-        min_length=2,
-        max_length=300,
-        description="Le conseil qui propose, ou l'élu·e (fonction) qui s'engage.",
-    )
-    made_on: date
-    council_id: uuid.UUID | None = None
-    instance_id: uuid.UUID | None = None
-    theme: str | None = None
-    status: OutcomeStatus = "proposed"
-
-
-class OutcomeUpdateIn(_In):
-    status: OutcomeStatus
-    note: str = Field(min_length=2, max_length=5000)
-
-
-class OutcomeUpdateOut(BaseModel):
-    status: str
-    note: str
-    at: datetime
-
-
-class OutcomeOut(BaseModel):
-    id: uuid.UUID
-    kind: str
-    text: str
-    made_by: str
-    made_on: date
-    council_id: uuid.UUID | None
-    instance_id: uuid.UUID | None
-    theme: str | None
-    status: str
-    created_at: datetime
-    updated_at: datetime
-    history: list[OutcomeUpdateOut]

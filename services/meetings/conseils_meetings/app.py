@@ -37,6 +37,7 @@ from conseils_schemas import (
     RegistrationWaitlisted,
     StaffAlertRaised,
 )
+from conseils_schemas.events import InstanceUpdated
 
 log = get_logger(__name__)
 
@@ -44,6 +45,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PRODUCES: list[type[Event]] = [
     InstanceScheduled,
     InstanceRescheduled,
+    InstanceUpdated,
     InstanceCancelled,
     InstanceHeld,
     DossierPublished,

@@ -23,6 +23,7 @@ from conseils_schemas import (
     InstanceHeld,
     MinutesPublished,
 )
+from conseils_schemas.events import OtherAttendees
 
 
 class Attendance(MeetingsCore):
@@ -30,8 +31,13 @@ class Attendance(MeetingsCore):
     and the participation bilan they make."""
 
     async def record_attendance(
-        self, instance_id: uuid.UUID, member_ids: Sequence[uuid.UUID]
+        self,
+        instance_id: uuid.UUID,
+        member_ids: Sequence[uuid.UUID],
+        others: Sequence[OtherAttendees] = (),
     ) -> InstanceDetail:
+        """Who was present: councillors by id, the other participants (elected officials, city,
+        territory and State staff, partners) by organisation, role and count."""
         now = self.clock()
         present = sorted(set(member_ids))
         async with self.units.begin() as unit:
@@ -47,6 +53,7 @@ class Attendance(MeetingsCore):
                     present_member_ids=present,
                     recorded_at=now,
                     convened=await self._convened(unit.session, row, await repo.concerned(instance_id)),
+                    other_attendees=list(others),
                 )
             )
             if row.status != "held":

@@ -48,6 +48,7 @@ class BilanInstance:
     dossier_notice_required_days: int
     day: date | None = None  # the territory's calendar date of the start (default: the UTC date)
     slot: str | None = None  # weekday_evening | saturday | sunday | working_hours
+    others: tuple[tuple[str, int], ...] = ()  # other participants: (category, count), no names
 
     @property
     def local_day(self) -> date:
@@ -104,6 +105,7 @@ class Row:
     dossier_notice_required_days: int | None = None
     dossier_notice_days: list[float] = field(default_factory=list)
     dossiers_missing: int = 0
+    others_present: int = 0  # elected officials, city, territory and State staff, partners
     _councils: set[uuid.UUID] = field(default_factory=set, repr=False)
 
     @property
@@ -167,6 +169,7 @@ class Row:
             "dossiers_late": self.dossiers_late,
             "dossiers_missing": self.dossiers_missing,
             "councils_without_referent": self.councils_without_referent,
+            "others_present": self.others_present,
         }
 
 
@@ -187,6 +190,8 @@ class Bilan:
     outcomes: dict[str, dict[str, int]]
     by_city: list[Row] = field(default_factory=list)
     vacancies: list[Vacancy] = field(default_factory=list)
+    others_by_category: dict[str, int] = field(default_factory=dict)
+    """Participants other than councillors at the held instances, per category (OTHER_CATEGORIES)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -208,6 +213,7 @@ class Bilan:
             "instances_cancelled": self.instances_cancelled,
             "instances_not_held": self.instances_not_held,
             "outcomes": self.outcomes,
+            "others_by_category": self.others_by_category,
         }
 
     def rows(self) -> list[Row]:
@@ -285,6 +291,7 @@ def _add_instance(row: Row, instance: BilanInstance) -> None:
     row._councils.update(instance.concerned)
     row.councils_concerned = len(row._councils)
     row.invited += sum(instance.invited_by_council.values())
+    row.others_present += sum(count for _category, count in instance.others)
     confirmed = [r for r in instance.registrations if r.status == "confirmed"]
     row.registered += len(confirmed)
     row.registered_participants += sum(1 for r in confirmed if r.mode == "participant")
@@ -320,6 +327,17 @@ def _add_share(row: Row, share: _CouncilShare) -> None:
     row.referents_present += share.referents_present
 
 
+OTHER_CATEGORIES: dict[str, str] = {
+    "elected": "Élu·es",
+    "city": "Agents de la ville",
+    "territory": "Agents du territoire",
+    "state": "Services de l'État",
+    "partner": "Partenaires",
+    "other": "Autres",
+}
+"""The other participants' categories (AttendanceRecorded.other_attendees), with their French labels."""
+
+
 def compute_bilan(
     period_from: date,
     period_to: date,
@@ -348,7 +366,10 @@ def compute_bilan(
     by_city: dict[str, Row] = {
         code: Row("ville", code, name) for code, name in sorted(set(cities.values()), key=lambda c: c[1])
     }
+    others: Counter[str] = Counter()
     for instance in held:
+        for category, count in instance.others:
+            others[category] += count
         _add_instance(total, instance)
         type_row = by_type.setdefault(
             instance.instance_type, Row("type", instance.instance_type, instance.type_name)
@@ -407,4 +428,5 @@ def compute_bilan(
         instances_not_held=sum(1 for i in in_period if i.status not in HELD | {"cancelled", "draft"}),
         outcomes=outcome_counts,
         vacancies=sorted(vacancies, key=lambda v: (v.theme, v.day)),
+        others_by_category={category: others.get(category, 0) for category in OTHER_CATEGORIES},
     )

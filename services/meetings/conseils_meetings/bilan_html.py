@@ -6,10 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from conseils_meetings.bilan import Bilan, Row, Vacancy
+from conseils_meetings.bilan import OTHER_CATEGORIES, Bilan, Row, Vacancy
 from conseils_meetings.bilan_figures import (
     OUTCOME_LABELS,
     SLOT_CSS,
@@ -115,6 +116,16 @@ def bilan_charts(bilan: Bilan, slots: list[tuple[str, str, str]] | None = None) 
             maximum=1.0,
         ),
         outside_hours_chart(bilan, present_slots([bilan]) if slots is None else slots),
+        bar_chart(
+            "Autres participants (élu·es, agents, partenaires), à côté des conseils",
+            [
+                ("Conseillers citoyens", bilan.total.present, str(bilan.total.present)),
+                *(
+                    (label, bilan.others_by_category.get(key, 0), str(bilan.others_by_category.get(key, 0)))
+                    for key, label in OTHER_CATEGORIES.items()
+                ),
+            ],
+        ),
     ]
 
 
@@ -152,7 +163,8 @@ class VacancyChart:
     def summary(self) -> str:
         last = self.points[-1].vacancy
         return (
-            f"{last.without_referent} conseil(s) sur {last.councils} sans référent le "
+            f"{last.without_referent} {'conseil' if last.without_referent < 2 else 'conseils'} sur "
+            f"{last.councils} sans référent le "
             f"{french_date(last.day)} ; au plus {max(p.vacancy.without_referent for p in self.points)} "
             "sur la période."
         )
@@ -208,7 +220,7 @@ def _environment() -> Environment:
     return environment
 
 
-def bilans_html(bilans: list[Bilan], territory_name: str) -> str:
+def bilans_html(bilans: list[Bilan], territory_name: str, timezone: str = "Europe/Paris") -> str:
     """One period, or several side by side: the comparison of key totals, then each period's detail."""
     slots = present_slots(bilans)
     periods = [
@@ -226,10 +238,10 @@ def bilans_html(bilans: list[Bilan], territory_name: str) -> str:
         periods=periods,
         comparison=compare_figures(bilans) if len(bilans) > 1 else None,
         territory=territory_name,
-        generated_at=datetime.now(UTC),
+        generated_at=datetime.now(UTC).astimezone(ZoneInfo(timezone)),
         outcome_labels=OUTCOME_LABELS,
     )
 
 
-def bilan_html(bilan: Bilan, territory_name: str) -> str:
-    return bilans_html([bilan], territory_name)
+def bilan_html(bilan: Bilan, territory_name: str, timezone: str = "Europe/Paris") -> str:
+    return bilans_html([bilan], territory_name, timezone)

@@ -12,6 +12,9 @@ still to come: her registrations are cancelled and the waiting list moves.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from conseils_meetings import projection
 from conseils_meetings.service import MeetingsService
 from conseils_runtime import EventContext, ServiceRuntime
@@ -24,10 +27,15 @@ def register_consumers(runtime: ServiceRuntime, service: MeetingsService) -> Non
     territory = service.territory
     consumer = runtime.consumer("registry-read-model")
 
-    async def apply(event: Event, ctx: EventContext) -> None:
-        await projection.apply(ctx.session, event, ctx.metadata.time, territory)  # as the replay does
-        if isinstance(event, MemberLeft | MemberErased):
-            await service.release_seats(service.units.within(ctx), event.member_id)
+    view = projection.registry_view_of(territory)  # as the replay applies them
 
-    for event_class in REGISTRY_VIEW_EVENTS:
-        consumer.on(event_class)(apply)
+    @consumer.on_batch(*REGISTRY_VIEW_EVENTS)  # consecutive facts of a poll in a few statements
+    async def apply(items: Sequence[tuple[Event, EventContext]]) -> None:
+        run: list[tuple[Event, datetime]] = []
+        for event, ctx in items:
+            run.append((event, ctx.metadata.time))
+            if isinstance(event, MemberLeft | MemberErased):  # after her fact, before the next
+                await view.apply_many(ctx.session, run)
+                run = []
+                await service.release_seats(service.units.within(ctx), event.member_id)
+        await view.apply_many(items[0][1].session, run)

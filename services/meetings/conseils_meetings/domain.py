@@ -81,6 +81,7 @@ from conseils_schemas import (
     InstanceScheduled,
     MinutesPublished,
 )
+from conseils_schemas.events import InstanceUpdated
 from conseils_schemas.labels import OUTCOME_STATUS_LABELS
 
 __all__ = [
@@ -229,6 +230,8 @@ class InstanceAggregate:
                 "dossier_published_at": event.published_at,
                 "first_dossier_published_at": self.first_dossier_published_at or event.published_at,
             }
+        if isinstance(event, InstanceUpdated):  # the new values whole: twice changes nothing
+            return {"title": event.title, "theme": event.theme, "description": event.description}
         if isinstance(event, MinutesPublished):
             if self.status not in ("held", "minutes_published"):
                 return {}

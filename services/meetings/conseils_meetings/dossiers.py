@@ -94,6 +94,12 @@ class Dossiers(MeetingsCore):
             documents = await repo.latest_documents(instance_id, "dossier")
             if not documents:
                 raise DomainError("Déposez au moins un document avant de publier le dossier.")
+            if all(document.published_at is not None for document in documents):
+                raise DomainError(
+                    "Rien de nouveau à publier : le dossier publié est à jour. Déposez ou remplacez "
+                    "un document d'abord.",
+                    code="rien_a_publier",
+                )
             version = row.aggregate().next_dossier_version()
             starts_at = row.starts_at
             await self._mark_published(repo, documents, now)

@@ -16,8 +16,10 @@ Aggregates and what each event changes:
 - registration list (`registrations`): confirmed, waitlisted, promoted,
   cancelled. The waiting-list order is the order in which the waitlisted facts
   were applied (`instances.waitlist_counter`), the same live and on replay.
-- attendance (`attendance`, `convened`): replaced as a whole by each
-  AttendanceRecorded, the convened list frozen with it.
+- attendance (`attendance`, `convened`, `instances.other_attendees`): replaced as a
+  whole by each AttendanceRecorded, the convened list and the other participants
+  (organisation, role, count) frozen with it. InstanceUpdated sets the title, theme and
+  description.
 - outcomes: `conseils_meetings.outcomes.apply_outcome_event`.
 - registry facts: the shared temporal read model (`conseils_runtime.registry_view`).
 """
@@ -52,6 +54,7 @@ from conseils_schemas import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
+from conseils_schemas.events import InstanceUpdated
 
 Apply = Callable[[Any, AsyncSession, datetime, TerritoryConfig], Awaitable[None]]
 
@@ -119,6 +122,8 @@ async def _attendance(
             for member_id in present
         ],
     )
+    others = [group.model_dump(mode="json") for group in event.other_attendees or ()]
+    await repo.update_instance(event.instance_id, other_attendees=others)
     if event.convened is not None:
         await repo.replace_convened(
             event.instance_id,
@@ -182,6 +187,7 @@ APPLY: dict[type[Event], Apply] = {
     InstanceHeld: _instance_fact,
     DossierPublished: _instance_fact,
     MinutesPublished: _instance_fact,
+    InstanceUpdated: _instance_fact,
     AttendanceRecorded: _attendance,
     RegistrationConfirmed: _registration,
     RegistrationPromoted: _registration,

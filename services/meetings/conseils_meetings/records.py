@@ -62,6 +62,8 @@ class InstanceRecord:
     minutes_summary: str | None
     minutes_published_at: datetime | None
     waitlist_counter: int
+    description: str | None = None
+    other_attendees: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def of(cls, row: Mapping[Any, Any]) -> InstanceRecord:
@@ -94,6 +96,8 @@ class InstanceRecord:
             minutes_summary=row["minutes_summary"],
             minutes_published_at=_aware(row["minutes_published_at"]),
             waitlist_counter=int(row["waitlist_counter"]),
+            description=row.get("description"),
+            other_attendees=tuple(row.get("other_attendees") or ()),
         )
 
     def aggregate(self) -> InstanceAggregate:
@@ -108,6 +112,7 @@ class InstanceRecord:
     def as_dict(self) -> dict[str, Any]:
         values = _fields(self)
         values["policy_warnings"] = list(self.policy_warnings)
+        values["other_attendees"] = list(self.other_attendees)
         return values
 
 

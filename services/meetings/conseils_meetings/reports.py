@@ -164,6 +164,10 @@ async def load_bilan(
                 dossier_notice_required_days=kind.dossier_notice_days if kind else 0,
                 day=day,
                 slot=time_slot(starts_at, timezone),
+                others=tuple(
+                    (str(group["category"]), int(group["count"]))
+                    for group in instance_row.get("other_attendees") or ()
+                ),
             )
         )
     vacancies: list[Vacancy] = []

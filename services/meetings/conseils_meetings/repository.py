@@ -368,6 +368,9 @@ class Repository(ReadModelQueries):
     async def insert_document(self, **values: Any) -> None:
         await self.session.execute(tables.documents.insert().values(**values))
 
+    async def delete_document(self, document_id: uuid.UUID) -> None:
+        await self.session.execute(tables.documents.delete().where(tables.documents.c.id == document_id))
+
     async def next_document_version(self, instance_id: uuid.UUID, kind: str, filename: str) -> int:
         result = await self.session.scalar(
             select(func.max(tables.documents.c.version)).where(

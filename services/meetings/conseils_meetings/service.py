@@ -21,6 +21,7 @@ from conseils_meetings.registrations import (
     release_seats_of_member,
 )
 from conseils_meetings.scheduling import Scheduling
+from conseils_meetings.staff_edits import InstanceEdit, StaffEdits
 from conseils_meetings.use_cases import (
     Clock,
     InstanceDraft,
@@ -34,6 +35,7 @@ from conseils_meetings.use_cases import (
 __all__ = [
     "Clock",
     "InstanceDraft",
+    "InstanceEdit",
     "MeetingsCore",
     "MeetingsService",
     "Preview",
@@ -47,7 +49,8 @@ __all__ = [
 ]
 
 
-class MeetingsService(Scheduling, Agenda, Registrations, Dossiers, Attendance, Forum):
+class MeetingsService(Scheduling, Agenda, Registrations, StaffEdits, Dossiers, Attendance, Forum):
     """The meetings use cases, one module per seam: scheduling.py, agenda.py (the councillor's
     agenda, who may register how), registrations.py, dossiers.py,
-    attendance.py (and minutes), forum.py (outcomes); what they share is in use_cases.py."""
+    attendance.py (and minutes), forum.py (outcomes), staff_edits.py (an instance's title, theme,
+    description; a document removed before publication); what they share is in use_cases.py."""

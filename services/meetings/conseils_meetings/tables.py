@@ -71,6 +71,9 @@ instances = Table(
     Column("minutes_summary", Text, nullable=True),
     Column("minutes_published_at", UtcDateTime(), nullable=True),
     Column("waitlist_counter", Integer, nullable=False, default=0),
+    Column("description", Text, nullable=True),
+    # participants other than councillors (AttendanceRecorded.other_attendees): no names
+    Column("other_attendees", JSON, nullable=True),
 )
 
 instance_councils = Table(

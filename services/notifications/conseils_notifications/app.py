@@ -7,14 +7,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_notifications import alerts_api, api
+from conseils_notifications import alerts_api, api, sms_api, webhook_api
 from conseils_notifications.alert_mailer import StaffAlertMailer
 from conseils_notifications.consumers import register_consumers
 from conseils_notifications.service import Clock, NotificationsService, system_clock
 from conseils_notifications.settings import NotificationsSettings
+from conseils_notifications.sms_gateway import KannelGateway
+from conseils_notifications.sms_settings import SmsSettings, territory_sms_rules
 from conseils_notifications.tables import metadata
 from conseils_notifications.tasks import DeliverySender, Scheduler
 from conseils_notifications.transport import LoggingSmsGateway, MailTransport, SmsGateway, SmtpTransport
+from conseils_notifications.webhook_consumers import register_webhook_consumer
+from conseils_notifications.webhook_sender import WebhookSender
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
@@ -37,14 +41,30 @@ PRODUCES: list[type[Event]] = [
 ]
 
 
+def _sms_gateway(settings: NotificationsSettings, sms: SmsSettings) -> SmsGateway:
+    """Kannel when its sendsms address is configured; else SMS are only logged."""
+    if not sms.sendsms_url:
+        return LoggingSmsGateway()
+    return KannelGateway(
+        sms.sendsms_url,
+        username=sms.username,
+        password=sms.password,
+        sender=territory_sms_rules(settings.territory_config).sender,
+        smsc_id=sms.smsc_id,
+        timeout=sms.timeout_seconds,
+    )
+
+
 def create_app(
     settings: NotificationsSettings | None = None,
     *,
     clock: Clock = system_clock,
     transport: MailTransport | None = None,
     sms: SmsGateway | None = None,
+    sms_settings: SmsSettings | None = None,
 ) -> FastAPI:
     settings = settings or NotificationsSettings()
+    sms_settings = sms_settings or SmsSettings()
     runtime = ServiceRuntime(settings, metadata, produces=PRODUCES, migrations=MIGRATIONS)
     service = NotificationsService(settings, runtime.database, runtime.outbox, clock)
     register_consumers(runtime, service)
@@ -58,14 +78,19 @@ def create_app(
         concurrency=settings.smtp_concurrency,
         rate_per_second=settings.smtp_rate_per_second,
     )
-    sender = DeliverySender(runtime.database, service, mail, sms or LoggingSmsGateway())
+    sender = DeliverySender(
+        runtime.database, service, mail, sms or _sms_gateway(settings, sms_settings), sms_settings
+    )
     scheduler = Scheduler(runtime.database, service, on_work=sender.wake)
     service.on_new_deliveries.append(sender.wake)
+    webhook_sender = WebhookSender(service, lock=not runtime.database.is_sqlite)
+    register_webhook_consumer(runtime, service, on_queued=webhook_sender.wake)
     alert_mailer = StaffAlertMailer(runtime.database, service, mail)  # the same SMTP transport
     service.on_new_alert_mails.append(alert_mailer.wake)
 
     runtime.add_background(sender)  # closes the mail transport when it stops
     runtime.add_background(scheduler)
+    runtime.add_background(webhook_sender)
     runtime.add_background(alert_mailer)
 
     app = FastAPI(title="conseils — notifications", lifespan=runtime.lifespan)
@@ -74,10 +99,15 @@ def create_app(
     app.state.sender = sender
     app.state.scheduler = scheduler
     app.state.alert_mailer = alert_mailer
+    app.state.webhook_sender = webhook_sender
+    app.state.sms_settings = sms_settings
     app.state.authenticator = Authenticator(settings.auth_secret, audience=settings.service_name)
     install_error_handlers(app)
     limit_request_bodies(app, 256 * 1024)  # preferences and unsubscribe forms only
     app.include_router(runtime.health_router())
     app.include_router(api.router)
     app.include_router(alerts_api.router)
+    app.include_router(webhook_api.router)
+    app.include_router(sms_api.router)
+    sms_api.redact_access_log()  # no phone number in the access log
     return app

@@ -9,6 +9,7 @@ own transaction), so a redelivered event has no second effect.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,11 +52,10 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
     units = service.units
     registry = runtime.consumer("registry")
 
-    async def registry_fact(event: Event, ctx: EventContext) -> None:
-        await service.apply_registry_fact(units.within(ctx), event, ctx.metadata.time)
-
-    for event_class in REGISTRY_VIEW_EVENTS:
-        registry.on(event_class)(registry_fact)
+    @registry.on_batch(*REGISTRY_VIEW_EVENTS)  # consecutive facts of a poll in a few statements
+    async def registry_facts(items: Sequence[tuple[Event, EventContext]]) -> None:
+        facts = [(event, ctx.metadata.time) for event, ctx in items]
+        await service.apply_registry_facts(units.within(items[0][1]), facts)
 
     @registry.on(ThemeLeftWithoutReferent)
     async def theme_left_without_referent(event: ThemeLeftWithoutReferent, ctx: EventContext) -> None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from conseils_notifications.records import ContactRecord, DeliveryRecord
+from conseils_notifications.sms import plan_fallback
 from conseils_notifications.use_cases import NotificationsCore
 from conseils_runtime.auth import Role
 from conseils_schemas import NotificationFailed, NotificationSent
@@ -98,6 +99,8 @@ class Deliveries(NotificationsCore):
                     failed_at=now,
                 )
             )
+            # Her other channel, in the same transaction (sms.py: bounce -> SMS, SMS -> email).
+            await plan_fallback(self, unit, delivery, permanent=permanent)
 
     async def inbox(self, member_id: UUID, limit: int = 50) -> list[DeliveryRecord]:
         """What was sent to her, newest first; `limit` is kept between 1 and 200."""

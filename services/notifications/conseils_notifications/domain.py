@@ -33,6 +33,7 @@ Kind = Literal[
     "waitlisted",
     "promoted",
     "unregistered",
+    "presence",
 ]
 RegistrationKind = Literal["registered", "waitlisted", "promoted", "unregistered"]
 REGISTRATION_KINDS: frozenset[str] = frozenset({"registered", "waitlisted", "promoted", "unregistered"})
@@ -51,8 +52,9 @@ KIND_CATEGORY: dict[str, Category] = {
     "waitlisted": "scheduling",
     "promoted": "scheduling",
     "unregistered": "scheduling",
+    "presence": "reminder",  # « Étiez-vous présent·e ? » (reminder_sequence.py)
 }
-URGENT_KINDS = frozenset({"rescheduled", "cancelled", "reminder", *REGISTRATION_KINDS})
+URGENT_KINDS = frozenset({"rescheduled", "cancelled", "reminder", "presence", *REGISTRATION_KINDS})
 """Never delayed to the weekly digest: a change, a reminder or her own registration is
 useless a week late."""
 
@@ -306,13 +308,17 @@ class PlannedDelivery:
 def plan_deliveries(
     recipients: Iterable[Recipient], kind: str, preferences: Mapping[UUID, Preferences]
 ) -> list[PlannedDelivery]:
-    """One delivery per recipient and chosen channel, unless they opted out of the category."""
+    """One delivery per recipient and chosen channel, unless they opted out of the category.
+
+    The answers to her own registration (confirmed, waitlisted, promoted, cancelled) go whatever
+    her categories say: she asked for them by acting, as for the sign-in mail (they carry no
+    List-Unsubscribe either). Her consent and her channels still apply."""
     category = KIND_CATEGORY[kind]
     planned: list[PlannedDelivery] = []
     for recipient in merge_recipients(recipients):
         prefs = preferences.get(recipient.member_id, DEFAULT_PREFERENCES)
-        if category not in prefs.categories:
-            continue
+        if category not in prefs.categories and kind not in REGISTRATION_KINDS:
+            continue  # the answer to her own registration is not a subscription: always sent
         deferred = prefs.digest and kind not in URGENT_KINDS
         for channel in CHANNELS:
             if channel in prefs.channels and not (deferred and channel == "sms"):

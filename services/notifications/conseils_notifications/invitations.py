@@ -95,7 +95,12 @@ class Invitations(NotificationsCore):
             event.instance_id,
             event_id,
             "rescheduled",
-            {"previous_starts_at": iso(event.previous_starts_at)},
+            # What changed, old -> new, for the email's first lines (the row before the update).
+            {
+                "previous_starts_at": iso(event.previous_starts_at),
+                "previous_ends_at": iso(row.ends_at),
+                "previous_location": row.location,
+            },
         )
 
     async def instance_cancelled(self, unit: Unit, event: InstanceCancelled, event_id: str) -> int:

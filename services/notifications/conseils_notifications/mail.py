@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from pathlib import Path
@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from conseils_notifications import calendar
 from conseils_notifications.domain import REASON_LABELS, unsubscribe_token
+from conseils_runtime.action_links import Action, sign_action
 from conseils_runtime.mail import DkimKey, encoded_subject, finish_message, list_unsubscribe
 from conseils_schemas.labels import MODE_LABELS
 
@@ -38,24 +39,35 @@ _MONTHS = (
 _PARIS = ZoneInfo(calendar.TIMEZONE)
 
 
-def french_datetime(value: Any) -> str:
-    """`mardi 14 avril 2026 à 18 h 30` in Paris time, whatever the server's locale."""
+NBSP = "\u00a0"  # inside « 18 h 30 » and « 14 avril »: never split across two lines
+
+
+def french_datetime(value: Any, space: str = " ") -> str:
+    """`mardi 14 avril 2026 à 18 h 30` in Paris time, whatever the server's locale; `space`
+    (a non-breaking one in the bodies) joins the day to its month and the hour's parts."""
     when = datetime.fromisoformat(str(value)) if not isinstance(value, datetime) else value
     when = when.astimezone(_PARIS)
-    minutes = f"{when.minute:02d}" if when.minute else ""
     day = "1er" if when.day == 1 else str(when.day)
-    hour = f"{when.hour} h {minutes}".strip()
-    return f"{_DAYS[when.weekday()]} {day} {_MONTHS[when.month - 1]} {when.year} à {hour}"
+    month = f"{day}{space}{_MONTHS[when.month - 1]}{space}{when.year}"
+    return f"{_DAYS[when.weekday()]} {month} à {french_time(when, space)}"
 
 
-def french_time(value: Any) -> str:
+def french_time(value: Any, space: str = " ") -> str:
     when = datetime.fromisoformat(str(value)) if not isinstance(value, datetime) else value
     when = when.astimezone(_PARIS)
-    return f"{when.hour} h {when.minute:02d}" if when.minute else f"{when.hour} h"
+    return f"{when.hour}{space}h{space}{when.minute:02d}" if when.minute else f"{when.hour}{space}h"
 
 
-_ENV.filters["date_fr"] = french_datetime
-_ENV.filters["heure_fr"] = french_time
+def _body_datetime(value: Any) -> str:
+    return french_datetime(value, NBSP)
+
+
+def _body_time(value: Any) -> str:
+    return french_time(value, NBSP)
+
+
+_ENV.filters["date_fr"] = _body_datetime
+_ENV.filters["heure_fr"] = _body_time
 
 _SUBJECTS = {
     "scheduled": "Nouvelle instance : {title}, {when}",
@@ -68,12 +80,14 @@ _SUBJECTS = {
     "waitlisted": "Vous êtes sur la liste d'attente{rank} : {title}, {when}",
     "promoted": "Une place s'est libérée : vous êtes inscrit·e ({title}, {when})",
     "unregistered": "Inscription annulée : {title} ({when})",
+    "presence": "Étiez-vous présent·e ? {title} ({when})",
 }
 _INVITATION_METHODS: dict[str, Literal["REQUEST", "CANCEL"] | None] = {
     "cancelled": "CANCEL",
     "unregistered": "CANCEL",  # her copy of the event goes; the instance itself stays
     "minutes": None,
     "waitlisted": None,  # no seat yet: nothing to put in her calendar
+    "presence": None,  # after the instance: a question, not a calendar change
 }
 """The iTIP method of the invitation attached to an email about one instance (default REQUEST)."""
 
@@ -122,6 +136,57 @@ class Rendered:
     html: str
 
 
+# Emails that invite her (an instance scheduled, moved, its dossier, a reminder to a referent
+# whose council nobody registered from) carry « Je participe » and « J'observe »; those about
+# her own registration (and the reminder, the move, the dossier when she is registered)
+# carry « Je ne viens plus ». Each is a signed link for her, that instance and that action.
+INVITING_KINDS = frozenset({"scheduled", "rescheduled", "dossier", "reminder"})
+OWN_REGISTRATION_KINDS = frozenset({"registered", "promoted", "waitlisted"})
+ACTION_LABELS: dict[Action, str] = {
+    "participant": "Je participe",
+    "observer": "J'observe",
+    "cancel": "Je ne viens plus",
+}
+
+
+def _moment(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value)) if not isinstance(value, datetime) else value
+
+
+def action_links(
+    settings: MailSettings,
+    *,
+    kind: str,
+    reason: str,
+    instance: Mapping[str, Any] | None,
+    member_id: UUID,
+    now: datetime,
+) -> list[dict[str, str]]:
+    """The two-click links of one email: label and address, each valid while the action is
+    (registering: until registration closes; cancelling: until the instance starts)."""
+    if instance is None or instance.get("status") == "cancelled":
+        return []
+    starts_at = _moment(instance["starts_at"])
+    wanted: list[tuple[Action, datetime]] = []
+    if kind in OWN_REGISTRATION_KINDS or (kind in INVITING_KINDS and reason == "registered"):
+        wanted.append(("cancel", starts_at))
+    elif kind in INVITING_KINDS:
+        closes_at = _moment(instance.get("registration_closes_at") or starts_at)
+        wanted.append(("participant", closes_at))
+        if instance.get("observers_allowed", True):
+            wanted.append(("observer", closes_at))
+    instance_id = UUID(str(instance["instance_id"]))
+    return [
+        {
+            "label": ACTION_LABELS[action],
+            "url": f"{settings.public_base_url}/action/"
+            + sign_action(settings.secret, member_id, instance_id, action, until),
+        }
+        for action, until in wanted
+        if now < until
+    ]
+
+
 def unsubscribe_links(settings: MailSettings, member_id: UUID, category: str) -> tuple[str, str]:
     token = unsubscribe_token(settings.secret, member_id, category)
     _name, address = parseaddr(settings.sender)
@@ -139,9 +204,18 @@ def render(
     context: Mapping[str, Any],
     member_id: UUID,
     display_name: str,
+    now: datetime | None = None,
 ) -> Rendered:
     https, _mailto = unsubscribe_links(settings, member_id, category)
     instance = context.get("instance")
+    actions = action_links(
+        settings,
+        kind=kind,
+        reason=reason,
+        instance=instance,
+        member_id=member_id,
+        now=now or datetime.now(UTC),
+    )
     variables = {
         "kind": kind,
         "name": display_name,
@@ -153,6 +227,7 @@ def render(
         "context": context,
         "mode_label": _MODE_LABELS.get(str(context.get("mode")), ""),
         "items": context.get("items", []),
+        "actions": actions,
         "unsubscribe_url": https,
         "preferences_url": f"{settings.public_base_url}/preferences",
         "base_url": settings.public_base_url,
@@ -186,6 +261,7 @@ def build_email(
         context=context,
         member_id=member_id,
         display_name=display_name,
+        now=now,
     )
     recipient = formataddr((display_name, email))
     _sender_name, sender_address = parseaddr(settings.sender)

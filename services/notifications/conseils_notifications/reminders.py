@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from conseils_notifications.domain import councils_without_registrant, reminder_recipients
 from conseils_notifications.records import InstanceRecord, ReminderRecord
+from conseils_notifications.reminder_sequence import SEQUENCE_KINDS, run_sequence_reminder, runs_for
 from conseils_notifications.use_cases import NotificationsCore, Unit
 
 
@@ -19,7 +20,7 @@ class Reminders(NotificationsCore):
         due = await unit.repo.due_reminders(now, limit)
         for reminder in due:
             row = await unit.repo.instance(reminder.instance_id)
-            if row is not None and row.status == "scheduled":
+            if row is not None and runs_for(reminder, row):
                 await self._run_reminder(unit, reminder, row)
             await unit.repo.update_reminder(reminder.reminder_id, done_at=now)
         return len(due)
@@ -28,7 +29,12 @@ class Reminders(NotificationsCore):
         view = row.view()
         directory = await unit.repo.directory(self.today())
         registered = await unit.repo.registrants(view.instance_id, confirmed_only=True)
-        if reminder.kind == "reminder":
+        if reminder.kind in SEQUENCE_KINDS:  # the morning of an evening instance, « Étiez-vous présent·e ? »
+            recipients = reminder_recipients(view, directory, registered)
+            await run_sequence_reminder(
+                self, unit, reminder, row, recipients=recipients, registered=list(registered)
+            )
+        elif reminder.kind == "reminder":
             await self._notify(
                 unit,
                 source_event_id=f"reminder:{reminder.reminder_id}:{reminder.round}",

@@ -5,7 +5,9 @@ deliveries, reminders and outbox events change together.
 (use_cases.py: dependencies and shared steps): read_model.py (contacts copy, registry facts,
 instances copy), invitations.py (who must hear about what), reminders.py, digest.py,
 alerts.py (staff alerts), deliveries.py (sending steps, inbox, delivery log), feeds.py
-(calendar feeds and their tokens), preferences.py (preferences, unsubscribe).
+(calendar feeds and their tokens), preferences.py (preferences, unsubscribe), webhooks.py
+(outgoing webhooks: endpoints, their messages and the outcome of each attempt), sms.py (SMS
+answers, delivery reports).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from conseils_notifications.personal_data import PersonalData
 from conseils_notifications.preferences import PreferencesOfMembers
 from conseils_notifications.read_model import ReadModel
 from conseils_notifications.reminders import Reminders
+from conseils_notifications.sms import SmsMessages
 from conseils_notifications.use_cases import Clock, NotificationsCore, Unit, system_clock
+from conseils_notifications.webhooks import Webhooks
 
 __all__ = [
     "Clock",
@@ -32,7 +36,17 @@ __all__ = [
 
 
 class NotificationsService(
-    ReadModel, Invitations, Reminders, Digest, Alerts, Deliveries, Feeds, PreferencesOfMembers, PersonalData
+    ReadModel,
+    Invitations,
+    Reminders,
+    Digest,
+    Alerts,
+    Deliveries,
+    Feeds,
+    PreferencesOfMembers,
+    PersonalData,
+    Webhooks,
+    SmsMessages,
 ):
     """What happens when an event arrives, a reminder falls due, a delivery is sent, or a
     member or staff asks: one module per seam, what they share in use_cases.py."""

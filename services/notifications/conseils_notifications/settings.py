@@ -51,6 +51,27 @@ class NotificationsSettings(ServiceSettings):
     scheduler_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     missing_contact_attempts: int = Field(default=5, ge=1, le=50)
 
+    webhooks_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhooks_batch_size: int = Field(default=50, ge=1, le=1000)
+    webhooks_concurrency: int = Field(default=8, ge=1, le=64, description="Webhook requests at once.")
+    webhooks_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=60, description="Per request (spec: 15-30 s)."
+    )
+    webhooks_lease_seconds: float = Field(default=120.0, gt=0)
+    webhooks_schedule_scale: float = Field(
+        default=1.0, gt=0, le=1, description="Compresses the retry schedule (tests); 1 in production."
+    )
+    webhooks_allow_private_addresses: bool = Field(
+        default=False,
+        description="Let webhooks call private or loopback addresses (always allowed in a demo).",
+    )
+    webhooks_rotation_overlap_hours: float = Field(
+        default=24.0,
+        ge=0,
+        le=24 * 30,
+        description="How long the previous secret still signs after a rotation.",
+    )
+
     @cached_property
     def territory_config(self) -> TerritoryConfig:
         return load_territory(self.territory_file or default_territory_path())

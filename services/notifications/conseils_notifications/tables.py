@@ -191,3 +191,83 @@ staff_alert_notices = Table(
     Column("email", String(320), primary_key=True),
     Column("mail_id", Uuid, nullable=False),
 )
+
+# Outgoing webhooks (Standard Webhooks): the endpoints staff registered, one message per
+# (endpoint, source event) waiting for or done with delivery (the outbox of the webhook
+# sender), and every attempt. Webhooks carry public facts only: no personal data here.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("endpoint_id", Uuid, primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+    Column("event_types", JSON, nullable=False),
+    Column("secret", String(120), nullable=False),  # whsec_<base64>, shown once to staff
+    Column("previous_secret", String(120), nullable=True),  # still signs during a rotation
+    Column("previous_secret_until", UtcDateTime(), nullable=True),
+    Column("status", String(12), nullable=False),  # active | disabled
+    Column("disabled_reason", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("disabled_at", UtcDateTime(), nullable=True),
+    Column("last_success_at", UtcDateTime(), nullable=True),
+)
+
+webhook_messages = Table(
+    "webhook_messages",
+    metadata,
+    Column("message_id", Uuid, primary_key=True),  # uuid5(endpoint, event): webhook-id msg_<hex>
+    Column("endpoint_id", Uuid, nullable=False),
+    Column("event_id", String(120), nullable=False),
+    Column("event_type", String(200), nullable=False),
+    Column("event_time", UtcDateTime(), nullable=False),
+    Column("body", Text, nullable=False),  # the CloudEvent (structured mode), signed as it is
+    # pending | sending | delivered | failed | cancelled (its endpoint was disabled)
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_message_endpoint_event"),
+    Index("ix_webhook_messages_due", "status", "next_attempt_at"),
+    Index("ix_webhook_messages_endpoint", "endpoint_id", "created_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("attempt_id", Uuid, primary_key=True),
+    Column("message_id", Uuid, nullable=False, index=True),
+    Column("endpoint_id", Uuid, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("outcome", String(12), nullable=False),  # delivered | retry | gone | failed
+    Column("error", String(500), nullable=True),  # our words (timeout, refused...), never a body
+)
+
+# --------------------------------------------------------------------------- SMS (sms.py)
+# What the SMS channel knows of a person (her consent is on `contacts`): her STOP, and a keyed
+# hash of her number (how an answer finds her; never the number itself). Erased with her.
+sms_standing = Table(
+    "sms_standing",
+    metadata,
+    Column("member_id", Uuid, primary_key=True),
+    Column("phone_key", String(40), nullable=True, index=True),
+    Column("opted_out_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# One row per SMS handed to the gateway: its delivery report, applied once.
+sms_messages = Table(
+    "sms_messages",
+    metadata,
+    Column("delivery_id", Uuid, primary_key=True),
+    Column("member_id", Uuid, nullable=False, index=True),
+    Column("septets", Integer, nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("report", String(16), nullable=True),  # delivered | undeliverable | rejected
+    Column("reported_at", UtcDateTime(), nullable=True),
+)

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from conseils_notifications.domain import retry_delay
-from conseils_notifications.mail import MailSettings, build_email, sms_text, subject_for
+from conseils_notifications.mail import MailSettings, build_email, subject_for
 from conseils_notifications.records import ContactRecord, DeliveryRecord
 from conseils_notifications.service import NotificationsService
+from conseils_notifications.sms_channel import SmsChannel
+from conseils_notifications.sms_settings import SmsSettings
 from conseils_notifications.transport import MailTransport, PermanentFailure, SmsGateway, TemporaryFailure
 from conseils_runtime import Database
 from conseils_runtime.logs import get_logger
@@ -27,7 +29,12 @@ class DeliverySender(WorkerLoop):
     name = "delivery-sender"
 
     def __init__(
-        self, database: Database, service: NotificationsService, transport: MailTransport, sms: SmsGateway
+        self,
+        database: Database,
+        service: NotificationsService,
+        transport: MailTransport,
+        sms: SmsGateway,
+        sms_settings: SmsSettings | None = None,
     ) -> None:
         settings = service.settings
         super().__init__(settings.sender_poll_seconds)
@@ -46,6 +53,7 @@ class DeliverySender(WorkerLoop):
         if self._mail.dkim is None:
             log.warning("mail sent without DKIM signature (no CONSEILS_NOTIFICATIONS_DKIM_KEY_FILE)")
         self._slots = asyncio.Semaphore(settings.smtp_concurrency)
+        self._sms_channel = SmsChannel(service, sms, sms_settings, public_base_url=self._mail.public_base_url)
 
     async def stop(self) -> None:
         await super().stop()
@@ -73,6 +81,9 @@ class DeliverySender(WorkerLoop):
             if contact.consent_given_at is None:  # RGPD: no consent, nothing on any channel
                 await self._service.mark_without_consent(row)
                 return
+            if row.channel == "sms":  # --- seam: the SMS channel (sms_channel.py) sends and records
+                await self._sms_channel.deliver(row, contact, self._temporary, self._failed)
+                return
             try:
                 await self._send(row, contact)
             except TemporaryFailure as error:
@@ -86,11 +97,6 @@ class DeliverySender(WorkerLoop):
                 await self._service.mark_sent(row, subject_for(row.kind, row.context))
 
     async def _send(self, row: DeliveryRecord, contact: ContactRecord) -> None:
-        if row.channel == "sms":
-            if not contact.phone:
-                raise PermanentFailure("pas de numéro de téléphone")
-            await self._sms.send(contact.phone, sms_text(row.kind, row.context, self._mail.public_base_url))
-            return
         message = build_email(
             self._mail,
             delivery_id=row.delivery_id,

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from conseils_notifications import tables as t
 from conseils_notifications.domain import KIND_CATEGORY, Recipient, plan_deliveries, reminder_plan
 from conseils_notifications.records import InstanceRecord
+from conseils_notifications.reminder_sequence import sequence_reminders
 from conseils_notifications.repository import NotificationsRepository
 from conseils_notifications.settings import NotificationsSettings
 from conseils_runtime import Database, Outbox
@@ -62,11 +63,10 @@ class NotificationsCore:
 
     def snapshot(self, row: InstanceRecord) -> dict[str, Any]:
         """What an email about the instance shows, frozen at the time of the event."""
-        type_name = next(
-            (kind.name for kind in self.territory.instance_types if kind.slug == row.instance_type),
-            row.instance_type,
-        )
+        kind = next((kind for kind in self.territory.instance_types if kind.slug == row.instance_type), None)
+        type_name = kind.name if kind else row.instance_type
         theme_name = next((theme.name for theme in self.territory.themes if theme.slug == row.theme), None)
+        closes_at = row.starts_at - timedelta(hours=kind.registration_closes_hours) if kind else row.starts_at
         return {
             "instance_id": str(row.instance_id),
             "title": row.title,
@@ -79,6 +79,9 @@ class NotificationsCore:
             "location": row.location,
             "sequence": row.sequence,
             "status": row.status,
+            # For the emails' action links: what she may do, and until when.
+            "observers_allowed": kind.observers_allowed if kind else True,
+            "registration_closes_at": iso(closes_at),
         }
 
     async def _notify(
@@ -130,6 +133,7 @@ class NotificationsCore:
             alert_days=self.territory.notifications.nobody_registered_alert_days,
             now=self.clock(),
         )
+        wanted.update(await sequence_reminders(self, unit, instance_id))  # morning, presence prompt
         existing = {(row.kind, row.days_before): row for row in await unit.repo.reminders_of(instance_id)}
         for key, old in existing.items():
             if key not in wanted:

@@ -9,7 +9,7 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from conseils_registry.api import Anyone, Service, Staff
+from conseils_registry.api_access import Anyone, Service, Staff
 from conseils_runtime.http import Forbidden
 
 router = APIRouter(tags=["membres"])

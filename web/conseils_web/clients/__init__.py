@@ -8,6 +8,7 @@ from conseils_web.clients.base import ApiModel, Caller, Download, Endpoint, Serv
 from conseils_web.clients.meetings import MeetingsClient
 from conseils_web.clients.notifications import NotificationsClient
 from conseils_web.clients.registry import RegistryClient
+from conseils_web.clients.webhooks import WebhooksClient
 
 __all__ = [
     "ApiModel",
@@ -18,5 +19,6 @@ __all__ = [
     "NotificationsClient",
     "RegistryClient",
     "ServiceClient",
+    "WebhooksClient",
     "endpoints",
 ]

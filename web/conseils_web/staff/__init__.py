@@ -1,11 +1,11 @@
-"""Staff pages (/equipe/...): instances, councils, outcomes, alerts, the bilan and sessions,
+"""Staff pages (/equipe/...): instances, councils, outcomes, alerts, the bilan, sessions and webhooks,
 one module each; the forms' reading in `forms`, the joins of several services' answers in `views`."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from conseils_web.staff import alerts, bilan, councils, instances, outcomes, sessions
+from conseils_web.staff import alerts, bilan, councils, instances, outcomes, sessions, webhooks
 
 ROUTERS: tuple[APIRouter, ...] = (
     instances.router,
@@ -14,4 +14,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     alerts.router,
     outcomes.router,
     sessions.router,
+    webhooks.router,
 )

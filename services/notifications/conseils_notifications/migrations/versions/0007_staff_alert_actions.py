@@ -1,7 +1,7 @@
 """staff alerts acknowledged and resolved, staff alert emails and their preferences
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 09:00:00
 
 What staff did with an alert (from the alerts topic), how each staff account wants its
@@ -15,8 +15,8 @@ from alembic import op
 
 from conseils_runtime.database import UtcDateTime
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,100 @@
+"""Signed, single-purpose action links of the emails: « Je participe », « J'observe »,
+« Je ne viens plus ». Written by the notifications service, read by the site.
+
+A link names one member, one instance, one action and when it stops being valid, signed
+with the platform secret (HMAC-SHA256, domain-separated from every other signature of the
+platform). It is the credential for that one action only: it opens no session, and a link
+for another member, instance or action cannot be made from it. The site never acts on a
+GET (mail scanners follow links): the link leads to a page with one confirm button.
+
+Wire form: base64url of `version | action | member (16 bytes) | instance (16 bytes) |
+expiry (8 bytes, Unix seconds) | HMAC (32 bytes)`: about a hundred characters, one path segment.
+Plain Python (no framework)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+Action = Literal["participant", "observer", "cancel"]
+ACTIONS: tuple[Action, ...] = ("participant", "observer", "cancel")
+_VERSION = 1
+_DOMAIN = b"conseils-action-link:"
+_PAYLOAD = 1 + 1 + 16 + 16 + 8
+_SIGNATURE = 32
+
+
+class ActionLinkInvalid(ValueError):
+    """Not a link the platform made (tampered with, cut, or signed with another secret)."""
+
+
+class ActionLinkExpired(ValueError):
+    """A genuine link used after its window: `link` says which member, instance and action."""
+
+    def __init__(self, link: ActionLink) -> None:
+        super().__init__("lien expiré")
+        self.link = link
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    member_id: uuid.UUID
+    instance_id: uuid.UUID
+    action: Action
+    expires_at: datetime
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _signature(secret: str, payload: bytes) -> bytes:
+    return hmac.new(secret.encode(), _DOMAIN + payload, hashlib.sha256).digest()
+
+
+def sign_action(
+    secret: str, member_id: uuid.UUID, instance_id: uuid.UUID, action: Action, expires_at: datetime
+) -> str:
+    """The token of one action link (URL-safe, no padding)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    seconds = int(expires_at.timestamp())
+    payload = (
+        bytes([_VERSION, ACTIONS.index(action)])
+        + member_id.bytes
+        + instance_id.bytes
+        + seconds.to_bytes(8, "big", signed=False)
+    )
+    return _b64(payload + _signature(secret, payload))
+
+
+def read_action(secret: str, token: str, now: datetime) -> ActionLink:
+    """The link's member, instance, action and expiry, once its signature is checked.
+
+    Raises `ActionLinkInvalid` (anything not signed by the platform) or `ActionLinkExpired`
+    (genuine, but `now` is past its window)."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, TypeError):
+        raise ActionLinkInvalid from None
+    if len(raw) != _PAYLOAD + _SIGNATURE or len(token) > 200:
+        raise ActionLinkInvalid
+    payload, signature = raw[:_PAYLOAD], raw[_PAYLOAD:]
+    if not hmac.compare_digest(_signature(secret, payload), signature):
+        raise ActionLinkInvalid
+    if payload[0] != _VERSION or payload[1] >= len(ACTIONS):
+        raise ActionLinkInvalid
+    link = ActionLink(
+        member_id=uuid.UUID(bytes=payload[2:18]),
+        instance_id=uuid.UUID(bytes=payload[18:34]),
+        action=ACTIONS[payload[1]],
+        expires_at=datetime.fromtimestamp(int.from_bytes(payload[34:42], "big"), UTC),
+    )
+    if now >= link.expires_at:
+        raise ActionLinkExpired(link)
+    return link

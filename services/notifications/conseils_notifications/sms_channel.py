@@ -1,0 +1,107 @@
+"""The SMS channel as the delivery sender uses it (its one seam in tasks.py): for each pending
+SMS delivery, just before sending, is she still reachable by SMS (consent, a number, no STOP),
+is it quiet hours (deferred to their end, not dropped), is the number valid; then the
+one-segment GSM-7 text with its short signed link, through the gateway with a delivery report."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from conseils_notifications.mail import subject_for
+from conseils_notifications.records import ContactRecord, DeliveryRecord
+from conseils_notifications.service import NotificationsService
+from conseils_notifications.sms_rules import (
+    QuietHours,
+    may_text,
+    normalise_phone,
+    report_signature,
+    short_link_token,
+)
+from conseils_notifications.sms_settings import SmsSettings, territory_sms_rules
+from conseils_notifications.sms_text import septets, sms_body
+from conseils_notifications.transport import PermanentFailure, SmsGateway, TemporaryFailure
+from conseils_runtime.errors import DomainError
+from conseils_runtime.logs import get_logger
+
+log = get_logger(__name__)
+
+OnTemporary = Callable[[DeliveryRecord, str], Awaitable[None]]
+
+
+class OnFailed(Protocol):
+    def __call__(self, row: DeliveryRecord, error: str, *, permanent: bool) -> Awaitable[None]: ...
+
+
+def short_link(public_base_url: str, secret: str, instance_id: str | None) -> str:
+    """The instance on the site, in 30 signed characters (the site forwards /notifications/s/)."""
+    if not instance_id:
+        return public_base_url
+    from uuid import UUID
+
+    return f"{public_base_url}/notifications/s/{short_link_token(secret, UUID(instance_id))}"
+
+
+class SmsChannel:
+    def __init__(
+        self,
+        service: NotificationsService,
+        gateway: SmsGateway,
+        settings: SmsSettings | None = None,
+        *,
+        public_base_url: str,
+    ) -> None:
+        self._service = service
+        self._gateway = gateway
+        self._settings = settings or SmsSettings()
+        self._base = public_base_url.rstrip("/")
+        territory = service.territory
+        self.quiet: QuietHours = territory_sms_rules(territory).quiet_hours(territory.territory.timezone)
+
+    def text(self, row: DeliveryRecord) -> str:
+        instance = row.context.get("instance")
+        instance_id = str(instance["instance_id"]) if isinstance(instance, dict) else None
+        link = short_link(self._base, self._service.settings.auth_secret, instance_id)
+        return sms_body(row.kind, row.context, link=link, timezone=self._service.territory.territory.timezone)
+
+    def report_url(self, row: DeliveryRecord) -> str:
+        signature = report_signature(self._service.settings.auth_secret, row.delivery_id)
+        base = self._settings.callback_base_url.rstrip("/")
+        return f"{base}/notifications/sms/dlr?d={row.delivery_id}&sig={signature}&status=%d"
+
+    async def deliver(
+        self, row: DeliveryRecord, contact: ContactRecord, temporary: OnTemporary, failed: OnFailed
+    ) -> None:
+        """Sent, deferred, retried later (`temporary`) or failed (`failed`, then her other channel)."""
+        service = self._service
+        standing = await service.sms_standing(row.member_id)  # read now: a STOP during a send counts
+        consented = contact.consent_given_at is not None
+        refusal = may_text(standing, has_phone=bool(contact.phone), consented=consented)
+        if refusal is not None:
+            await failed(row, refusal, permanent=True)
+            return
+        now = service.clock()
+        resume = self.quiet.next_allowed(now)
+        if resume is not None:
+            await service.retry_later(
+                row, attempts=row.attempts, delay=resume - now, error="heures calmes : envoi différé"
+            )
+            return
+        try:
+            number = normalise_phone(contact.phone or "", self._settings.country_code)
+        except DomainError:
+            await failed(row, "numéro de téléphone invalide", permanent=True)
+            return
+        text = self.text(row)
+        await service.sms_submitted(row, septets(text))
+        try:
+            if getattr(self._gateway, "reports_delivery", False):
+                await self._gateway.send(number, text, dlr_url=self.report_url(row))  # type: ignore[call-arg]
+            else:
+                await self._gateway.send(number, text)
+        except TemporaryFailure as error:
+            await temporary(row, str(error))
+        except PermanentFailure as error:
+            await failed(row, str(error), permanent=True)
+        else:
+            await service.mark_sent(row, subject_for(row.kind, row.context))
