@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "ALERT_KIND_LABELS",
     "COLLEGE_LABELS",
     "INSTANCE_STATUS_LABELS",
     "MEMBER_ROLE_LABELS",
@@ -62,4 +63,14 @@ PARTNER_KIND_LABELS: Final[dict[str, str]] = {
     "landlord": "Bailleur social",
     "association": "Association",
     "other": "Autre partenaire",
+}
+
+# Alerts: the rule an alert says is broken (StaffAlertRaised.kind).
+ALERT_KIND_LABELS: Final[dict[str, str]] = {
+    "dossier_late": "Dossier en retard",
+    "daytime_political_instance": "Instance politique en journée",
+    "short_notice": "Convocation tardive",
+    "theme_without_referent": "Thématique sans référent·e",
+    "council_over_quota": "Conseil au-delà de ses places",
+    "nobody_registered": "Aucun inscrit",
 }

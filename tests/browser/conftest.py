@@ -83,6 +83,13 @@ async def serious_accessibility_violations(page: Page) -> list[dict[str, Any]]:
     return [v for v in violations if v.get("impact") in {"serious", "critical"}]
 
 
+async def accessibility_violations(page: Page) -> list[dict[str, Any]]:
+    """Every axe-core violation, whatever its impact (landmarks and regions included)."""
+    results = await Axe().run(page)
+    violations: list[dict[str, Any]] = results.response["violations"]
+    return violations
+
+
 async def assert_fits_phone_width(page: Page) -> None:
     overflow = await page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"

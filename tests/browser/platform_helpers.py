@@ -57,7 +57,10 @@ def territory_file_with_slug(directory: Path, slug: str) -> Path:
 
 
 @asynccontextmanager
-async def running_platform(data_dir: Path, kafka_bootstrap: str, slug: str) -> AsyncIterator[RunningPlatform]:
+async def running_platform(
+    data_dir: Path, kafka_bootstrap: str, slug: str, *, demo_year: bool = False
+) -> AsyncIterator[RunningPlatform]:
+    """`demo_year`: the demo's past school year played into the meetings service first."""
     path = territory_file_with_slug(data_dir, slug)
     ready: asyncio.Future[dict[str, str]] = asyncio.get_running_loop().create_future()
     apps: dict[str, Any] = {}
@@ -72,12 +75,15 @@ async def running_platform(data_dir: Path, kafka_bootstrap: str, slug: str) -> A
         on_ready=ready.set_result,
         on_apps=apps.update,
         stop=stop,
+        demo_year=demo_year,
         # On the secured broker (tests/browser's conftest): one principal per service, as in production.
         kafka_security=platform_security(kafka_bootstrap),
     )
     task = asyncio.create_task(run_platform(options))
     waiting: list[asyncio.Future[Any]] = [task, ready]
-    done, _ = await asyncio.wait(waiting, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait(
+        waiting, timeout=180 if demo_year else 60, return_when=asyncio.FIRST_COMPLETED
+    )
     if task in done:
         task.result()
     assert ready in done, "the platform did not start within 60 s"

@@ -265,7 +265,8 @@ async def test_quota_waiting_list_promotion_and_idempotence(harness: Harness) ->
     )
     assert not_mine.status_code == 403
 
-    kinds = [kind for kind, _ in await harness.outbox()]
+    events = [(kind, payload) for kind, payload in await harness.outbox() if not kind.startswith("alerts.")]
+    kinds = [kind for kind, _ in events]
     assert kinds[:-2] == [
         "instance.scheduled",
         "registration.confirmed",
@@ -277,10 +278,36 @@ async def test_quota_waiting_list_promotion_and_idempotence(harness: Harness) ->
         "registration.promoted",
     ]
     assert kinds[-2:] == ["registration.cancelled", "registration.promoted"]
-    events = await harness.outbox()
     assert events[2][1]["position"] == 1
     assert events[7][1]["member_id"] == str(harness.world.members["franc-moisin-1"])
     assert events[7][1]["council_id"] == str(harness.world.councils["franc-moisin"])
+
+
+async def test_a_council_asking_more_than_its_places_raises_one_alert(harness: Harness) -> None:
+    instance = await schedule(harness, "comite-technique", DAYTIME, theme="emploi")  # 1 seat per council
+    iid = instance["id"]
+    await register(harness, iid, "franc-moisin-0")
+    await register(harness, iid, "villette-0")
+    await register(harness, iid, "franc-moisin-3", "observer")  # observers take no council place
+    assert [kind for kind, _ in await harness.outbox() if kind.startswith("alerts.")] == []
+
+    assert (await register(harness, iid, "franc-moisin-1"))["status"] == "waitlisted"
+    assert (await register(harness, iid, "franc-moisin-2"))["status"] == "waitlisted"  # still one alert
+    await harness.client.delete(
+        f"/instances/{iid}/registrations/me", headers=harness.member("franc-moisin-2")
+    )
+    await register(harness, iid, "franc-moisin-2")  # beyond again: the same alert (same id)
+
+    alerts = [payload for kind, payload in await harness.outbox() if kind == "alerts.staff_alert.raised"]
+    council = str(harness.world.councils["franc-moisin"])
+    assert {(a["kind"], a["subject_id"], a["alert_id"]) for a in alerts} == {
+        ("council_over_quota", council, alerts[0]["alert_id"])
+    }
+    assert len(alerts) == 1
+    assert alerts[0]["message_fr"] == (
+        "« Séance comite-technique » : Conseil citoyen franc-moisin demande plus de places de "
+        "participant·e qu'il n'en a (1 par conseil) ; les suivant·es sont sur liste d'attente."
+    )
 
 
 async def test_switching_to_observer_frees_the_participant_seat(harness: Harness) -> None:

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from conseils_notifications.alert_mailer import build_alert_email
+from conseils_notifications.alert_rules import AlertState
 from conseils_notifications.domain import REASON_LABELS
 from conseils_notifications.mail import render
+from conseils_notifications.records import StaffAlertMailRecord, StaffAlertRecord, StaffAlertView
 from tests.notifications.test_mail import MEMBER_ID, SETTINGS, SNAPSHOT
 from tests.notifications.test_mail_wire import KINDS
 from tests.support.french_text import problems, visible
@@ -21,6 +24,7 @@ from tests.support.french_text import problems, visible
 TEMPLATES = Path(__file__).parents[2] / "services/notifications/conseils_notifications/templates"
 INSTANCE = {**SNAPSHOT, "observers_allowed": True, "registration_closes_at": "2026-04-13T16:30:00+00:00"}
 MOVED = {"previous_starts_at": "2026-04-10T16:30:00+00:00", "previous_location": "Bourse du travail"}
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CONTEXTS = {
     **KINDS,
     "rescheduled": MOVED,
@@ -47,7 +51,40 @@ def test_the_checker_catches_what_it_must() -> None:
 
 
 def test_every_email_template_is_covered() -> None:
-    assert {path.name for path in TEMPLATES.iterdir()} == {"email.txt.j2", "email.html.j2"}
+    assert {path.name for path in TEMPLATES.iterdir()} == {
+        "email.txt.j2",
+        "email.html.j2",
+        "staff-alert.txt.j2",  # test_every_staff_alert_email_reads_as_french
+        "staff-alert.html.j2",
+    }
+
+
+@pytest.mark.parametrize("source", ["alert:urgente", "digest:2026-03-02"])
+def test_every_staff_alert_email_reads_as_french(source: str) -> None:
+    views = [
+        StaffAlertView(
+            StaffAlertRecord(
+                uuid.uuid4(), kind, uuid.uuid4(), "« Comité technique Emploi » : à vérifier.", NOW
+            ),
+            state,
+        )
+        for kind, state in (
+            ("dossier_late", AlertState()),
+            ("council_over_quota", AlertState(acknowledged_by=uuid.uuid4(), acknowledged_at=NOW)),
+            ("webhook_failed", AlertState()),  # no page to link: none in the email
+        )
+    ]
+    mail = StaffAlertMailRecord(uuid.uuid4(), source, "agent@plainecommune.example", [], "pending", 0)
+    message = build_alert_email(SETTINGS, mail, views, name="Camille Martin", territory_name="Plaine Commune")
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None
+    assert html is not None
+    for part, content in (
+        ("objet", str(message["Subject"])),
+        ("texte", text.get_content()),
+        ("html", visible(html.get_content())),
+    ):
+        assert problems(content) == [], (source, part)
 
 
 @pytest.mark.parametrize(("kind", "reason"), list(itertools.product(CONTEXTS, [*REASON_LABELS, ""])))

@@ -107,9 +107,8 @@ async def test_scheduled_instance_gives_one_delivery_per_recipient_even_when_red
         ("reminder", 7),
         ("reminder", 1),
         ("registration_check", 7),
-        ("dossier_check", 10),
         ("presence_prompt", 0),  # 1 h after its end (reminder_sequence.py)
-    }
+    }  # no dossier check: the late dossier is the meetings service's alert (raised once, there)
 
 
 async def test_preferences_opt_out_and_digest_are_applied(world: World) -> None:
@@ -201,13 +200,14 @@ async def test_due_reminders_go_to_registrants_and_lonely_referents_and_alert_st
 
     world.clock.now = event.starts_at - timedelta(days=6, hours=23)  # past the 7-day and 10-day marks
     async with world.service.units.begin() as unit:
-        assert await world.service.run_due_reminders(unit) == 3
+        assert await world.service.run_due_reminders(unit) == 2  # the reminder and the check
     reminders = await world.rows(t.deliveries, kind="reminder")
     assert {(d["member_id"], d["reason"]) for d in reminders} == {
         (ids["fatou"], "registered"),
         (ids["karim"], "referent_nobody_registered"),
     }
-    assert (await world.outbox_types()).count(StaffAlertRaised.event_type) == 2  # dossier late + Stains
+    # Stains only: the dossier, still unpublished, is the meetings service's alert, not a second one here.
+    assert (await world.outbox_types()).count(StaffAlertRaised.event_type) == 1
     async with world.service.units.begin() as unit:
         assert await world.service.run_due_reminders(unit) == 0  # done, never twice
 
@@ -230,6 +230,23 @@ async def test_due_reminders_go_to_registrants_and_lonely_referents_and_alert_st
         assert await world.service.run_due_reminders(unit) >= 1
     sources = {d["source_event_id"] for d in await world.rows(t.deliveries, kind="reminder")}
     assert len(sources) == 2  # round 0 and round 1 of the same 7-day reminder
+
+
+async def test_a_dossier_check_planned_by_an_older_version_raises_nothing(world: World) -> None:
+    """Rows of the retired "dossier_check" are marked done when due, with no second late-dossier
+    alert (the meetings service raises the one alert)."""
+    event = scheduled(starts_in_days=20)
+    async with world.service.units.begin() as unit:
+        await world.service.instance_scheduled(unit, event, "s-legacy")
+        await unit.repo.add_reminder(
+            event.instance_id, "dossier_check", 10, event.starts_at - timedelta(days=10)
+        )
+    world.clock.now = event.starts_at - timedelta(days=9, hours=23)
+    async with world.service.units.begin() as unit:
+        assert await world.service.run_due_reminders(unit) == 1
+    assert StaffAlertRaised.event_type not in await world.outbox_types()
+    (legacy,) = await world.rows(t.reminders, instance_id=event.instance_id, kind="dossier_check")
+    assert legacy["done_at"] is not None
 
 
 async def test_theme_left_without_referent_becomes_a_staff_alert(world: World) -> None:

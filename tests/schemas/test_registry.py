@@ -58,9 +58,9 @@ def _scheduled(**overrides: Any) -> dict[str, Any]:
 
 
 def test_catalogue_is_complete_and_well_formed() -> None:
-    assert (
-        len(EVENT_TYPES) == 38
-    )  # + InstanceUpdated (18); NeedsCounted, CostClaim*, card v2 (19); voice (20: 4)
+    # + InstanceUpdated, StaffAlert{Acknowledged,Resolved} (18); NeedsCounted, CostClaim*,
+    # contact card v2 (19); the voice (20)
+    assert len(EVENT_TYPES) == 40
     for name, model in EVENT_TYPES.items():
         assert name == model.event_type
         assert name.startswith("fr.conseils.")

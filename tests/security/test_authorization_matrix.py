@@ -162,6 +162,11 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notifications", "GET", "/notifications/members/{member_id}/inbox"): COUNCILLORS,  # own
     ("notifications", "GET", "/notifications/deliveries"): STAFF_ONLY,
     ("notifications", "GET", "/notifications/alerts"): STAFF_ONLY,
+    # acting on an alert and choosing one's alert emails: territory staff (the operator only reads)
+    ("notifications", "POST", "/notifications/alerts/{alert_id}/acknowledge"): STAFF_ROLE,
+    ("notifications", "POST", "/notifications/alerts/{alert_id}/resolve"): STAFF_ROLE,
+    ("notifications", "GET", "/notifications/alerts/preferences"): STAFF_ROLE,
+    ("notifications", "PUT", "/notifications/alerts/preferences"): STAFF_ROLE,
     # outgoing webhooks: endpoints, their secrets (shown once) and delivery logs, for staff and operators
     ("notifications", "GET", "/notifications/webhooks/event-types"): STAFF_ONLY,
     ("notifications", "GET", "/notifications/webhooks"): STAFF_ONLY,
@@ -392,6 +397,7 @@ def fill(
         "entry_id": uuid.uuid4(),
         "document_id": uuid.uuid4(),
         "outcome_id": uuid.uuid4(),
+        "alert_id": uuid.uuid4(),
         "endpoint_id": uuid.uuid4(),
         "request_id": uuid.uuid4(),
         "delivery_id": uuid.uuid4(),

@@ -5,6 +5,7 @@ services; the words only the site shows are written here."""
 
 from __future__ import annotations
 
+from conseils_schemas.labels import ALERT_KIND_LABELS as CONTRACT_ALERT_KIND_LABELS
 from conseils_schemas.labels import (
     COLLEGE_LABELS,
     INSTANCE_STATUS_LABELS,
@@ -17,6 +18,7 @@ from conseils_schemas.labels import (
 )
 
 __all__ = [
+    "ALERT_KIND_LABELS",
     "COLLEGE_LABELS",
     "INSTANCE_STATUS_LABELS",
     "MEMBER_ROLE_LABELS",
@@ -64,12 +66,8 @@ CATEGORY_LABELS = {
     "minutes": "Comptes rendus",
 }
 ALERT_KIND_LABELS = {
-    "dossier_late": "Dossier en retard",
-    "daytime_political_instance": "Instance politique en journée",
-    "short_notice": "Convocation tardive",
-    "theme_without_referent": "Thématique sans référent·e",
-    "council_over_quota": "Conseil au-delà de ses places",
-    "nobody_registered": "Aucun inscrit",
+    **CONTRACT_ALERT_KIND_LABELS,
+    # Alerts the notifications service keeps for its own webhooks (not on the alerts topic).
     "webhook_disabled": "Webhook désactivé",
     "webhook_failed": "Envoi de webhook abandonné",
     "participation_changed": "Participation d'un conseil changée",

@@ -17,14 +17,19 @@ Rules of the catalogue:
 
 The models live in one module per producing service (:mod:`.registry`,
 :mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`, and the staff's everyday edits
-(:mod:`.staff_edits`), the barriers to attending lifted (:mod:`.attending`: needs counted,
-cost claims), the contact card v2 (:mod:`.contacts_v2`); a new family of
+(:mod:`.staff_edits`), what staff do with an alert (:mod:`.alerts`), the barriers to attending
+lifted (:mod:`.attending`), the contact card v2 (:mod:`.contacts_v2`), the councils' voice
+(:mod:`.voice`); a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
 
 from __future__ import annotations
 
+from .alerts import (
+    StaffAlertAcknowledged,
+    StaffAlertResolved,
+)
 from .attending import (
     ClaimDecision,
     ClaimKind,
@@ -138,7 +143,9 @@ __all__ = [
     "RegistrationPromoted",
     "RegistrationWaitlisted",
     "Slug",
+    "StaffAlertAcknowledged",
     "StaffAlertRaised",
+    "StaffAlertResolved",
     "ThemeLeftWithoutReferent",
     "is_tombstone",
 ]

@@ -67,6 +67,12 @@ class ReadModelQueries:
         )
         return code
 
+    async def council_name(self, council_id: uuid.UUID) -> str | None:
+        name: str | None = await self.session.scalar(
+            select(tables.councils.c.name).where(tables.councils.c.council_id == council_id)
+        )
+        return name
+
     async def referent_themes(self, member_id: uuid.UUID, today: date) -> list[str]:
         terms = tables.referent_terms
         result = await self.session.execute(

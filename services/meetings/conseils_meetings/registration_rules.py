@@ -206,6 +206,26 @@ def admit(kind: InstanceType, seats: Sequence[Seat], council_id: uuid.UUID, mode
     return "confirmed" if _has_room(kind, after_promotions, council_id, mode) else "waitlisted"
 
 
+OVER_QUOTA_NAMESPACE = uuid.UUID("6f1d7e5c-3a7b-4f43-9d3c-0c2b6d1e8a51")
+
+
+def exceeds_council_quota(
+    kind: InstanceType, seats: Sequence[Seat], council_id: uuid.UUID, mode: Mode
+) -> bool:
+    """True when this participant registration is the first beyond her council's places (the
+    council asks for more than the type gives it): staff are told once, not at every newcomer."""
+    quota = kind.participant_seats_per_council
+    if mode != "participant" or quota is None:
+        return False
+    asked = sum(1 for seat in seats if seat.mode == "participant" and seat.council_id == council_id)
+    return asked == quota
+
+
+def over_quota_alert_id(instance_id: uuid.UUID, council_id: uuid.UUID) -> uuid.UUID:
+    """One alert per instance and council, whoever raises it and however often."""
+    return uuid.uuid5(OVER_QUOTA_NAMESPACE, f"{instance_id}/{council_id}")
+
+
 def waitlist_position(seats: Sequence[Seat], registration_id: uuid.UUID) -> int:
     waiting = sorted((s for s in seats if s.status == "waitlisted"), key=lambda s: s.waitlist_seq)
     for position, seat in enumerate(waiting, start=1):

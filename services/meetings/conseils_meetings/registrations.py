@@ -34,6 +34,7 @@ from conseils_schemas import (
     RegistrationConfirmed,
     RegistrationPromoted,
     RegistrationWaitlisted,
+    StaffAlertRaised,
 )
 
 
@@ -86,11 +87,33 @@ class Registrations(MeetingsCore):
                 )
                 position = domain.waitlist_position([*seats, waiting], registration_id)
                 await unit.emit(RegistrationWaitlisted(**fields, position=position))
+                if domain.exceeds_council_quota(kind, seats, council_id, mode):
+                    await self._alert_over_quota(unit, instance_id, row.title, council_id, kind)
             saved = await repo.registration_by_id(registration_id)
             outcome = self._outcome(saved, await repo.seats(instance_id), changed=True)
             if existing is not None and existing.status != "cancelled":  # the old seat is free
                 outcome.promoted = await promote_waiting(unit, kind, instance_id)
             return outcome
+
+    async def _alert_over_quota(
+        self, unit: Unit, instance_id: uuid.UUID, title: str, council_id: uuid.UUID, kind: InstanceType
+    ) -> None:
+        """Her council asks for more places than the type gives it: staff may open more, or ask
+        the council who speaks for it (the others wait on the list)."""
+        council = await unit.repo.council_name(council_id) or "Un conseil citoyen"
+        await unit.emit(
+            StaffAlertRaised(
+                alert_id=domain.over_quota_alert_id(instance_id, council_id),
+                kind="council_over_quota",
+                subject_id=council_id,
+                message_fr=(
+                    f"« {title} » : {council} demande plus de places de participant·e qu'il n'en a "
+                    f"({kind.participant_seats_per_council} par conseil) ; les suivant·es sont sur "
+                    "liste d'attente."
+                ),
+                raised_at=self.clock(),
+            )
+        )
 
     async def cancel_registration(self, instance_id: uuid.UUID, member_id: uuid.UUID) -> RegistrationOutcome:
         async with self.units.begin() as unit:

@@ -143,21 +143,6 @@ class DeliveryLogItem(InboxItem):
     display_name: str | None = Field(default=None, description="Seulement pour le personnel du territoire")
 
 
-class StaffAlertItem(BaseModel):
-    alert_id: UUID
-    kind: str
-    subject_id: UUID
-    message_fr: str
-    raised_at: datetime
-
-
-@router.get("/alerts", response_model=list[StaffAlertItem])
-async def staff_alerts(_principal: Staff, service: Service, limit: int = 100) -> list[StaffAlertItem]:
-    """Alerts for territory staff (late dossier, daytime political instance, short notice, theme
-    without referent, nobody registered...), newest first, from every service."""
-    return [StaffAlertItem.model_validate(vars(alert)) for alert in await service.staff_alerts(limit)]
-
-
 @router.get("/deliveries")
 async def delivery_log(  # noqa: PLR0917 - query parameters
     principal: Staff,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_notifications import api, sms_api, webhook_api
+from conseils_notifications import alerts_api, api, sms_api, webhook_api
+from conseils_notifications.alert_mailer import StaffAlertMailer
 from conseils_notifications.consumers import register_consumers
 from conseils_notifications.service import Clock, NotificationsService, system_clock
 from conseils_notifications.settings import NotificationsSettings
@@ -21,10 +22,23 @@ from conseils_notifications.webhook_sender import WebhookSender
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
-from conseils_schemas import Event, NotificationFailed, NotificationSent, StaffAlertRaised
+from conseils_schemas import (
+    Event,
+    NotificationFailed,
+    NotificationSent,
+    StaffAlertAcknowledged,
+    StaffAlertRaised,
+    StaffAlertResolved,
+)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-PRODUCES: list[type[Event]] = [NotificationSent, NotificationFailed, StaffAlertRaised]
+PRODUCES: list[type[Event]] = [
+    NotificationSent,
+    NotificationFailed,
+    StaffAlertRaised,
+    StaffAlertAcknowledged,
+    StaffAlertResolved,
+]
 
 
 def _sms_gateway(settings: NotificationsSettings, sms: SmsSettings) -> SmsGateway:
@@ -71,16 +85,20 @@ def create_app(
     service.on_new_deliveries.append(sender.wake)
     webhook_sender = WebhookSender(service, lock=not runtime.database.is_sqlite)
     register_webhook_consumer(runtime, service, on_queued=webhook_sender.wake)
+    alert_mailer = StaffAlertMailer(runtime.database, service, mail)  # the same SMTP transport
+    service.on_new_alert_mails.append(alert_mailer.wake)
 
     runtime.add_background(sender)  # closes the mail transport when it stops
     runtime.add_background(scheduler)
     runtime.add_background(webhook_sender)
+    runtime.add_background(alert_mailer)
 
     app = FastAPI(title="conseils — notifications", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.state.service = service
     app.state.sender = sender
     app.state.scheduler = scheduler
+    app.state.alert_mailer = alert_mailer
     app.state.webhook_sender = webhook_sender
     app.state.sms_settings = sms_settings
     app.state.authenticator = Authenticator(settings.auth_secret, audience=settings.service_name)
@@ -88,6 +106,7 @@ def create_app(
     limit_request_bodies(app, 256 * 1024)  # preferences and unsubscribe forms only
     app.include_router(runtime.health_router())
     app.include_router(api.router)
+    app.include_router(alerts_api.router)
     app.include_router(webhook_api.router)
     app.include_router(sms_api.router)
     sms_api.redact_access_log()  # no phone number in the access log

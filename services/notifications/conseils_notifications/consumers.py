@@ -35,7 +35,9 @@ from conseils_schemas import (
     RegistrationConfirmed,
     RegistrationPromoted,
     RegistrationWaitlisted,
+    StaffAlertAcknowledged,
     StaffAlertRaised,
+    StaffAlertResolved,
     ThemeLeftWithoutReferent,
 )
 
@@ -148,3 +150,11 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
     @alerts.on(StaffAlertRaised)
     async def staff_alert(event: StaffAlertRaised, ctx: EventContext) -> None:
         await service.record_staff_alert(units.within(ctx), event)
+
+    @alerts.on(StaffAlertAcknowledged)
+    async def staff_alert_acknowledged(event: StaffAlertAcknowledged, ctx: EventContext) -> None:
+        await service.apply_alert_action(units.within(ctx), event)
+
+    @alerts.on(StaffAlertResolved)
+    async def staff_alert_resolved(event: StaffAlertResolved, ctx: EventContext) -> None:
+        await service.apply_alert_action(units.within(ctx), event)

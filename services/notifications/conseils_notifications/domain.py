@@ -351,19 +351,16 @@ def reminder_plan(
     *,
     reminder_days: Iterable[int],
     alert_days: int,
-    dossier_notice_days: int | None,
     now: datetime,
 ) -> dict[tuple[str, int], datetime]:
     """(kind, days before) -> due time of an instance's reminders and staff checks still ahead:
-    the reminders, the nobody-registered check and, for a type with a notice, the dossier check."""
+    the reminders and the nobody-registered check. (A late dossier is the meetings service's
+    alert: it owns dossiers, so it alone raises it.)"""
     wanted = {
         ("reminder", days): due for days, due in reminder_due_times(starts_at, reminder_days, now).items()
     }
     for days, due in reminder_due_times(starts_at, [alert_days], now).items():
         wanted[("registration_check", days)] = due
-    if dossier_notice_days is not None:
-        for days, due in reminder_due_times(starts_at, [dossier_notice_days], now).items():
-            wanted[("dossier_check", days)] = due
     return wanted
 
 

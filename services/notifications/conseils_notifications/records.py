@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Self
 from uuid import UUID
 
+from conseils_notifications.alert_rules import AlertState
 from conseils_notifications.domain import InstanceView
 
 
@@ -120,3 +121,23 @@ class StaffAlertRecord(_FromRow):
     subject_id: UUID
     message_fr: str
     raised_at: datetime
+
+
+@dataclass(frozen=True)
+class StaffAlertView:
+    """An alert as staff see it: the alert, and who acknowledged and resolved it, when."""
+
+    alert: StaffAlertRecord
+    state: AlertState
+
+
+@dataclass(frozen=True)
+class StaffAlertMailRecord(_FromRow):
+    """An alert email to one staff address: one urgent alert, or a day's digest."""
+
+    mail_id: UUID
+    source: str
+    email: str
+    alert_ids: list[str]
+    status: str
+    attempts: int

@@ -1,6 +1,7 @@
-"""Reminders and staff checks that fall due: a reminder to the registered (and the referents),
-"nobody of this council registered" and "the dossier is late" alerts for staff. Each is
-marked done in the transaction that acts on it, so it never runs twice."""
+"""Reminders and staff checks that fall due: a reminder to the registered (and the referents)
+and the "nobody of this council registered" alert for staff. Each is marked done in the
+transaction that acts on it, so it never runs twice. (The late dossier is raised by the
+meetings service, which owns dossiers: one alert, not two.)"""
 
 from __future__ import annotations
 
@@ -51,11 +52,5 @@ class Reminders(NotificationsCore):
                     f"Aucun membre du conseil n'est inscrit à « {row.title} » "
                     f"({reminder.days_before} jours avant l'instance).",
                 )
-        elif reminder.kind == "dossier_check" and row.dossier_published_at is None:
-            await self._alert(
-                unit,
-                "dossier_late",
-                view.instance_id,
-                f"Le dossier de « {row.title} » n'est pas publié à {reminder.days_before} jours "
-                "de l'instance (délai de prévenance).",
-            )
+        # A "dossier_check" row planned before this version does nothing: the late dossier is
+        # the meetings service's alert (it owns dossiers), raised once, there.

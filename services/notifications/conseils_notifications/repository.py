@@ -13,6 +13,7 @@ from sqlalchemy import Table, and_, delete, distinct, func, insert, or_, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_notifications import tables as t
+from conseils_notifications.alert_queries import StaffAlertQueries
 from conseils_notifications.domain import (
     CATEGORIES,
     CouncilView,
@@ -27,7 +28,6 @@ from conseils_notifications.records import (
     DigestItem,
     InstanceRecord,
     ReminderRecord,
-    StaffAlertRecord,
 )
 from conseils_runtime.registry_view import RegistryView
 
@@ -35,8 +35,9 @@ CHUNK = 2_000
 """Rows per statement when writing in bulk (well under SQLite's bound-parameter limit)."""
 
 
-class NotificationsRepository:
-    """Typed queries on the notifications tables, in the caller's transaction."""
+class NotificationsRepository(StaffAlertQueries):
+    """Typed queries on the notifications tables, in the caller's transaction (the staff
+    alerts' in `alert_queries`)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -410,17 +411,3 @@ class NotificationsRepository:
                 .where(t.deliveries.c.delivery_id.in_(delivery_ids[start : start + CHUNK]))
                 .values(status=status)
             )
-
-    # ----------------------------------------------------------------- staff alerts
-
-    async def keep_staff_alert(self, alert: StaffAlertRecord) -> None:
-        """Kept once, however often it arrives."""
-        exists = await self.session.scalar(
-            select(t.staff_alerts.c.alert_id).where(t.staff_alerts.c.alert_id == alert.alert_id)
-        )
-        if exists is None:
-            await self.session.execute(t.staff_alerts.insert().values(**alert.__dict__))
-
-    async def staff_alerts(self, limit: int) -> list[StaffAlertRecord]:
-        query = select(t.staff_alerts).order_by(t.staff_alerts.c.raised_at.desc()).limit(limit)
-        return [StaffAlertRecord.of(row) for row in (await self.session.execute(query)).mappings()]

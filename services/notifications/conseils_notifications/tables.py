@@ -125,7 +125,7 @@ reminders = Table(
     metadata,
     Column("reminder_id", Uuid, primary_key=True),
     Column("instance_id", Uuid, nullable=False, index=True),
-    Column("kind", String(24), nullable=False),  # reminder | dossier_check | registration_check
+    Column("kind", String(24), nullable=False),  # reminder | registration_check (dossier_check: older, inert)
     Column("days_before", Integer, nullable=False),
     Column("due_at", UtcDateTime(), nullable=False),
     Column("done_at", UtcDateTime(), nullable=True),
@@ -143,6 +143,53 @@ staff_alerts = Table(
     Column("subject_id", Uuid, nullable=False),
     Column("message_fr", Text, nullable=False),
     Column("raised_at", UtcDateTime(), nullable=False, index=True),
+)
+
+# What staff did with an alert (acknowledged, resolved), from the alerts topic: one row per alert
+# and action, kept even when it arrives before its alert (another key, another partition).
+staff_alert_actions = Table(
+    "staff_alert_actions",
+    metadata,
+    Column("alert_id", Uuid, primary_key=True),
+    Column("action", String(12), primary_key=True),  # acknowledged | resolved
+    Column("staff_id", Uuid, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+)
+
+# How each staff account wants its alerts by email (default: urgent at once, others daily).
+staff_alert_preferences = Table(
+    "staff_alert_preferences",
+    metadata,
+    Column("email", String(320), primary_key=True),  # lower case, an account of the territory file
+    Column("staff_id", Uuid, nullable=False),
+    Column("mode", String(12), nullable=False),  # immediate | digest | none
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# The alert emails to staff: one urgent alert at once, or the day's digest; sent at most once
+# per (source, address). `staff_alert_notices`: which alert each address was told of.
+staff_alert_mails = Table(
+    "staff_alert_mails",
+    metadata,
+    Column("mail_id", Uuid, primary_key=True),
+    Column("source", String(80), nullable=False),  # alert:<alert id> | digest:<local date>
+    Column("email", String(320), nullable=False),
+    Column("alert_ids", JSON, nullable=False),
+    Column("status", String(12), nullable=False),  # pending | sending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("source", "email", name="uq_staff_alert_mail_source_email"),
+    Index("ix_staff_alert_mails_due", "status", "next_attempt_at"),
+)
+staff_alert_notices = Table(
+    "staff_alert_notices",
+    metadata,
+    Column("alert_id", Uuid, primary_key=True),
+    Column("email", String(320), primary_key=True),
+    Column("mail_id", Uuid, nullable=False),
 )
 
 # Outgoing webhooks (Standard Webhooks): the endpoints staff registered, one message per

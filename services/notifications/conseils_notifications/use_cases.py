@@ -55,6 +55,7 @@ class NotificationsCore:
         self.outbox = outbox
         self.clock = clock
         self.on_new_deliveries: list[Callable[[], None]] = []
+        self.on_new_alert_mails: list[Callable[[], None]] = []
         self.registry_view = RegistryView(t.registry_view, self.territory.territory.timezone)
 
     def today(self) -> date:
@@ -129,12 +130,11 @@ class NotificationsCore:
         self, unit: Unit, instance_id: UUID, instance_type: str, starts_at: datetime
     ) -> None:
         """Reminders and staff checks for an instance, (re)placed from its start time."""
-        kind = next((k for k in self.territory.instance_types if k.slug == instance_type), None)
+        del instance_type  # every type has the same reminders and checks
         wanted = reminder_plan(
             starts_at,
             reminder_days=self.territory.notifications.reminder_days,
             alert_days=self.territory.notifications.nobody_registered_alert_days,
-            dossier_notice_days=kind.dossier_notice_days if kind is not None else None,
             now=self.clock(),
         )
         wanted.update(await sequence_reminders(self, unit, instance_id))  # morning, presence prompt

@@ -3,6 +3,7 @@ personal feed; the staff's alerts and an instance's delivery log."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pydantic import Field, TypeAdapter
@@ -11,9 +12,31 @@ from conseils_web.clients.base import ApiModel, Caller, Endpoint, RequestModel, 
 
 
 class Alert(ApiModel):
+    """A staff alert (StaffAlertItem): what it concerns, and who acted on it, when."""
+
+    alert_id: uuid.UUID
     kind: str
+    subject_id: uuid.UUID
+    subject_type: str | None = None
+    urgent: bool = False
     message_fr: str
     raised_at: datetime
+    status: str = "open"
+    acknowledged_by: uuid.UUID | None = None
+    acknowledged_at: datetime | None = None
+    resolved_by: uuid.UUID | None = None
+    resolved_at: datetime | None = None
+
+
+class AlertEmails(ApiModel):
+    """How a staff account receives alerts by email: immediate, digest or none."""
+
+    mode: str
+
+
+class NewAlertEmails(RequestModel):
+    email: str
+    mode: str
 
 
 class Delivery(ApiModel):
@@ -56,7 +79,13 @@ class FeedToken(ApiModel):
 class NotificationsClient(ServiceClient):
     service = "notifications"
 
-    ALERTS = Endpoint("GET", "/notifications/alerts", TypeAdapter(list[Alert]))
+    ALERTS = Endpoint("GET", "/notifications/alerts", TypeAdapter(list[Alert]), query=("unresolved", "limit"))
+    ACKNOWLEDGE = Endpoint("POST", "/notifications/alerts/{alert_id}/acknowledge", TypeAdapter(Alert))
+    RESOLVE = Endpoint("POST", "/notifications/alerts/{alert_id}/resolve", TypeAdapter(Alert))
+    ALERT_EMAILS = Endpoint("GET", "/notifications/alerts/preferences", TypeAdapter(AlertEmails))
+    SAVE_ALERT_EMAILS = Endpoint(
+        "PUT", "/notifications/alerts/preferences", TypeAdapter(AlertEmails), body=NewAlertEmails
+    )
     DELIVERIES = Endpoint(
         "GET", "/notifications/deliveries", TypeAdapter(list[Delivery]), query=("instance_id", "limit")
     )
@@ -70,8 +99,22 @@ class NotificationsClient(ServiceClient):
     )
     NEW_FEED = Endpoint("POST", "/notifications/members/{member_id}/feed-token", TypeAdapter(FeedToken))
 
-    async def alerts(self, token: Caller) -> list[Alert]:
-        return await self.call(self.ALERTS, token)
+    async def alerts(self, token: Caller, *, unresolved: bool = False, limit: int = 200) -> list[Alert]:
+        return await self.call(
+            self.ALERTS, token, query={"unresolved": "true" if unresolved else "false", "limit": limit}
+        )
+
+    async def acknowledge_alert(self, token: Caller, alert_id: object) -> Alert:
+        return await self.call(self.ACKNOWLEDGE, token, path={"alert_id": alert_id})
+
+    async def resolve_alert(self, token: Caller, alert_id: object) -> Alert:
+        return await self.call(self.RESOLVE, token, path={"alert_id": alert_id})
+
+    async def alert_emails(self, token: Caller) -> AlertEmails:
+        return await self.call(self.ALERT_EMAILS, token)
+
+    async def save_alert_emails(self, token: Caller, choice: NewAlertEmails) -> AlertEmails:
+        return await self.call(self.SAVE_ALERT_EMAILS, token, body=choice)
 
     async def deliveries(self, token: Caller, instance_id: object, *, limit: int = 500) -> list[Delivery]:
         return await self.call(

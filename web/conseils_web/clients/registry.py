@@ -96,6 +96,8 @@ class StaffAccount(ApiModel):
     id: uuid.UUID
     email: str
     role: str
+    name: str = ""
+    organisation: str = ""
 
 
 class ImportRow(ApiModel):
@@ -187,5 +189,8 @@ class RegistryClient(ServiceClient):
     async def member_data(self, token: Caller, member_id: object) -> Download:
         return await self.call(self.MEMBER_DATA, token, path={"member_id": member_id})
 
-    async def staff_accounts(self, token: Caller, *, email: str) -> list[StaffAccount]:
-        return await self.call(self.STAFF_ACCOUNTS, token, query={"email": email})
+    async def staff_accounts(self, token: Caller, *, email: str | None = None) -> list[StaffAccount]:
+        """The staff accounts (staff only: they carry addresses); `email`: the one with it."""
+        return await self.call(
+            self.STAFF_ACCOUNTS, token, query={"email": email} if email is not None else {}
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from conseils_web.staff import (
+    alerts,
     attending,
     bilan,
     council_admin,
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     members_import.router,
     members.router,
     bilan.router,
+    alerts.router,
     outcomes.router,
     sessions.router,
     webhooks.router,

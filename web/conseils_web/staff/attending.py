@@ -6,7 +6,9 @@ bilan of the barriers lifted."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,7 +17,8 @@ from starlette.datastructures import UploadFile
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
 from conseils_web.security import checked_form, require_staff
 from conseils_web.services import ApiError
-from conseils_web.staff.bilan import _period
+from conseils_web.staff import bilan_view
+from conseils_web.staff.bilan import _period as _typed_period
 
 router = APIRouter(prefix="/equipe")
 
@@ -166,6 +169,18 @@ async def receipt(request: Request, claim_id: str) -> Response:
     upstream = await site(request).attending.receipt(user_token(request), claim_id)
     headers = {"Content-Disposition": upstream.disposition or "attachment"}
     return Response(upstream.content, media_type=upstream.media_type, headers=headers)
+
+
+def _period(request: Request) -> tuple[str, str]:
+    """The period asked (or the school year): the bilan page's reading, without its errors."""
+    typed, errors = _typed_period(request)
+    if errors:  # a wrong date: the school year, as before
+        typed, _ = _typed_period_of(request, None, None)
+    return typed["from"], typed["to"]
+
+
+def _typed_period_of(request: Request, start: str | None, end: str | None) -> tuple[dict[str, str], Any]:
+    return bilan_view.read_period(start, end, datetime.now(ZoneInfo(site(request).timezone)).date())
 
 
 @router.get("/remboursements.csv")

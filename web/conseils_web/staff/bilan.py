@@ -1,68 +1,71 @@
-"""Staff pages of the year's results (/equipe/bilan) and of the alerts (/equipe/alertes)."""
+"""Staff page of the year's results (/equipe/bilan): the period (the school year by default),
+then the bilan itself inside the site's layout, drawn from the meetings service's JSON
+(`bilan_view`); the CSV download; the old report address sends to this page."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from conseils_web.context import render, site, user_token
 from conseils_web.security import require_staff
 from conseils_web.services import ApiError
+from conseils_web.staff import bilan_view
+from conseils_web.staff.bilan_view import school_year
+
+__all__ = ["router", "school_year"]
 
 router = APIRouter(prefix="/equipe")
 
 
-def school_year(today: date) -> tuple[date, date]:
-    """The year the councils and the contrat de ville count in: 1 September to 31 August
-    (the Plaine Commune bilan covered 2016-17)."""
-    first = today.year if today.month >= 9 else today.year - 1
-    return date(first, 9, 1), date(first + 1, 8, 31)
-
-
-def _period(request: Request) -> tuple[str, str]:
-    default_start, default_end = school_year(datetime.now(ZoneInfo(site(request).timezone)).date())
-    start = request.query_params.get("from") or default_start.isoformat()
-    end = request.query_params.get("to") or default_end.isoformat()
-    try:
-        return date.fromisoformat(start).isoformat(), date.fromisoformat(end).isoformat()
-    except ValueError:
-        return default_start.isoformat(), default_end.isoformat()
-
-
-@router.get("/alertes", response_class=HTMLResponse)
-async def alerts(request: Request) -> HTMLResponse:
-    require_staff(request)
-    try:
-        rows = await site(request).notifications.alerts(user_token(request))
-    except ApiError as error:
-        return render(
-            request,
-            "equipe/alertes.html",
-            title="Alertes",
-            active="equipe-alertes",
-            alerts=[],
-            error=str(error),
-        )
-    return render(request, "equipe/alertes.html", title="Alertes", active="equipe-alertes", alerts=rows)
+def _period(request: Request) -> tuple[dict[str, str], bilan_view.Errors]:
+    today = datetime.now(ZoneInfo(site(request).timezone)).date()
+    return bilan_view.read_period(request.query_params.get("from"), request.query_params.get("to"), today)
 
 
 @router.get("/bilan", response_class=HTMLResponse)
 async def bilan(request: Request) -> HTMLResponse:
     require_staff(request)
-    start, end = _period(request)
-    return render(request, "equipe/bilan.html", title="Bilan", active="equipe-bilan", start=start, end=end)
+    ctx = site(request)
+    typed, errors = _period(request)
+    page: dict[str, Any] = {"title": "Bilan", "active": "equipe-bilan", "period": typed, "errors": errors}
+    if errors:
+        return render(request, "equipe/bilan.html", status_code=422, **page)
+    try:
+        answer = await ctx.meetings.bilan(user_token(request), typed["from"], typed["to"], "json")
+        figures = json.loads(answer.content)
+    except ApiError as error:
+        return render(request, "equipe/bilan.html", service_error=str(error), **page)
+    themes = {theme.slug: theme.name for theme in ctx.territory.themes}
+    return render(
+        request,
+        "equipe/bilan.html",
+        bilan=figures,
+        charts=bilan_view.charts(figures),
+        gaps=bilan_view.gaps(figures, themes),
+        outcomes=bilan_view.outcome_rows(figures),
+        percent=bilan_view.percent,
+        number=bilan_view.number,
+        csv_url="/equipe/bilan/rapport?"
+        + urlencode({"from": typed["from"], "to": typed["to"], "format": "csv"}),
+        **page,
+    )
 
 
 @router.get("/bilan/rapport")
 async def bilan_report(request: Request) -> Response:
+    """The CSV download; without `format=csv`, the page of the same period."""
     require_staff(request)
-    start, end = _period(request)
-    fmt = "csv" if request.query_params.get("format") == "csv" else "html"
-    upstream = await site(request).meetings.bilan(user_token(request), start, end, fmt)
-    headers = {}
-    if fmt == "csv":
-        headers["Content-Disposition"] = f'attachment; filename="bilan-{start}-{end}.csv"'
+    typed, errors = _period(request)
+    query = urlencode({"from": typed["from"], "to": typed["to"]})
+    if request.query_params.get("format") != "csv" or errors:
+        return RedirectResponse(f"/equipe/bilan?{query}", status_code=303)
+    upstream = await site(request).meetings.bilan(user_token(request), typed["from"], typed["to"], "csv")
+    headers = {"Content-Disposition": f'attachment; filename="bilan-{typed["from"]}-{typed["to"]}.csv"'}
     return Response(upstream.content, media_type=upstream.media_type, headers=headers)
