@@ -37,10 +37,6 @@ class Deliveries(NotificationsCore):
                 now=now, lease_until=now + lease, limit=limit, lock=lock
             )
 
-    async def contact_of(self, member_id: UUID) -> ContactRecord | None:
-        async with self.units.reading() as repo:
-            return await repo.contact(member_id)
-
     async def contacts_of(self, member_ids: Iterable[UUID]) -> dict[UUID, ContactRecord]:
         """The contact cards of a claimed batch, in one read (the sender reads them once per batch)."""
         async with self.units.reading() as repo:

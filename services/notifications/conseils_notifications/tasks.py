@@ -91,8 +91,11 @@ class DeliverySender(WorkerLoop):
             async with self._slots:
                 await self._sms_channel.deliver(row, contact, self._temporary, self._failed)
             return
-        try:  # CPU-bound (templates, iCalendar, DKIM): in a thread, so the loop keeps the sockets busy
-            message = await asyncio.to_thread(self._build, row, contact)
+        # Built before taking a slot (the batch's emails are built as its coroutines start, so the
+        # sends then follow one another without CPU between them); on the loop, not in a thread:
+        # a thread was slower (each socket call waits to take the GIL back, docs/performance.md).
+        try:
+            message = self._build(row, contact)
         except Exception as error:  # e.g. an address that cannot be encoded: retrying will not help
             log.exception("delivery could not be built", delivery_id=str(row.delivery_id))
             await self._failed(row, f"erreur interne : {type(error).__name__}", permanent=True)
