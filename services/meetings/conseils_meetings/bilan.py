@@ -243,39 +243,49 @@ class _CouncilShare:
     referents_present: int = 0
 
 
-def _council_shares(instance: BilanInstance) -> dict[uuid.UUID | None, _CouncilShare]:
-    confirmed = [r for r in instance.registrations if r.status == "confirmed"]
-    registered = Counter(r.council_id for r in confirmed)
-    participants = Counter(r.council_id for r in confirmed if r.mode == "participant")
-    observers = Counter(r.council_id for r in confirmed if r.mode == "observer")
-    absent = Counter(r.council_id for r in confirmed if r.member_id not in instance.present)
-    registered_ids = {r.member_id for r in confirmed}
-    unregistered = Counter(c for m, c in instance.present.items() if m not in registered_ids)
-    present = Counter(instance.present.values())
-    expected: Counter[uuid.UUID] = Counter()
-    referents_present: Counter[uuid.UUID] = Counter()
-    for council_id, member in instance.referents:
-        expected[council_id] += 1
-        if member in instance.present:
-            referents_present[council_id] += 1
-    keys = {*instance.invited_by_council, *registered, *present, *expected}
-    return {
-        key: _CouncilShare(
-            invited=instance.invited_by_council.get(key, 0) if key is not None else 0,
-            registered=registered.get(key, 0) if key is not None else 0,
-            registered_participants=participants.get(key, 0) if key is not None else 0,
-            registered_observers=observers.get(key, 0) if key is not None else 0,
-            registered_absent=absent.get(key, 0) if key is not None else 0,
-            present=present.get(key, 0),
-            present_unregistered=unregistered.get(key, 0),
-            referents_expected=expected.get(key, 0) if key is not None else 0,
-            referents_present=referents_present.get(key, 0) if key is not None else 0,
-        )
-        for key in keys
-    }
-
-
 _NOTHING = _CouncilShare()
+
+
+def _council_shares(instance: BilanInstance) -> tuple[dict[uuid.UUID | None, _CouncilShare], _CouncilShare]:
+    """The instance's figures per council and for the whole instance, in one pass over its rows.
+    Fields in `_CouncilShare` order; the `None` council (present, unknown council) keeps only its
+    presences, while the whole instance counts everything."""
+    counts: dict[uuid.UUID | None, list[int]] = {
+        key: [n, 0, 0, 0, 0, 0, 0, 0, 0] for key, n in instance.invited_by_council.items()
+    }
+    present = instance.present
+
+    def of(key: uuid.UUID | None) -> list[int]:
+        found = counts.get(key)
+        if found is None:
+            found = counts[key] = [0] * 9
+        return found
+
+    registered_ids = set()
+    for registration in instance.registrations:
+        if registration.status != "confirmed":
+            continue
+        registered_ids.add(registration.member_id)
+        row = of(registration.council_id)
+        row[1] += 1
+        row[2] += registration.mode == "participant"
+        row[3] += registration.mode == "observer"
+        row[4] += registration.member_id not in present
+    for member_id, council_id in present.items():
+        row = of(council_id)
+        row[5] += 1
+        row[6] += member_id not in registered_ids
+    for council_id, member_id in instance.referents:
+        row = of(council_id)
+        row[7] += 1
+        row[8] += member_id in present
+    whole = (
+        _CouncilShare(*(sum(column) for column in zip(*counts.values(), strict=True))) if counts else _NOTHING
+    )
+    unknown = counts.get(None)
+    if unknown is not None:
+        counts[None] = [0, 0, 0, 0, 0, unknown[5], unknown[6], 0, 0]
+    return {key: _CouncilShare(*values) for key, values in counts.items()}, whole
 
 
 def _add_common(row: Row, instance: BilanInstance) -> None:
@@ -293,23 +303,13 @@ def _add_common(row: Row, instance: BilanInstance) -> None:
         row.dossier_notice_days.append(round(notice, 1))
 
 
-def _add_instance(row: Row, instance: BilanInstance) -> None:
-    """Add one held instance to a row covering all its councils."""
+def _add_instance(row: Row, instance: BilanInstance, whole: _CouncilShare) -> None:
+    """Add one held instance to a row covering all its councils (`whole`: its figures)."""
     _add_common(row, instance)
     row._councils.update(instance.concerned)
     row.councils_concerned = len(row._councils)
-    row.invited += sum(instance.invited_by_council.values())
     row.others_present += sum(count for _category, count in instance.others)
-    confirmed = [r for r in instance.registrations if r.status == "confirmed"]
-    row.registered += len(confirmed)
-    row.registered_participants += sum(1 for r in confirmed if r.mode == "participant")
-    row.registered_observers += sum(1 for r in confirmed if r.mode == "observer")
-    row.registered_absent += sum(1 for r in confirmed if r.member_id not in instance.present)
-    registered_ids = {r.member_id for r in confirmed}
-    row.present_unregistered += sum(1 for m in instance.present if m not in registered_ids)
-    row.present += len(instance.present)
-    row.referents_expected += len(instance.referents)
-    row.referents_present += sum(1 for _c, member in instance.referents if member in instance.present)
+    _add_share(row, whole)
 
 
 def _add_council_share(
@@ -378,20 +378,22 @@ def compute_bilan(
     for instance in held:
         for category, count in instance.others:
             others[category] += count
-        _add_instance(total, instance)
+        shares, whole = _council_shares(instance)
+        _add_instance(total, instance, whole)
         type_row = by_type.setdefault(
             instance.instance_type, Row("type", instance.instance_type, instance.type_name)
         )
         type_row.dossier_notice_required_days = instance.dossier_notice_required_days
-        _add_instance(type_row, instance)
+        _add_instance(type_row, instance, whole)
         if instance.theme is not None:
             theme_row = by_theme.setdefault(instance.theme, Row("thematique", instance.theme, instance.theme))
-            _add_instance(theme_row, instance)
-        shares = _council_shares(instance)
+            _add_instance(theme_row, instance, whole)
         for council_id in instance.concerned:
-            council_row = by_council.setdefault(
-                council_id, Row("conseil", str(council_id), councils.get(council_id, str(council_id)))
-            )
+            council_row = by_council.get(council_id)
+            if council_row is None:  # not built on every call: a national year asks 80,000 times
+                council_row = by_council[council_id] = Row(
+                    "conseil", str(council_id), councils.get(council_id, str(council_id))
+                )
             _add_council_share(council_row, instance, [council_id], [shares.get(council_id, _NOTHING)])
         per_city: dict[str, list[uuid.UUID]] = {}
         for council_id in instance.concerned:

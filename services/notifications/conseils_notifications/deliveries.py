@@ -4,6 +4,7 @@ delivery log for staff (with names) and operators (without)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -36,31 +37,38 @@ class Deliveries(NotificationsCore):
                 now=now, lease_until=now + lease, limit=limit, lock=lock
             )
 
-    async def contact_of(self, member_id: UUID) -> ContactRecord | None:
+    async def contacts_of(self, member_ids: Iterable[UUID]) -> dict[UUID, ContactRecord]:
+        """The contact cards of a claimed batch, in one read (the sender reads them once per batch)."""
         async with self.units.reading() as repo:
-            return await repo.contact(member_id)
+            return await repo.contacts(member_ids)
 
     async def mark_sent(self, delivery: DeliveryRecord, subject: str) -> None:
+        await self.mark_sent_many([(delivery, subject)])
+
+    async def mark_sent_many(self, sent: Sequence[tuple[DeliveryRecord, str]]) -> None:
+        """`sent` and its NotificationSent for each delivery, all in one transaction (the sender's
+        group commit): each delivery row is still recorded exactly once, with its own event."""
         now = self.clock()
         async with self.units.begin() as unit:
-            await unit.repo.update_delivery(
-                delivery.delivery_id,
-                status="sent",
-                sent_at=now,
-                attempts=delivery.attempts + 1,
-                last_error=None,
-                subject=subject,
-            )
-            await unit.emit(
-                NotificationSent(
-                    delivery_id=delivery.delivery_id,
-                    member_id=delivery.member_id,
-                    channel=delivery.channel,
-                    category=delivery.category,
-                    source_event_id=delivery.source_event_id,
+            for delivery, subject in sent:
+                await unit.repo.update_delivery(
+                    delivery.delivery_id,
+                    status="sent",
                     sent_at=now,
+                    attempts=delivery.attempts + 1,
+                    last_error=None,
+                    subject=subject,
                 )
-            )
+                await unit.emit(
+                    NotificationSent(
+                        delivery_id=delivery.delivery_id,
+                        member_id=delivery.member_id,
+                        channel=delivery.channel,
+                        category=delivery.category,
+                        source_event_id=delivery.source_event_id,
+                        sent_at=now,
+                    )
+                )
 
     async def mark_without_consent(self, delivery: DeliveryRecord) -> None:
         """She did not agree to be contacted: nothing goes out, staff see "pas de consentement"."""

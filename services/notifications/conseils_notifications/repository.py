@@ -62,6 +62,15 @@ class NotificationsRepository(StaffAlertQueries):
         row = (await self.session.execute(query)).mappings().first()
         return ContactRecord.of(row) if row is not None else None
 
+    async def contacts(self, member_ids: Iterable[UUID]) -> dict[UUID, ContactRecord]:
+        """The contact cards of these members (those known), in chunks of `CHUNK` ids."""
+        ids, found = list(set(member_ids)), {}
+        for start in range(0, len(ids), CHUNK):
+            query = select(t.contacts).where(t.contacts.c.member_id.in_(ids[start : start + CHUNK]))
+            for row in (await self.session.execute(query)).mappings():
+                found[row["member_id"]] = ContactRecord.of(row)
+        return found
+
     async def display_names(self, member_ids: Iterable[UUID]) -> dict[UUID, str]:
         ids = set(member_ids)
         if not ids:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import timedelta
+from email.message import EmailMessage
 
 from conseils_notifications.domain import retry_delay
+from conseils_notifications.group_commit import GroupCommit
 from conseils_notifications.mail import MailSettings, build_email, subject_for
 from conseils_notifications.records import ContactRecord, DeliveryRecord
 from conseils_notifications.service import NotificationsService
@@ -53,6 +55,7 @@ class DeliverySender(WorkerLoop):
         if self._mail.dkim is None:
             log.warning("mail sent without DKIM signature (no CONSEILS_NOTIFICATIONS_DKIM_KEY_FILE)")
         self._slots = asyncio.Semaphore(settings.smtp_concurrency)
+        self._recorded = GroupCommit(service.mark_sent_many)
         self._sms_channel = SmsChannel(service, sms, sms_settings, public_base_url=self._mail.public_base_url)
 
     async def stop(self) -> None:
@@ -66,29 +69,45 @@ class DeliverySender(WorkerLoop):
             lock=not self._database.is_sqlite,
         )
         if batch:
-            outcomes = await asyncio.gather(*(self._deliver(row) for row in batch), return_exceptions=True)
+            # The batch's contact cards in one read: an erasure or a withdrawn consent consumed
+            # while the batch is being sent applies from the next batch (docs/performance.md).
+            contacts = await self._service.contacts_of(row.member_id for row in batch)
+            outcomes = await asyncio.gather(
+                *(self._deliver(row, contacts.get(row.member_id)) for row in batch), return_exceptions=True
+            )
             errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
             if errors:  # the database went away mid-batch: those rows come back when their lease ends
                 raise errors[0]
         return len(batch)
 
-    async def _deliver(self, row: DeliveryRecord) -> None:
-        async with self._slots:
-            contact = await self._service.contact_of(row.member_id)
-            if contact is None:
-                await self._no_contact(row)
-                return
-            if contact.consent_given_at is None:  # RGPD: no consent, nothing on any channel
-                await self._service.mark_without_consent(row)
-                return
-            if row.channel == "sms":  # --- seam: the SMS channel (sms_channel.py) sends and records
+    async def _deliver(self, row: DeliveryRecord, contact: ContactRecord | None) -> None:
+        if contact is None:
+            await self._no_contact(row)
+            return
+        if contact.consent_given_at is None:  # RGPD: no consent, nothing on any channel
+            await self._service.mark_without_consent(row)
+            return
+        if row.channel == "sms":  # --- seam: the SMS channel (sms_channel.py) sends and records
+            async with self._slots:
                 await self._sms_channel.deliver(row, contact, self._temporary, self._failed)
-                return
-            if not contact.email:  # her card lost its email since: her other channel (sms.py)
-                await self._failed(row, "pas d'adresse électronique", permanent=True)
-                return
+            return
+        if not contact.email:  # her card lost its email since: her other channel (sms.py)
+            await self._failed(row, "pas d'adresse électronique", permanent=True)
+            return
+        # Built before taking a slot (the batch's emails are built as its coroutines start, so the
+        # sends then follow one another without CPU between them); on the loop, not in a thread:
+        # a thread was slower (each socket call waits to take the GIL back, docs/performance.md).
+        try:
+            message = self._build(row, contact)
+        except Exception as error:  # e.g. an address that cannot be encoded: retrying will not help
+            log.exception("delivery could not be built", delivery_id=str(row.delivery_id))
+            await self._failed(row, f"erreur interne : {type(error).__name__}", permanent=True)
+            return
+        # The slot is held until the outcome is committed: at most `smtp_concurrency` messages are
+        # ever accepted by SMTP and not yet recorded (what a crash can re-send, same Message-ID).
+        async with self._slots:
             try:
-                await self._send(row, contact)
+                await self._transport.send(message)
             except TemporaryFailure as error:
                 await self._temporary(row, str(error))
             except PermanentFailure as error:
@@ -97,11 +116,11 @@ class DeliverySender(WorkerLoop):
                 log.exception("delivery could not be built or sent", delivery_id=str(row.delivery_id))
                 await self._failed(row, f"erreur interne : {type(error).__name__}", permanent=True)
             else:
-                await self._service.mark_sent(row, subject_for(row.kind, row.context))
+                await self._recorded.sent(row, subject_for(row.kind, row.context))
 
-    async def _send(self, row: DeliveryRecord, contact: ContactRecord) -> None:
+    def _build(self, row: DeliveryRecord, contact: ContactRecord) -> EmailMessage:
         assert contact.email, "checked by _deliver"
-        message = build_email(
+        return build_email(
             self._mail,
             delivery_id=row.delivery_id,
             kind=row.kind,
@@ -113,7 +132,6 @@ class DeliverySender(WorkerLoop):
             email=contact.email,
             now=self._service.clock(),
         )
-        await self._transport.send(message)
 
     async def _temporary(self, row: DeliveryRecord, error: str) -> None:
         attempts = row.attempts + 1
