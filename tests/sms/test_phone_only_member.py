@@ -64,16 +64,16 @@ async def sms_only_person(harness: Harness, prefs: Preferences | None = None) ->
 
 async def test_a_v2_card_is_her_card_and_the_last_card_wins_whichever_its_version(harness: Harness) -> None:
     mariama = await sms_only_person(harness)
-    contact = await harness.service.contact_of(mariama)
+    contact = (await harness.service.contacts_of([mariama])).get(mariama)
     assert contact is not None
     assert (contact.email, contact.phone, contact.display_name) == (None, "06 12 34 56 78", "Mariama Traoré")
     assert contact.consent_given_at is not None
     async with harness.service.units.begin() as unit:
         await harness.service.record_contact(unit, card_v1(mariama, "m.traore@demo.example"))
-    assert (await harness.service.contact_of(mariama)).email == "m.traore@demo.example"  # type: ignore[union-attr]
+    assert ((await harness.service.contacts_of([mariama])).get(mariama)).email == "m.traore@demo.example"  # type: ignore[union-attr]
     async with harness.service.units.begin() as unit:
         await harness.service.record_contact(unit, card_v2(mariama, "07 11 22 33 44"))
-    again = await harness.service.contact_of(mariama)
+    again = (await harness.service.contacts_of([mariama])).get(mariama)
     assert again is not None
     assert (again.email, again.phone) == (None, "07 11 22 33 44")
     # Her number is known to the SMS channel: her STOP finds her.
