@@ -133,7 +133,7 @@ def verify_token(secret: str, token: str, *, audience: str) -> Principal:
     except ValueError:
         raise Unauthenticated("Jeton d'accès invalide.") from None
     expected = _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
-    if not hmac.compare_digest(expected, signature):
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise Unauthenticated("Jeton d'accès invalide.")
     try:
         principal = Principal.model_validate(json.loads(_unb64(body)))

@@ -18,6 +18,7 @@ from conseils_cli.ops import commands
 from conseils_runtime import flows
 from conseils_runtime.topics import ensure_topics
 from conseils_schemas import (
+    ALL_TOPICS,
     EventMetadata,
     InstanceScheduled,
     NotificationSent,
@@ -338,7 +339,9 @@ def test_a_territory_without_topics_is_reported_not_crashed(kafka_bootstrap: str
     status = runner.invoke(app, ["ops", "status", *common, "--window", "0", "--json"])
     assert status.exit_code == 0, status.output
     report = json.loads(status.stdout)
-    assert [t["exists"] for t in report["topics"]] == [False] * 18  # 9 topics and their dead letters
+    assert [t["exists"] for t in report["topics"]] == [False] * 2 * len(
+        ALL_TOPICS
+    )  # each and its dead letters
     assert (report["consumer_groups"], report["dead_letters"]) == ([], {})
 
     trace = runner.invoke(app, ["ops", "trace", "abc", *common])

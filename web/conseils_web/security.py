@@ -70,7 +70,7 @@ async def checked_form(request: Request) -> FormData:
     if not seed or not isinstance(sent, str):
         raise CsrfRejected
     expected = hmac.new(_secret(request).encode(), f"csrf:{seed}".encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, sent):
+    if not hmac.compare_digest(expected.encode(), sent.encode()):
         raise CsrfRejected
     return form
 

@@ -31,6 +31,8 @@ from conseils_meetings.api_attending_models import (
 from conseils_meetings.api_models import DocumentOut
 from conseils_meetings.attending_rules import ClaimRefused, euros, parse_euros
 from conseils_meetings.claims import ClaimDraft
+from conseils_meetings.reports import EARLIEST, LATEST
+from conseils_runtime.errors import DomainError
 from conseils_runtime.http import Forbidden
 
 router = APIRouter()
@@ -137,6 +139,14 @@ async def my_claims(service: Service, user: Councillor) -> list[ClaimLineOut]:
 def _bounds(
     service: Service, start: date | None, end: date | None
 ) -> tuple[datetime | None, datetime | None]:
+    for day in (start, end):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise DomainError(
+                "Date hors limites : choisissez une date entre le "
+                f"{EARLIEST:%d/%m/%Y} et le {LATEST:%d/%m/%Y}."
+            )
+    if start and end and end < start:
+        raise DomainError("La fin de la période doit être après son début.")
     zone = ZoneInfo(service.timezone)
     since = datetime.combine(start, time.min, zone) if start else None
     until = datetime.combine(end, time.max, zone) if end else None
@@ -156,7 +166,13 @@ async def claims(
     return [ClaimLineOut.of_line(line) for line in lines]
 
 
-@router.get("/claims/export.csv", tags=["remboursements"], summary="Export pour le service financier (CSV)")
+@router.get(
+    "/claims/export.csv",
+    tags=["remboursements"],
+    summary="Export pour le service financier (CSV)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "Les demandes, au format d'un tableur."}},
+)
 async def claims_csv(
     service: Service,
     _staff: Staff,

@@ -101,7 +101,7 @@ class Attestations(MeetingsCore):
         matches = None
         if name and name.strip():
             expected = attestation_code(self._attestation_key(), record.instance_id, record.member_id, name)
-            matches = hmac.compare_digest(expected, normalised)
+            matches = hmac.compare_digest(expected.encode(), normalised.encode())
         return AttestationCheck(
             True, row.title, self.instance_type(row.instance_type).name, row.starts_at, row.ends_at, matches
         )

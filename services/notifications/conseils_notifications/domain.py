@@ -400,7 +400,7 @@ def read_unsubscribe_token(secret: str, token: str) -> tuple[UUID, Category | Li
         payload = _unb64(encoded).decode()
         member, category = payload.split(".", 1)
         expected = hmac.new(secret.encode(), f"unsubscribe:{payload}".encode(), hashlib.sha256).digest()
-        valid = hmac.compare_digest(_b64(expected[:18]), signature)
+        valid = hmac.compare_digest(_b64(expected[:18]).encode(), signature.encode())
         member_id = UUID(member)
     except (ValueError, UnicodeDecodeError):
         valid = False

@@ -60,7 +60,7 @@ Staff = Annotated[Principal, Depends(_staff)]
 
 def _check_mo_token(request: Request, token: str) -> None:
     settings: SmsSettings = request.app.state.sms_settings
-    if not settings.mo_token or not hmac.compare_digest(settings.mo_token, token):
+    if not settings.mo_token or not hmac.compare_digest(settings.mo_token.encode(), token.encode()):
         raise Forbidden("Jeton de la passerelle SMS invalide.")
 
 

@@ -168,5 +168,5 @@ def report_signature(secret: str, delivery_id: UUID) -> str:
 
 
 def check_report_signature(secret: str, delivery_id: UUID, signature: str) -> None:
-    if not hmac.compare_digest(report_signature(secret, delivery_id), signature):
+    if not hmac.compare_digest(report_signature(secret, delivery_id).encode(), signature.encode()):
         raise DomainError("Accusé de réception refusé.", code="signature_invalide", status_code=403)
