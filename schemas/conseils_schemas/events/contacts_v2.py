@@ -47,7 +47,7 @@ class MemberContactCardV2(Event):
     )
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .()-]{6,24}$")] | None = Field(
         default=None,
-        description="Phone number, E.164 (`+33612345678`) when the registry checked it; "
+        description="Phone number, E.164 (`+33639980000`) when the registry checked it; "
         "required when there is no email.",
     )
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "fr"

@@ -59,8 +59,8 @@ _SEPARATORS = re.compile(r"[ .()\-\u00a0]")
 
 
 def normalise_phone(raw: str, country_code: str = "33") -> str:
-    """E.164 (`+33612345678`) of a French or international number; DomainError when invalid.
-    '06 12 34 56 78', '+33 6 12 34 56 78', '0033612345678' are the same number."""
+    """E.164 (`+33639980000`) of a French or international number; DomainError when invalid.
+    '06 39 98 00 00', '+33 6 39 98 00 00', '0033639980000' are the same number."""
     digits = _SEPARATORS.sub("", raw.strip())
     if digits.startswith("00"):
         digits = "+" + digits[2:]

@@ -55,7 +55,7 @@ class ContactInput(_Command):
     phone: str | None = Field(
         default=None,
         max_length=24,
-        description="Numéro français (06 12 34 56 78) ou international (+33 6 12 34 56 78).",
+        description="Numéro français (06 39 98 00 00) ou international (+33 6 39 98 00 00).",
     )
     language: str = "fr"
     consent: bool = Field(

@@ -155,7 +155,7 @@ def normalise_email(email: str) -> str:
 
 
 def check_phone(number: str) -> str:
-    """A French number (`06 12 34 56 78`) or an international one in E.164 (`+33 6 12 34 56 78`,
+    """A French number (`06 39 98 00 00`) or an international one in E.164 (`+33 6 39 98 00 00`,
     `0033…`), kept as typed; refuses anything an SMS gateway could not reach."""
     if not _PHONE.fullmatch(number):
         raise DomainError(f"Numéro de téléphone invalide : « {number} ».")

@@ -48,7 +48,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 - conseil: council slug (e.g. saint-denis-franc-moisin) or id — required
 - nom — required; email, telephone — at least one of the two on each row (a person without
   email is reached by SMS and cannot sign in on the site, which emails a link); telephone:
-  06 12 34 56 78 or +33 6 12 34 56 78; langue (default fr) — optional
+  06 39 98 00 00 or +33 6 39 98 00 00; langue (default fr) — optional
 - college: habitants | acteurs_locaux (default habitants)
 - tirage_au_sort: oui | non (default non; habitants only)
 - role: membre | coordinateur (also member | coordinator; default membre)

@@ -124,7 +124,8 @@ class Gap:
     def summary(self) -> str:
         _day, councils, without = self.samples[-1]
         worst = max(sample[2] for sample in self.samples)
-        return f"{without} conseil(s) sur {councils} sans référent à la fin ; au plus {worst} sur la période."
+        noun = "conseil" if without < 2 else "conseils"
+        return f"{without} {noun} sur {councils} sans référent à la fin ; au plus {worst} sur la période."
 
 
 def gaps(bilan: dict[str, Any], theme_names: dict[str, str]) -> list[Gap]:
