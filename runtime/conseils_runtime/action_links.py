@@ -1,5 +1,7 @@
 """Signed, single-purpose action links of the emails: « Je participe », « J'observe »,
-« Je ne viens plus ». Written by the notifications service, read by the site.
+« Je ne viens plus », « Je viens » (the J-1 reminder: her registration is kept) and the
+presence prompt's « Étiez-vous présent·e ? » (`present`: the page where she types the
+attendance code). Written by the notifications service, read by the site.
 
 A link names one member, one instance, one action and when it stops being valid, signed
 with the platform secret (HMAC-SHA256, domain-separated from every other signature of the
@@ -21,8 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-Action = Literal["participant", "observer", "cancel"]
-ACTIONS: tuple[Action, ...] = ("participant", "observer", "cancel")
+Action = Literal["participant", "observer", "cancel", "confirm", "present"]
+ACTIONS: tuple[Action, ...] = ("participant", "observer", "cancel", "confirm", "present")
+"""The wire form carries the index: new actions go at the end, an existing one never moves."""
 _VERSION = 1
 _DOMAIN = b"conseils-action-link:"
 _PAYLOAD = 1 + 1 + 16 + 16 + 8

@@ -190,4 +190,4 @@ async def test_the_presence_email_asks_with_its_link_and_no_calendar(world: Worl
     assert set(parts) == {"text/plain", "text/html"}
     text = parts["text/plain"].get_content()
     assert "Étiez-vous présent·e à l'instance suivante ?" in text
-    assert "https://conseils.example/i#presence" in text
+    assert "https://conseils.example/presence/" in text  # her signed link (issue 19), not the seam's page

@@ -117,6 +117,9 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "POST", "/instances/{instance_id}/minutes"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}/attendance"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/attendance"): STAFF_ONLY,
+    ("meetings", "GET", "/instances/{instance_id}/presence-code"): STAFF_ONLY,
+    ("meetings", "GET", "/instances/{instance_id}/presence-declarations"): STAFF_ONLY,
+    ("meetings", "POST", "/instances/{instance_id}/presence-declarations"): COUNCILLORS,
     ("meetings", "GET", "/instances/{instance_id}/registrations"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}/registrations/my-council"): COUNCILLORS,  # my council only
     ("meetings", "POST", "/instances/{instance_id}/registrations"): COUNCILLORS,  # register myself
@@ -337,6 +340,7 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
         },
         ("POST", "/instances/{instance_id}/minutes"): {"json": {"summary": "Compte rendu"}},
         ("POST", "/instances/{instance_id}/attendance"): {"json": {"present_member_ids": []}},
+        ("POST", "/instances/{instance_id}/presence-declarations"): {"json": {"code": "ACDEFG"}},
         ("POST", "/instances/{instance_id}/registrations"): {"json": {"mode": "observer"}},
         ("POST", "/outcomes"): {
             "json": {

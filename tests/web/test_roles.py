@@ -42,6 +42,9 @@ PUBLIC = {
     "/connexion",
     "/connexion/{token}",
     "/action/{token}",  # an email's signed action link: the link is the credential (test_action_links)
+    "/presence/{token}",  # the presence prompt's signed link (test_presence_code_platform)
+    "/presence/{token}/absente",
+    "/presence/{token}/merci",
     "/deconnexion",
     "/courriels",
     "/courriels/{mail_id}",

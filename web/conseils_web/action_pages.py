@@ -1,4 +1,7 @@
-"""The emails' two-click action links (« Je participe », « J'observe », « Je ne viens plus »).
+"""The emails' two-click action links (« Je participe », « J'observe », « Je ne viens plus »,
+and the J-1 reminder's « Je viens »: the meetings service has no notion of a confirmed venue
+beyond the registration itself, so « Je viens » records nothing and shows her registration as
+kept, with no button). The presence prompt's link has its own page (`presence_pages`).
 
 The link (`conseils_runtime.action_links`, signed by the notifications service with the
 platform secret) names one member, one instance, one action and its expiry. Opening it
@@ -31,6 +34,8 @@ CONFIRM_LABELS = {
     "participant": "Confirmer : je participe",
     "observer": "Confirmer : j'observe",
     "cancel": "Confirmer : je ne viens plus",
+    "confirm": "",
+    "present": "",
 }
 PROMISES = {
     "participant": "En confirmant, vous vous inscrivez comme participant·e à cette instance.",
@@ -57,6 +62,11 @@ def plan(link: ActionLink, instance: Instance, mine: MyRegistration | None) -> P
         return Plan(False, f"Cette instance est annulée{reason} Rien n'a été changé.")
     if instance.status in PAST:
         return Plan(False, "Cette instance a déjà eu lieu. Rien n'a été changé.")
+    if link.action == "confirm":
+        if mine is None:
+            return Plan(False, "Vous n'êtes plus inscrit·e à cette instance : rien à confirmer.")
+        kept = "Merci, à bientôt ! Votre inscription est maintenue."
+        return Plan(False, f"{kept} {_registration_words(mine)}")
     if link.action == "cancel":
         if mine is None:
             return Plan(False, "Vous n'êtes pas (ou plus) inscrit·e à cette instance : rien à annuler.")
@@ -162,11 +172,13 @@ async def _situation(
 
 
 @router.get("/action/{token}", response_class=HTMLResponse)
-async def action_page(request: Request, token: str) -> HTMLResponse:
+async def action_page(request: Request, token: str) -> Response:
     """What the link will do, with one confirm button (nothing changes on GET)."""
     link = await _read(request, token)
     if isinstance(link, HTMLResponse):
         return link
+    if link.action == "present":
+        return redirect(request, f"/presence/{token}")
     situation = await _situation(request, link)
     if isinstance(situation, HTMLResponse):
         return situation
@@ -196,7 +208,7 @@ async def confirm_action(request: Request, token: str) -> Response:
     if isinstance(situation, HTMLResponse):
         return situation
     caller, _name, instance, mine = situation
-    if not plan(link, instance, mine).confirm:
+    if link.action in ("confirm", "present") or not plan(link, instance, mine).confirm:
         return redirect(request, f"/action/{token}")  # the page says why
     meetings = site(request).meetings
     try:

@@ -17,6 +17,7 @@ from conseils_web import (
     instance_pages,
     my_pages,
     needs_pages,
+    presence_pages,
 )
 from conseils_web.agenda_pages import agenda_feeds
 from conseils_web.clients.notifications import NewPreferences
@@ -32,7 +33,15 @@ from conseils_web.security import (
 router = APIRouter()
 # The routes themselves, not `include_router` (FastAPI now nests an included router, and the
 # site and its role walk, tests/web/test_roles.py, read `router.routes` as the routes).
-for _pages in (agenda_pages, instance_pages, needs_pages, claim_pages, my_pages, action_pages):
+for _pages in (
+    agenda_pages,
+    instance_pages,
+    needs_pages,
+    claim_pages,
+    my_pages,
+    action_pages,
+    presence_pages,
+):
     router.routes.extend(_pages.router.routes)
 
 

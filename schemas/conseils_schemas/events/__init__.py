@@ -19,7 +19,7 @@ The models live in one module per producing service (:mod:`.registry`,
 :mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`, and the staff's everyday edits
 (:mod:`.staff_edits`), what staff do with an alert (:mod:`.alerts`), the barriers to attending
 lifted (:mod:`.attending`), the contact card v2 (:mod:`.contacts_v2`), the councils' voice
-(:mod:`.voice`); a new family of
+(:mod:`.voice`), a presence declared with the attendance code (:mod:`.presence`); a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
@@ -65,6 +65,7 @@ from .notifications import (
     NotificationSent,
     StaffAlertRaised,
 )
+from .presence import PresenceDeclared
 from .registry import (
     CONTACT_TOMBSTONE,
     CONTACT_TOMBSTONE_DOC,
@@ -134,6 +135,7 @@ __all__ = [
     "OtherCategory",
     "OutcomeRecorded",
     "OutcomeStatusChanged",
+    "PresenceDeclared",
     "ProjectDecided",
     "ProjectSubmitted",
     "ReferentDesignated",

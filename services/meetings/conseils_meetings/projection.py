@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import attending_projection, tables
 from conseils_meetings.outcomes import apply_outcome_event
+from conseils_meetings.presence_projection import PRESENCE_APPLY
 from conseils_meetings.records import AttendanceRecord
 from conseils_meetings.repository import Repository
 from conseils_meetings.voice_projection import VOICE_APPLY
@@ -198,6 +199,7 @@ APPLY: dict[type[Event], Apply] = {
     OutcomeRecorded: _outcome,
     OutcomeStatusChanged: _outcome,
     **attending_projection.APPLY,  # needs counted, cost claims (issue 19)
+    **PRESENCE_APPLY,  # presence declared with the attendance code (presence_projection)
     **VOICE_APPLY,  # projects, councils' opinions, decisions, participation choices (voice_projection)
 }
 

@@ -17,6 +17,7 @@ from conseils_meetings.dossiers import Dossiers
 from conseils_meetings.easy_read import EasyRead
 from conseils_meetings.forum import Forum
 from conseils_meetings.needs import Needs
+from conseils_meetings.presence import Presence
 from conseils_meetings.projection import registry_view_of
 from conseils_meetings.registrations import (
     Registrations,
@@ -67,11 +68,12 @@ class MeetingsService(
     Attestations,
     EasyRead,
     Voice,
+    Presence,
 ):
     """The meetings use cases, one module per seam: scheduling.py, agenda.py (the councillor's
     agenda, who may register how), registrations.py, dossiers.py,
     attendance.py (and minutes), forum.py (outcomes), needs.py, claims.py and attestation.py
     (the barriers to attending: needs to come, cost claims, attestations of presence),
-    easy_read.py (the dossiers' easy-to-read versions),
+    easy_read.py (the dossiers' easy-to-read versions), presence.py (the attendance code),
     staff_edits.py (an instance's title, theme, description; a document removed before
     publication); what they share is in use_cases.py."""

@@ -138,7 +138,14 @@ class Invitations(NotificationsCore):
             kind="dossier",
             instance_id=event.instance_id,
             recipients=recipients,
-            context={"instance": self.snapshot(row), "documents": [d.filename for d in event.documents]},
+            context={
+                "instance": self.snapshot(row),
+                "documents": [d.filename for d in event.documents],
+                "easy_read": [  # offered first (mail.easy_read_links)
+                    {"document_id": str(d.document_id), "filename": d.filename, "media_type": d.media_type}
+                    for d in event.easy_read_documents
+                ],
+            },
         )
 
     async def minutes_published(self, unit: Unit, event: MinutesPublished, event_id: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from pathlib import Path
@@ -146,7 +146,11 @@ ACTION_LABELS: dict[Action, str] = {
     "participant": "Je participe",
     "observer": "J'observe",
     "cancel": "Je ne viens plus",
+    "confirm": "Je viens",
+    "present": "Je réponds",
 }
+PRESENCE_ANSWER_DAYS = 7
+"""The presence prompt's link stays valid this many days after the instance ends."""
 
 
 def _moment(value: Any) -> datetime:
@@ -161,14 +165,21 @@ def action_links(
     instance: Mapping[str, Any] | None,
     member_id: UUID,
     now: datetime,
+    days_before: int | None = None,
 ) -> list[dict[str, str]]:
     """The two-click links of one email: label and address, each valid while the action is
-    (registering: until registration closes; cancelling: until the instance starts)."""
+    (registering: until registration closes; cancelling, and « Je viens » of the J-1 reminder:
+    until the instance starts; the presence prompt: a week after it ends)."""
     if instance is None or instance.get("status") == "cancelled":
         return []
     starts_at = _moment(instance["starts_at"])
     wanted: list[tuple[Action, datetime]] = []
-    if kind in OWN_REGISTRATION_KINDS or (kind in INVITING_KINDS and reason == "registered"):
+    if kind == "presence":
+        until = _moment(instance["ends_at"]) + timedelta(days=PRESENCE_ANSWER_DAYS)
+        wanted.append(("present", until))
+    elif kind == "reminder" and reason == "registered" and days_before == 1:
+        wanted += [("confirm", starts_at), ("cancel", starts_at)]
+    elif kind in OWN_REGISTRATION_KINDS or (kind in INVITING_KINDS and reason == "registered"):
         wanted.append(("cancel", starts_at))
     elif kind in INVITING_KINDS:
         closes_at = _moment(instance.get("registration_closes_at") or starts_at)
@@ -179,11 +190,28 @@ def action_links(
     return [
         {
             "label": ACTION_LABELS[action],
-            "url": f"{settings.public_base_url}/action/"
+            "action": action,
+            "url": f"{settings.public_base_url}/{'presence' if action == 'present' else 'action'}/"
             + sign_action(settings.secret, member_id, instance_id, action, until),
         }
         for action, until in wanted
         if now < until
+    ]
+
+
+def easy_read_links(public_base_url: str, documents: list[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The dossier's easy-to-read version (FALC), offered before the dossier: the summary
+    before its audio version, each a link to the site's document address."""
+    ordered = sorted(documents, key=lambda d: str(d.get("media_type", "")).startswith("audio/"))
+    return [
+        {
+            "label": "Écouter la version facile à lire"
+            if str(d.get("media_type", "")).startswith("audio/")
+            else "Lire la version facile à lire",
+            "filename": str(d.get("filename", "")),
+            "url": f"{public_base_url}/documents/{d['document_id']}",
+        }
+        for d in ordered
     ]
 
 
@@ -215,7 +243,12 @@ def render(
         instance=instance,
         member_id=member_id,
         now=now or datetime.now(UTC),
+        days_before=context.get("days_before"),
     )
+    # The presence prompt's one link is its answer button, not a line of « en deux clics ».
+    presence = next((a["url"] for a in actions if a["action"] == "present"), None)
+    if kind == "presence":
+        actions = []
     variables = {
         "kind": kind,
         "name": display_name,
@@ -228,6 +261,8 @@ def render(
         "mode_label": _MODE_LABELS.get(str(context.get("mode")), ""),
         "items": context.get("items", []),
         "actions": actions,
+        "presence_url": presence or context.get("presence_url"),
+        "easy_read": easy_read_links(settings.public_base_url, context.get("easy_read") or []),
         "unsubscribe_url": https,
         "preferences_url": f"{settings.public_base_url}/preferences",
         "base_url": settings.public_base_url,

@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 from conseils_runtime.spreadsheets import SafeWriter
 from conseils_web.clients import Caller
 from conseils_web.clients.notifications import Delivery
+from conseils_web.clients.presence import PresenceClient
 from conseils_web.clients.staff_meetings import MeetingsStaffClient
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
 from conseils_web.security import checked_form, require_staff
@@ -47,6 +48,14 @@ async def instance_page(
         ctx.registry.members(token),
         ctx.registry.councils(token),
     )
+    presence = PresenceClient(ctx.meetings._transport)
+    code: str | None
+    try:  # the attendance code and the presence declared with it (issue 19)
+        code, declared = await asyncio.gather(
+            presence.code(token, instance_id), presence.declared(token, instance_id)
+        )
+    except (ApiError, ServiceUnavailable):
+        code, declared = None, []  # an older meetings service: the sheet alone
     deliveries: list[Delivery] | None
     try:
         deliveries = await ctx.notifications.deliveries(token, instance_id, limit=500)
@@ -66,6 +75,8 @@ async def instance_page(
         active="equipe-instances",
         instance=row,
         deliveries=deliveries,
+        presence_code=code,
+        declared={str(d.member_id) for d in declared},
         other_categories=forms.OTHER_CATEGORIES,
         **view,
         **context,
