@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,14 @@ def up_command(  # noqa: PLR0917 - typer options
     ),
     port: Annotated[int, typer.Option(help="Port du site.")] = 8000,
     smtp_port: Annotated[int, typer.Option(help="Port du serveur SMTP local (0 : libre).")] = 2525,
+    service_ports: Annotated[
+        str,
+        typer.Option(
+            "--ports-services",
+            help="Ports du registre, des réunions et des notifications, séparés par des virgules "
+            "(défaut : 8101,8102,8103, ou des ports libres s'ils sont pris ; 0 : libre).",
+        ),
+    ] = "",
     demo_year: Annotated[
         bool,
         typer.Option(
@@ -57,6 +66,12 @@ def up_command(  # noqa: PLR0917 - typer options
         territory = load_territory(path)
     except TerritoryFileError as error:
         err.print(f"[bold red]Fichier de territoire refusé[/] {escape(str(error))}")
+        raise typer.Exit(2) from error
+
+    try:
+        ports = choose_ports(port, smtp_port, service_ports)
+    except PortError as error:
+        err.print(f"[bold red]{escape(str(error))}[/]")
         raise typer.Exit(2) from error
 
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
@@ -118,6 +133,7 @@ def up_command(  # noqa: PLR0917 - typer options
         data_dir=data_dir,
         site_port=port,
         smtp_port=smtp_port,
+        service_ports=ports,
         on_ready=ready,
         demo_year=demo_year,
         kafka_security=principals,
@@ -131,6 +147,65 @@ def up_command(  # noqa: PLR0917 - typer options
             with err.status("Arrêt de Kafka…"):
                 launcher.stop()
         err.print("Plateforme arrêtée.")
+
+
+class PortError(ValueError):
+    """A port asked for is taken or invalid: said in French, before anything starts."""
+
+
+SERVICES = ("registry", "meetings", "notifications")
+PREFERRED_PORTS = (8101, 8102, 8103)
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _any_free_port(taken: set[int]) -> int:
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            found: int = probe.getsockname()[1]
+        if found not in taken:
+            return found
+
+
+def choose_ports(site_port: int, smtp_port: int, services: str) -> dict[str, int]:
+    """The services' ports: those asked for (each checked free), else 8101-8103 when free, else free
+    ones. The site's and the SMTP server's ports are checked too, so a taken port is said at once, in
+    French, instead of a traceback once Kafka and the services have started."""
+    for name, option, value in (("du site", "--port", site_port), ("SMTP", "--smtp-port", smtp_port)):
+        if value and not port_free(value):
+            raise PortError(f"Le port {name} {value} est déjà pris : choisissez-en un autre avec {option}.")
+    taken = {site_port, smtp_port}
+    asked: list[int] = []
+    if services.strip():
+        try:
+            asked = [int(part) for part in services.split(",")]
+        except ValueError:
+            asked = []
+        if len(asked) != len(SERVICES) or any(not 0 <= value < 65536 for value in asked):
+            raise PortError(
+                "--ports-services attend trois ports séparés par des virgules (registre, réunions, "
+                "notifications), par exemple 8101,8102,8103 (0 : un port libre)."
+            )
+    chosen: dict[str, int] = {}
+    for index, name in enumerate(SERVICES):
+        wanted = asked[index] if asked else PREFERRED_PORTS[index]
+        if wanted and wanted not in taken and port_free(wanted):
+            chosen[name] = wanted
+        elif asked and wanted:
+            raise PortError(f"Le port {wanted} (service {name}) est déjà pris : changez --ports-services.")
+        else:
+            chosen[name] = _any_free_port(taken)
+        taken.add(chosen[name])
+    return chosen
 
 
 def platform_principals(broker: launcher.BrokerInfo) -> dict[str, KafkaSecurity]:
