@@ -63,11 +63,16 @@ class VoiceQueries:
         if not instance_ids:
             return []
         rows = await self.session.execute(
-            select(vt.opinions.c.council_id, vt.opinions.c.stance, vt.projects.c.decision)
+            select(
+                vt.opinions.c.council_id,
+                vt.opinions.c.stance,
+                vt.projects.c.decision,
+                vt.opinions.c.instance_id,
+            )
             .join(vt.projects, vt.projects.c.id == vt.opinions.c.project_id)
             .where(vt.opinions.c.instance_id.in_(list(instance_ids)))
         )
-        return [OpinionOutcome(row.council_id, row.stance, row.decision) for row in rows]
+        return [OpinionOutcome(row.council_id, row.stance, row.decision, row.instance_id) for row in rows]
 
     async def insert_project(self, **values: Any) -> None:
         await self.session.execute(vt.projects.insert().values(**values))
