@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from conseils_runtime.territory_attending import ClaimsSettings, NeedsSettings
+from conseils_runtime.territory_bodies import ParticipationBody
 
 _SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -210,6 +211,7 @@ class LegalInfo(_Strict):
 
 class TerritoryConfig(_Strict):
     territory: TerritoryInfo
+    body: ParticipationBody = ParticipationBody()  # the kind of participation body (issue 20)
     demo: bool = False
     legal: LegalInfo = LegalInfo()
     mail: MailSettings
@@ -252,6 +254,14 @@ class TerritoryConfig(_Strict):
                     f"({council.neighbourhood})"
                 )
         for member in self.demo_members:
+            if member.college == "acteurs_locaux" and not self.body.colleges:
+                problems.append(
+                    f"le membre de démonstration {member.email} cite un collège (pas de collèges)"
+                )
+            if member.drawn_by_lot and not self.body.drawing_by_lot:
+                problems.append(
+                    f"le membre de démonstration {member.email} est tiré au sort (pas de tirage au sort)"
+                )
             if member.council not in councils:
                 problems.append(f"le membre de démonstration {member.email} cite un conseil inconnu")
             for theme in [*member.referent_for, *member.themes_followed]:

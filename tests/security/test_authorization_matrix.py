@@ -156,6 +156,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "PUT", "/instances/{instance_id}/projects/{project_id}/decision"): STAFF_ONLY,
     ("meetings", "GET", "/participation-choices"): STAFF_ONLY,
     ("meetings", "GET", "/councils/{council_id}/participation"): SIGNED_IN,  # own council only
+    ("meetings", "GET", "/councils/{council_id}/opinions"): SIGNED_IN,  # public on the council's page
     ("meetings", "PUT", "/councils/{council_id}/participation/{instance_type}"): frozenset({COORDINATOR}),
     # --- notifications
     ("notifications", "GET", "/notifications/members/{member_id}/preferences"): COUNCILLORS,  # own

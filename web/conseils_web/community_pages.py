@@ -321,7 +321,7 @@ async def councils_page(request: Request, ville: str = "") -> HTMLResponse:
     return render(
         request,
         "conseils.html",
-        title="Les conseils du territoire",
+        title=f"{ctx.territory.body.menu} du territoire",
         active="conseils",
         all_cities=cities,
         cities=[city for city in cities if not ville or city.code == ville],

@@ -148,6 +148,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         template,
         {
             "territory_name": ctx.territory.territory.name,
+            "body": ctx.territory.body,  # how the site names the participation bodies
             "user": principal,
             "role_label": labels.ROLE_LABELS.get(principal.role, "") if principal else "",
             "is_staff": bool(principal and principal.role in STAFF_ROLES),

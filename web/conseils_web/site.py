@@ -30,6 +30,7 @@ from conseils_runtime.territory import TerritoryConfig
 from conseils_web import (
     auth_pages,
     community_pages,
+    council_public_page,
     councillor_pages,
     my_data,
     open_data_pages,
@@ -140,6 +141,7 @@ def create_site(
     app.include_router(community_pages.router)
     app.state.voice = VoiceClient(transport)  # the councils' voice (opinion_pages, staff/projects)
     app.include_router(opinion_pages.router)
+    app.include_router(council_public_page.router)  # /conseils/{slug}, signed out (issue 20)
     for router in staff.ROUTERS:
         app.include_router(router)
     app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from conseils_meetings.api_access import AnyUser, Councillor, Service, Staff, member_id_of
 from conseils_meetings.api_models import _In
 from conseils_meetings.voice import ProjectDraft
-from conseils_meetings.voice_records import ParticipationChoiceRecord, ProjectRecord
+from conseils_meetings.voice_records import CouncilOpinionRecord, ParticipationChoiceRecord, ProjectRecord
 from conseils_runtime.http import Forbidden
 
 router = APIRouter()
@@ -165,6 +165,31 @@ async def decide(
         instance_id, project_id, body.decision, body.amount_granted_euros, body.note
     )
     return ProjectOut.of(project, service.clock())
+
+
+class CouncilOpinionOut(BaseModel):
+    """A council's opinion as its public page shows it (no one's name: the council speaks)."""
+
+    instance_id: uuid.UUID
+    instance_title: str
+    instance_starts_at: datetime
+    project_title: str
+    promoter: str
+    stance: Literal["favourable", "reserve", "defavorable"]
+    text: str
+    given_at: datetime
+    decision: Literal["retenu", "ajourne", "refuse"] | None = None
+
+    @classmethod
+    def of(cls, record: CouncilOpinionRecord) -> CouncilOpinionOut:
+        return cls.model_validate(record, from_attributes=True)
+
+
+@router.get("/councils/{council_id}/opinions", tags=["avis"], summary="Les avis donnés par un conseil")
+async def council_opinions(
+    council_id: uuid.UUID, service: Service, _user: AnyUser
+) -> list[CouncilOpinionOut]:
+    return [CouncilOpinionOut.of(record) for record in await service.council_opinions(council_id)]
 
 
 @router.get("/participation-choices", tags=["avis"], summary="Choix de participation de tous les conseils")

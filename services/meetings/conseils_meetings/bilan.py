@@ -17,8 +17,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from conseils_meetings.voice_figures import OpinionFigure
+
+if TYPE_CHECKING:
+    from conseils_meetings.scenario_figures import ScenarioPeriod
 
 HELD = frozenset({"held", "minutes_published"})
 
@@ -195,9 +199,11 @@ class Bilan:
     others_by_category: dict[str, int] = field(default_factory=dict)
     """Participants other than councillors at the held instances, per category (OTHER_CATEGORIES)."""
     opinions_by_council: list[OpinionFigure] = field(default_factory=list)
+    """The councils' opinions on the projects of the period's instances (voice_figures)."""
     by_scenario: list[Row] = field(default_factory=list)
     """Per instance type with dated scenarios, one row per scenario (scenario_figures)."""
-    """The councils' opinions on the projects of the period's instances (voice_figures)."""
+    scenario_periods: list[ScenarioPeriod] = field(default_factory=list)
+    """The same, detailed for the side-by-side comparison (scenario_figures.ScenarioPeriod)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -222,6 +228,7 @@ class Bilan:
             "others_by_category": self.others_by_category,
             "opinions_by_council": [figure.as_dict() for figure in self.opinions_by_council],
             "by_scenario": [row.as_dict() for row in self.by_scenario],
+            "scenario_periods": [period.as_dict() for period in self.scenario_periods],
         }
 
     def rows(self) -> list[Row]:

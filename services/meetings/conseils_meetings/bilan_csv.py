@@ -58,7 +58,8 @@ def _csv_value(value: object) -> str:
 
 
 def _write_detail(writer: Any, bilan: Bilan, prefix: list[str]) -> None:
-    for row in bilan.rows():
+    """One line per total, type, theme, city, council, then per participation scenario."""
+    for row in [*bilan.rows(), *bilan.by_scenario]:
         values = row.as_dict()
         writer.writerow([*prefix, *(_csv_value(values[key]) for key, _title in CSV_COLUMNS)])
 
@@ -85,6 +86,31 @@ def _write_outcomes(writer: Any, bilan: Bilan, prefix: list[str]) -> None:
             )
 
 
+def _write_opinions(writer: Any, bilan: Bilan, prefix: list[str]) -> None:
+    for figure in bilan.opinions_by_council:
+        writer.writerow(
+            [
+                *prefix,
+                _csv_value(figure.label),
+                figure.given,
+                figure.favourable,
+                figure.reserve,
+                figure.defavorable,
+                figure.decided,
+                figure.followed,
+            ]
+        )
+
+
+_OPINION_HEADER = [
+    "avis des conseils",
+    "avis donnés",
+    "favorables",
+    "réservés",
+    "défavorables",
+    "projets décidés",
+    "avis suivis",
+]
 _VACANCY_HEADER = ["thématique", "date du relevé", "conseils existants", "conseils sans référent"]
 _OUTCOME_HEADER = ["propositions et engagements (statut en fin de période)", "statut", "nombre"]
 
@@ -96,9 +122,10 @@ def _writer(buffer: io.StringIO) -> Any:
 def bilan_csv(bilan: Bilan) -> str:
     """Semicolon-separated, decimal comma: opens as is in French spreadsheets.
 
-    Three blocks separated by an empty line: the figures (one line per total,
-    type, theme, city, council), the themes without a referent over time, the
-    outcomes with their status at the end of the period.
+    Four blocks separated by an empty line: the figures (one line per total,
+    type, theme, city, council and participation scenario), the themes without a
+    referent over time, the outcomes with their status at the end of the period,
+    the opinions of each council on the projects of the period.
     """
     buffer = io.StringIO()
     writer = _writer(buffer)
@@ -110,6 +137,9 @@ def bilan_csv(bilan: Bilan) -> str:
     writer.writerow([])
     writer.writerow(_OUTCOME_HEADER)
     _write_outcomes(writer, bilan, [])
+    writer.writerow([])
+    writer.writerow(_OPINION_HEADER)
+    _write_opinions(writer, bilan, [])
     return buffer.getvalue()
 
 
@@ -140,4 +170,8 @@ def bilans_csv(bilans: list[Bilan]) -> str:
     writer.writerow(["période", *_OUTCOME_HEADER])
     for bilan in bilans:
         _write_outcomes(writer, bilan, [period_label(bilan)])
+    writer.writerow([])
+    writer.writerow(["période", *_OPINION_HEADER])
+    for bilan in bilans:
+        _write_opinions(writer, bilan, [period_label(bilan)])
     return buffer.getvalue()

@@ -32,7 +32,7 @@ from conseils_meetings.bilan import (
 from conseils_meetings.domain import time_slot
 from conseils_meetings.projection import registry_view_of
 from conseils_meetings.repository import Repository
-from conseils_meetings.scenario_figures import scenario_rows
+from conseils_meetings.scenario_figures import scenario_periods, scenario_rows
 from conseils_meetings.voice_figures import opinion_figures
 from conseils_runtime.http import DomainError
 from conseils_runtime.registry_view import RegistryHistory
@@ -226,8 +226,12 @@ async def load_bilan(
         cities=cities,
         vacancies=vacancies,
     )
-    bilan.opinions_by_council = opinion_figures(await Repository(session).opinion_outcomes(ids), councils)
+    opinions = await Repository(session).opinion_outcomes(ids)
+    bilan.opinions_by_council = opinion_figures(opinions, councils)
     bilan.by_scenario = scenario_rows(period_from, period_to, instances, territory)
+    bilan.scenario_periods = scenario_periods(
+        period_from, period_to, instances, territory, councils=councils, opinions=opinions
+    )
     return bilan
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from conseils_meetings import voice_rules
 from conseils_meetings.use_cases import MeetingsCore, Unit
-from conseils_meetings.voice_records import ParticipationChoiceRecord, ProjectRecord
+from conseils_meetings.voice_records import CouncilOpinionRecord, ParticipationChoiceRecord, ProjectRecord
 from conseils_runtime.http import DomainError, Forbidden, NotFound
 from conseils_schemas import StaffAlertRaised
 from conseils_schemas.events import (
@@ -153,6 +153,10 @@ class Voice(MeetingsCore):
         async with self.units.reading() as repo:
             await self._instance(repo, instance_id)
             return await repo.projects_of([instance_id])
+
+    async def council_opinions(self, council_id: uuid.UUID) -> list[CouncilOpinionRecord]:
+        async with self.units.reading() as repo:
+            return await repo.council_opinions(council_id)
 
     # ----------------------------------------------------------------- participation choices
 

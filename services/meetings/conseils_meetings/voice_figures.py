@@ -19,6 +19,7 @@ class OpinionOutcome:
     council_id: uuid.UUID
     stance: str
     decision: str | None
+    instance_id: uuid.UUID | None = None  # the instance the project was submitted to
 
 
 @dataclass(frozen=True)

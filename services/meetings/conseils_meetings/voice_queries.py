@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conseils_meetings import tables
 from conseils_meetings import voice_tables as vt
 from conseils_meetings.voice_figures import OpinionOutcome
-from conseils_meetings.voice_records import OpinionRecord, ParticipationChoiceRecord, ProjectRecord
+from conseils_meetings.voice_records import (
+    CouncilOpinionRecord,
+    OpinionRecord,
+    ParticipationChoiceRecord,
+    ProjectRecord,
+)
+from conseils_runtime.times import as_utc
 
 
 class VoiceQueries:
@@ -63,11 +69,51 @@ class VoiceQueries:
         if not instance_ids:
             return []
         rows = await self.session.execute(
-            select(vt.opinions.c.council_id, vt.opinions.c.stance, vt.projects.c.decision)
+            select(
+                vt.opinions.c.council_id,
+                vt.opinions.c.stance,
+                vt.projects.c.decision,
+                vt.opinions.c.instance_id,
+            )
             .join(vt.projects, vt.projects.c.id == vt.opinions.c.project_id)
             .where(vt.opinions.c.instance_id.in_(list(instance_ids)))
         )
-        return [OpinionOutcome(row.council_id, row.stance, row.decision) for row in rows]
+        return [OpinionOutcome(row.council_id, row.stance, row.decision, row.instance_id) for row in rows]
+
+    async def council_opinions(self, council_id: uuid.UUID) -> list[CouncilOpinionRecord]:
+        """A council's opinions on the projects of instances that were not cancelled, newest first."""
+        instances = tables.instances
+        rows = await self.session.execute(
+            select(
+                vt.opinions.c.instance_id,
+                instances.c.title.label("instance_title"),
+                instances.c.starts_at,
+                vt.projects.c.title,
+                vt.projects.c.promoter,
+                vt.opinions.c.stance,
+                vt.opinions.c.text,
+                vt.opinions.c.given_at,
+                vt.projects.c.decision,
+            )
+            .join(vt.projects, vt.projects.c.id == vt.opinions.c.project_id)
+            .join(instances, instances.c.id == vt.opinions.c.instance_id)
+            .where(vt.opinions.c.council_id == council_id, instances.c.status != "cancelled")
+            .order_by(instances.c.starts_at.desc(), vt.projects.c.title)
+        )
+        return [
+            CouncilOpinionRecord(
+                row.instance_id,
+                row.instance_title,
+                as_utc(row.starts_at),
+                row.title,
+                row.promoter,
+                row.stance,
+                row.text,
+                as_utc(row.given_at),
+                row.decision,
+            )
+            for row in rows
+        ]
 
     async def insert_project(self, **values: Any) -> None:
         await self.session.execute(vt.projects.insert().values(**values))

@@ -83,3 +83,18 @@ class ParticipationChoiceRecord:
     choice: str
     chosen_by: uuid.UUID
     chosen_at: datetime
+
+
+@dataclass(frozen=True)
+class CouncilOpinionRecord:
+    """One opinion of a council, with its project and instance: the council's public page."""
+
+    instance_id: uuid.UUID
+    instance_title: str
+    instance_starts_at: datetime
+    project_title: str
+    promoter: str
+    stance: str
+    text: str
+    given_at: datetime
+    decision: str | None

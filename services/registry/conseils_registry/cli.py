@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+from datetime import date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from conseils_registry.settings import RegistrySettings
 from conseils_registry.tables import metadata
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.territory import TerritoryConfig, TerritoryFileError, load_territory
+from conseils_runtime.territory_periods import past_period_changes
 
 territory_app = typer.Typer(
     name="territory",
@@ -66,6 +68,43 @@ def init(
     typer.echo(report.summary_fr())
     if report.events:
         typer.echo("Les événements partiront vers Kafka au démarrage du registre (boîte d'envoi).")
+
+
+@territory_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="Fichier du territoire à déployer (YAML)")],
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous", help="Fichier actuellement déployé : les périodes déjà commencées ne changent pas"
+        ),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="Date de la vérification, AAAA-MM-JJ (défaut : aujourd'hui)")
+    ] = None,
+) -> None:
+    """Vérifie le fichier sans rien écrire ; avec --previous, refuse un scénario changé dans le passé."""
+    try:
+        config = load_territory(file)
+        before = load_territory(previous) if previous is not None else None
+    except TerritoryFileError as error:
+        raise _refused(error) from None
+    try:
+        today = date.fromisoformat(on) if on else _today(config)
+    except ValueError:
+        typer.echo(f"Date illisible : {on} (AAAA-MM-JJ attendu)", err=True)
+        raise typer.Exit(code=2) from None
+    if before is not None:
+        problems = past_period_changes(before, config, today)
+        if problems:
+            raise _refused(TerritoryFileError(str(file), problems)) from None
+    typer.echo(f"Fichier valide : {file}")
+
+
+def _today(config: TerritoryConfig) -> date:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(config.territory.timezone)).date()
 
 
 def dkim_txt_record(public_key: str) -> str:

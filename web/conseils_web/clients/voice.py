@@ -67,9 +67,24 @@ class ChoiceRequest(RequestModel):
     choice: str
 
 
+class CouncilOpinion(ApiModel):
+    """A council's opinion on a project, for its public page."""
+
+    instance_id: uuid.UUID
+    instance_title: str
+    instance_starts_at: datetime
+    project_title: str
+    promoter: str
+    stance: str
+    text: str
+    given_at: datetime
+    decision: str | None = None
+
+
 class VoiceClient(ServiceClient):
     service = "meetings"
 
+    COUNCIL_OPINIONS = Endpoint("GET", "/councils/{council_id}/opinions", TypeAdapter(list[CouncilOpinion]))
     PROJECTS = Endpoint("GET", "/instances/{instance_id}/projects", TypeAdapter(list[Project]))
     SUBMIT = Endpoint("POST", "/instances/{instance_id}/projects", TypeAdapter(Project), body=NewProject)
     OPINION = Endpoint(
@@ -92,6 +107,9 @@ class VoiceClient(ServiceClient):
         TypeAdapter(list[Choice]),
         body=ChoiceRequest,
     )
+
+    async def council_opinions(self, token: Caller, council_id: object) -> list[CouncilOpinion]:
+        return await self.call(self.COUNCIL_OPINIONS, token, path={"council_id": council_id})
 
     async def projects(self, token: Caller, instance_id: object) -> list[Project]:
         return await self.call(self.PROJECTS, token, path={"instance_id": instance_id})

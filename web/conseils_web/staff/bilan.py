@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from conseils_web.context import render, site, user_token
 from conseils_web.security import require_staff
 from conseils_web.services import ApiError
-from conseils_web.staff import bilan_view
+from conseils_web.staff import bilan_compare, bilan_view
 from conseils_web.staff.bilan_view import school_year
 
 __all__ = ["router", "school_year"]
@@ -48,6 +48,7 @@ async def bilan(request: Request) -> HTMLResponse:
         "equipe/bilan.html",
         bilan=figures,
         charts=bilan_view.charts(figures),
+        comparisons=bilan_compare.comparisons(figures),
         gaps=bilan_view.gaps(figures, themes),
         outcomes=bilan_view.outcome_rows(figures),
         percent=bilan_view.percent,
