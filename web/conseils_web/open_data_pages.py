@@ -33,6 +33,7 @@ from conseils_schemas.events import CouncilRegistered, CouncilUpdated
 from conseils_schemas.registry import parse_event
 from conseils_schemas.topics import MEETINGS_INSTANCES, REGISTRY_COUNCILS, topic_name
 from conseils_web.agendas import territory_feed
+from conseils_web.background import BackgroundReader
 from conseils_web.context import render, site
 
 log = get_logger(__name__)
@@ -42,8 +43,10 @@ COUNCIL_TYPES = frozenset({CouncilRegistered.event_type, CouncilUpdated.event_ty
 FILE_HEADERS = {"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"}
 
 
-class OpenDataFeed:
+class OpenDataFeed(BackgroundReader):
     """The agenda entries, kept in memory from the replayed facts."""
+
+    task_name = "site-open-data"
 
     def __init__(self, bootstrap: str, territory: str, *, retry_seconds: float = 5.0) -> None:
         self.bootstrap = bootstrap
@@ -53,18 +56,6 @@ class OpenDataFeed:
         self.councils: dict[str, str] = {}
         self.ready = False  # the replay has reached the end of the topics once
         self._ends: dict[TopicPartition, int] | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self.bootstrap and self._task is None:
-            self._task = asyncio.create_task(self.run(), name="site-open-data")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def run(self) -> None:
         """Reads for ever; a broker that cannot be reached is tried again every few seconds."""

@@ -23,13 +23,16 @@ from conseils_runtime.kafka_security import aiokafka_kwargs, from_env
 from conseils_runtime.logs import get_logger
 from conseils_schemas.events import MemberErased, MemberLeft
 from conseils_schemas.topics import REGISTRY_MEMBERS, topic_name
+from conseils_web.background import BackgroundReader
 from conseils_web.signin import SESSION_TTL_SECONDS, SessionStore
 
 log = get_logger(__name__)
 ENDING_TYPES = frozenset({MemberErased.event_type, MemberLeft.event_type})
 
 
-class SessionEndings:
+class SessionEndings(BackgroundReader):
+    task_name = "site-session-endings"
+
     def __init__(
         self, bootstrap: str, territory: str, sessions: SessionStore, *, retry_seconds: float = 5.0
     ) -> None:
@@ -39,18 +42,6 @@ class SessionEndings:
         self.group = f"{territory}.{principal}.site-sessions"
         self.sessions = sessions
         self.retry_seconds = retry_seconds
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self.bootstrap and self._task is None:
-            self._task = asyncio.create_task(self.run(), name="site-session-endings")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def run(self) -> None:
         """Reads for ever; a broker that cannot be reached is tried again every few seconds."""
