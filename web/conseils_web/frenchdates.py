@@ -7,21 +7,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
+from conseils_runtime.times import FRENCH_DAYS, FRENCH_MONTHS
+
+DAYS = FRENCH_DAYS
+MONTHS = FRENCH_MONTHS
 
 
 NBSP = "\u00a0"

@@ -17,22 +17,7 @@ from conseils_meetings.attending_rules import attestation_code, normalise_code
 from conseils_meetings.attestation_pdf import AttestationText, attestation_pdf
 from conseils_meetings.use_cases import MeetingsCore
 from conseils_runtime.http import Conflict, DomainError
-
-_MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+from conseils_runtime.times import FRENCH_DAYS, FRENCH_MONTHS
 
 
 @dataclass(frozen=True)
@@ -111,7 +96,7 @@ class Attestations(MeetingsCore):
 
     def _day_fr(self, value: datetime) -> str:
         local = self._local(value)
-        return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}"
+        return f"{FRENCH_DAYS[local.weekday()]} {local.day} {FRENCH_MONTHS[local.month - 1]} {local.year}"
 
     def _hours_fr(self, starts_at: datetime, ends_at: datetime) -> str:
         start, end = self._local(starts_at), self._local(ends_at)
