@@ -85,7 +85,7 @@ async def test_two_senders_racing_on_postgresql_email_each_delivery_once(
 
     for _ in range(3 * MEMBERS):  # both claim at the same instant, until nothing is due
         claimed = await asyncio.gather(first.sender.run_once(), second.sender.run_once())
-        if claimed == [0, 0]:
+        if sum(claimed) == 0:
             break
 
     sent = Counter(first.transport.message_ids + second.transport.message_ids)
@@ -95,7 +95,7 @@ async def test_two_senders_racing_on_postgresql_email_each_delivery_once(
     assert first.transport.message_ids  # both really took part
     assert second.transport.message_ids
     async with first.runtime.database.sessionmaker() as session:
-        statuses = dict(
+        statuses: dict[str, int] = dict(
             (
                 await session.execute(
                     select(t.deliveries.c.status, func.count()).group_by(t.deliveries.c.status)
