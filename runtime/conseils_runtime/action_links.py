@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from conseils_runtime.errors import constant_time_equal
+
 Action = Literal["participant", "observer", "cancel", "confirm", "present"]
 ACTIONS: tuple[Action, ...] = ("participant", "observer", "cancel", "confirm", "present")
 """The wire form carries the index: new actions go at the end, an existing one never moves."""
@@ -88,7 +90,7 @@ def read_action(secret: str, token: str, now: datetime) -> ActionLink:
     if len(raw) != _PAYLOAD + _SIGNATURE or len(token) > 200:
         raise ActionLinkInvalid
     payload, signature = raw[:_PAYLOAD], raw[_PAYLOAD:]
-    if not hmac.compare_digest(_signature(secret, payload), signature):
+    if not constant_time_equal(_signature(secret, payload), signature):
         raise ActionLinkInvalid
     if payload[0] != _VERSION or payload[1] >= len(ACTIONS):
         raise ActionLinkInvalid

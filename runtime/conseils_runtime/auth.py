@@ -28,6 +28,7 @@ from typing import Literal
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
+from conseils_runtime.errors import constant_time_equal
 from conseils_runtime.http import DomainError
 
 Role = Literal["councillor", "coordinator", "staff", "operator"]
@@ -133,7 +134,7 @@ def verify_token(secret: str, token: str, *, audience: str) -> Principal:
     except ValueError:
         raise Unauthenticated("Jeton d'accès invalide.") from None
     expected = _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
-    if not hmac.compare_digest(expected.encode(), signature.encode()):
+    if not constant_time_equal(expected, signature):
         raise Unauthenticated("Jeton d'accès invalide.")
     try:
         principal = Principal.model_validate(json.loads(_unb64(body)))

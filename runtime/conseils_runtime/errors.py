@@ -7,6 +7,8 @@ importing any framework. `conseils_runtime.http` maps them to HTTP answers
 
 from __future__ import annotations
 
+import hmac
+
 
 class DomainError(Exception):
     """A rule of the domain refused an action; `message` is shown to the user (French)."""
@@ -36,3 +38,13 @@ class Conflict(DomainError):
 class Forbidden(DomainError):
     status_code = 403
     code = "interdit"
+
+
+def constant_time_equal(a: str | bytes, b: str | bytes) -> bool:
+    """Compares a secret with what was sent in constant time, never raising.
+
+    `hmac.compare_digest` raises TypeError on a non-ASCII `str` (a forged signature may hold any
+    character): both sides are compared as UTF-8 bytes, so a forgery is refused, never a crash."""
+    left = a.encode() if isinstance(a, str) else a
+    right = b.encode() if isinstance(b, str) else b
+    return hmac.compare_digest(left, right)

@@ -11,7 +11,6 @@ her key on the contacts dead-letter topic (compacted too) ends with a tombstone.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -252,7 +251,19 @@ async def test_erasing_a_member_leaves_no_trace_in_any_database_or_topic(  # noq
             return her_id not in contacts and not pending
 
         await eventually(forgotten_everywhere, timeout=60, what="erasure reached the notifications service")
-        await asyncio.sleep(3)  # meetings' consumer too, and every relay
+
+        async def settled_everywhere() -> bool:
+            """Meetings' read model marked her erased, and every service's outbox is relayed."""
+            mine = [
+                r for r in await stack.rows("meetings", "members") if uuid.UUID(str(r["member_id"])) == her_id
+            ]
+            relayed = [
+                not [r for r in await stack.rows(service, "outbox_messages") if r["published_at"] is None]
+                for service in ("registry", "meetings", "notifications")
+            ]
+            return all(bool(r["erased"]) for r in mine) and all(relayed)
+
+        await eventually(settled_everywhere, timeout=60, what="meetings' consumer and every relay")
 
         found = []
         for service, url in databases.items():

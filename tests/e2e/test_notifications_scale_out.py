@@ -33,7 +33,7 @@ from conseils_schemas import (
 )
 from conseils_web.mailbox import MailCatcher, read_mailbox
 from tests.e2e.secured_kafka import SecuredKafka
-from tests.faults.harness import ServiceProcess
+from tests.faults.harness import ServiceProcess, count_rows, wait_rows
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.e2e, pytest.mark.slow]
 
@@ -119,20 +119,29 @@ def emails_by_instance_and_recipient(directory: Path) -> collections.Counter[tup
 
 
 async def wait_for_emails(
-    directory: Path, expected: int, timeout: float = 120
+    directory: Path, expected: int, database_url: str, timeout: float = 120
 ) -> collections.Counter[tuple[str, str]]:
+    """The mailbox once `expected` emails arrived and no delivery is `pending` or `sending` (only an
+    open row could still send a duplicate): a positive signal, not a pause."""
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
     for _ in range(int(timeout * 2)):
         counts = emails_by_instance_and_recipient(directory)
         if sum(counts.values()) >= expected:
             break
         await asyncio.sleep(0.5)
-    await asyncio.sleep(2)  # a duplicate would show up now
+    for _ in range(int(timeout * 2)):
+        if await count_rows(database_url, "deliveries", "status IN ('pending', 'sending')") == 0:
+            break
+        await asyncio.sleep(0.5)
     return emails_by_instance_and_recipient(directory)
 
 
 async def test_two_replicas_share_the_work_and_one_takes_over_when_the_other_is_killed(
-    replicas: list[ServiceProcess], secured_kafka: SecuredKafka, territory: str, mailbox: MailCatcher
+    replicas: list[ServiceProcess],
+    secured_kafka: SecuredKafka,
+    territory: str,
+    mailbox: MailCatcher,
+    postgres_url: str,
 ) -> None:
     group = f"{territory}.notifications.meetings"
     for _ in range(100):
@@ -186,7 +195,9 @@ async def test_two_replicas_share_the_work_and_one_takes_over_when_the_other_is_
                     consent_given_at=datetime.now(UTC),  # no consent: no email
                 ),
             )
-        await asyncio.sleep(3)  # the read models are built before the instances arrive
+        # the read models are built before the instances arrive
+        await wait_rows(postgres_url, "members", MEMBERS)
+        await wait_rows(postgres_url, "contacts", MEMBERS)
 
         def instance() -> InstanceScheduled:
             starts = datetime.now(UTC).replace(hour=17, minute=30, second=0, microsecond=0) + timedelta(
@@ -209,7 +220,7 @@ async def test_two_replicas_share_the_work_and_one_takes_over_when_the_other_is_
         first_half = [instance() for _ in range(half)]
         for event in first_half:
             await publish(producer, territory, event)
-        counts = await wait_for_emails(mailbox.directory, half * MEMBERS)
+        counts = await wait_for_emails(mailbox.directory, half * MEMBERS, postgres_url)
         assert sum(counts.values()) == half * MEMBERS
         assert set(counts.values()) == {1}
 
@@ -217,7 +228,7 @@ async def test_two_replicas_share_the_work_and_one_takes_over_when_the_other_is_
         second_half = [instance() for _ in range(INSTANCES - half)]
         for event in second_half:
             await publish(producer, territory, event)
-        counts = await wait_for_emails(mailbox.directory, INSTANCES * MEMBERS, timeout=180)
+        counts = await wait_for_emails(mailbox.directory, INSTANCES * MEMBERS, postgres_url, timeout=180)
     finally:
         await producer.stop()
 

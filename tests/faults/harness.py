@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from icalendar import Calendar
 
+from conseils_cli.kafka.grants import ADMIN, OPS, SERVICE_GRANTS
+from conseils_runtime.kafka_security import KafkaSecurity
 from conseils_schemas import (
     CouncilRegistered,
     Event,
@@ -39,8 +42,87 @@ from conseils_schemas import (
     topic_name,
 )
 from conseils_web.mailbox import MailCatcher, _free_port, load_mail
+from tests.e2e.secured_kafka import SecuredKafka, current_secured
 
 LONG = os.environ.get("CONSEILS_LONG_FAULTS", "").lower() in {"1", "true", "yes"}
+
+
+# --------------------------------------------------------------------------- principals
+
+
+def secured(bootstrap: str, kafka: SecuredKafka | None = None) -> SecuredKafka | None:
+    """The secured broker behind `bootstrap` (`kafka` when given: a test's private one), or None
+    on a plaintext broker."""
+    if kafka is not None:
+        return kafka
+    shared = current_secured()
+    return shared if shared is not None and shared.bootstrap == bootstrap else None
+
+
+def principal(bootstrap: str, name: str, kafka: SecuredKafka | None = None) -> KafkaSecurity:
+    """`name`'s credentials on a secured broker; plaintext (no credentials) otherwise."""
+    broker = secured(bootstrap, kafka)
+    return broker.security(name) if broker is not None else KafkaSecurity.model_construct()  # plaintext
+
+
+def owner_of(topic: str) -> str:
+    """The service whose principal writes `topic` (a base topic name, e.g. "registry.members")."""
+    return next(name for name, grants in SERVICE_GRANTS.items() if topic in grants.produces)
+
+
+def client_kwargs(bootstrap: str, name: str, kafka: SecuredKafka | None = None) -> dict[str, object]:
+    """`bootstrap_servers` and `name`'s SASL settings, for an aiokafka client of the test."""
+    return {"bootstrap_servers": bootstrap, **principal(bootstrap, name, kafka).aiokafka_kwargs()}
+
+
+def ops_kwargs(bootstrap: str, kafka: SecuredKafka | None = None) -> dict[str, object]:
+    """The test's own reads (topics, dead letters, group offsets): the operator's principal."""
+    return client_kwargs(bootstrap, OPS, kafka)
+
+
+def probe_identity(bootstrap: str, kafka: SecuredKafka | None = None) -> dict[str, Any]:
+    """The `ServiceSettings` fields of a test's probe service: it consumes registry.councils and
+    dead-letters what it cannot handle, as `meetings` does, under the meetings principal's ACLs
+    (its consumer groups are `<territory>.meetings.*`). What it consumes is written as `registry`."""
+    return {"service_name": "meetings", **principal(bootstrap, "meetings", kafka).settings_values()}
+
+
+async def read_topic(
+    bootstrap: str, topic: str, count: int, timeout: float = 60, kafka: SecuredKafka | None = None
+) -> list[Any]:
+    """Up to `count` records of `topic` from its beginning, read as `ops` (dead letters too)."""
+    consumer = AIOKafkaConsumer(
+        topic, **ops_kwargs(bootstrap, kafka), auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(records) < count and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def publish_raw(
+    bootstrap: str,
+    topic: str,
+    records: Iterable[tuple[bytes, bytes, dict[str, str]]],
+    owner: str = "registry",
+) -> None:
+    """Raw (value, key, headers) records written to `topic` as its owner's principal would."""
+    producer = AIOKafkaProducer(**client_kwargs(bootstrap, owner), enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for value, key, headers in records:
+            await producer.send_and_wait(
+                topic, value, key=key, headers=[(name, text.encode()) for name, text in headers.items()]
+            )
+    finally:
+        await producer.stop()
 
 
 # --------------------------------------------------------------------------- processes
@@ -126,10 +208,17 @@ class Smtp:
 
 
 def notifications_env(
-    bootstrap: str, territory: str, database_url: str, smtp_port: int, **overrides: str
+    bootstrap: str,
+    territory: str,
+    database_url: str,
+    smtp_port: int,
+    kafka: SecuredKafka | None = None,
+    **overrides: str,
 ) -> dict[str, str]:
+    """The notifications process's environment; on a secured broker it connects as `notifications`."""
     env = {
         **os.environ,
+        **principal(bootstrap, "notifications", kafka).env(),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "CONSEILS_TERRITORY": territory,
         "CONSEILS_NOTIFICATIONS_DATABASE_URL": database_url,
@@ -155,13 +244,25 @@ def notifications_env(
 class Publisher:
     """A third party's producer; a new connection per batch so a broker restart costs nothing."""
 
-    def __init__(self, bootstrap: str, territory: str) -> None:
+    def __init__(self, bootstrap: str, territory: str, kafka: SecuredKafka | None = None) -> None:
         self.bootstrap = bootstrap
         self.territory = territory
+        self.kafka = kafka
 
     async def send(self, events: Iterable[Event]) -> None:
+        """Each event written as the service that owns its topic (registry, meetings) would."""
+        by_owner: dict[str, list[Event]] = collections.defaultdict(list)
+        for event in events:
+            by_owner[owner_of(event.topic)].append(event)
+        for owner, owned in by_owner.items():
+            await self._send_as(owner, owned)
+
+    async def _send_as(self, owner: str, events: list[Event]) -> None:
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all", request_timeout_ms=20000
+            **client_kwargs(self.bootstrap, owner, self.kafka),
+            enable_idempotence=True,
+            acks="all",
+            request_timeout_ms=20000,
         )
         await producer.start()
         try:
@@ -298,13 +399,23 @@ def tally(directory: Path) -> Tally:
     return Tally(counts, deliveries)
 
 
-async def wait_for_mail(directory: Path, expected: int, timeout: float) -> Tally:
+async def wait_for_mail(directory: Path, expected: int, timeout: float, database_url: str) -> Tally:
+    """The mailbox once `expected` emails arrived and the sender has nothing left to send: no
+    delivery row is `pending` or `sending` (a row is marked `sent` only after SMTP accepted it,
+    and the SMTP server writes the file before it accepts). Only a row still open could send a
+    late duplicate, so this positive signal replaces a fixed pause."""
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         if tally(directory).total >= expected:
             break
         await asyncio.sleep(0.5)
-    await asyncio.sleep(3)  # a late duplicate would show up now
+    while asyncio.get_running_loop().time() < deadline:
+        with contextlib.suppress(Exception):  # the database may be briefly away
+            if await count_rows(database_url, "deliveries", "status IN ('pending', 'sending')") == 0:
+                break
+        await asyncio.sleep(0.3)
+    else:
+        raise AssertionError(f"deliveries still pending or sending after {timeout}s")
     return tally(directory)
 
 
@@ -316,12 +427,12 @@ def expected_keys(
     return {(str(i.instance_id), s, e) for i in instances for s in sequences for e in emails}
 
 
-async def count_rows(database_url: str, table: str) -> int:
+async def count_rows(database_url: str, table: str, where: str = "TRUE") -> int:
     import asyncpg  # type: ignore[import-untyped]
 
     connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
     try:
-        return int(await connection.fetchval(f'SELECT count(*) FROM "{table}"'))  # noqa: S608 - test constant
+        return int(await connection.fetchval(f'SELECT count(*) FROM "{table}" WHERE {where}'))  # noqa: S608 - test constants
     finally:
         await connection.close()
 
@@ -340,12 +451,12 @@ async def wait_rows(database_url: str, table: str, expected: int, timeout: float
     raise AssertionError(f"{table}: {count} rows after {timeout}s, expected {expected}")
 
 
-async def delete_territory_topics(bootstrap: str, territory: str) -> None:
-    """Drop a test territory's topics: a shared dev broker (512 MiB heap) runs out of memory
-    when every test leaves ~30 topics behind."""
+async def delete_territory_topics(bootstrap: str, territory: str, kafka: SecuredKafka | None = None) -> None:
+    """Drop a test territory's topics (as `admin` on a secured broker): a shared dev broker
+    (512 MiB heap) runs out of memory when every test leaves ~30 topics behind."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    admin = AIOKafkaAdminClient(**client_kwargs(bootstrap, ADMIN, kafka), request_timeout_ms=10000)
     # best effort: never turn a passing test red because cleaning up failed
     with contextlib.suppress(Exception):
         await admin.start()

@@ -5,7 +5,9 @@ InstanceRescheduled events: every expected (event, recipient, channel) email
 reaches the real SMTP server exactly once.
 
 The broker is a private one (its own state directory, its own ports) so the
-shared broker of the other tests is never touched.
+shared broker of the other tests is never touched; it is secured (SASL/SCRAM and ACLs) like
+every broker of the fault tests: the service connects as `notifications`, the events are written
+as `registry` and `meetings`.
 
 Default mode (CI): 5 members, 9 instances each scheduled then rescheduled
 (90 emails), 3 broker kills. `CONSEILS_LONG_FAULTS=1`: 10 members,
@@ -15,13 +17,16 @@ Default mode (CI): 5 members, 9 instances each scheduled then rescheduled
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from conseils_cli.kafka import launcher
 from conseils_schemas import Event
+from tests.e2e.secured_kafka import SecuredKafka
 from tests.faults.harness import (
     LONG,
     Publisher,
@@ -45,13 +50,23 @@ RESCHEDULES = 2 if LONG else 1
 OUTAGE_SECONDS = 8.0 if LONG else 1.0
 
 
+@dataclass(frozen=True)
+class PrivateBroker:
+    info: launcher.BrokerInfo
+    kafka: SecuredKafka
+    territory: str  # its topics and ACLs granted on this broker
+
+
 @pytest.fixture
-def private_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[launcher.BrokerInfo]:
+def private_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PrivateBroker]:
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
     state_dir = tmp_path / "kafka"
-    info = launcher.start(state_dir)
+    info = launcher.start(state_dir, secure=True)
     try:
-        yield info
+        kafka = SecuredKafka(info.bootstrap, state_dir)
+        territory = f"t{uuid.uuid4().hex[:12]}"
+        kafka.grant(territory)
+        yield PrivateBroker(info, kafka, territory)
     finally:
         launcher.stop(state_dir)
 
@@ -67,15 +82,16 @@ def smtp(tmp_path: Path) -> Iterator[Smtp]:
 
 
 async def test_broker_sigkilled_and_restarted_mid_flow_every_email_arrives_exactly_once(
-    private_broker: launcher.BrokerInfo, postgres_url: str, territory: str, smtp: Smtp, tmp_path: Path
+    private_broker: PrivateBroker, postgres_url: str, smtp: Smtp, tmp_path: Path
 ) -> None:
-    assert private_broker.state_dir is not None
-    env = notifications_env(private_broker.bootstrap, territory, postgres_url, smtp.port)
+    broker, kafka, territory = private_broker.info, private_broker.kafka, private_broker.territory
+    assert broker.state_dir is not None
+    env = notifications_env(broker.bootstrap, territory, postgres_url, smtp.port, kafka)
     service = ServiceProcess("notifications", env, tmp_path)
     service.start()
     try:
         await service.wait_ready()
-        publisher = Publisher(private_broker.bootstrap, territory)
+        publisher = Publisher(broker.bootstrap, territory, kafka)
         people = population(MEMBERS)
         await publisher.send(people.events(territory))
         await wait_rows(postgres_url, "contacts", MEMBERS)
@@ -92,14 +108,16 @@ async def test_broker_sigkilled_and_restarted_mid_flow_every_email_arrives_exact
                 ]
             await publisher.send(events)
             await asyncio.sleep(0.5)  # the service is now consuming / sending this wave
-            assert await asyncio.to_thread(launcher.kill, private_broker.state_dir) is not None
+            assert await asyncio.to_thread(launcher.kill, broker.state_dir) is not None
             kills += 1
             await asyncio.sleep(OUTAGE_SECONDS)
-            await asyncio.to_thread(launcher.restart_same_ports, private_broker)
+            await asyncio.to_thread(launcher.restart_same_ports, broker)
         await publisher.send([rescheduled(i, seq) for i in waves[-1] for seq in range(1, RESCHEDULES + 1)])
 
         expected = expected_keys(instances, range(RESCHEDULES + 1), (email for _, email in people.members))
-        result = await wait_for_mail(smtp.directory, len(expected), timeout=600 if LONG else 150)
+        result = await wait_for_mail(
+            smtp.directory, len(expected), timeout=600 if LONG else 150, database_url=postgres_url
+        )
     finally:
         service.stop()
 

@@ -17,6 +17,7 @@ from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 
 from conseils_runtime import EventContext, ServiceRuntime, ServiceSettings
 from conseils_schemas import CouncilRegistered, EventMetadata, to_kafka_headers, topic_name
+from tests.faults.harness import client_kwargs, ops_kwargs, probe_identity
 from tests.runtime.test_consumer_and_outbox import council
 from tests.support.proxy import TcpProxy
 
@@ -36,7 +37,7 @@ async def proxied_postgres_url(postgres_url: str) -> AsyncIterator[tuple[str, Tc
 
 
 async def committed_offset(kafka: str, group: str, topic: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    admin = AIOKafkaAdminClient(**ops_kwargs(kafka))  # the operator sees every group's offsets
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(group)
@@ -53,7 +54,7 @@ async def test_consumer_waits_for_the_database_and_loses_nothing(
     effects = Table("effects", metadata, Column("name", String(100), primary_key=True))
     runtime = ServiceRuntime(
         ServiceSettings(
-            service_name="probe",
+            **probe_identity(kafka_bootstrap),
             territory=territory,
             kafka_bootstrap_servers=kafka_bootstrap,
             database_url=url,
@@ -68,7 +69,9 @@ async def test_consumer_waits_for_the_database_and_loses_nothing(
         await context.session.execute(insert(effects).values(name=event.name))
 
     topic = topic_name(territory, "registry.councils")
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        **client_kwargs(kafka_bootstrap, "registry"), enable_idempotence=True, acks="all"
+    )
     await producer.start()
 
     async def publish(name: str) -> None:

@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conseils_schemas import CouncilRegistered, EventMetadata, dlq_topic, to_kafka_headers, topic_name
-from tests.runtime.test_consumer_and_outbox import Probe, council, read_topic
+from tests.faults.harness import Publisher, publish_raw, read_topic
+from tests.faults.probe import Probe
+from tests.runtime.test_consumer_and_outbox import council
 
 pytestmark = [pytest.mark.kafka]
 
@@ -73,14 +75,16 @@ async def test_generated_malformed_events_are_dead_lettered_and_the_consumer_sta
     collect()
     source = topic_name(territory, "registry.councils")
     key = str(uuid.uuid4()).encode()
-    for event_type, body in samples:
-        headers = {
-            name: value.decode()
-            for name, value in to_kafka_headers(EventMetadata(source="/fuzz", type=event_type))
-        }
-        await sqlite_probe.runtime.broker.publish(body, source, key=key, headers=headers)
-    async with sqlite_probe.runtime.database.sessionmaker() as session, session.begin():
-        await sqlite_probe.runtime.outbox.add(session, council("after the storm", uuid.UUID(key.decode())))
+    records = [
+        (
+            body,
+            key,
+            {n: v.decode() for n, v in to_kafka_headers(EventMetadata(source="/fuzz", type=event_type))},
+        )
+        for event_type, body in samples
+    ]
+    await publish_raw(kafka_bootstrap, source, records)  # written as `registry`, read as `meetings`
+    await Publisher(kafka_bootstrap, territory).send([council("after the storm", uuid.UUID(key.decode()))])
 
     assert await sqlite_probe.wait_for_effects(1) == ["after the storm"]
     # Hypothesis may generate a payload that happens to be valid ("wrong-fields" with a compatible value):

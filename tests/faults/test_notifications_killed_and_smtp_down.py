@@ -101,7 +101,9 @@ async def test_killed_while_consuming_and_smtp_down_then_the_backlog_goes_out_ex
         assert tally(smtp.directory).total == 0
 
         smtp.start()
-        result = await wait_for_mail(smtp.directory, len(expected), timeout=300 if LONG else 90)
+        result = await wait_for_mail(
+            smtp.directory, len(expected), timeout=300 if LONG else 90, database_url=postgres_url
+        )
         sent = await deliveries_where(postgres_url, "status = 'sent'")
     finally:
         service.stop()
@@ -149,7 +151,9 @@ async def test_killed_while_sending_loses_nothing_and_resends_only_inside_the_sm
             sent_at_kill.append(tally(smtp.directory).total)
             service.start()
             await service.wait_ready()
-        result = await wait_for_mail(smtp.directory, len(expected), timeout=300 if LONG else 90)
+        result = await wait_for_mail(
+            smtp.directory, len(expected), timeout=300 if LONG else 90, database_url=postgres_url
+        )
         sent = await deliveries_where(postgres_url, "status = 'sent'")
         rows = await count_rows(postgres_url, "deliveries")
     finally:

@@ -15,7 +15,8 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select
 
 from conseils_runtime import EventContext, ServiceRuntime, ServiceSettings
 from conseils_schemas import CouncilRegistered, dlq_topic, topic_name
-from tests.runtime.test_consumer_and_outbox import council, read_topic
+from tests.faults.harness import Publisher, probe_identity, read_topic
+from tests.runtime.test_consumer_and_outbox import council
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -33,7 +34,7 @@ class TimedProbe:
             Column("at", DateTime(timezone=True)),
         )
         settings = ServiceSettings(
-            service_name="probe",
+            **probe_identity(kafka),
             territory=territory,
             kafka_bootstrap_servers=kafka,
             database_url=database_url,
@@ -42,6 +43,7 @@ class TimedProbe:
         assert settings.max_attempts == 3
         assert settings.retry_backoff_seconds == pytest.approx(0.2)
         self.runtime = ServiceRuntime(settings, metadata)
+        self.publisher = Publisher(kafka, territory)  # written as `registry`, consumed as `meetings`
         self.handled: dict[str, float] = {}
         consumer = self.runtime.consumer("probe")
 
@@ -57,11 +59,9 @@ class TimedProbe:
             return set((await session.scalars(select(self.effects.c.name))).all())
 
     async def publish_and_time(self, *events: CouncilRegistered) -> float:
-        """Seconds from the commit of `events` to the effect of the last one."""
+        """Seconds from the publication of `events` to the effect of the last one."""
         started = asyncio.get_running_loop().time()
-        async with self.runtime.database.sessionmaker() as session, session.begin():
-            for event in events:
-                await self.runtime.outbox.add(session, event)
+        await self.publisher.send(events)
         last = events[-1].name
         for _ in range(600):
             if last in self.handled and last in await self.names():

@@ -135,8 +135,9 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     # --- meetings: the barriers to attending (issue 19): needs, cost claims, attestations, easy read
     ("meetings", "PUT", "/instances/{instance_id}/needs/me"): COUNCILLORS,  # my own needs
     ("meetings", "GET", "/instances/{instance_id}/needs/me"): COUNCILLORS,
-    ("meetings", "GET", "/instances/{instance_id}/needs"): STAFF_ONLY,  # the organiser's checklist
-    ("meetings", "PUT", "/instances/{instance_id}/needs/{need_id}/booked"): STAFF_ONLY,
+    # the organiser's checklist: who needs what to come is personal data, never the operator's
+    ("meetings", "GET", "/instances/{instance_id}/needs"): STAFF_ROLE,
+    ("meetings", "PUT", "/instances/{instance_id}/needs/{need_id}/booked"): STAFF_ROLE,
     ("meetings", "GET", "/claims/rules"): SIGNED_IN,
     ("meetings", "POST", "/instances/{instance_id}/claims"): COUNCILLORS,  # my own claim
     ("meetings", "GET", "/me/claims"): COUNCILLORS,
@@ -195,44 +196,106 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notifications", "GET", "/notifications/deliveries/{delivery_id}/sms"): STAFF_ONLY,
 }
 
-# Who sees contact data (email, phone) in each route's answer. Routes not listed: nobody.
-EVERYONES_CONTACTS: dict[tuple[str, str, str], frozenset[str]] = {
-    ("registry", "GET", "/members"): STAFF_ROLE,
-    ("registry", "POST", "/members"): STAFF_ROLE,
-    ("registry", "GET", "/members/export.csv"): STAFF_ROLE,
-    ("registry", "PATCH", "/members/{member_id}"): STAFF_ROLE,
-    ("registry", "PUT", "/members/{member_id}/contact"): STAFF_ROLE,
-    ("registry", "POST", "/members/{member_id}/leave"): STAFF_ROLE,
-    ("registry", "POST", "/members/{member_id}/move"): STAFF_ROLE,
-    ("registry", "GET", "/members/{member_id}"): STAFF_ROLE,
-    ("registry", "GET", "/members/{member_id}/data"): STAFF_ROLE,
-    ("registry", "PUT", "/members/{member_id}/shown-to-councillors"): STAFF_ROLE,
-    ("registry", "GET", "/councils/{council_id}/members"): STAFF_ROLE,
-    ("registry", "GET", "/staff-accounts"): STAFF_ROLE,
+# Which roles see which personal field of whom, in each route's answer. A field of a seeded
+# person (her email, phone, display name; the councillor's needs) found in a successful body must be
+# allowed here for the caller's role, with a scope: ANYONE's, her OWN COUNCIL's people, or her OWN.
+# Routes and fields not listed: nobody. The operator is never listed (flows, not people).
+PERSONAL_FIELDS = ("email", "phone", "display_name", "needs")
+ANYONE, OWN_COUNCIL, OWN = 3, 2, 1
+Scope = dict[str, int]  # role -> widest scope
+
+
+def fields(**by_field: Scope) -> dict[str, Scope]:
+    return by_field
+
+
+STAFF_SEES: Scope = {STAFF: ANYONE}
+STAFF_AND_SELF: Scope = {STAFF: ANYONE, COUNCILLOR: OWN, COORDINATOR: OWN}
+STAFF_AND_COUNCIL: Scope = {STAFF: ANYONE, COUNCILLOR: OWN_COUNCIL, COORDINATOR: OWN_COUNCIL}
+MEMBER_FIELDS = fields(email=STAFF_SEES, phone=STAFF_SEES, display_name=STAFF_SEES)
+FIELD_POLICY: dict[tuple[str, str, str], dict[str, Scope]] = {
+    ("registry", "GET", "/members"): MEMBER_FIELDS,
+    ("registry", "POST", "/members"): MEMBER_FIELDS,
+    ("registry", "GET", "/members/export.csv"): MEMBER_FIELDS,
+    ("registry", "PATCH", "/members/{member_id}"): MEMBER_FIELDS,
+    ("registry", "PUT", "/members/{member_id}/contact"): MEMBER_FIELDS,
+    ("registry", "POST", "/members/{member_id}/leave"): MEMBER_FIELDS,
+    ("registry", "POST", "/members/{member_id}/move"): MEMBER_FIELDS,
+    ("registry", "GET", "/staff-accounts"): MEMBER_FIELDS,
+    ("registry", "GET", "/members/{member_id}"): fields(
+        email=STAFF_AND_SELF, phone=STAFF_AND_SELF, display_name=STAFF_AND_SELF
+    ),
+    ("registry", "GET", "/members/{member_id}/data"): fields(
+        email=STAFF_AND_SELF, phone=STAFF_AND_SELF, display_name=STAFF_AND_SELF
+    ),
+    ("registry", "PUT", "/members/{member_id}/shown-to-councillors"): fields(
+        email=STAFF_AND_SELF, phone=STAFF_AND_SELF, display_name=STAFF_AND_SELF
+    ),
+    # her council's list: everyone's name (those shown to councillors), her own contact line only
+    ("registry", "GET", "/councils/{council_id}/members"): fields(
+        email=STAFF_AND_SELF, phone=STAFF_AND_SELF, display_name=STAFF_AND_COUNCIL
+    ),
+    ("notifications", "GET", "/notifications/members/{member_id}/data"): fields(
+        email={COUNCILLOR: OWN, COORDINATOR: OWN},
+        phone={COUNCILLOR: OWN, COORDINATOR: OWN},
+        display_name={COUNCILLOR: OWN, COORDINATOR: OWN},
+    ),
+    ("meetings", "GET", "/instances/{instance_id}/needs/me"): fields(
+        needs={COUNCILLOR: OWN, COORDINATOR: OWN}
+    ),
+    ("meetings", "PUT", "/instances/{instance_id}/needs/me"): fields(
+        needs={COUNCILLOR: OWN, COORDINATOR: OWN}
+    ),
+    ("meetings", "GET", "/instances/{instance_id}/needs"): fields(needs=STAFF_SEES, display_name=STAFF_SEES),
+    ("meetings", "PUT", "/instances/{instance_id}/needs/{need_id}/booked"): fields(
+        needs=STAFF_SEES, display_name=STAFF_SEES
+    ),
+    # the staff delivery log names the recipients (never their address)
+    ("notifications", "GET", "/notifications/deliveries"): fields(display_name=STAFF_SEES),
 }
-# ... and where a member sees her own (and only her own).
-OWN_CONTACT: frozenset[tuple[str, str, str]] = frozenset(
-    {
-        ("registry", "GET", "/members/{member_id}"),
-        ("registry", "GET", "/members/{member_id}/data"),
-        ("registry", "GET", "/councils/{council_id}/members"),  # her own line of her council's list
-        ("registry", "PUT", "/members/{member_id}/shown-to-councillors"),
-        ("notifications", "GET", "/notifications/members/{member_id}/data"),  # her contacts copy
-    }
-)
+# The operator sees members' names (never their email, phone or needs) where any signed-in user of
+# the council does: the council's member list and a member's public card (MemberPublic).
+for _route in (
+    ("registry", "GET", "/councils/{council_id}/members"),
+    ("registry", "GET", "/members/{member_id}"),
+):
+    FIELD_POLICY[_route]["display_name"] = {**FIELD_POLICY[_route]["display_name"], OPERATOR: ANYONE}
+NEED_DETAIL = "Besoin témoin de la matrice"
+"""The councillor's need, seeded before the walk: found by this text in a body."""
 
 
-def contact_leaks(route: tuple[str, str, str], role: str, body: str, data: dict[str, Any]) -> list[str]:
-    """The seeded people's contact data in `body` that `role` may not see on `route`."""
-    if role in EVERYONES_CONTACTS.get(route, frozenset()):
-        return []
-    own = data["coordinator"] if role == COORDINATOR else data["councillor"]
-    leaks = []
+def relation(person: dict[str, Any], role: str, data: dict[str, Any]) -> int:
+    """How close `person` is to the caller: OWN (herself), OWN_COUNCIL, or ANYONE (anyone else)."""
+    own = {COUNCILLOR: data["councillor"], COORDINATOR: data["coordinator"]}.get(role)
+    person_id = uuid.UUID(str(person["id"]))
+    if person_id == own:
+        return OWN
+    if own is not None and person_id in {data["councillor"], data["coordinator"]}:
+        return OWN_COUNCIL
+    return ANYONE
+
+
+def personal_fields_in(body: str, data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(field, person) for each seeded person's personal field found in `body`."""
+    found = []
     for person in data["people"]:
-        if route in OWN_CONTACT and role in COUNCILLORS and uuid.UUID(person["id"]) == own:
-            continue
-        leaks += [value for value in (person["email"], person["phone"]) if value and value in body]
-    return leaks
+        for field in ("email", "phone", "display_name"):
+            value = person.get(field)
+            if value and value in body:
+                found.append((field, person))
+    if NEED_DETAIL in body:
+        found.append(("needs", data["people"][0]))  # the councillor's
+    return found
+
+
+def field_leaks(route: tuple[str, str, str], role: str, body: str, data: dict[str, Any]) -> list[str]:
+    """The seeded people's personal fields in `body` that `role` may not see on `route`."""
+    policy = FIELD_POLICY.get(route, {})
+    return [
+        f"{field} of {person['display_name']}"
+        for field, person in personal_fields_in(body, data)
+        if relation(person, role, data) > policy.get(field, {}).get(role, 0)
+    ]
 
 
 # Self-service / own-council routes called on someone else's resources: councillors refused.
@@ -442,6 +505,17 @@ async def stack(secured_kafka: SecuredKafka, secured_territory: str, tmp_path: P
         secured_kafka.bootstrap, secured_territory, urls, tmp_path, kafka=secured_kafka
     ) as running:
         await seed_people(running)
+        need = {"needs": [{"kind": "other", "detail": NEED_DETAIL}]}
+        councillor = headers_for(running, COUNCILLOR)
+        instance = running.data["instance"]
+        registered = await running.call(
+            "meetings", "POST", f"/instances/{instance}/registrations", councillor, json={"mode": "observer"}
+        )
+        assert registered.status_code in {200, 201}, registered.text
+        response = await running.call(
+            "meetings", "PUT", f"/instances/{instance}/needs/me", councillor, json=need
+        )
+        assert response.status_code == 200, response.text
         yield running
 
 
@@ -467,7 +541,7 @@ async def test_authorization_matrix(stack: Stack) -> None:
     violations: list[str] = []
     calls = 0
     outcomes: dict[str, set[int]] = collections.defaultdict(set)
-    contact_answers: collections.Counter[str] = collections.Counter()
+    seen: collections.Counter[tuple[str, str]] = collections.Counter()  # (role, field) found
     for service, app in stack.apps.items():
         for method, path, _ in all_routes(app):
             allowed = POLICY.get((service, method, path))
@@ -488,12 +562,11 @@ async def test_authorization_matrix(stack: Stack) -> None:
                 if role in allowed:
                     outcomes[f"{service} {method} {path}"].add(status)
                 if 200 <= status < 300:
-                    leaks = contact_leaks((service, method, path), role, response.text, stack.data)
+                    leaks = field_leaks((service, method, path), role, response.text, stack.data)
                     if leaks:
                         violations.append(f"{service} {method} {path} as {role}: shows {leaks}")
-                    contact_answers[role] += bool(
-                        any(p["email"] in response.text for p in stack.data["people"])
-                    )
+                    for field, _person in personal_fields_in(response.text, stack.data):
+                        seen[role, field] += 1
                 if role in allowed and (status in {401, 403} or status >= 500):
                     violations.append(
                         f"{service} {method} {path} as {role}: {status} (allowed) {response.text[:150]}"
@@ -512,9 +585,17 @@ async def test_authorization_matrix(stack: Stack) -> None:
                     f"{service} {method} {url} as {role} on someone else's: {response.status_code}"
                 )
     assert calls > 300
-    # the body check is live: staff did get contact data; the operator never did
-    assert contact_answers[STAFF] >= 3, contact_answers
-    assert contact_answers[OPERATOR] == 0, contact_answers
+    assert violations == [], "\n".join(violations)
+    # the body check is live: staff did get every field; councillors their council's names and
+    # their own needs; the operator and anonymous callers never any field
+    assert all(seen[STAFF, field] >= 1 for field in PERSONAL_FIELDS), seen
+    assert seen[STAFF, "email"] >= 3, seen
+    assert seen[COUNCILLOR, "display_name"] >= 1, seen
+    assert seen[COUNCILLOR, "needs"] >= 1, seen
+    assert not [key for key in seen if key[0] == ANON or key in {(OPERATOR, "email"), (OPERATOR, "phone")}], (
+        seen
+    )
+    assert (OPERATOR, "needs") not in seen, seen
     # the allowed calls are plausible requests: most really succeed (not only "not refused"),
     # among those made on real resources (a made-up id or a throw-away one can only be a 404)
     real = {
@@ -526,4 +607,3 @@ async def test_authorization_matrix(stack: Stack) -> None:
     succeeded = [route for route, statuses in real.items() if any(200 <= s < 300 for s in statuses)]
     print({route: sorted(statuses) for route, statuses in real.items() if route not in succeeded})
     assert len(succeeded) >= 0.7 * len(real), (len(succeeded), len(real))
-    assert violations == [], "\n".join(violations)

@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conseils_runtime.auth import Principal, Role, Unauthenticated, issue_token, verify_token
+from conseils_runtime.errors import constant_time_equal
 from conseils_runtime.logs import get_logger
 from conseils_web.signin import SESSION_TTL_SECONDS, SessionStore
 
@@ -70,7 +71,7 @@ async def checked_form(request: Request) -> FormData:
     if not seed or not isinstance(sent, str):
         raise CsrfRejected
     expected = hmac.new(_secret(request).encode(), f"csrf:{seed}".encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected.encode(), sent.encode()):
+    if not constant_time_equal(expected, sent):
         raise CsrfRejected
     return form
 

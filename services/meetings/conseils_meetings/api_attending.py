@@ -32,6 +32,7 @@ from conseils_meetings.api_models import DocumentOut
 from conseils_meetings.attending_rules import ClaimRefused, euros, parse_euros
 from conseils_meetings.claims import ClaimDraft
 from conseils_meetings.reports import EARLIEST, LATEST
+from conseils_runtime.auth import Principal
 from conseils_runtime.errors import DomainError
 from conseils_runtime.http import Forbidden
 
@@ -55,10 +56,18 @@ async def my_needs(instance_id: uuid.UUID, service: Service, user: Councillor) -
     return [NeedOut.of(need) for need in await service.my_needs(instance_id, member_id_of(user))]
 
 
+def _needs_are_for_territory_staff(staff: Principal) -> None:
+    """Who needs what to come (sign language, a hearing loop, childcare) is personal data: the
+    organisers (staff) book it; the operator runs the platform and never reads it."""
+    if staff.role != "staff":
+        raise Forbidden("Les besoins sont réservés par l'équipe du territoire.")
+
+
 @router.get(
     "/instances/{instance_id}/needs", tags=["besoins"], summary="Besoins à réserver (liste de l'organisateur)"
 )
-async def needs_checklist(instance_id: uuid.UUID, service: Service, _staff: Staff) -> list[NeedLineOut]:
+async def needs_checklist(instance_id: uuid.UUID, service: Service, staff: Staff) -> list[NeedLineOut]:
+    _needs_are_for_territory_staff(staff)
     return [NeedLineOut.of_line(line) for line in await service.needs_checklist(instance_id)]
 
 
@@ -68,8 +77,9 @@ async def needs_checklist(instance_id: uuid.UUID, service: Service, _staff: Staf
     summary="Marquer un besoin réservé (ou non)",
 )
 async def set_need_booked(
-    instance_id: uuid.UUID, need_id: uuid.UUID, body: BookedIn, service: Service, _staff: Staff
+    instance_id: uuid.UUID, need_id: uuid.UUID, body: BookedIn, service: Service, staff: Staff
 ) -> list[NeedLineOut]:
+    _needs_are_for_territory_staff(staff)
     return [
         NeedLineOut.of_line(line) for line in await service.set_need_booked(instance_id, need_id, body.booked)
     ]

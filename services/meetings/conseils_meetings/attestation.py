@@ -16,6 +16,7 @@ from conseils_meetings.attending_repository import AttendingRepository
 from conseils_meetings.attending_rules import attestation_code, normalise_code
 from conseils_meetings.attestation_pdf import AttestationText, attestation_pdf
 from conseils_meetings.use_cases import MeetingsCore
+from conseils_runtime.errors import constant_time_equal
 from conseils_runtime.http import Conflict, DomainError
 from conseils_runtime.times import FRENCH_DAYS, FRENCH_MONTHS
 
@@ -86,7 +87,7 @@ class Attestations(MeetingsCore):
         matches = None
         if name and name.strip():
             expected = attestation_code(self._attestation_key(), record.instance_id, record.member_id, name)
-            matches = hmac.compare_digest(expected.encode(), normalised.encode())
+            matches = constant_time_equal(expected, normalised)
         return AttestationCheck(
             True, row.title, self.instance_type(row.instance_type).name, row.starts_at, row.ends_at, matches
         )

@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import uuid
 
+from conseils_runtime.errors import constant_time_equal
+
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 LENGTH = 6
 MAX_FAILURES = 5
@@ -31,4 +33,4 @@ def normalised(typed: str) -> str:
 
 
 def matches(secret: str, instance_id: uuid.UUID, typed: str) -> bool:
-    return hmac.compare_digest(normalised(typed).encode(), attendance_code(secret, instance_id).encode())
+    return constant_time_equal(normalised(typed), attendance_code(secret, instance_id))

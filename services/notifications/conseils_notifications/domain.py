@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
-from conseils_runtime.errors import DomainError
+from conseils_runtime.errors import DomainError, constant_time_equal
 from conseils_schemas import instance_uid
 
 Category = Literal["scheduling", "dossier", "reminder", "minutes"]
@@ -400,7 +400,7 @@ def read_unsubscribe_token(secret: str, token: str) -> tuple[UUID, Category | Li
         payload = _unb64(encoded).decode()
         member, category = payload.split(".", 1)
         expected = hmac.new(secret.encode(), f"unsubscribe:{payload}".encode(), hashlib.sha256).digest()
-        valid = hmac.compare_digest(_b64(expected[:18]).encode(), signature.encode())
+        valid = constant_time_equal(_b64(expected[:18]), signature)
         member_id = UUID(member)
     except (ValueError, UnicodeDecodeError):
         valid = False

@@ -3,7 +3,6 @@ the short signed links of the SMS, and an SMS's report for staff."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 from datetime import datetime
 from typing import Annotated
@@ -18,7 +17,7 @@ from conseils_notifications.sms_rules import read_short_link
 from conseils_notifications.sms_settings import SmsSettings
 from conseils_notifications.sms_text import to_gsm7
 from conseils_runtime.auth import Authenticator, Principal
-from conseils_runtime.errors import DomainError
+from conseils_runtime.errors import DomainError, constant_time_equal
 from conseils_runtime.http import Forbidden, NotFound
 
 router = APIRouter(prefix="/notifications", tags=["sms"])
@@ -60,7 +59,7 @@ Staff = Annotated[Principal, Depends(_staff)]
 
 def _check_mo_token(request: Request, token: str) -> None:
     settings: SmsSettings = request.app.state.sms_settings
-    if not settings.mo_token or not hmac.compare_digest(settings.mo_token.encode(), token.encode()):
+    if not settings.mo_token or not constant_time_equal(settings.mo_token, token):
         raise Forbidden("Jeton de la passerelle SMS invalide.")
 
 

@@ -15,7 +15,7 @@ from typing import Final
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from conseils_runtime.errors import DomainError
+from conseils_runtime.errors import DomainError, constant_time_equal
 
 # --------------------------------------------------------------------------- quiet hours
 
@@ -157,7 +157,7 @@ def read_short_link(secret: str, token: str) -> UUID:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (ValueError, TypeError):
         raw = b""
-    if len(raw) != 22 or not hmac.compare_digest(raw[16:], _mac(secret, "sms-link", raw[:16], 6)):
+    if len(raw) != 22 or not constant_time_equal(raw[16:], _mac(secret, "sms-link", raw[:16], 6)):
         raise DomainError("Lien invalide.", code="lien_invalide", status_code=404)
     return UUID(bytes=raw[:16])
 
@@ -168,5 +168,5 @@ def report_signature(secret: str, delivery_id: UUID) -> str:
 
 
 def check_report_signature(secret: str, delivery_id: UUID, signature: str) -> None:
-    if not hmac.compare_digest(report_signature(secret, delivery_id).encode(), signature.encode()):
+    if not constant_time_equal(report_signature(secret, delivery_id), signature):
         raise DomainError("Accusé de réception refusé.", code="signature_invalide", status_code=403)
