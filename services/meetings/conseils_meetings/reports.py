@@ -115,15 +115,15 @@ async def load_bilan(
         for instance_id, council_id in await _rows(
             session, select(_raw(ic.c.instance_id), _raw(ic.c.council_id)).where(ic.c.instance_id.in_(ids))
         ):
-            concerned[uid(instance_id)].append(uid(council_id))
+            concerned[uid[instance_id]].append(uid[council_id])
         for instance_id, member_id, council_id, mode, status in await _rows(
             session,
             select(
                 _raw(r.c.instance_id), _raw(r.c.member_id), _raw(r.c.council_id), r.c.mode, r.c.status
             ).where(r.c.instance_id.in_(ids)),
         ):
-            registrations[uid(instance_id)].append(
-                BilanRegistration(uid(member_id), uid(council_id), mode, status)
+            registrations[uid[instance_id]].append(
+                BilanRegistration(uid[member_id], uid[council_id], mode, status)
             )
         for instance_id, member_id, council_id in await _rows(
             session,
@@ -131,14 +131,14 @@ async def load_bilan(
                 a.c.instance_id.in_(ids)
             ),
         ):
-            present[uid(instance_id)][uid(member_id)] = uid.optional(council_id)
+            present[uid[instance_id]][uid[member_id]] = uid.optional(council_id)
         for instance_id, council_id, member_id in await _rows(
             session,
             select(_raw(cv.c.instance_id), _raw(cv.c.council_id), _raw(cv.c.member_id)).where(
                 cv.c.instance_id.in_(ids)
             ),
         ):
-            convened[uid(instance_id)][uid(council_id)].add(uid(member_id))
+            convened[uid[instance_id]][uid[council_id]].add(uid[member_id])
     history = await registry_view_of(territory).history(session)
     members_on = await _MemberCounts.load(session, territory, history)
     councils = {council_id: info[0] for council_id, info in history.councils.items()}
@@ -249,20 +249,16 @@ def _raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return type_coerce(column, String)
 
 
-class _Ids:
-    """Ids read as raw values, each distinct value turned into a UUID once."""
+class _Ids(dict[Any, uuid.UUID]):
+    """Ids read as raw values, each distinct value turned into a UUID once: `ids[raw]` is a plain
+    dict lookup (no Python call) once the value was seen, `__missing__` parses it the first time."""
 
-    def __init__(self) -> None:
-        self._seen: dict[Any, uuid.UUID] = {}
-
-    def __call__(self, raw: Any) -> uuid.UUID:
-        value = self._seen.get(raw)
-        if value is None:
-            value = self._seen[raw] = raw if type(raw) is uuid.UUID else uuid.UUID(str(raw))
+    def __missing__(self, raw: Any) -> uuid.UUID:
+        value = self[raw] = raw if type(raw) is uuid.UUID else uuid.UUID(str(raw))
         return value
 
     def optional(self, raw: Any) -> uuid.UUID | None:
-        return None if raw is None else self(raw)
+        return None if raw is None else self[raw]
 
 
 class _MemberCounts:
@@ -296,7 +292,7 @@ class _MemberCounts:
         uid = _Ids()
         rows = await _rows(session, select(_raw(p.c.member_id), _raw(p.c.council_id), p.c.since, p.c.until))
         return cls(
-            [(member_id, uid(council_id), since, until) for member_id, council_id, since, until in rows],
+            [(member_id, uid[council_id], since, until) for member_id, council_id, since, until in rows],
             history,
         )
 

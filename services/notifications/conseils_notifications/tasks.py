@@ -12,11 +12,19 @@ from email.message import EmailMessage
 from conseils_notifications.domain import retry_delay
 from conseils_notifications.group_commit import GroupCommit
 from conseils_notifications.mail import MailSettings, build_email, subject_for
+from conseils_notifications.mail_builder import EmailJob, MailBuilder
 from conseils_notifications.records import ContactRecord, DeliveryRecord
 from conseils_notifications.service import NotificationsService
 from conseils_notifications.sms_channel import SmsChannel
 from conseils_notifications.sms_settings import SmsSettings
-from conseils_notifications.transport import MailTransport, PermanentFailure, SmsGateway, TemporaryFailure
+from conseils_notifications.transport import (
+    MailTransport,
+    PermanentFailure,
+    SmsGateway,
+    TemporaryFailure,
+    WireMessage,
+    WireTransport,
+)
 from conseils_runtime import Database
 from conseils_runtime.logs import get_logger
 from conseils_runtime.tasks import WorkerLoop
@@ -55,11 +63,33 @@ class DeliverySender(WorkerLoop):
         if self._mail.dkim is None:
             log.warning("mail sent without DKIM signature (no CONSEILS_NOTIFICATIONS_DKIM_KEY_FILE)")
         self._slots = asyncio.Semaphore(settings.smtp_concurrency)
+        # Emails built in worker processes when the transport sends prebuilt bytes (mail_builder.py).
+        self._wire = transport if isinstance(transport, WireTransport) else None
+        processes = settings.mail_build_processes if self._wire is not None else 0
+        self._builder = MailBuilder(self._mail, processes) if processes else None
+        self._warming: asyncio.Task[None] | None = None
         self._recorded = GroupCommit(service.mark_sent_many)
         self._sms_channel = SmsChannel(service, sms, sms_settings, public_base_url=self._mail.public_base_url)
 
+    def start(self) -> None:
+        super().start()
+        if self._builder is not None and self._warming is None:
+            self._warming = asyncio.get_running_loop().create_task(self._warm_up())
+
+    async def _warm_up(self) -> None:
+        assert self._builder is not None
+        try:
+            await self._builder.warm_up()
+        except Exception:  # the first emails then start the processes (or are built on the loop)
+            log.exception("mail build processes could not be started in advance")
+
     async def stop(self) -> None:
         await super().stop()
+        if self._warming is not None:
+            self._warming.cancel()
+            self._warming = None
+        if self._builder is not None:
+            await self._builder.close()
         await self._transport.close()
 
     async def run_once(self) -> int:
@@ -95,10 +125,14 @@ class DeliverySender(WorkerLoop):
             await self._failed(row, "pas d'adresse électronique", permanent=True)
             return
         # Built before taking a slot (the batch's emails are built as its coroutines start, so the
-        # sends then follow one another without CPU between them); on the loop, not in a thread:
-        # a thread was slower (each socket call waits to take the GIL back, docs/performance.md).
+        # sends then follow one another without CPU between them); in worker processes when there
+        # are some, else on the loop, not in a thread: a thread was slower (each socket call waits
+        # to take the GIL back, docs/performance.md).
         try:
-            message = self._build(row, contact)
+            message = await self._build(row, contact)
+        except PermanentFailure as error:  # no sender or no recipient: retrying will not help
+            await self._failed(row, str(error), permanent=True)
+            return
         except Exception as error:  # e.g. an address that cannot be encoded: retrying will not help
             log.exception("delivery could not be built", delivery_id=str(row.delivery_id))
             await self._failed(row, f"erreur interne : {type(error).__name__}", permanent=True)
@@ -107,7 +141,11 @@ class DeliverySender(WorkerLoop):
         # ever accepted by SMTP and not yet recorded (what a crash can re-send, same Message-ID).
         async with self._slots:
             try:
-                await self._transport.send(message)
+                if isinstance(message, WireMessage):
+                    assert self._wire is not None, "only built as bytes for a wire transport"
+                    await self._wire.send_wire(message)
+                else:
+                    await self._transport.send(message)
             except TemporaryFailure as error:
                 await self._temporary(row, str(error))
             except PermanentFailure as error:
@@ -118,8 +156,22 @@ class DeliverySender(WorkerLoop):
             else:
                 await self._recorded.sent(row, subject_for(row.kind, row.context))
 
-    def _build(self, row: DeliveryRecord, contact: ContactRecord) -> EmailMessage:
+    async def _build(self, row: DeliveryRecord, contact: ContactRecord) -> EmailMessage | WireMessage:
         assert contact.email, "checked by _deliver"
+        if self._builder is not None:
+            return await self._builder.build(
+                EmailJob(
+                    delivery_id=row.delivery_id,
+                    kind=row.kind,
+                    category=row.category,
+                    reason=row.reason,
+                    context=dict(row.context),
+                    member_id=row.member_id,
+                    display_name=contact.display_name,
+                    email=contact.email,
+                    now=self._service.clock(),
+                )
+            )
         return build_email(
             self._mail,
             delivery_id=row.delivery_id,

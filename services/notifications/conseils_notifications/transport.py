@@ -7,8 +7,9 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import aiosmtplib
 from aiosmtplib.email import extract_recipients, extract_sender
@@ -31,6 +32,22 @@ class MailTransport(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
     async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class WireMessage:
+    """An email already serialised (`conseils_runtime.mail.wire_bytes`) with its SMTP envelope."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+
+
+@runtime_checkable
+class WireTransport(MailTransport, Protocol):
+    """A transport that also sends prebuilt bytes (the sender then builds emails in processes)."""
+
+    async def send_wire(self, message: WireMessage) -> None: ...
 
 
 class SmsGateway(Protocol):
@@ -151,10 +168,14 @@ class SmtpTransport:
         if sender is None or not recipients:
             raise PermanentFailure("message sans expéditeur ou sans destinataire")
         data = wire_bytes(message)  # one that cannot be written fails here, before any connection
+        await self.send_wire(WireMessage(sender=sender, recipients=tuple(recipients), data=data))
+
+    async def send_wire(self, message: WireMessage) -> None:
+        """Sends bytes built elsewhere (`mail_builder`): the same SMTP conversation as `send`."""
         await self._limiter.acquire()
         try:
             async with self._connection() as client:
-                await client.sendmail(sender, recipients, data)
+                await client.sendmail(message.sender, list(message.recipients), message.data)
         except (TemporaryFailure, PermanentFailure):
             raise
         except Exception as error:
