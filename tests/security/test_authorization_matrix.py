@@ -120,6 +120,9 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "GET", "/instances/{instance_id}/presence-code"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}/presence-declarations"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/presence-declarations"): COUNCILLORS,
+    ("meetings", "POST", "/instances/{instance_id}/attendance-confirmations"): COUNCILLORS,  # « Je viens »
+    ("meetings", "GET", "/instances/{instance_id}/attendance-confirmations"): STAFF_ONLY,
+    ("meetings", "GET", "/me/attendance-confirmations"): COUNCILLORS,  # mine
     ("meetings", "GET", "/instances/{instance_id}/registrations"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}/registrations/my-council"): COUNCILLORS,  # my council only
     ("meetings", "POST", "/instances/{instance_id}/registrations"): COUNCILLORS,  # register myself
