@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from conseils_runtime.action_links import ActionLink, ActionLinkExpired, ActionLinkInvalid, read_action
+from conseils_runtime.action_links import ActionLink, ActionLinkExpired, ActionLinkInvalid, read_any_action
 from conseils_runtime.auth import Role
 from conseils_web.clients.base import Caller
 from conseils_web.clients.confirmations import ConfirmationsClient
@@ -141,7 +141,7 @@ def _refused(request: Request, status_code: int, title: str, message: str, suite
 async def _read(request: Request, token: str) -> ActionLink | HTMLResponse:
     ctx = site(request)
     try:
-        return read_action(ctx.auth_secret, token, ctx.clock())
+        return read_any_action(ctx.auth_secret, token, ctx.clock())
     except ActionLinkExpired as expired:
         return _refused(
             request,
