@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -79,7 +80,7 @@ async def platform_with_kannel(
         monkeypatch.setenv(f"CONSEILS_NOTIFICATIONS_{name}", value)
     path = territory_file_with_slug(data_dir, slug)
     ready: asyncio.Future[dict[str, str]] = asyncio.get_running_loop().create_future()
-    apps: dict[str, object] = {}
+    apps: dict[str, Any] = {}
     stop = asyncio.Event()
     options = PlatformOptions(
         territory=load_territory(path),
@@ -93,7 +94,8 @@ async def platform_with_kannel(
         stop=stop,
     )
     task = asyncio.create_task(run_platform(options))
-    done, _ = await asyncio.wait([task, ready], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    waiting: list[asyncio.Future[Any]] = [task, ready]
+    done, _ = await asyncio.wait(waiting, timeout=60, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
         task.result()
     assert ready in done, "the platform did not start within 60 s"
@@ -113,7 +115,7 @@ def link_in(text: str, label: str) -> str:
 async def post(
     site: httpx.AsyncClient, platform: RunningPlatform, path: str, **data: object
 ) -> httpx.Response:
-    return await site.post(path, data={"csrf": csrf(site, platform.auth_secret), **data})  # type: ignore[dict-item]
+    return await site.post(path, data={"csrf": csrf(site, platform.auth_secret), **data})
 
 
 async def sms_containing(gateway: kannel.Kannel, words_: str, timeout: float = 60) -> str:
@@ -139,8 +141,8 @@ async def test_the_barriers_lifted_done_means_on_the_real_platform(
     async with platform_with_kannel(tmp_path, kafka_bootstrap, territory, gateway, monkeypatch) as platform:
         services = PlatformServices(platform)
         site_url, secret = platform.url, platform.auth_secret
-        meetings = platform.apps["meetings"].state.service  # type: ignore[attr-defined]
-        notifications = platform.apps["notifications"].state.service  # type: ignore[attr-defined]
+        meetings = platform.apps["meetings"].state.service
+        notifications = platform.apps["notifications"].state.service
         clock = Clock(next_monday_morning())
         notifications.clock = clock
         staff, aicha, fatou, mariama = (httpx.AsyncClient(base_url=site_url) for _ in range(4))
@@ -253,9 +255,9 @@ async def test_the_barriers_lifted_done_means_on_the_real_platform(
         assert "Votre venue est confirmée" in words(await aicha.get(coming))
         reminder = await sms_containing(gateway, "Rappel : demain")
         assert reminder.startswith("Rappel : demain")
-        page = words(await staff.get(f"/equipe/instances/{instance_id}"))
-        assert "Venues confirmées (« Je viens ») : 1 sur 2 inscrit·es." in page
-        assert page.count("venue confirmée") == 1
+        head_count = words(await staff.get(f"/equipe/instances/{instance_id}"))
+        assert "Venues confirmées (« Je viens ») : 1 sur 2 inscrit·es." in head_count
+        assert head_count.count("venue confirmée") == 1
         await sign_in(aicha, platform, AICHA)
         assert "Venue confirmée (« Je viens »)" in words(await aicha.get("/mes-inscriptions"))
 
