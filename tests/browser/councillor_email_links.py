@@ -78,7 +78,9 @@ async def registers_from_the_email(
     )
     await expect(phone.get_by_role("status")).to_contain_text("Inscription confirmée comme participant·e")
     await expect(phone.get_by_role("main")).to_contain_text("Vous êtes inscrit·e comme participant·e.")
-    await expect(phone.get_by_role("button")).to_have_count(0)
+    # No second confirm button: the one left asks what she needs to come (issue 19).
+    await expect(phone.get_by_role("button", name="Confirmer : je participe")).to_have_count(0)
+    await expect(phone.get_by_role("button")).to_have_text(["Enregistrer mes besoins"])
     assert not [c for c in await context.cookies() if c["name"] == "conseils_session"]  # no session opened
 
     invitation = await platform.wait_for_mail(

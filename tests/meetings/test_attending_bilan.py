@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from conseils_meetings import projection, tables
 from conseils_meetings.attending_tables import cost_claims, easy_read_dossiers, needs_counts
+from conseils_meetings.confirmation_tables import attendance_confirmations
 from conseils_schemas import model_for
 
 from .conftest import STAFF, Harness
@@ -107,6 +108,10 @@ async def test_the_bilan_of_the_barriers_lifted_is_the_same_from_the_events_alon
     await upload(harness, upcoming, "odj.pdf", PDF)
     await upload(harness, upcoming, "facile.pdf", PDF, "easy_read")
     await harness.client.post(f"/instances/{upcoming}/dossier/publish", headers=STAFF)
+    confirmed = await harness.client.post(
+        f"/instances/{upcoming}/attendance-confirmations", headers=harness.member(ME)
+    )  # « Je viens »
+    assert confirmed.status_code == 200, confirmed.text
     # a held instance with three claims: approved then paid, refused, waiting
     held = await held_instance(harness, [ME, "franc-moisin-2", "villette-1"])
     first = (await claim(harness, held)).json()["id"]
@@ -136,6 +141,7 @@ async def test_the_bilan_of_the_barriers_lifted_is_the_same_from_the_events_alon
     assert by_council["Conseil citoyen villette"]["montant_centimes"]["submitted"] == 800
     assert list(live["remboursements"]["par_type_instance"]) == ["Comité de pilotage"]
     assert live["facile_a_lire"] == {"dossiers_avec": 1, "dossiers_sans": 0}
+    assert live["venues_confirmees"] == 1
 
     # Rebuild the meetings facts from the events alone (the registry read model stays).
     outbox = harness.runtime.tables.outbox
@@ -145,6 +151,7 @@ async def test_the_bilan_of_the_barriers_lifted_is_the_same_from_the_events_alon
             needs_counts,
             cost_claims,
             easy_read_dossiers,
+            attendance_confirmations,
             tables.registrations,
             tables.attendance,
             tables.convened,

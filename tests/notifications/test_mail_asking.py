@@ -91,7 +91,7 @@ def test_a_dossier_without_easy_read_says_nothing_of_it() -> None:
         assert "facile à lire" not in mail.html
 
 
-def test_je_viens_keeps_her_registration_and_records_nothing() -> None:
+def test_je_viens_offers_one_button_then_says_her_venue_is_confirmed() -> None:
     from conseils_runtime.action_links import ActionLink
     from conseils_web.action_pages import plan
     from conseils_web.clients.meetings import Instance, MyRegistration
@@ -116,12 +116,19 @@ def test_je_viens_keeps_her_registration_and_records_nothing() -> None:
             "instance_status": "scheduled",
         }
     )
-    kept = plan(link, instance, mine)
-    assert not kept.confirm  # nothing to confirm: no button, nothing changes
+    asked = plan(link, instance, mine)
+    assert asked.confirm  # one button: « Confirmer : je viens »
+    assert "elle vous compte parmi les présent·es" in asked.message
+    assert asked.notice == "Vous êtes inscrit·e comme participant·e."
+    done = plan(link, instance, mine, confirmed=True)
+    assert not done.confirm
     assert (
-        kept.message
-        == "Merci, à bientôt ! Votre inscription est maintenue. Vous êtes inscrit·e comme participant·e."
+        done.message
+        == "Votre venue est confirmée. Merci, à bientôt ! Vous êtes inscrit·e comme participant·e."
     )
+    waiting = plan(link, instance, mine.model_copy(update={"status": "waitlisted", "position": 2}))
+    assert not waiting.confirm
+    assert "liste d'attente (rang 2)" in waiting.message
     gone = plan(link, instance, None)
     assert not gone.confirm
     assert "plus inscrit·e" in gone.message

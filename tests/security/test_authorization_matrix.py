@@ -120,6 +120,9 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "GET", "/instances/{instance_id}/presence-code"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}/presence-declarations"): STAFF_ONLY,
     ("meetings", "POST", "/instances/{instance_id}/presence-declarations"): COUNCILLORS,
+    ("meetings", "POST", "/instances/{instance_id}/attendance-confirmations"): COUNCILLORS,  # « Je viens »
+    ("meetings", "GET", "/instances/{instance_id}/attendance-confirmations"): STAFF_ONLY,
+    ("meetings", "GET", "/me/attendance-confirmations"): COUNCILLORS,  # mine
     ("meetings", "GET", "/instances/{instance_id}/registrations"): STAFF_ONLY,
     ("meetings", "GET", "/instances/{instance_id}/registrations/my-council"): COUNCILLORS,  # my council only
     ("meetings", "POST", "/instances/{instance_id}/registrations"): COUNCILLORS,  # register myself
@@ -194,6 +197,10 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("notifications", "POST", "/notifications/sms/mo"): EVERYONE,
     ("notifications", "GET", "/notifications/s/{token}"): EVERYONE,
     ("notifications", "GET", "/notifications/deliveries/{delivery_id}/sms"): STAFF_ONLY,
+    # sign-in by SMS: the site's own token (a staff role) asks who has a number (ids only) and has her
+    # link texted; never the operator
+    ("notifications", "POST", "/notifications/sms/sign-in/lookup"): STAFF_ROLE,
+    ("notifications", "POST", "/notifications/sms/sign-in"): STAFF_ROLE,
 }
 
 # Which roles see which personal field of whom, in each route's answer. A field of a seeded
@@ -405,6 +412,10 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
         ("POST", "/instances/{instance_id}/minutes"): {"json": {"summary": "Compte rendu"}},
         ("POST", "/instances/{instance_id}/attendance"): {"json": {"present_member_ids": []}},
         ("POST", "/instances/{instance_id}/presence-declarations"): {"json": {"code": "ACDEFG"}},
+        ("POST", "/notifications/sms/sign-in/lookup"): {"json": {"phone": "06 12 34 56 78"}},
+        ("POST", "/notifications/sms/sign-in"): {
+            "json": {"member_id": str(uuid.uuid4()), "link": "https://conseils.example/connexion/x"}
+        },
         ("POST", "/instances/{instance_id}/registrations"): {"json": {"mode": "observer"}},
         ("POST", "/outcomes"): {
             "json": {

@@ -80,7 +80,9 @@ async def test_action_links_on_the_real_platform(
             after = await site.get(path)
             assert "Inscription confirmée comme participant·e" in words(after)
             assert "Vous êtes inscrit·e comme participant·e." in words(after)
-            assert "<button" not in after.text
+            # No second confirm button: the one left asks what she needs to come (issue 19).
+            assert after.text.count("<button") == 1
+            assert "Enregistrer mes besoins" in words(after)
 
             # Tampered with, and past its window: a French page, nothing changes.
             tampered = path[:-2] + ("AA" if not path.endswith("AA") else "BB")

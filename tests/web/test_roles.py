@@ -42,6 +42,7 @@ PUBLIC = {
     "/connexion",
     "/connexion/{token}",
     "/action/{token}",  # an email's signed action link: the link is the credential (test_action_links)
+    "/action/{token}/besoins",  # her needs from that link (test_action_links_barriers)
     "/presence/{token}",  # the presence prompt's signed link (test_presence_code_platform)
     "/presence/{token}/absente",
     "/presence/{token}/merci",

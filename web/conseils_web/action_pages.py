@@ -1,7 +1,9 @@
 """The emails' two-click action links (« Je participe », « J'observe », « Je ne viens plus »,
-and the J-1 reminder's « Je viens »: the meetings service has no notion of a confirmed venue
-beyond the registration itself, so « Je viens » records nothing and shows her registration as
-kept, with no button). The presence prompt's link has its own page (`presence_pages`).
+and the J-1 reminder's « Je viens », which records her confirmed venue in the meetings service:
+the organiser's head-count). The presence prompt's link has its own page (`presence_pages`).
+Once she holds a registration, the page of a registering link (and of « Je viens ») also offers
+the needs fields (childcare, interpreting, ...): she says what she needs to come on the same
+page, without signing in (`POST /action/{token}/besoins`, the link's member for that one call).
 
 The link (`conseils_runtime.action_links`, signed by the notifications service with the
 platform secret) names one member, one instance, one action and its expiry. Opening it
@@ -19,12 +21,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from conseils_runtime.action_links import ActionLink, ActionLinkExpired, ActionLinkInvalid, read_action
+from conseils_runtime.action_links import ActionLink, ActionLinkExpired, ActionLinkInvalid, read_any_action
 from conseils_runtime.auth import Role
 from conseils_web.clients.base import Caller
+from conseils_web.clients.confirmations import ConfirmationsClient
 from conseils_web.clients.meetings import Instance, MyRegistration
 from conseils_web.context import redirect, render, site
 from conseils_web.labels import MODE_LABELS
+from conseils_web.needs_pages import NEED_CHOICES, needs_values, parse_needs
 from conseils_web.security import checked_form
 from conseils_web.services import ApiError
 
@@ -34,15 +38,19 @@ CONFIRM_LABELS = {
     "participant": "Confirmer : je participe",
     "observer": "Confirmer : j'observe",
     "cancel": "Confirmer : je ne viens plus",
-    "confirm": "",
+    "confirm": "Confirmer : je viens",
     "present": "",
 }
 PROMISES = {
     "participant": "En confirmant, vous vous inscrivez comme participant·e à cette instance.",
     "observer": "En confirmant, vous vous inscrivez comme observateur·rice à cette instance.",
     "cancel": "En confirmant, vous annulez votre inscription à cette instance.",
+    "confirm": "En confirmant, vous dites à l'équipe que vous venez : elle vous compte parmi les présent·es.",
 }
+NEEDS_ACTIONS = frozenset({"participant", "observer", "confirm"})
+"""The links whose page offers the needs fields once she is registered."""
 PAST = frozenset({"held", "minutes_published"})
+OPEN = frozenset({"scheduled", "rescheduled", "dossier_published"})
 
 
 @dataclass(frozen=True)
@@ -55,8 +63,11 @@ class Plan:
     notice: str | None = None
 
 
-def plan(link: ActionLink, instance: Instance, mine: MyRegistration | None) -> Plan:
-    """Whether the link's action can still be done, and why not in French."""
+def plan(
+    link: ActionLink, instance: Instance, mine: MyRegistration | None, *, confirmed: bool = False
+) -> Plan:
+    """Whether the link's action can still be done, and why not in French (`confirmed`: she
+    already said « Je viens »)."""
     if instance.status == "cancelled":
         reason = f" : {instance.cancel_reason}" if instance.cancel_reason else "."
         return Plan(False, f"Cette instance est annulée{reason} Rien n'a été changé.")
@@ -65,8 +76,12 @@ def plan(link: ActionLink, instance: Instance, mine: MyRegistration | None) -> P
     if link.action == "confirm":
         if mine is None:
             return Plan(False, "Vous n'êtes plus inscrit·e à cette instance : rien à confirmer.")
-        kept = "Merci, à bientôt ! Votre inscription est maintenue."
-        return Plan(False, f"{kept} {_registration_words(mine)}")
+        if mine.status == "waitlisted":
+            later = "vous serez prévenu·e si une place se libère."
+            return Plan(False, f"{_registration_words(mine)} Pas encore de place à confirmer : {later}")
+        if confirmed:
+            return Plan(False, f"Votre venue est confirmée. Merci, à bientôt ! {_registration_words(mine)}")
+        return Plan(True, PROMISES["confirm"], _registration_words(mine))
     if link.action == "cancel":
         if mine is None:
             return Plan(False, "Vous n'êtes pas (ou plus) inscrit·e à cette instance : rien à annuler.")
@@ -126,7 +141,7 @@ def _refused(request: Request, status_code: int, title: str, message: str, suite
 async def _read(request: Request, token: str) -> ActionLink | HTMLResponse:
     ctx = site(request)
     try:
-        return read_action(ctx.auth_secret, token, ctx.clock())
+        return read_any_action(ctx.auth_secret, token, ctx.clock())
     except ActionLinkExpired as expired:
         return _refused(
             request,
@@ -171,9 +186,39 @@ async def _situation(
     return caller, name, instance, mine
 
 
-@router.get("/action/{token}", response_class=HTMLResponse)
-async def action_page(request: Request, token: str) -> Response:
-    """What the link will do, with one confirm button (nothing changes on GET)."""
+async def _confirmed(caller: Caller, request: Request, link: ActionLink) -> bool:
+    """Whether she already said « Je viens » (asked only for that link)."""
+    if link.action != "confirm":
+        return False
+    rows = await ConfirmationsClient(site(request).meetings._transport).mine(caller)
+    return any(row.instance_id == link.instance_id for row in rows)
+
+
+async def _needs_form(
+    request: Request, caller: Caller, link: ActionLink, instance: Instance, mine: MyRegistration | None
+) -> dict[str, Any] | None:
+    """The needs fields of the page (her needs so far), once she holds a registration and
+    while the instance is to come; None otherwise."""
+    ctx = site(request)
+    if link.action not in NEEDS_ACTIONS or mine is None or instance.status not in OPEN:
+        return None
+    if instance.starts_at <= ctx.clock():
+        return None
+    lead = ctx.territory.needs.lead_days
+    try:
+        declared = await ctx.attending.my_needs(caller, link.instance_id)
+    except ApiError as error:
+        if error.status_code >= 500:
+            raise
+        return None  # a meetings service without needs: the page as before
+    return {
+        "choices": [(kind, label, hint, lead.of(kind)) for kind, label, hint in NEED_CHOICES],
+        "entered": needs_values(declared),
+        "declared": declared,
+    }
+
+
+async def _shown(request: Request, token: str, status_code: int = 200, **extra: Any) -> Response:
     link = await _read(request, token)
     if isinstance(link, HTMLResponse):
         return link
@@ -182,10 +227,14 @@ async def action_page(request: Request, token: str) -> Response:
     situation = await _situation(request, link)
     if isinstance(situation, HTMLResponse):
         return situation
-    _caller, name, instance, mine = situation
-    decided = plan(link, instance, mine)
+    caller, name, instance, mine = situation
+    decided = plan(link, instance, mine, confirmed=await _confirmed(caller, request, link))
+    needs = await _needs_form(request, caller, link, instance, mine)
+    if needs is not None and "values" in extra:
+        needs["entered"] = extra.pop("values")
     return _page(
         request,
+        status_code,
         title=instance.title,
         heading=instance.title,
         instance=instance,
@@ -194,7 +243,15 @@ async def action_page(request: Request, token: str) -> Response:
         token=token,
         confirm_label=CONFIRM_LABELS[link.action],
         suite=f"/instances/{instance.id}",
+        needs=needs,
+        **extra,
     )
+
+
+@router.get("/action/{token}", response_class=HTMLResponse)
+async def action_page(request: Request, token: str) -> Response:
+    """What the link will do, with one confirm button (nothing changes on GET)."""
+    return await _shown(request, token)
 
 
 @router.post("/action/{token}")
@@ -208,12 +265,16 @@ async def confirm_action(request: Request, token: str) -> Response:
     if isinstance(situation, HTMLResponse):
         return situation
     caller, _name, instance, mine = situation
-    if link.action in ("confirm", "present") or not plan(link, instance, mine).confirm:
+    confirmed = await _confirmed(caller, request, link)
+    if link.action == "present" or not plan(link, instance, mine, confirmed=confirmed).confirm:
         return redirect(request, f"/action/{token}")  # the page says why
     meetings = site(request).meetings
     try:
         if link.action == "cancel":
             outcome = await meetings.unregister(caller, link.instance_id)
+        elif link.action == "confirm":
+            answer = await ConfirmationsClient(meetings._transport).confirm(caller, link.instance_id)
+            return redirect(request, f"/action/{token}", answer.message)
         else:
             outcome = await meetings.register(caller, link.instance_id, link.action)
     except ApiError as error:
@@ -221,3 +282,34 @@ async def confirm_action(request: Request, token: str) -> Response:
             raise
         return redirect(request, f"/action/{token}", f"Rien n'a été changé : {error.detail}")
     return redirect(request, f"/action/{token}", outcome.message)
+
+
+@router.post("/action/{token}/besoins")
+async def declare_needs(request: Request, token: str) -> Response:
+    """Her needs to come, from the link's page, as the link's member (one call)."""
+    form = await checked_form(request)
+    link = await _read(request, token)
+    if isinstance(link, HTMLResponse):
+        return link
+    situation = await _situation(request, link)
+    if isinstance(situation, HTMLResponse):
+        return situation
+    caller, _name, instance, mine = situation
+    if await _needs_form(request, caller, link, instance, mine) is None:
+        return redirect(request, f"/action/{token}")  # the page says what is still possible
+    needs, errors = parse_needs(form)
+    typed = {key: form.getlist(key) if key == "besoin" else str(form.get(key, "")) for key in form}
+    if errors:
+        return await _shown(request, token, 422, errors=errors, values=typed)
+    try:
+        saved = await site(request).attending.declare_needs(caller, link.instance_id, needs)
+    except ApiError as error:
+        if error.status_code >= 500:
+            raise
+        return await _shown(request, token, 422, errors=[("besoins", error.detail)], values=typed)
+    message = (
+        "Vos besoins sont enregistrés : l'équipe organise votre venue."
+        if saved
+        else "Vous n'avez plus de besoin déclaré pour cette instance."
+    )
+    return redirect(request, f"/action/{token}", message)

@@ -1,4 +1,5 @@
-"""Sign-in by emailed link (/connexion) and sign-out (/deconnexion).
+"""Sign-in by emailed link (/connexion) and sign-out (/deconnexion). A phone number typed
+instead of an address gets the same link by SMS (`signin_sms`), with the same answer and limits.
 
 The answer to a link request is the same whether an account exists or not,
 and the look-up and the mail happen after the answer (same timing either way).
@@ -33,6 +34,8 @@ from conseils_web.security import (
 )
 from conseils_web.services import ApiError, ServiceUnavailable
 from conseils_web.signin import Account, address_key
+from conseils_web.signin_sms import SENT_MESSAGE as SMS_SENT
+from conseils_web.signin_sms import phone_number, send_sms_link
 
 router = APIRouter()
 log = get_logger(__name__)
@@ -131,17 +134,24 @@ async def ask_for_link(request: Request) -> HTMLResponse:
     form = await checked_form(request)
     address = str(form.get("email", "")).strip()
     next_path = safe_next(form.get("suite"))
-    if not _EMAIL.match(address) or len(address) > 254:
+    phone = phone_number(address) if "@" not in address else None
+    if phone is None and (not _EMAIL.match(address) or len(address) > 254):
         return _signin_page(
             request,
             status_code=400,
             next_path=next_path,
             email=address,
-            errors=[("email", "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")],
+            errors=[
+                (
+                    "email",
+                    "Saisissez une adresse électronique valide, par exemple nom@exemple.fr, "
+                    "ou un numéro de téléphone portable, par exemple 06 12 34 56 78.",
+                )
+            ],
         )
     client_ip = request.client.host if request.client else "?"
     if not ctx.ip_limiter.allow(client_ip) or not ctx.address_limiter.allow(
-        address_key(ctx.auth_secret, address)
+        address_key(ctx.auth_secret, phone or address)
     ):
         return _signin_page(
             request,
@@ -150,9 +160,14 @@ async def ask_for_link(request: Request) -> HTMLResponse:
             email=address,
             errors=[("email", "Trop de demandes de lien : réessayez dans un quart d'heure.")],
         )
-    task = asyncio.create_task(send_link(ctx, address, next_path))
+    sending = send_sms_link(ctx, phone, next_path) if phone else send_link(ctx, address, next_path)
+    task = asyncio.create_task(sending)
     _background.add(task)
     task.add_done_callback(_background.discard)
+    if phone:
+        return render(
+            request, "connexion-envoyee.html", title="Vérifiez vos SMS", message=SMS_SENT, by_sms=True
+        )
     return render(request, "connexion-envoyee.html", title="Vérifiez vos courriels", message=SENT_MESSAGE)
 
 

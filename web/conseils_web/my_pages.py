@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from conseils_web.clients.confirmations import ConfirmationsClient
 from conseils_web.clients.meetings import (
     HistoryInstance,
     MyRegistration,
@@ -33,8 +34,8 @@ async def my_registrations(request: Request) -> HTMLResponse:
     with her presence and the minutes; a cancelled instance says so and why."""
     require_councillor(request)
     ctx = site(request)
-    rows, claims = await asyncio.gather(
-        ctx.meetings.my_registrations(user_token(request)), _my_claims(request)
+    rows, claims, coming = await asyncio.gather(
+        ctx.meetings.my_registrations(user_token(request)), _my_claims(request), _my_confirmations(request)
     )
     claims_by_instance: dict[str, list[Any]] = {}
     for claim in claims:  # her cost claims, shown with the instance they are for
@@ -53,6 +54,7 @@ async def my_registrations(request: Request) -> HTMLResponse:
         upcoming=upcoming,
         past=[(row, presence_label(row)) for row in past],
         claims=claims_by_instance,
+        coming=coming,
     )
 
 
@@ -62,6 +64,15 @@ async def _my_claims(request: Request) -> list[Any]:
         return list(await site(request).attending.my_claims(user_token(request)))
     except ApiError:
         return []
+
+
+async def _my_confirmations(request: Request) -> set[str]:
+    """The instances she said « Je viens » to (none when the meetings service cannot say)."""
+    try:
+        rows = await ConfirmationsClient(site(request).meetings._transport).mine(user_token(request))
+    except ApiError:
+        return set()
+    return {str(row.instance_id) for row in rows}
 
 
 PAST_STATUSES = frozenset({"held", "minutes_published"})

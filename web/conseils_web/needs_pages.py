@@ -55,7 +55,7 @@ async def instance_extras(request: Request, instance_id: str, registered: bool, 
     return {"my_needs": my_needs, "easy_read": easy_read, "my_claims": my_claims}
 
 
-def _parse(form: FormData) -> tuple[list[NeedIn], list[tuple[str, str]]]:
+def parse_needs(form: FormData) -> tuple[list[NeedIn], list[tuple[str, str]]]:
     """The needs she ticked, with their details; the errors by field."""
     chosen = [value for value in form.getlist("besoin") if isinstance(value, str) and value in KINDS]
     needs: list[NeedIn] = []
@@ -90,7 +90,7 @@ async def _page(request: Request, instance_id: str, status_code: int = 200, **co
         ctx.meetings.instance(token, instance_id), ctx.attending.my_needs(token, instance_id)
     )
     lead = ctx.territory.needs.lead_days
-    values = context.pop("values", None) or _values(mine)
+    values = context.pop("values", None) or needs_values(mine)
     return render(
         request,
         "besoins.html",
@@ -104,7 +104,7 @@ async def _page(request: Request, instance_id: str, status_code: int = 200, **co
     )
 
 
-def _values(needs: list[Need]) -> dict[str, Any]:
+def needs_values(needs: list[Need]) -> dict[str, Any]:
     values: dict[str, Any] = {"besoin": [need.kind for need in needs]}
     for need in needs:
         if need.kind == "childcare":
@@ -129,7 +129,7 @@ async def declare(request: Request, instance_id: str) -> Response:
     form = await checked_form(request)
     if parse_uuid(instance_id) is None:
         return render(request, "erreur.html", 404, title="Introuvable", message="Instance introuvable.")
-    needs, errors = _parse(form)
+    needs, errors = parse_needs(form)
     values = {key: form.getlist(key) if key == "besoin" else str(form.get(key, "")) for key in form}
     if errors:
         return await _page(request, instance_id, 422, errors=errors, values=values)

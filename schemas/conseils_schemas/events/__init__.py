@@ -19,7 +19,8 @@ The models live in one module per producing service (:mod:`.registry`,
 :mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`, and the staff's everyday edits
 (:mod:`.staff_edits`), what staff do with an alert (:mod:`.alerts`), the barriers to attending
 lifted (:mod:`.attending`), the contact card v2 (:mod:`.contacts_v2`), the councils' voice
-(:mod:`.voice`), a presence declared with the attendance code (:mod:`.presence`); a new family of
+(:mod:`.voice`), a presence declared with the attendance code (:mod:`.presence`), a venue confirmed
+with « Je viens » (:mod:`.confirmations`); a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
@@ -42,6 +43,7 @@ from .base import (
     Event,
     Slug,
 )
+from .confirmations import AttendanceConfirmed
 from .contacts_v2 import MemberContactCardV2
 from .meetings import (
     AttendanceRecorded,
@@ -99,6 +101,7 @@ from .voice import (
 __all__ = [
     "CONTACT_TOMBSTONE",
     "CONTACT_TOMBSTONE_DOC",
+    "AttendanceConfirmed",
     "AttendanceRecorded",
     "ClaimDecision",
     "ClaimKind",

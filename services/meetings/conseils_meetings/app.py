@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_meetings import api, api_attending, api_presence, api_voice
+from conseils_meetings import api, api_attending, api_confirmations, api_presence, api_voice
 from conseils_meetings.consumers import register_consumers
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.settings import MeetingsSettings
@@ -39,6 +39,7 @@ from conseils_schemas import (
     StaffAlertRaised,
 )
 from conseils_schemas.events import CostClaimDecided, CostClaimSubmitted, InstanceUpdated, NeedsCounted
+from conseils_schemas.events.confirmations import CONFIRMATION_EVENTS
 from conseils_schemas.events.presence import PRESENCE_EVENTS
 from conseils_schemas.events.voice import VOICE_EVENTS
 
@@ -65,6 +66,7 @@ PRODUCES: list[type[Event]] = [
     CostClaimSubmitted,
     CostClaimDecided,
     *PRESENCE_EVENTS,  # presence declared with the attendance code
+    *CONFIRMATION_EVENTS,  # « Je viens »
     *VOICE_EVENTS,  # projects, councils' opinions, decisions, participation choices
 ]
 
@@ -91,5 +93,6 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_attending.router)
     app.include_router(api_presence.router)
+    app.include_router(api_confirmations.router)
     app.include_router(api_voice.router)
     return app

@@ -23,6 +23,7 @@ from conseils_meetings.attending_records import (
 from conseils_meetings.attending_rules import NeedRequest
 from conseils_meetings.attending_tables import attestations, claim_receipts, cost_claims, needs, needs_counts
 from conseils_meetings.instance_rules import BEFORE_HELD
+from conseils_meetings.presence_tables import presence_attempts
 from conseils_runtime.times import as_utc
 
 _OPEN = BEFORE_HELD
@@ -209,8 +210,9 @@ class AttendingRepository:
             await self.session.execute(attestations.insert().values(**record.__dict__))
 
     async def erase_member(self, member_id: uuid.UUID) -> list[str]:
-        """Her needs, attestations and receipts go (the claims stay: ids and amounts, for the
-        accounts); the receipts' stored file names are returned, to delete the files."""
+        """Her needs, attestations, receipts and wrong attendance codes go (the claims stay: ids
+        and amounts, for the accounts); the receipts' stored file names are returned, to delete
+        the files."""
         names = list(
             await self.session.scalars(
                 select(claim_receipts.c.storage_name).where(claim_receipts.c.member_id == member_id)
@@ -219,4 +221,7 @@ class AttendingRepository:
         await self.session.execute(delete(needs).where(needs.c.member_id == member_id))
         await self.session.execute(delete(attestations).where(attestations.c.member_id == member_id))
         await self.session.execute(delete(claim_receipts).where(claim_receipts.c.member_id == member_id))
+        # The wrong attendance codes she typed (a local guard, never in the log) go with her too.
+        attempts = presence_attempts
+        await self.session.execute(delete(attempts).where(attempts.c.member_id == member_id))
         return names

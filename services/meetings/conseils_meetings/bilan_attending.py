@@ -1,8 +1,8 @@
 """The bilan of the barriers lifted, for a period: needs asked and booked per kind, cost claims
 (counts and amounts by status) per council and per instance type, and the dossiers published
 with or without their easy-to-read version. Read only from tables that the events fill
-(`needs_counts`, `cost_claims`, `easy_read_dossiers`), so a database rebuilt from the log gives
-the same figures."""
+(`needs_counts`, `cost_claims`, `easy_read_dossiers`, `attendance_confirmations`), so a database
+rebuilt from the log gives the same figures; and the venues confirmed with « Je viens »."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
 from conseils_meetings.attending_rules import CLAIM_STATUS_LABELS, NEED_LABELS
 from conseils_meetings.attending_tables import cost_claims, easy_read_dossiers, needs_counts
+from conseils_meetings.confirmation_tables import attendance_confirmations
 from conseils_meetings.reports import check_period, local_bounds
 from conseils_runtime.territory import TerritoryConfig
 
@@ -48,6 +49,8 @@ class AttendingBilan:
     claims_total: ClaimFigures
     dossiers_with_easy_read: int
     dossiers_without_easy_read: int
+    venues_confirmed: int = 0
+    """« Je viens » answered (and not undone) for the period's instances."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +68,7 @@ class AttendingBilan:
                 "par_conseil": {name: f.as_dict() for name, f in sorted(self.claims_by_council.items())},
                 "par_type_instance": {name: f.as_dict() for name, f in sorted(self.claims_by_type.items())},
             },
+            "venues_confirmees": self.venues_confirmed,
             "facile_a_lire": {
                 "dossiers_avec": self.dossiers_with_easy_read,
                 "dossiers_sans": self.dossiers_without_easy_read,
@@ -124,6 +128,12 @@ async def load_attending_bilan(
             with_easy += 1
         else:
             without_easy += 1
+    confirmed = await session.scalar(
+        select(func.count())
+        .select_from(attendance_confirmations)
+        .join(inst, inst.c.id == attendance_confirmations.c.instance_id)
+        .where(in_period)
+    )
     return AttendingBilan(
         period_from,
         period_to,
@@ -134,4 +144,5 @@ async def load_attending_bilan(
         total,
         with_easy,
         without_easy,
+        int(confirmed or 0),
     )

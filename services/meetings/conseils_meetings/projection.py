@@ -22,6 +22,7 @@ Aggregates and what each event changes:
   description.
 - outcomes: `conseils_meetings.outcomes.apply_outcome_event`.
 - needs counted per instance, cost claims and their decisions: `attending_projection`.
+- venues confirmed with « Je viens »: `confirmation_projection`.
 - registry facts: the shared temporal read model (`conseils_runtime.registry_view`).
 """
 
@@ -34,6 +35,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import attending_projection, tables
+from conseils_meetings.confirmation_projection import CONFIRMATION_APPLY, forgets_confirmation
 from conseils_meetings.outcomes import apply_outcome_event
 from conseils_meetings.presence_projection import PRESENCE_APPLY
 from conseils_meetings.records import AttendanceRecord
@@ -195,11 +197,12 @@ APPLY: dict[type[Event], Apply] = {
     RegistrationConfirmed: _registration,
     RegistrationPromoted: _registration,
     RegistrationWaitlisted: _registration,
-    RegistrationCancelled: _registration,
+    RegistrationCancelled: forgets_confirmation(_registration),  # « Je viens » undone with the seat
     OutcomeRecorded: _outcome,
     OutcomeStatusChanged: _outcome,
     **attending_projection.APPLY,  # needs counted, cost claims (issue 19)
     **PRESENCE_APPLY,  # presence declared with the attendance code (presence_projection)
+    **CONFIRMATION_APPLY,  # « Je viens » (confirmation_projection)
     **VOICE_APPLY,  # projects, councils' opinions, decisions, participation choices (voice_projection)
 }
 

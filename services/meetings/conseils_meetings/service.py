@@ -13,6 +13,7 @@ from conseils_meetings.agenda import Agenda
 from conseils_meetings.attendance import Attendance
 from conseils_meetings.attestation import Attestations
 from conseils_meetings.claims import Claims
+from conseils_meetings.confirmations import Confirmations
 from conseils_meetings.dossiers import Dossiers
 from conseils_meetings.easy_read import EasyRead
 from conseils_meetings.forum import Forum
@@ -69,11 +70,13 @@ class MeetingsService(
     EasyRead,
     Voice,
     Presence,
+    Confirmations,
 ):
     """The meetings use cases, one module per seam: scheduling.py, agenda.py (the councillor's
     agenda, who may register how), registrations.py, dossiers.py,
     attendance.py (and minutes), forum.py (outcomes), needs.py, claims.py and attestation.py
     (the barriers to attending: needs to come, cost claims, attestations of presence),
     easy_read.py (the dossiers' easy-to-read versions), presence.py (the attendance code),
+    confirmations.py (« Je viens »),
     staff_edits.py (an instance's title, theme, description; a document removed before
     publication); what they share is in use_cases.py."""

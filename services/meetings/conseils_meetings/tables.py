@@ -168,4 +168,5 @@ outcome_updates = Table(
 # --------------------------------------------------------------------------- barriers to attending
 
 from conseils_meetings import attending_tables as _attending_tables  # noqa: E402,F401  (needs, claims)
+from conseils_meetings import confirmation_tables as _confirmation_tables  # noqa: E402,F401  (« Je viens »)
 from conseils_meetings import presence_tables as _presence_tables  # noqa: E402,F401  (attendance code)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_notifications import alerts_api, api, sms_api, webhook_api
+from conseils_notifications import alerts_api, api, sms_api, sms_signin, webhook_api
 from conseils_notifications.alert_mailer import StaffAlertMailer
 from conseils_notifications.consumers import register_consumers
 from conseils_notifications.service import Clock, NotificationsService, system_clock
@@ -78,9 +78,8 @@ def create_app(
         concurrency=settings.smtp_concurrency,
         rate_per_second=settings.smtp_rate_per_second,
     )
-    sender = DeliverySender(
-        runtime.database, service, mail, sms or _sms_gateway(settings, sms_settings), sms_settings
-    )
+    gateway = sms or _sms_gateway(settings, sms_settings)
+    sender = DeliverySender(runtime.database, service, mail, gateway, sms_settings)
     scheduler = Scheduler(runtime.database, service, on_work=sender.wake)
     service.on_new_deliveries.append(sender.wake)
     webhook_sender = WebhookSender(service, lock=not runtime.database.is_sqlite)
@@ -101,6 +100,7 @@ def create_app(
     app.state.alert_mailer = alert_mailer
     app.state.webhook_sender = webhook_sender
     app.state.sms_settings = sms_settings
+    app.state.sms_gateway = gateway  # the sign-in SMS go straight through it (sms_signin)
     app.state.authenticator = Authenticator(settings.auth_secret, audience=settings.service_name)
     install_error_handlers(app)
     limit_request_bodies(app, 256 * 1024)  # preferences and unsubscribe forms only
@@ -109,5 +109,6 @@ def create_app(
     app.include_router(alerts_api.router)
     app.include_router(webhook_api.router)
     app.include_router(sms_api.router)
+    app.include_router(sms_signin.router)
     sms_api.redact_access_log()  # no phone number in the access log
     return app

@@ -4,8 +4,10 @@ présent·e ? » to those registered. Set per territory in `notifications.remind
 below); planned with the others (`_plan_reminders`), moved with a reschedule, and the
 presence prompt outlives the instance being marked held.
 
-The links of the prompt go through `presence_link`: the one seam to point at the platform's
-signed action links (conseils_runtime.action_links) when they carry « présent·e / absent·e »."""
+The prompt's answer is her signed « present » link (conseils_runtime.action_links): the
+email's button (`mail.action_links`), and its short form in the SMS
+(`sms_channel.presence_short_link`), both to the site's page where she types the attendance
+code. `presence_link` (the instance page) is kept in the delivery's context as the fallback."""
 
 from __future__ import annotations
 
@@ -75,8 +77,8 @@ def sequence_plan(
 
 
 def presence_link(public_base_url: str, instance_id: UUID | str) -> str:
-    """Where she says whether she came (and types the attendance code shown at the meeting).
-    The seam for the signed two-click links: today the instance page, where she is signed in."""
+    """The instance page (signed in), where she can also say she came: the fallback of the
+    prompt's own signed links."""
     return f"{public_base_url.rstrip('/')}/instances/{instance_id}#presence"
 
 

@@ -1,14 +1,18 @@
 """The SMS channel as the delivery sender uses it (its one seam in tasks.py): for each pending
 SMS delivery, just before sending, is she still reachable by SMS (consent, a number, no STOP),
 is it quiet hours (deferred to their end, not dropped), is the number valid; then the
-one-segment GSM-7 text with its short signed link, through the gateway with a delivery report."""
+one-segment GSM-7 text with its short signed link, through the gateway with a delivery report.
+The presence prompt's link is hers (`presence_short_link`: the short form of the signed action
+link, straight to the page where she types the attendance code), the others the instance's."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Protocol
+from uuid import UUID
 
-from conseils_notifications.mail import subject_for
+from conseils_notifications.mail import PRESENCE_ANSWER_DAYS, subject_for
 from conseils_notifications.records import ContactRecord, DeliveryRecord
 from conseils_notifications.service import NotificationsService
 from conseils_notifications.sms_rules import (
@@ -21,6 +25,7 @@ from conseils_notifications.sms_rules import (
 from conseils_notifications.sms_settings import SmsSettings, territory_sms_rules
 from conseils_notifications.sms_text import septets, sms_body
 from conseils_notifications.transport import PermanentFailure, SmsGateway, TemporaryFailure
+from conseils_runtime.action_links import sign_short_action
 from conseils_runtime.errors import DomainError
 from conseils_runtime.logs import get_logger
 
@@ -33,12 +38,23 @@ class OnFailed(Protocol):
     def __call__(self, row: DeliveryRecord, error: str, *, permanent: bool) -> Awaitable[None]: ...
 
 
+def presence_short_link(public_base_url: str, secret: str, row: DeliveryRecord) -> str | None:
+    """The presence prompt's link for her, short enough for one segment: the site's
+    « Étiez-vous présent·e ? » page (`/presence/`), where she types the attendance code, valid
+    as the email's (`PRESENCE_ANSWER_DAYS` after the end); None when it is not a prompt."""
+    instance = row.context.get("instance")
+    if row.kind != "presence" or not isinstance(instance, dict) or not instance.get("ends_at"):
+        return None
+    ends_at = datetime.fromisoformat(str(instance["ends_at"]))
+    until = ends_at + timedelta(days=PRESENCE_ANSWER_DAYS)
+    token = sign_short_action(secret, row.member_id, UUID(str(instance["instance_id"])), "present", until)
+    return f"{public_base_url}/presence/{token}"
+
+
 def short_link(public_base_url: str, secret: str, instance_id: str | None) -> str:
     """The instance on the site, in 30 signed characters (the site forwards /notifications/s/)."""
     if not instance_id:
         return public_base_url
-    from uuid import UUID
-
     return f"{public_base_url}/notifications/s/{short_link_token(secret, UUID(instance_id))}"
 
 
@@ -61,7 +77,8 @@ class SmsChannel:
     def text(self, row: DeliveryRecord) -> str:
         instance = row.context.get("instance")
         instance_id = str(instance["instance_id"]) if isinstance(instance, dict) else None
-        link = short_link(self._base, self._service.settings.auth_secret, instance_id)
+        secret = self._service.settings.auth_secret
+        link = presence_short_link(self._base, secret, row) or short_link(self._base, secret, instance_id)
         return sms_body(row.kind, row.context, link=link, timezone=self._service.territory.territory.timezone)
 
     def report_url(self, row: DeliveryRecord) -> str:

@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 
 from conseils_runtime.spreadsheets import SafeWriter
 from conseils_web.clients import Caller
+from conseils_web.clients.confirmations import ConfirmationsClient
 from conseils_web.clients.notifications import Delivery
 from conseils_web.clients.presence import PresenceClient
 from conseils_web.clients.staff_meetings import MeetingsStaffClient
@@ -56,6 +57,13 @@ async def instance_page(
         )
     except (ApiError, ServiceUnavailable):
         code, declared = None, []  # an older meetings service: the sheet alone
+    try:  # who said « Je viens » (issue 19): the confirmed head-count
+        coming = {
+            str(c.member_id)
+            for c in await ConfirmationsClient(ctx.meetings._transport).of_instance(token, instance_id)
+        }
+    except (ApiError, ServiceUnavailable):
+        coming = set()
     deliveries: list[Delivery] | None
     try:
         deliveries = await ctx.notifications.deliveries(token, instance_id, limit=500)
@@ -77,6 +85,7 @@ async def instance_page(
         deliveries=deliveries,
         presence_code=code,
         declared={str(d.member_id) for d in declared},
+        coming=coming,
         other_categories=forms.OTHER_CATEGORIES,
         **view,
         **context,
