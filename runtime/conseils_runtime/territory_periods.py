@@ -14,7 +14,11 @@ from datetime import date
 
 from conseils_runtime.territory import DEFAULT_SCENARIO, ParticipationPeriod, Scenario, TerritoryConfig
 
-_NAMES = {"referent_par_thematique": "référent par thématique", "vivier_ouvert": "vivier ouvert"}
+_NAMES = {
+    "referent_par_thematique": "référent par thématique",
+    "vivier_ouvert": "vivier ouvert",
+    "rotation": "tour de rôle",
+}
 
 
 def _timeline(periods: list[ParticipationPeriod]) -> list[tuple[date | None, Scenario]]:

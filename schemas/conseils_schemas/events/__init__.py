@@ -19,7 +19,8 @@ The models live in one module per producing service (:mod:`.registry`,
 :mod:`.meetings`, :mod:`.notifications`) over :mod:`.base`, and the staff's everyday edits
 (:mod:`.staff_edits`), what staff do with an alert (:mod:`.alerts`), the barriers to attending
 lifted (:mod:`.attending`), the contact card v2 (:mod:`.contacts_v2`), the councils' voice
-(:mod:`.voice`), a presence declared with the attendance code (:mod:`.presence`); a new family of
+(:mod:`.voice`), a presence declared with the attendance code (:mod:`.presence`), substitutes and rotas
+(:mod:`.representation`); a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
@@ -84,6 +85,13 @@ from .registry import (
     ThemeLeftWithoutReferent,
     is_tombstone,
 )
+from .representation import (
+    RotaSet,
+    RotationTurnAssigned,
+    RotationTurnVacant,
+    SubstituteDesignated,
+    SubstituteWithdrawn,
+)
 from .staff_edits import (
     InstanceUpdated,
     OtherAttendees,
@@ -144,10 +152,15 @@ __all__ = [
     "RegistrationConfirmed",
     "RegistrationPromoted",
     "RegistrationWaitlisted",
+    "RotaSet",
+    "RotationTurnAssigned",
+    "RotationTurnVacant",
     "Slug",
     "StaffAlertAcknowledged",
     "StaffAlertRaised",
     "StaffAlertResolved",
+    "SubstituteDesignated",
+    "SubstituteWithdrawn",
     "ThemeLeftWithoutReferent",
     "is_tombstone",
 ]

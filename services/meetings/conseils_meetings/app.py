@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_meetings import api, api_attending, api_presence, api_voice
+from conseils_meetings import api, api_attending, api_presence, api_rotation, api_voice
 from conseils_meetings.consumers import register_consumers
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.settings import MeetingsSettings
@@ -40,6 +40,7 @@ from conseils_schemas import (
 )
 from conseils_schemas.events import CostClaimDecided, CostClaimSubmitted, InstanceUpdated, NeedsCounted
 from conseils_schemas.events.presence import PRESENCE_EVENTS
+from conseils_schemas.events.representation import MEETINGS_REPRESENTATION_EVENTS
 from conseils_schemas.events.voice import VOICE_EVENTS
 
 log = get_logger(__name__)
@@ -66,6 +67,7 @@ PRODUCES: list[type[Event]] = [
     CostClaimDecided,
     *PRESENCE_EVENTS,  # presence declared with the attendance code
     *VOICE_EVENTS,  # projects, councils' opinions, decisions, participation choices
+    *MEETINGS_REPRESENTATION_EVENTS,  # the rotation scenario's rota and turns
 ]
 
 
@@ -92,4 +94,5 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     app.include_router(api_attending.router)
     app.include_router(api_presence.router)
     app.include_router(api_voice.router)
+    app.include_router(api_rotation.router)
     return app

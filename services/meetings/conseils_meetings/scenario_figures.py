@@ -19,7 +19,11 @@ from conseils_meetings.voice_figures import OpinionOutcome
 from conseils_meetings.voice_rules import followed
 from conseils_runtime.territory import TerritoryConfig
 
-SCENARIO_LABELS = {"referent_par_thematique": "référent·e par thématique", "vivier_ouvert": "vivier ouvert"}
+SCENARIO_LABELS = {
+    "referent_par_thematique": "référent·e par thématique",
+    "vivier_ouvert": "vivier ouvert",
+    "rotation": "tour de rôle",
+}
 
 
 def _groups(

@@ -169,3 +169,4 @@ outcome_updates = Table(
 
 from conseils_meetings import attending_tables as _attending_tables  # noqa: E402,F401  (needs, claims)
 from conseils_meetings import presence_tables as _presence_tables  # noqa: E402,F401  (attendance code)
+from conseils_meetings import rota_tables as _rota_tables  # noqa: E402,F401  (rotation scenario)
