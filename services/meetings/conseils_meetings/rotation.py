@@ -189,25 +189,15 @@ async def assign_rotation_turns(  # noqa: PLR0917 - the scheduling step's one ca
     """An instance scheduled under the rotation scenario: each concerned council's next turn."""
     if core.territory.scenario_on(instance_type, day) != "rotation":
         return
+    vacant: list[str] = []
+    now = core.clock()
     for council_id in council_ids:
         rota = await Rotation._rota(unit.session, council_id)
         eligible = await Rotation._active_members(unit.session, council_id)
         turn = next_turn(rota.member_ids, rota.position, rota.owed, eligible)
-        now = core.clock()
         if turn is None:
             await unit.emit(RotationTurnVacant(instance_id=instance_id, council_id=council_id, noted_at=now))
-            name = await unit.repo.council_name(council_id)
-            await unit.emit(
-                StaffAlertRaised(
-                    alert_id=uuid.uuid4(),
-                    kind="rota_without_member",
-                    subject_id=instance_id,
-                    message_fr=f"Le tour de rôle de {name or 'un conseil'} n'a aucun membre disponible "
-                    "pour cette instance : personne n'est invité pour ce conseil. "
-                    "Complétez son tour de rôle.",
-                    raised_at=now,
-                )
-            )
+            vacant.append(await unit.repo.council_name(council_id) or "un conseil")
             continue
         await unit.emit(
             RotationTurnAssigned(
@@ -217,5 +207,19 @@ async def assign_rotation_turns(  # noqa: PLR0917 - the scheduling step's one ca
                 next_position=turn.next_position,
                 settles_swap_of=turn.settles_swap_of,
                 assigned_at=now,
+            )
+        )
+    if vacant:  # one alert for the instance, the councils named (public names)
+        more = f" et {len(vacant) - 10} autres" if len(vacant) > 10 else ""
+        shown = ", ".join(sorted(vacant)[:10]) + more
+        await unit.emit(
+            StaffAlertRaised(
+                alert_id=uuid.uuid4(),
+                kind="rota_without_member",
+                subject_id=instance_id,
+                message_fr=f"Tour de rôle sans membre disponible pour {len(vacant)} conseil"
+                f"{'s' if len(vacant) > 1 else ''} ({shown}) : personne n'est invité pour "
+                f"{'eux' if len(vacant) > 1 else 'lui'} à cette instance. Complétez leur tour de rôle.",
+                raised_at=now,
             )
         )
