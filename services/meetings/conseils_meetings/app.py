@@ -15,12 +15,13 @@ from conseils_meetings import api, api_attending, api_presence, api_rotation, ap
 from conseils_meetings.consumers import register_consumers
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.settings import MeetingsSettings
-from conseils_meetings.tables import metadata
+from conseils_meetings.tables import metadata, participation_timeline
 from conseils_meetings.tasks import AttendingCheck, LateDossierCheck
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
 from conseils_runtime.logs import get_logger
+from conseils_runtime.territory_timeline import guarded_lifespan
 from conseils_schemas import (
     AttendanceRecorded,
     DossierPublished,
@@ -80,7 +81,7 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
         title="conseils — rencontres",
         description="Instances du contrat de ville, dossiers, inscriptions, présence, comptes rendus, bilan.",
         version="1.0.0",
-        lifespan=runtime.lifespan,
+        lifespan=guarded_lifespan(runtime, participation_timeline, settings.territory_config),
     )
     runtime.add_background(LateDossierCheck(service, settings.dossier_check_seconds))
     runtime.add_background(AttendingCheck(service, settings.dossier_check_seconds))
