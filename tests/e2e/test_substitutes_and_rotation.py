@@ -42,7 +42,7 @@ def mailbox(tmp_path: Path) -> Iterator[MailCatcher]:
 def rotation_later(directory: Path, since: date) -> Path:
     """The demo territory, its comités techniques by referent per theme, then by rotation."""
     text = default_territory_path().read_text(encoding="utf-8")
-    old = "    - {scenario: vivier_ouvert, since: 2027-10-01}\n"
+    old = "    - {scenario: vivier_ouvert, since: 2026-05-01}\n"
     assert old in text
     text = text.replace(old, f"    - {{scenario: rotation, since: {since.isoformat()}}}\n", 1)
     path = directory / "territoire.yaml"

@@ -24,7 +24,7 @@ TODAY = date(2026, 12, 1)
 
 def territory_with(tmp_path: Path, line: str) -> Path:
     text = default_territory_path().read_text(encoding="utf-8")
-    old = "    - {scenario: vivier_ouvert, since: 2027-10-01}\n"
+    old = "    - {scenario: vivier_ouvert, since: 2026-05-01}\n"
     assert old in text
     path = tmp_path / f"territoire-{abs(hash(line))}.yaml"
     path.write_text(text.replace(old, line, 1), encoding="utf-8")
