@@ -10,10 +10,16 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_meetings.rota_tables import rotas, rotation_turns
+from conseils_meetings.rota_tables import rotas, rotation_turns, substitute_terms
 from conseils_runtime.territory import TerritoryConfig
 from conseils_runtime.times import as_utc
-from conseils_schemas.events import RotaSet, RotationTurnAssigned, RotationTurnVacant
+from conseils_schemas.events import (
+    RotaSet,
+    RotationTurnAssigned,
+    RotationTurnVacant,
+    SubstituteDesignated,
+    SubstituteWithdrawn,
+)
 
 
 async def _rota_set(event: RotaSet, session: AsyncSession, at: datetime, _t: TerritoryConfig) -> None:
@@ -86,7 +92,48 @@ async def _vacant(
     await _turn(session, event, None, None)
 
 
+async def _substitute(
+    event: SubstituteDesignated | SubstituteWithdrawn,
+    session: AsyncSession,
+    at: datetime,
+    _t: TerritoryConfig,
+) -> None:
+    """The registry's substitutes, temporal: a designation opens a term (closing the former one),
+    a withdrawal closes hers; the same fact twice changes nothing."""
+    del at
+    terms = substitute_terms
+    same_theme = (terms.c.council_id == event.council_id) & (terms.c.theme == event.theme)
+    if isinstance(event, SubstituteWithdrawn):
+        await session.execute(
+            update(terms)
+            .where(same_theme & (terms.c.member_id == event.member_id) & terms.c.until.is_(None))
+            .values(until=event.until)
+        )
+        return
+    held = (
+        await session.execute(
+            select(terms).where(
+                same_theme & (terms.c.member_id == event.member_id) & (terms.c.since == event.since)
+            )
+        )
+    ).first()
+    if held is not None:
+        return
+    await session.execute(
+        update(terms)
+        .where(same_theme & terms.c.until.is_(None) & (terms.c.since <= event.since))
+        .values(until=event.since)
+    )
+    await session.execute(
+        insert(terms).values(
+            council_id=event.council_id, theme=event.theme, member_id=event.member_id, since=event.since
+        )
+    )
+
+
 ROTA_APPLY: dict[type[Any], Any] = {
+    SubstituteDesignated: _substitute,
+    SubstituteWithdrawn: _substitute,
     RotaSet: _rota_set,
     RotationTurnAssigned: _assigned,
     RotationTurnVacant: _vacant,

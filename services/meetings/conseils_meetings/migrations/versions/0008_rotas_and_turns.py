@@ -7,7 +7,7 @@ Create Date: 2026-12-01 19:45:00
 Issue 20: the rota (tour de rôle) of each council, its next position and the turns owed by a
 swap (`rotas`, from `RotaSet` and the turns), and who represents each council at an instance
 of a type under the rotation scenario (`rotation_turns`, from `RotationTurnAssigned` and
-`RotationTurnVacant`).
+`RotationTurnVacant`); the referents' substitutes from the registry (`substitute_terms`).
 """
 
 from collections.abc import Sequence
@@ -42,8 +42,18 @@ def upgrade() -> None:
         sa.Column("assigned_at", conseils_runtime.database.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("instance_id", "council_id"),
     )
+    op.create_table(
+        "substitute_terms",
+        sa.Column("council_id", sa.Uuid(), nullable=False),
+        sa.Column("theme", sa.String(length=64), nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("since", sa.Date(), nullable=False),
+        sa.Column("until", sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint("council_id", "theme", "member_id", "since"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("substitute_terms")
     op.drop_table("rotation_turns")
     op.drop_table("rotas")
