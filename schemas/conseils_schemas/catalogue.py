@@ -61,42 +61,38 @@ TOPIC_GLOSSES_FR: Final[dict[str, str]] = {
 } | voice.GLOSSES_FR
 """Short French gloss of each base topic (a topic without gloss is shown without)."""
 
-EVENT_GLOSSES_FR: Final[dict[str, str]] = (
-    {
-        "CouncilRegistered": "conseil citoyen créé",
-        "CouncilUpdated": "conseil citoyen modifié",
-        "CouncilDissolved": "conseil citoyen dissous",
-        "ReferentDesignated": "référent thématique désigné",
-        "ReferentWithdrawn": "référent thématique retiré",
-        "ThemeLeftWithoutReferent": "thématique sans référent",
-        "MemberJoined": "conseiller entré au conseil",
-        "MemberUpdated": "conseiller modifié",
-        "MemberLeft": "conseiller sorti du conseil",
-        "MemberErased": "conseiller effacé (droit à l'effacement)",
-        "MemberContactCard": "fiche de coordonnées",
-        "MemberContactCardV2": "fiche de coordonnées, courriel facultatif (joignable par SMS)",
-        "InstanceScheduled": "instance programmée",
-        "InstanceRescheduled": "instance déplacée",
-        "InstanceCancelled": "instance annulée",
-        "InstanceHeld": "instance tenue",
-        "DossierPublished": "dossier publié",
-        "MinutesPublished": "compte rendu publié",
-        "AttendanceRecorded": "émargement enregistré",
-        "RegistrationConfirmed": "inscription confirmée",
-        "RegistrationWaitlisted": "inscription en liste d'attente",
-        "RegistrationPromoted": "inscription sortie de la liste d'attente",
-        "RegistrationCancelled": "inscription annulée",
-        "NotificationSent": "notification envoyée",
-        "NotificationFailed": "notification en échec",
-        "StaffAlertRaised": "alerte levée pour les techniciens",
-        "OutcomeRecorded": "proposition ou engagement enregistré",
-        "OutcomeStatusChanged": "suivi d'une proposition ou d'un engagement",
-        "DirectoryEntrySaved": "fiche de l'annuaire enregistrée",
-        "DirectoryEntryRemoved": "fiche de l'annuaire supprimée",
-    }
-    | voice.GLOSSES_FR
-    | representation.GLOSSES_FR
-)
+EVENT_GLOSSES_FR: Final[dict[str, str]] = {
+    "CouncilRegistered": "conseil citoyen créé",
+    "CouncilUpdated": "conseil citoyen modifié",
+    "CouncilDissolved": "conseil citoyen dissous",
+    "ReferentDesignated": "référent thématique désigné",
+    "ReferentWithdrawn": "référent thématique retiré",
+    "ThemeLeftWithoutReferent": "thématique sans référent",
+    "MemberJoined": "conseiller entré au conseil",
+    "MemberUpdated": "conseiller modifié",
+    "MemberLeft": "conseiller sorti du conseil",
+    "MemberErased": "conseiller effacé (droit à l'effacement)",
+    "MemberContactCard": "fiche de coordonnées",
+    "MemberContactCardV2": "fiche de coordonnées, courriel facultatif (joignable par SMS)",
+    "InstanceScheduled": "instance programmée",
+    "InstanceRescheduled": "instance déplacée",
+    "InstanceCancelled": "instance annulée",
+    "InstanceHeld": "instance tenue",
+    "DossierPublished": "dossier publié",
+    "MinutesPublished": "compte rendu publié",
+    "AttendanceRecorded": "émargement enregistré",
+    "RegistrationConfirmed": "inscription confirmée",
+    "RegistrationWaitlisted": "inscription en liste d'attente",
+    "RegistrationPromoted": "inscription sortie de la liste d'attente",
+    "RegistrationCancelled": "inscription annulée",
+    "NotificationSent": "notification envoyée",
+    "NotificationFailed": "notification en échec",
+    "StaffAlertRaised": "alerte levée pour les techniciens",
+    "OutcomeRecorded": "proposition ou engagement enregistré",
+    "OutcomeStatusChanged": "suivi d'une proposition ou d'un engagement",
+    "DirectoryEntrySaved": "fiche de l'annuaire enregistrée",
+    "DirectoryEntryRemoved": "fiche de l'annuaire supprimée",
+} | {**voice.GLOSSES_FR, **representation.GLOSSES_FR}
 """Short French gloss of each event model (an event without gloss is shown without)."""
 
 _FIELD_NOTES: Final[dict[str, str]] = {
