@@ -85,9 +85,10 @@ class InstanceType(_Strict):
     opinion_deadline_days: int = Field(default=3, ge=0, le=365, description="Opinions due N days before")
 
 
-Scenario = Literal["referent_par_thematique", "vivier_ouvert"]
+Scenario = Literal["referent_par_thematique", "vivier_ouvert", "rotation"]
 """How a council is represented at an instance: by its referent for the instance's theme
-(référent par thématique), or by whoever of its members registers first (vivier ouvert)."""
+(référent par thématique), by whoever of its members registers first (vivier ouvert), or by
+the member whose turn it is on the council's rota (rotation, tour de rôle)."""
 DEFAULT_SCENARIO: Scenario = "referent_par_thematique"
 
 

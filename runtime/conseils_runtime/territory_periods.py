@@ -10,11 +10,16 @@ changed ones start today or later. The problems are written in French.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from conseils_runtime.territory import DEFAULT_SCENARIO, ParticipationPeriod, Scenario, TerritoryConfig
 
-_NAMES = {"referent_par_thematique": "référent par thématique", "vivier_ouvert": "vivier ouvert"}
+_NAMES = {
+    "referent_par_thematique": "référent par thématique",
+    "vivier_ouvert": "vivier ouvert",
+    "rotation": "tour de rôle",
+}
 
 
 def _timeline(periods: list[ParticipationPeriod]) -> list[tuple[date | None, Scenario]]:
@@ -41,11 +46,21 @@ def _describe(steps: list[tuple[date | None, Scenario]]) -> str:
 
 def past_period_changes(previous: TerritoryConfig, current: TerritoryConfig, today: date) -> list[str]:
     """What the new file changes in the participation periods already begun before `today`."""
+    return past_changes(previous.participation, current.participation, today)
+
+
+def past_changes(
+    previous: Mapping[str, list[ParticipationPeriod]],
+    current: Mapping[str, list[ParticipationPeriod]],
+    today: date,
+) -> list[str]:
+    """The same, on the participation sections themselves (the services compare the one they
+    recorded at their last start: `territory_timeline`)."""
     problems: list[str] = []
-    kinds = sorted(set(previous.participation) | set(current.participation))
+    kinds = sorted(set(previous) | set(current))
     for kind in kinds:
-        before = _past(_timeline(previous.participation.get(kind, [])), today)
-        after = _past(_timeline(current.participation.get(kind, [])), today)
+        before = _past(_timeline(previous.get(kind, [])), today)
+        after = _past(_timeline(current.get(kind, [])), today)
         if before != after:
             problems.append(
                 f"participation de {kind} : un changement de scénario ne peut pas être daté dans le passé "

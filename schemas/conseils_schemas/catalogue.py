@@ -30,7 +30,7 @@ from .envelope import (
     TIME_HEADER,
     TYPE_HEADER,
 )
-from .events import Event, voice
+from .events import Event, representation, voice
 from .jsonschema import event_schema, schema_filename
 from .registry import EVENT_TYPES, event_types_for_topic
 from .topics import ALL_TOPICS, COMPACTED_TOPICS, REGISTRY_MEMBER_CONTACTS, dlq_topic, topic_name
@@ -92,7 +92,7 @@ EVENT_GLOSSES_FR: Final[dict[str, str]] = {
     "OutcomeStatusChanged": "suivi d'une proposition ou d'un engagement",
     "DirectoryEntrySaved": "fiche de l'annuaire enregistrée",
     "DirectoryEntryRemoved": "fiche de l'annuaire supprimée",
-} | voice.GLOSSES_FR
+} | {**voice.GLOSSES_FR, **representation.GLOSSES_FR}
 """Short French gloss of each event model (an event without gloss is shown without)."""
 
 _FIELD_NOTES: Final[dict[str, str]] = {

@@ -100,9 +100,11 @@ async def running_stack(
     *,
     smtp_port: int = 9,
     kafka: SecuredKafka | None = None,
+    territory_file: Path | None = None,
 ) -> AsyncIterator[Stack]:
     """With ``kafka`` (a secured broker, the territory granted), each service runs as its own
-    principal under its ACLs; without, on the plaintext broker of ``kafka_bootstrap``."""
+    principal under its ACLs; without, on the plaintext broker of ``kafka_bootstrap``.
+    ``territory_file``: another territory file than the demo's (the same seeded territory)."""
     common: dict[str, Any] = {
         "territory": territory,
         "kafka_bootstrap_servers": kafka_bootstrap,
@@ -110,6 +112,8 @@ async def running_stack(
         "log_json": False,
         "outbox_poll_seconds": 0.2,
     }
+    if territory_file is not None:
+        common["territory_file"] = territory_file
 
     def principal(name: str) -> dict[str, Any]:
         return kafka.security(name).settings_values() if kafka is not None else {}
@@ -148,7 +152,9 @@ async def running_stack(
             )
         if kafka is None:  # a secured territory's topics go with its fixture (tests/e2e/conftest.py)
             stack.push_async_callback(delete_territory_topics, kafka_bootstrap, territory)
-        await seed_territory(apps["registry"].state.runtime, load_territory(default_territory_path()))
+        await seed_territory(
+            apps["registry"].state.runtime, load_territory(territory_file or default_territory_path())
+        )
         yield Stack(apps, clients, database_urls, territory)
 
 

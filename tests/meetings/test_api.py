@@ -567,6 +567,8 @@ async def test_commitments_keep_their_history(harness: Harness) -> None:
 
 
 async def test_bilan_json_csv_and_html(harness: Harness) -> None:
+    # Under the referent scenario (the demo's comités techniques are an open pool from May 2026).
+    harness.service.territory = harness.service.territory.model_copy(update={"participation": {}})
     instance = await schedule(harness, "comite-technique", DAYTIME, theme="emploi")
     iid = instance["id"]
     await register(harness, iid, "franc-moisin-0")

@@ -39,8 +39,9 @@ async def test_the_demo_year_is_played_once_with_its_history(harness: Harness) -
     async with service.database.sessionmaker() as session:
         bilan = await load_bilan(session, service.territory, *period)
     total = bilan.total
-    # COPIL ×3, one comité technique (Emploi), one CLIP held of two (one cancelled), the forum.
-    assert (total.instances_held, bilan.instances_cancelled) == (6, 1)
+    # COPIL ×3, one comité technique (Emploi) in autumn and one in spring (the open pool), one CLIP
+    # held of two (one cancelled), the forum.
+    assert (total.instances_held, bilan.instances_cancelled) == (7, 1)
     assert total.invited > 0
     assert total.present > 0
     assert total.registered_absent >= 1
@@ -51,7 +52,7 @@ async def test_the_demo_year_is_played_once_with_its_history(harness: Harness) -
     forum = by_type["forum"]
     assert (forum.political_held, forum.political_evening, forum.political_saturday) == (1, 0, 1)
     emploi = next(row for row in bilan.by_theme if row.key == "emploi")
-    assert emploi.referents_expected == 3
+    assert emploi.referents_expected == 6  # its three referents, at the autumn and the spring comité
     assert emploi.referents_present >= 1
     assert bilan.outcomes["proposal"]["done"] == 1
     assert bilan.outcomes["commitment"]["in_progress"] == 1

@@ -65,6 +65,8 @@ async def forget_convened_lists(harness: Harness) -> None:
 
 @pytest.mark.parametrize("frozen", [True, False], ids=["convened-list", "read-model-as-of"])
 async def test_a_referent_replaced_in_june_keeps_the_april_presence(harness: Harness, frozen: bool) -> None:
+    # Under the referent scenario (the demo's comités techniques are an open pool from May 2026).
+    harness.service.territory = harness.service.territory.model_copy(update={"participation": {}})
     await held(harness, "comite-technique", ["franc-moisin-0"], theme="emploi")
     before = council_row(await bilan(harness), harness, "franc-moisin")
     assert (before["referents_expected"], before["referents_present"]) == (1, 1)

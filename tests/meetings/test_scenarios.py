@@ -1,6 +1,6 @@
 """Participation scenarios dated in the territory file: referent per theme, then an open pool
-(every member of a concerned council convened) — the demo's comités techniques from October
-2027; here, as Plaine Commune tried it in 2017, an open pool from April to June. What was
+(every member of a concerned council convened) — the demo's comités techniques from May
+2026; here, as Plaine Commune tried it in 2017, an open pool from April to June. What was
 convened is frozen with the attendance, and the bilan puts each scenario's period in a row of
 its own, side by side."""
 
@@ -31,8 +31,8 @@ MAY = datetime(2026, 5, 12, 16, 30, tzinfo=UTC)  # 18:30 in Paris, open pool
 def test_the_demo_dates_its_scenarios() -> None:
     territory = load_territory(default_territory_path())
     on = territory.scenario_on
-    assert on("comite-technique", date(2027, 9, 30)) == "referent_par_thematique"
-    assert on("comite-technique", date(2027, 10, 1)) == "vivier_ouvert"
+    assert on("comite-technique", date(2026, 4, 30)) == "referent_par_thematique"
+    assert on("comite-technique", date(2026, 5, 1)) == "vivier_ouvert"
     assert on("copil", date(2028, 5, 1)) == "referent_par_thematique"  # no section: today's behaviour
     spring = spring_pool()
     assert spring.scenario_on("comite-technique", date(2026, 6, 30)) == "vivier_ouvert"

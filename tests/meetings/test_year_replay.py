@@ -30,6 +30,7 @@ from conseils_meetings.reports import load_bilan
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.tables import metadata
 from conseils_runtime import Database
+from conseils_runtime.territory import default_territory_path
 from conseils_schemas import (
     CouncilDissolved,
     CouncilRegistered,
@@ -316,10 +317,17 @@ def as_json(bilan: Any) -> str:
 async def test_a_year_replayed_from_the_log_gives_the_same_bilan(
     kafka_bootstrap: str, territory: str, tmp_path: Path
 ) -> None:
+    # The year runs under referent per theme (the demo's comités techniques are an open pool from May 2026).
+    referent_only = tmp_path / "territoire.yaml"
+    demo = default_territory_path().read_text(encoding="utf-8")
+    pool = "    - {scenario: vivier_ouvert, since: 2026-05-01}\n"
+    assert pool in demo
+    referent_only.write_text(demo.replace(pool, ""), encoding="utf-8")
     settings = meetings_settings(
         f"sqlite+aiosqlite:///{tmp_path / 'meetings.db'}",
         tmp_path,
         territory=territory,
+        territory_file=referent_only,
         kafka_bootstrap_servers=kafka_bootstrap,
         outbox_poll_seconds=0.2,
     )

@@ -38,7 +38,7 @@ def test_the_service_reads_the_scenario_of_the_instance_date() -> None:
             "Mairie", 0, "scheduled", None,
         )  # fmt: skip
 
-    probe = Probe()  # the demo: referent per theme, an open pool from 1 October 2027 (Paris)
-    assert probe.open_pool(row(datetime(2027, 10, 12, 16, 30, tzinfo=UTC))) is True
-    assert probe.open_pool(row(datetime(2027, 9, 30, 22, 30, tzinfo=UTC))) is True  # 1 October in Paris
-    assert probe.open_pool(row(datetime(2027, 9, 28, 16, 30, tzinfo=UTC))) is False
+    probe = Probe()  # the demo: referent per theme, an open pool from 1 May 2026 (Paris)
+    assert probe.open_pool(row(datetime(2026, 5, 12, 16, 30, tzinfo=UTC))) is True
+    assert probe.open_pool(row(datetime(2026, 4, 30, 22, 30, tzinfo=UTC))) is True  # 1 May in Paris
+    assert probe.open_pool(row(datetime(2026, 4, 28, 16, 30, tzinfo=UTC))) is False

@@ -20,7 +20,7 @@ DEMO = default_territory_path()
 DEMO_PERIODS = """participation:
   comite-technique:
     - {scenario: referent_par_thematique}
-    - {scenario: vivier_ouvert, since: 2027-10-01}
+    - {scenario: vivier_ouvert, since: 2026-05-01}
 """
 
 
@@ -39,7 +39,7 @@ def _check(*args: str) -> tuple[int, str]:
 
 def test_the_demo_file_is_valid_and_unchanged_against_itself() -> None:
     assert _check(str(DEMO)) == (0, f"Fichier valide : {DEMO}\n")
-    code, output = _check(str(DEMO), "--previous", str(DEMO), "--date", "2028-01-15")
+    code, output = _check(str(DEMO), "--previous", str(DEMO), "--date", "2026-08-15")
     assert code == 0, output
 
 
@@ -47,28 +47,28 @@ def test_moving_a_begun_period_is_refused_in_french(tmp_path: Path) -> None:
     moved = _variant(
         tmp_path,
         "participation:\n  comite-technique:\n    - {scenario: referent_par_thematique}\n"
-        "    - {scenario: vivier_ouvert, since: 2027-09-01}\n",
+        "    - {scenario: vivier_ouvert, since: 2026-04-01}\n",
     )
-    code, output = _check(str(moved), "--previous", str(DEMO), "--date", "2027-11-02")
+    code, output = _check(str(moved), "--previous", str(DEMO), "--date", "2026-06-02")
     assert code == 2
     assert "Fichier refusé" in output
     assert "un changement de scénario ne peut pas être daté dans le passé" in output
-    assert "vivier ouvert à partir du 01/10/2027" in output
-    assert "à partir du 01/09/2027" in output
+    assert "vivier ouvert à partir du 01/05/2026" in output
+    assert "à partir du 01/04/2026" in output
     # before either date, the same change is a change of the future: accepted
-    assert _check(str(moved), "--previous", str(DEMO), "--date", "2027-08-31")[0] == 0
+    assert _check(str(moved), "--previous", str(DEMO), "--date", "2026-03-31")[0] == 0
 
 
 def test_a_new_period_starts_today_or_later(tmp_path: Path) -> None:
     later = (
         "participation:\n  comite-technique:\n    - {scenario: referent_par_thematique}\n"
-        "    - {scenario: vivier_ouvert, since: 2027-10-01}\n"
+        "    - {scenario: vivier_ouvert, since: 2026-05-01}\n"
         "    - {scenario: referent_par_thematique, since: %s}\n"
     )
-    today = "2027-11-02"
+    today = "2026-06-02"
     assert _check(str(_variant(tmp_path, later % today)), "--previous", str(DEMO), "--date", today)[0] == 0
     code, output = _check(
-        str(_variant(tmp_path, later % "2027-11-01")), "--previous", str(DEMO), "--date", today
+        str(_variant(tmp_path, later % "2026-06-01")), "--previous", str(DEMO), "--date", today
     )
     assert code == 2
     assert "datez la nouvelle période d'aujourd'hui ou plus tard" in output
@@ -79,15 +79,15 @@ def test_a_new_instance_type_scenario_from_the_start_rewrites_the_past(tmp_path:
     current = load_territory(
         _variant(tmp_path, DEMO_PERIODS + "  comite-programmation:\n    - {scenario: vivier_ouvert}\n")
     )
-    problems = past_period_changes(previous, current, date(2027, 11, 2))
+    problems = past_period_changes(previous, current, date(2026, 6, 2))
     assert len(problems) == 1
     assert "comite-programmation" in problems[0]
     # writing today's default explicitly, or dropping a period not yet begun, changes no past day
     same = load_territory(
         _variant(tmp_path, "participation:\n  comite-technique:\n    - {scenario: referent_par_thematique}\n")
     )
-    assert past_period_changes(previous, same, date(2027, 9, 30)) == []
-    assert past_period_changes(previous, same, date(2027, 10, 2)) != []
+    assert past_period_changes(previous, same, date(2026, 4, 30)) == []
+    assert past_period_changes(previous, same, date(2026, 5, 2)) != []
 
 
 def test_periods_out_of_order_are_refused_without_previous(tmp_path: Path) -> None:
@@ -95,8 +95,8 @@ def test_periods_out_of_order_are_refused_without_previous(tmp_path: Path) -> No
         str(
             _variant(
                 tmp_path,
-                "participation:\n  comite-technique:\n    - {scenario: vivier_ouvert, since: 2027-10-01}\n"
-                "    - {scenario: referent_par_thematique, since: 2027-09-01}\n",
+                "participation:\n  comite-technique:\n    - {scenario: vivier_ouvert, since: 2026-05-01}\n"
+                "    - {scenario: referent_par_thematique, since: 2026-04-01}\n",
             )
         )
     )

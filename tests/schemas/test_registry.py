@@ -60,7 +60,7 @@ def _scheduled(**overrides: Any) -> dict[str, Any]:
 def test_catalogue_is_complete_and_well_formed() -> None:
     # + InstanceUpdated, StaffAlert{Acknowledged,Resolved} (18); NeedsCounted, CostClaim*,
     # contact card v2 (19); the voice (20)
-    assert len(EVENT_TYPES) == 42  # + meetings.presence.declared.v1, meetings.attendance.confirmed.v1 (19)
+    assert len(EVENT_TYPES) == 47  # + substitutes (2) and the rota (3), issue 20; + attendance confirmed (19)
     for name, model in EVENT_TYPES.items():
         assert name == model.event_type
         assert name.startswith("fr.conseils.")

@@ -76,6 +76,10 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("registry", "GET", "/councils/{council_id}/referents"): SIGNED_IN,  # own council only
     ("registry", "PUT", "/councils/{council_id}/referents/{theme}"): STAFF_ONLY,
     ("registry", "DELETE", "/councils/{council_id}/referents/{theme}"): STAFF_ONLY,
+    # the substitutes of the referents (issue 20): the council's own coordinator, or staff
+    ("registry", "GET", "/councils/{council_id}/substitutes"): SIGNED_IN,  # own council only
+    ("registry", "PUT", "/councils/{council_id}/substitutes/{theme}"): STAFF_ONLY | {COORDINATOR},
+    ("registry", "DELETE", "/councils/{council_id}/substitutes/{theme}"): STAFF_ONLY | {COORDINATOR},
     ("registry", "GET", "/directory"): SIGNED_IN,
     ("registry", "GET", "/directory/{entry_id}"): SIGNED_IN,
     ("registry", "POST", "/directory/{section}"): STAFF_ONLY,
@@ -162,6 +166,12 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "GET", "/councils/{council_id}/participation"): SIGNED_IN,  # own council only
     ("meetings", "GET", "/councils/{council_id}/opinions"): SIGNED_IN,  # public on the council's page
     ("meetings", "PUT", "/councils/{council_id}/participation/{instance_type}"): frozenset({COORDINATOR}),
+    # the rotation scenario (issue 20): the council's own coordinator, or staff, set its rota and swap
+    # a turn; anyone signed in sees who represents each council at an instance
+    ("meetings", "GET", "/councils/{council_id}/rota"): SIGNED_IN,  # own council only
+    ("meetings", "PUT", "/councils/{council_id}/rota"): STAFF_ONLY | {COORDINATOR},
+    ("meetings", "POST", "/instances/{instance_id}/rotation/{council_id}/swap"): STAFF_ONLY | {COORDINATOR},
+    ("meetings", "GET", "/instances/{instance_id}/representation"): SIGNED_IN,
     # --- notifications
     ("notifications", "GET", "/notifications/members/{member_id}/preferences"): COUNCILLORS,  # own
     ("notifications", "PUT", "/notifications/members/{member_id}/preferences"): COUNCILLORS,  # own
@@ -315,6 +325,12 @@ FOREIGN: list[tuple[str, str, str]] = [
     ("registry", "PUT", "/members/{member_id}/shown-to-councillors"),
     ("meetings", "GET", "/councils/{council_id}/participation"),
     ("meetings", "PUT", "/councils/{council_id}/participation/{instance_type}"),
+    ("registry", "GET", "/councils/{council_id}/substitutes"),
+    ("registry", "PUT", "/councils/{council_id}/substitutes/{theme}"),
+    ("registry", "DELETE", "/councils/{council_id}/substitutes/{theme}"),
+    ("meetings", "GET", "/councils/{council_id}/rota"),
+    ("meetings", "PUT", "/councils/{council_id}/rota"),
+    ("meetings", "POST", "/instances/{instance_id}/rotation/{council_id}/swap"),
     ("notifications", "GET", "/notifications/members/{member_id}/preferences"),
     ("notifications", "PUT", "/notifications/members/{member_id}/preferences"),
     ("notifications", "POST", "/notifications/members/{member_id}/feed-token"),
@@ -447,6 +463,13 @@ def body_for(service: str, method: str, path: str, data: dict[str, Any]) -> dict
         },
         ("PUT", "/instances/{instance_id}/projects/{project_id}/decision"): {"json": {"decision": "ajourne"}},
         ("PUT", "/councils/{council_id}/participation/{instance_type}"): {"json": {"choice": "observer"}},
+        ("PUT", "/councils/{council_id}/substitutes/{theme}"): {
+            "json": {"member_id": str(data["councillor"])}
+        },
+        ("PUT", "/councils/{council_id}/rota"): {"json": {"member_ids": [str(data["councillor"])]}},
+        ("POST", "/instances/{instance_id}/rotation/{council_id}/swap"): {
+            "json": {"member_id": str(data["councillor"])}
+        },
         ("PUT", "/notifications/members/{member_id}/preferences"): {
             "json": {"channels": ["email"], "digest": False}
         },

@@ -71,6 +71,7 @@ ALERT_KIND_LABELS = {
     "webhook_disabled": "Webhook désactivé",
     "webhook_failed": "Envoi de webhook abandonné",
     "participation_changed": "Participation d'un conseil changée",
+    "rota_without_member": "Tour de rôle sans membre disponible",
 }
 DELIVERY_STATUS_LABELS = {
     "sent": "envoyé",

@@ -38,6 +38,7 @@ REPRESENTATION = {
     "par son ou sa référent·e de la thématique.",
     "vivier_ouvert": "Vivier ouvert : tous les membres des conseils concernés sont invités ; "
     "les places vont à qui s'inscrit d'abord.",
+    "rotation": "Tour de rôle : chaque conseil concerné est représenté par le membre dont c'est le tour.",
 }
 
 

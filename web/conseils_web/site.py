@@ -37,6 +37,7 @@ from conseils_web import (
     operator_pages,
     opinion_pages,
     public_pages,
+    representation_pages,
     staff,
 )
 from conseils_web.clients import (
@@ -46,6 +47,7 @@ from conseils_web.clients import (
     RegistryClient,
     WebhooksClient,
 )
+from conseils_web.clients.representation import RotaClient, SubstitutesClient
 from conseils_web.clients.voice import VoiceClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
@@ -142,6 +144,9 @@ def create_site(
     app.state.voice = VoiceClient(transport)  # the councils' voice (opinion_pages, staff/projects)
     app.include_router(opinion_pages.router)
     app.include_router(council_public_page.router)  # /conseils/{slug}, signed out (issue 20)
+    app.state.substitutes = SubstitutesClient(transport)  # substitutes, rota (representation_pages)
+    app.state.rotas = RotaClient(transport)
+    app.include_router(representation_pages.router)
     for router in staff.ROUTERS:
         app.include_router(router)
     app.state.kafka_bootstrap = kafka_bootstrap  # the operator pages read the event flows

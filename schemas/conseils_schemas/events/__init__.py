@@ -20,7 +20,7 @@ The models live in one module per producing service (:mod:`.registry`,
 (:mod:`.staff_edits`), what staff do with an alert (:mod:`.alerts`), the barriers to attending
 lifted (:mod:`.attending`), the contact card v2 (:mod:`.contacts_v2`), the councils' voice
 (:mod:`.voice`), a presence declared with the attendance code (:mod:`.presence`), a venue confirmed
-with « Je viens » (:mod:`.confirmations`); a new family of
+with « Je viens » (:mod:`.confirmations`), substitutes and rotas (:mod:`.representation`); a new family of
 events gets a module of its own, imported here (the type registry only lists
 models defined inside this package).
 """
@@ -86,6 +86,13 @@ from .registry import (
     ThemeLeftWithoutReferent,
     is_tombstone,
 )
+from .representation import (
+    RotaSet,
+    RotationTurnAssigned,
+    RotationTurnVacant,
+    SubstituteDesignated,
+    SubstituteWithdrawn,
+)
 from .staff_edits import (
     InstanceUpdated,
     OtherAttendees,
@@ -147,10 +154,15 @@ __all__ = [
     "RegistrationConfirmed",
     "RegistrationPromoted",
     "RegistrationWaitlisted",
+    "RotaSet",
+    "RotationTurnAssigned",
+    "RotationTurnVacant",
     "Slug",
     "StaffAlertAcknowledged",
     "StaffAlertRaised",
     "StaffAlertResolved",
+    "SubstituteDesignated",
+    "SubstituteWithdrawn",
     "ThemeLeftWithoutReferent",
     "is_tombstone",
 ]

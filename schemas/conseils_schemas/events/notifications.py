@@ -81,6 +81,7 @@ class StaffAlertRaised(Event):
         "need_unbooked",
         "easy_read_missing",
         "participation_changed",
+        "rota_without_member",
     ]
     subject_id: UUID = Field(description="Id of the instance, council or member concerned.")
     message_fr: str

@@ -11,16 +11,17 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_meetings import api, api_attending, api_confirmations, api_presence, api_voice
+from conseils_meetings import api, api_attending, api_confirmations, api_presence, api_rotation, api_voice
 from conseils_meetings.consumers import register_consumers
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.settings import MeetingsSettings
-from conseils_meetings.tables import metadata
+from conseils_meetings.tables import metadata, participation_timeline
 from conseils_meetings.tasks import AttendingCheck, LateDossierCheck
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
 from conseils_runtime.logs import get_logger
+from conseils_runtime.territory_timeline import guarded_lifespan
 from conseils_schemas import (
     AttendanceRecorded,
     DossierPublished,
@@ -41,6 +42,7 @@ from conseils_schemas import (
 from conseils_schemas.events import CostClaimDecided, CostClaimSubmitted, InstanceUpdated, NeedsCounted
 from conseils_schemas.events.confirmations import CONFIRMATION_EVENTS
 from conseils_schemas.events.presence import PRESENCE_EVENTS
+from conseils_schemas.events.representation import MEETINGS_REPRESENTATION_EVENTS
 from conseils_schemas.events.voice import VOICE_EVENTS
 
 log = get_logger(__name__)
@@ -68,6 +70,7 @@ PRODUCES: list[type[Event]] = [
     *PRESENCE_EVENTS,  # presence declared with the attendance code
     *CONFIRMATION_EVENTS,  # « Je viens »
     *VOICE_EVENTS,  # projects, councils' opinions, decisions, participation choices
+    *MEETINGS_REPRESENTATION_EVENTS,  # the rotation scenario's rota and turns
 ]
 
 
@@ -80,7 +83,7 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
         title="conseils — rencontres",
         description="Instances du contrat de ville, dossiers, inscriptions, présence, comptes rendus, bilan.",
         version="1.0.0",
-        lifespan=runtime.lifespan,
+        lifespan=guarded_lifespan(runtime, participation_timeline, settings.territory_config),
     )
     runtime.add_background(LateDossierCheck(service, settings.dossier_check_seconds))
     runtime.add_background(AttendingCheck(service, settings.dossier_check_seconds))
@@ -95,4 +98,5 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     app.include_router(api_presence.router)
     app.include_router(api_confirmations.router)
     app.include_router(api_voice.router)
+    app.include_router(api_rotation.router)
     return app

@@ -20,6 +20,7 @@ from conseils_meetings.service import MeetingsService
 from conseils_runtime import EventContext, ServiceRuntime
 from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS
 from conseils_schemas import Event, MemberErased, MemberLeft
+from conseils_schemas.events import SubstituteDesignated, SubstituteWithdrawn
 
 
 def register_consumers(runtime: ServiceRuntime, service: MeetingsService) -> None:
@@ -41,3 +42,11 @@ def register_consumers(runtime: ServiceRuntime, service: MeetingsService) -> Non
                 if isinstance(event, MemberErased):  # her needs, attestations and receipts go with her
                     await service.erase_attending_data(service.units.within(ctx), event.member_id)
         await view.apply_many(items[0][1].session, run)
+
+    @consumer.on(SubstituteDesignated)  # the referents' substitutes, for the bilan (rota_projection)
+    async def substitute_designated(event: SubstituteDesignated, ctx: EventContext) -> None:
+        await projection.apply(ctx.session, event, ctx.metadata.time, territory)
+
+    @consumer.on(SubstituteWithdrawn)
+    async def substitute_withdrawn(event: SubstituteWithdrawn, ctx: EventContext) -> None:
+        await projection.apply(ctx.session, event, ctx.metadata.time, territory)

@@ -253,6 +253,26 @@ async def play_year(
         lambda: p.service.update_outcome(outcomes["proposal"], "done", "Adopté : les comités sont le soir."),
     )
 
+    # In spring, the open pool (the territory file's scenario from May): two comités techniques
+    # in May, where every member of the concerned councils may register, not only the referents.
+    for index, theme in enumerate(sorted(referents)[:2]):
+        day = _weekday(y + 1, 5, 1 if index % 2 else 3, 2 + index)
+        key = f"technique-printemps-{theme}"
+        plan(
+            date(y + 1, 4, 15),
+            9,
+            schedule(
+                key,
+                "comite-technique",
+                f"Comité technique « {theme} » (vivier ouvert)",
+                p.local(day, 18),
+                hq,
+                theme=theme,
+            ),
+        )
+        plan(date(y + 1, 4, 16), 9, register(key, [members[c][-1] for c in councils[index::2]]))
+        held(key, day, f"Avis du comité technique « {theme} » ouvert à tous les membres.", 10)
+
     # The June COPIL closes the year.
     june = _weekday(y + 1, 6, 1, 4)
     plan(

@@ -40,6 +40,7 @@ from conseils_meetings.outcomes import apply_outcome_event
 from conseils_meetings.presence_projection import PRESENCE_APPLY
 from conseils_meetings.records import AttendanceRecord
 from conseils_meetings.repository import Repository
+from conseils_meetings.rota_projection import ROTA_APPLY
 from conseils_meetings.voice_projection import VOICE_APPLY
 from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS, RegistryView
 from conseils_runtime.territory import TerritoryConfig
@@ -204,6 +205,7 @@ APPLY: dict[type[Event], Apply] = {
     **PRESENCE_APPLY,  # presence declared with the attendance code (presence_projection)
     **CONFIRMATION_APPLY,  # « Je viens » (confirmation_projection)
     **VOICE_APPLY,  # projects, councils' opinions, decisions, participation choices (voice_projection)
+    **ROTA_APPLY,  # the rotation scenario's rotas and turns (rota_projection)
 }
 
 APPLIED_EVENTS: tuple[type[Event], ...] = (*REGISTRY_VIEW_EVENTS, *APPLY)

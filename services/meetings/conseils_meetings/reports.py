@@ -32,6 +32,7 @@ from conseils_meetings.bilan import (
 from conseils_meetings.domain import time_slot
 from conseils_meetings.projection import registry_view_of
 from conseils_meetings.repository import Repository
+from conseils_meetings.representative_queries import representatives
 from conseils_meetings.scenario_figures import scenario_periods, scenario_rows
 from conseils_meetings.voice_figures import opinion_figures
 from conseils_runtime.http import DomainError
@@ -229,8 +230,16 @@ async def load_bilan(
     opinions = await Repository(session).opinion_outcomes(ids)
     bilan.opinions_by_council = opinion_figures(opinions, councils)
     bilan.by_scenario = scenario_rows(period_from, period_to, instances, territory)
+    substitutes, turns = await representatives(session, instances)  # who stood for whom
     bilan.scenario_periods = scenario_periods(
-        period_from, period_to, instances, territory, councils=councils, opinions=opinions
+        period_from,
+        period_to,
+        instances,
+        territory,
+        councils=councils,
+        opinions=opinions,
+        substitutes=substitutes,
+        turns=turns,
     )
     return bilan
 

@@ -4,13 +4,14 @@ row, so that « référent par thématique » and « vivier ouvert » are read s
 
 `scenario_periods` details each period for the comparison of the bilan page: presence per
 council and theme, the referents' presence, the councils represented at each instance and
-the opinions given and followed."""
+the opinions given and followed, the referents' substitutes' and the rota's members' presence;
+the rotation scenario (tour de rôle) is a period like the others."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -19,7 +20,11 @@ from conseils_meetings.voice_figures import OpinionOutcome
 from conseils_meetings.voice_rules import followed
 from conseils_runtime.territory import TerritoryConfig
 
-SCENARIO_LABELS = {"referent_par_thematique": "référent·e par thématique", "vivier_ouvert": "vivier ouvert"}
+SCENARIO_LABELS = {
+    "referent_par_thematique": "référent·e par thématique",
+    "vivier_ouvert": "vivier ouvert",
+    "rotation": "tour de rôle",
+}
 
 
 def _groups(
@@ -69,6 +74,10 @@ class ScenarioPeriod:
     opinions_given: int
     opinions_decided: int
     opinions_followed: int
+    substitutes_expected: int = 0  # referents' substitutes of the concerned councils, over held instances
+    substitutes_present: int = 0
+    turns_expected: int = 0  # members whose turn it was (rotation), over held instances
+    turns_present: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -85,6 +94,10 @@ class ScenarioPeriod:
             "opinions_given": self.opinions_given,
             "opinions_decided": self.opinions_decided,
             "opinions_followed": self.opinions_followed,
+            "substitutes_expected": self.substitutes_expected,
+            "substitutes_present": self.substitutes_present,
+            "turns_expected": self.turns_expected,
+            "turns_present": self.turns_present,
         }
 
 
@@ -96,8 +109,14 @@ def scenario_periods(
     *,
     councils: dict[uuid.UUID, str],
     opinions: Sequence[OpinionOutcome] = (),
+    substitutes: Mapping[uuid.UUID, set[uuid.UUID]] | None = None,
+    turns: Mapping[uuid.UUID, set[uuid.UUID]] | None = None,
 ) -> list[ScenarioPeriod]:
-    """Per instance type with dated scenarios, one period per scenario in force, in date order."""
+    """Per instance type with dated scenarios, one period per scenario in force, in date order.
+
+    `substitutes` and `turns` (per instance id, the members designated: the referents' substitutes,
+    the members whose turn it was) give their presence at the held instances."""
+    substitutes, turns = substitutes or {}, turns or {}
     themes = {theme.slug: theme.name for theme in territory.themes}
     periods = []
     for (kind, chosen), group in _groups(instances, territory).items():
@@ -124,6 +143,10 @@ def scenario_periods(
                 opinions_given=len(voiced),
                 opinions_decided=sum(1 for o in voiced if o.decision is not None),
                 opinions_followed=sum(1 for o in voiced if followed(o.stance, o.decision)),
+                substitutes_expected=sum(len(substitutes.get(i.id, ())) for i in held),
+                substitutes_present=sum(len(substitutes.get(i.id, set()) & set(i.present)) for i in held),
+                turns_expected=sum(len(turns.get(i.id, ())) for i in held),
+                turns_present=sum(len(turns.get(i.id, set()) & set(i.present)) for i in held),
             )
         )
     return sorted(periods, key=lambda p: (p.instance_type, p.first_day or date.min, p.scenario))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from conseils_meetings import domain
 from conseils_meetings.records import InstanceDetail
 from conseils_meetings.repository import Repository
+from conseils_meetings.rotation import assign_rotation_turns
 from conseils_meetings.use_cases import (
     InstanceDraft,
     MeetingsCore,
@@ -144,6 +146,14 @@ class Scheduling(MeetingsCore):
                 time_slot=domain.time_slot(row.starts_at, self.timezone),
                 timezone=self.timezone,
             )
+        )
+        await assign_rotation_turns(  # the rotation scenario: each council's next turn (rotation.py)
+            self,
+            unit,
+            instance_id,
+            kind.slug,
+            row.starts_at.astimezone(ZoneInfo(self.timezone)).date(),
+            list(await repo.concerned(instance_id)),
         )
         await self._alert_breaches(unit, instance_id, row.title, breaches, now)
 

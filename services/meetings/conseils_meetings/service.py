@@ -26,6 +26,7 @@ from conseils_meetings.registrations import (
     registration_fields,
     release_seats_of_member,
 )
+from conseils_meetings.rotation import Rotation
 from conseils_meetings.scheduling import Scheduling
 from conseils_meetings.staff_edits import InstanceEdit, StaffEdits
 from conseils_meetings.use_cases import (
@@ -71,6 +72,7 @@ class MeetingsService(
     Voice,
     Presence,
     Confirmations,
+    Rotation,
 ):
     """The meetings use cases, one module per seam: scheduling.py, agenda.py (the councillor's
     agenda, who may register how), registrations.py, dossiers.py,
@@ -78,5 +80,6 @@ class MeetingsService(
     (the barriers to attending: needs to come, cost claims, attestations of presence),
     easy_read.py (the dossiers' easy-to-read versions), presence.py (the attendance code),
     confirmations.py (« Je viens »),
+    rotation.py (the rotation scenario's rota and turns, how a council is represented),
     staff_edits.py (an instance's title, theme, description; a document removed before
     publication); what they share is in use_cases.py."""

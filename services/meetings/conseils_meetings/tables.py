@@ -170,3 +170,9 @@ outcome_updates = Table(
 from conseils_meetings import attending_tables as _attending_tables  # noqa: E402,F401  (needs, claims)
 from conseils_meetings import confirmation_tables as _confirmation_tables  # noqa: E402,F401  (« Je viens »)
 from conseils_meetings import presence_tables as _presence_tables  # noqa: E402,F401  (attendance code)
+from conseils_meetings import rota_tables as _rota_tables  # noqa: E402,F401  (rotation scenario)
+
+# The participation periods the service last started with (issue 20: a past scenario change refused).
+from conseils_runtime.territory_timeline import participation_timeline_table  # noqa: E402
+
+participation_timeline = participation_timeline_table(metadata)

@@ -14,7 +14,7 @@ from conseils_notifications.service import Clock, NotificationsService, system_c
 from conseils_notifications.settings import NotificationsSettings
 from conseils_notifications.sms_gateway import KannelGateway
 from conseils_notifications.sms_settings import SmsSettings, territory_sms_rules
-from conseils_notifications.tables import metadata
+from conseils_notifications.tables import metadata, participation_timeline
 from conseils_notifications.tasks import DeliverySender, Scheduler
 from conseils_notifications.transport import LoggingSmsGateway, MailTransport, SmsGateway, SmtpTransport
 from conseils_notifications.webhook_consumers import register_webhook_consumer
@@ -22,6 +22,7 @@ from conseils_notifications.webhook_sender import WebhookSender
 from conseils_runtime import ServiceRuntime
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
+from conseils_runtime.territory_timeline import guarded_lifespan
 from conseils_schemas import (
     Event,
     NotificationFailed,
@@ -92,7 +93,10 @@ def create_app(
     runtime.add_background(webhook_sender)
     runtime.add_background(alert_mailer)
 
-    app = FastAPI(title="conseils — notifications", lifespan=runtime.lifespan)
+    app = FastAPI(
+        title="conseils — notifications",
+        lifespan=guarded_lifespan(runtime, participation_timeline, settings.territory_config),
+    )
     app.state.runtime = runtime
     app.state.service = service
     app.state.sender = sender

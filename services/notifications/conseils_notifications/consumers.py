@@ -40,6 +40,7 @@ from conseils_schemas import (
     StaffAlertResolved,
     ThemeLeftWithoutReferent,
 )
+from conseils_schemas.events import RotationTurnAssigned, SubstituteDesignated, SubstituteWithdrawn
 
 log = get_logger(__name__)
 
@@ -57,6 +58,14 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
     async def registry_facts(items: Sequence[tuple[Event, EventContext]]) -> None:
         facts = [(event, ctx.metadata.time) for event, ctx in items]
         await service.apply_registry_facts(units.within(items[0][1]), facts)
+
+    @registry.on(SubstituteDesignated)
+    async def substitute_designated(event: SubstituteDesignated, ctx: EventContext) -> None:
+        await service.substitute_designated(units.within(ctx), event)
+
+    @registry.on(SubstituteWithdrawn)
+    async def substitute_withdrawn(event: SubstituteWithdrawn, ctx: EventContext) -> None:
+        await service.substitute_withdrawn(units.within(ctx), event)
 
     @registry.on(ThemeLeftWithoutReferent)
     async def theme_left_without_referent(event: ThemeLeftWithoutReferent, ctx: EventContext) -> None:
@@ -98,6 +107,10 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
     @meetings.on(InstanceHeld)
     async def instance_held(event: InstanceHeld, ctx: EventContext) -> None:
         await service.instance_held(units.within(ctx), event)
+
+    @meetings.on(RotationTurnAssigned)
+    async def rotation_turn(event: RotationTurnAssigned, ctx: EventContext) -> None:
+        await service.rotation_turn(units.within(ctx), event, ctx.metadata.id)
 
     @meetings.on(DossierPublished)
     async def dossier_published(event: DossierPublished, ctx: EventContext) -> None:
@@ -144,6 +157,7 @@ def register_consumers(runtime: ServiceRuntime, service: NotificationsService) -
     @meetings.on(RegistrationCancelled)
     async def registration_cancelled(event: RegistrationCancelled, ctx: EventContext) -> None:
         await _registration(event, ctx, "cancelled", "unregistered")
+        await service.referent_cancelled(units.within(ctx), event, ctx.metadata.id)  # her substitute
 
     alerts = runtime.consumer("alerts")
 

@@ -68,6 +68,8 @@ Reason = Literal[
     "referent_nobody_registered",
     "attended",
     "own_registration",
+    "substitute",
+    "rotation_turn",
 ]
 REASON_LABELS: dict[str, str] = {
     "theme_referent": "vous êtes référent·e de votre conseil pour cette thématique",
@@ -79,6 +81,8 @@ REASON_LABELS: dict[str, str] = {
     "referent_nobody_registered": "personne de votre conseil n'est encore inscrit et vous en êtes référent·e",
     "attended": "vous avez participé à cette instance",
     "own_registration": "vous avez demandé à vous inscrire à cette instance",
+    "substitute": "vous êtes suppléant·e de la personne référente de votre conseil, qui ne peut pas venir",
+    "rotation_turn": "c'est votre tour de représenter votre conseil (tour de rôle)",
 }
 
 
@@ -182,6 +186,32 @@ def invitation_recipients(instance: InstanceView, directory: Directory) -> list[
         if member.council_id in in_councils:
             recipients.add(member.member_id, reason)
     return recipients.result()
+
+
+def substitute_recipients(
+    instance: InstanceView,
+    directory: Directory,
+    substitutes: Mapping[tuple[UUID, str], UUID],
+    *,
+    absent_member_id: UUID,
+    council_id: UUID,
+) -> list[Recipient]:
+    """The referent of a thematic instance cannot come (she cancelled): her substitute is invited.
+
+    Only where the referent scenario is in force (not an open pool, not a rotation: the caller
+    says so with `instance.open_pool`), for a theme whose referent she still is, and a substitute
+    who is still an active member of that council."""
+    if instance.scope != "theme" or not instance.theme or instance.open_pool:
+        return []
+    if council_id not in concerned_councils(instance, directory):
+        return []
+    if directory.referents.get((council_id, instance.theme)) != absent_member_id:
+        return []
+    substitute = substitutes.get((council_id, instance.theme))
+    active = {member.member_id for member in directory.members if member.council_id == council_id}
+    if substitute is None or substitute == absent_member_id or substitute not in active:
+        return []
+    return [Recipient(substitute, "substitute")]
 
 
 def change_recipients(told_before: Iterable[UUID], registrants: Iterable[UUID]) -> list[Recipient]:

@@ -9,6 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from conseils_notifications.domain import (
+    Directory,
+    Recipient,
     RegistrationKind,
     change_recipients,
     invitation_recipients,
@@ -18,6 +20,7 @@ from conseils_notifications.domain import (
     registration_recipients,
 )
 from conseils_notifications.records import InstanceRecord
+from conseils_notifications.representation import rotation_members
 from conseils_notifications.use_cases import NotificationsCore, Unit, iso
 from conseils_schemas import (
     DossierPublished,
@@ -35,6 +38,14 @@ class Invitations(NotificationsCore):
         """The instance's type runs an open pool (vivier ouvert) on its date (territory file)."""
         day = self.registry_view.local_date(row.starts_at)
         return self.territory.scenario_on(row.instance_type, day) == "vivier_ouvert"
+
+    async def invited(self, unit: Unit, row: InstanceRecord, directory: Directory) -> list[Recipient]:
+        """Who the instance's invitation invites under the scenario of its type on its date: under
+        the rotation scenario the members whose turn it is (their turn's fact invites them first)."""
+        day = self.registry_view.local_date(row.starts_at)
+        if self.territory.scenario_on(row.instance_type, day) == "rotation":
+            return [Recipient(m, "rotation_turn") for m in await rotation_members(unit, row.instance_id)]
+        return invitation_recipients(row.view(open_pool=self.open_pool(row)), directory)
 
     async def instance_scheduled(self, unit: Unit, event: InstanceScheduled, event_id: str) -> int:
         await unit.repo.save_instance(
@@ -62,7 +73,7 @@ class Invitations(NotificationsCore):
             source_event_id=event_id,
             kind="scheduled",
             instance_id=event.instance_id,
-            recipients=invitation_recipients(row.view(open_pool=self.open_pool(row)), directory),
+            recipients=await self.invited(unit, row, directory),
             context={"instance": self.snapshot(row)},
         )
 
@@ -130,7 +141,7 @@ class Invitations(NotificationsCore):
         registered = await unit.repo.registrants(event.instance_id, confirmed_only=False)
         recipients = merge_recipients(
             change_recipients([], registered),
-            invitation_recipients(row.view(open_pool=self.open_pool(row)), directory),
+            await self.invited(unit, row, directory),
         )
         return await self._notify(
             unit,

@@ -7,7 +7,8 @@ instances copy), invitations.py (who must hear about what), reminders.py, digest
 alerts.py (staff alerts), deliveries.py (sending steps, inbox, delivery log), feeds.py
 (calendar feeds and their tokens), preferences.py (preferences, unsubscribe), webhooks.py
 (outgoing webhooks: endpoints, their messages and the outcome of each attempt), sms.py (SMS
-answers, delivery reports).
+answers, delivery reports), representation.py (the referents' substitutes, invited when
+the referent cancels; the rotation turns).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from conseils_notifications.personal_data import PersonalData
 from conseils_notifications.preferences import PreferencesOfMembers
 from conseils_notifications.read_model import ReadModel
 from conseils_notifications.reminders import Reminders
+from conseils_notifications.representation import Representation
 from conseils_notifications.sms import SmsMessages
 from conseils_notifications.use_cases import Clock, NotificationsCore, Unit, system_clock
 from conseils_notifications.webhooks import Webhooks
@@ -47,6 +49,7 @@ class NotificationsService(
     PersonalData,
     Webhooks,
     SmsMessages,
+    Representation,
 ):
     """What happens when an event arrives, a reminder falls due, a delivery is sent, or a
     member or staff asks: one module per seam, what they share in use_cases.py."""

@@ -271,3 +271,11 @@ sms_messages = Table(
     Column("report", String(16), nullable=True),  # delivered | undeliverable | rejected
     Column("reported_at", UtcDateTime(), nullable=True),
 )
+
+# The substitutes of the referents and the rotation turns (issue 20), in their own module.
+from conseils_notifications import representation_tables as _representation_tables  # noqa: E402,F401
+
+# The participation periods the service last started with (issue 20: a past scenario change refused).
+from conseils_runtime.territory_timeline import participation_timeline_table  # noqa: E402
+
+participation_timeline = participation_timeline_table(metadata)

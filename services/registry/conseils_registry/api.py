@@ -8,7 +8,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from conseils_registry import api_directory, api_members
+from conseils_registry import api_directory, api_members, api_substitutes
 from conseils_registry.api_access import (
     Anyone,
     Service,
@@ -143,3 +143,4 @@ async def withdraw_referent(
 
 router.include_router(api_members.router)
 router.include_router(api_directory.router)
+router.include_router(api_substitutes.router)

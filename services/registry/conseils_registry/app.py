@@ -32,6 +32,7 @@ from conseils_schemas import (
     ReferentWithdrawn,
     ThemeLeftWithoutReferent,
 )
+from conseils_schemas.events.representation import REGISTRY_REPRESENTATION_EVENTS
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PRODUCES: list[type[Event]] = [
@@ -49,6 +50,7 @@ PRODUCES: list[type[Event]] = [
     MemberContactCardV2,
     DirectoryEntrySaved,
     DirectoryEntryRemoved,
+    *REGISTRY_REPRESENTATION_EVENTS,  # substitutes of the referents
 ]
 
 

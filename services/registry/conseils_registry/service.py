@@ -6,7 +6,7 @@ contacts topic, and erasure publishes `MemberErased` plus a tombstone there.
 
 `RegistryService` is composed of one module per seam over `RegistryCore`
 (use_cases.py: dependencies, units of work, shared steps): territory.py
-(reference data), councils.py, members.py (and the CSV), referents.py,
+(reference data), councils.py, members.py (and the CSV), referents.py, substitutes.py,
 directory.py (projection.py applies its events), community.py (the councils as
 every councillor sees them, a member's name shown or not), privacy.py (erasure,
 access), retention.py (erasure requests, erasure after the retention period),
@@ -32,6 +32,7 @@ from conseils_registry.privacy import Privacy
 from conseils_registry.referents import Referents
 from conseils_registry.retention import Retention
 from conseils_registry.staff import StaffAccounts
+from conseils_registry.substitutes import Substitutes
 from conseils_registry.territory import Territory
 from conseils_registry.use_cases import (
     Clock,
@@ -61,6 +62,15 @@ __all__ = [
 
 
 class RegistryService(
-    Territory, Councils, Members, Referents, Directory, Community, Retention, Privacy, StaffAccounts
+    Territory,
+    Councils,
+    Members,
+    Referents,
+    Substitutes,
+    Directory,
+    Community,
+    Retention,
+    Privacy,
+    StaffAccounts,
 ):
     """The registry's use cases, one module per seam; what they share is in use_cases.py."""

@@ -168,3 +168,7 @@ erasure_requests = Table(
     Column("confirmed_at", UtcDateTime(), nullable=True),
     Column("confirmed_by", String(120), nullable=True),
 )
+
+# --------------------------------------------------------------------------- substitutes of referents
+
+from conseils_registry import substitute_tables as _substitute_tables  # noqa: E402,F401

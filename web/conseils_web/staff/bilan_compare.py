@@ -99,6 +99,14 @@ def _summary(periods: list[dict[str, Any]]) -> list[Line]:
             rates(lambda p: p["total"]["referents_present"], lambda p: p["total"]["referents_expected"]),
         ),
         _rate_line(
+            "Présence des suppléant·es des référents",
+            rates(lambda p: p.get("substitutes_present", 0), lambda p: p.get("substitutes_expected", 0)),
+        ),
+        _rate_line(
+            "Présence des membres dont c'était le tour (tour de rôle)",
+            rates(lambda p: p.get("turns_present", 0), lambda p: p.get("turns_expected", 0)),
+        ),
+        _rate_line(
             "Conseils représentés aux instances",
             rates(lambda p: p["councils_represented"], lambda p: p["councils_concerned"]),
         ),

@@ -1,7 +1,7 @@
 """venues confirmed with « Je viens »
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 19:30:00
 
 Issue 19: the J-1 reminder's « Je viens » (`attendance_confirmations`, from
@@ -15,8 +15,8 @@ from alembic import op
 
 import conseils_runtime.database
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
