@@ -73,4 +73,6 @@ ALERT_KIND_LABELS: Final[dict[str, str]] = {
     "theme_without_referent": "Thématique sans référent·e",
     "council_over_quota": "Conseil au-delà de ses places",
     "nobody_registered": "Aucun inscrit",
+    "webhook_disabled": "Webhook désactivé",
+    "webhook_failed": "Envoi de webhook abandonné",
 }

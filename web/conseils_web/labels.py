@@ -67,9 +67,6 @@ CATEGORY_LABELS = {
 }
 ALERT_KIND_LABELS = {
     **CONTRACT_ALERT_KIND_LABELS,
-    # Alerts the notifications service keeps for its own webhooks (not on the alerts topic).
-    "webhook_disabled": "Webhook désactivé",
-    "webhook_failed": "Envoi de webhook abandonné",
     "participation_changed": "Participation d'un conseil changée",
 }
 DELIVERY_STATUS_LABELS = {
