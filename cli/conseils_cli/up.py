@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import socket
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from rich.table import Table
 from conseils_cli.kafka import launcher
 from conseils_cli.kafka.grants import OPS, SERVICE_GRANTS
 from conseils_runtime.kafka_security import KafkaSecurity
+from conseils_runtime.logs import logs_to_file
 
 err = Console(stderr=True)
 
@@ -74,7 +74,6 @@ def up_command(  # noqa: PLR0917 - typer options
         err.print(f"[bold red]{escape(str(error))}[/]")
         raise typer.Exit(2) from error
 
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     external = bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS"))
     running = None if external else launcher.status()
     already_running = external or running is not None
@@ -138,15 +137,25 @@ def up_command(  # noqa: PLR0917 - typer options
         demo_year=demo_year,
         kafka_security=principals,
     )
+    log_file = data_dir / LOG_FILE
+    err.print(f"Journal de la plateforme (Kafka, services, site) : {escape(str(log_file))}")
     try:
-        # uvicorn applies `loop="uvloop"` only in its own `run()`: the platform serves from this loop.
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            runner.run(run_platform(options))
+        # The console keeps this command's own lines; every log line goes to the file.
+        with logs_to_file(log_file) as console:
+            err.file = console
+            # uvicorn applies `loop="uvloop"` only in its own `run()`: the platform serves from this loop.
+            with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+                runner.run(run_platform(options))
     finally:
+        err.file = None  # type: ignore[assignment]  # back to the current sys.stderr
         if not already_running:  # stop only the broker this command started
             with err.status("Arrêt de Kafka…"):
                 launcher.stop()
         err.print("Plateforme arrêtée.")
+
+
+LOG_FILE = "conseils.log"
+"""The platform's log, in the data dir (FastStream, aiokafka, uvicorn, the services' and site's)."""
 
 
 class PortError(ValueError):

@@ -49,7 +49,7 @@ from typing import Any, TypeVar
 
 from aiokafka import ConsumerRecord, TopicPartition
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, Topic
 from faststream.kafka.annotations import KafkaMessage
 
 from conseils_runtime.consumer_batch import BatchPath, _parse_batch, _raw_body
@@ -206,8 +206,11 @@ class EventConsumer(BatchPath, SinglePath, DeadLetters):
         if not self._topics:
             raise RuntimeError(f"consumer {self.name} has no handler")
 
+        # declare=False: the topics exist before any consumer starts (ensure_topics, or the secured
+        # broker's provisioning), and a service's principal may not create topics: FastStream's own
+        # creation attempt was refused with one TopicAuthorizationFailed warning per topic.
         @self._broker.subscriber(
-            *self.topics,
+            *(Topic(name, declare=False) for name in self.topics),
             group_id=self.group_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",

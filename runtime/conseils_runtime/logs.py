@@ -1,14 +1,19 @@
 """Structured logs (structlog) that always carry the correlation id in context,
-and `describe_error`: what an error may say in a log or a dead letter (its kind
-and field names, never the values it quotes)."""
+`logs_to_file` (every log line of the process in a file, the console kept for a
+command's own lines), and `describe_error`: what an error may say in a log or a
+dead letter (its kind and field names, never the values it quotes)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
 import traceback
+from collections.abc import Iterator
 from contextvars import ContextVar
+from pathlib import Path
+from typing import TextIO
 
 import structlog
 from pydantic import ValidationError
@@ -69,10 +74,21 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+BROKER_LOGGER = "conseils_runtime.broker"
+"""The logger FastStream is given (``make_broker``): FastStream's own writes to stdout, in colour,
+past any handler of ours; this one goes where the standard library's logs go."""
+
+LIBRARY_LOGGERS = ("faststream", "faststream.access", "aiokafka", "kafka", "uvicorn", "alembic", "httpx")
+"""Loggers that come with a handler of their own (FastStream's, bound to the console at import) or
+may be given one: in `logs_to_file` they lose it and write through the root logger's."""
+
+
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     """Configure structlog and the standard library once per process."""
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())  # no colour codes in a file
     )
     structlog.configure(
         processors=[
@@ -89,8 +105,47 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
-    for library in ("faststream", "aiokafka"):
+    for library in ("faststream", "aiokafka", BROKER_LOGGER):
         logging.getLogger(library).setLevel(level.upper())
+
+
+@contextlib.contextmanager
+def logs_to_file(path: Path) -> Iterator[TextIO]:
+    """While it lasts, every log line of this process goes to ``path`` (appended), none to the
+    console: structlog's (the services' and the site's, each 5xx with its cause), the standard
+    library's (FastStream, aiokafka, uvicorn, Alembic), Python's warnings, and whatever else writes
+    to ``sys.stderr``. Yields the console (``sys.stderr`` as it was) for the command's own lines.
+    Everything is put back as it was at the end."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    console = sys.stderr
+    root = logging.getLogger()
+    saved_root = root.handlers[:]
+    saved = {name: logging.getLogger(name) for name in LIBRARY_LOGGERS}
+    saved_state = {name: (lg.handlers[:], lg.propagate) for name, lg in saved.items()}
+    with path.open("a", encoding="utf-8", buffering=1) as stream:
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.handlers = [handler]
+        for library in saved.values():
+            library.handlers = []
+            library.propagate = True
+        logging.captureWarnings(True)
+        # A logger used before `configure_logging` (at an app's creation) would print to stdout.
+        factory = structlog.PrintLoggerFactory(_CurrentStderr())  # type: ignore[arg-type]
+        saved_factory = structlog.get_config()["logger_factory"]
+        structlog.configure(logger_factory=factory)
+        try:
+            # uvicorn's handlers are made from `ext://sys.stderr` when its Config is built: here.
+            with contextlib.redirect_stderr(stream):
+                yield console
+        finally:
+            logging.captureWarnings(False)
+            if structlog.get_config()["logger_factory"] is factory:
+                structlog.configure(logger_factory=saved_factory)
+            handler.flush()
+            root.handlers = saved_root
+            for name, library in saved.items():
+                library.handlers, library.propagate = saved_state[name]
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -19,7 +19,7 @@ from conseils_runtime.auth import UnsafeSecret
 from conseils_runtime.consumer import EventConsumer
 from conseils_runtime.database import Database, RuntimeTables
 from conseils_runtime.health import health_router
-from conseils_runtime.logs import configure_logging, describe_error, get_logger
+from conseils_runtime.logs import BROKER_LOGGER, configure_logging, describe_error, get_logger
 from conseils_runtime.migrations import upgrade_to_head
 from conseils_runtime.outbox import Outbox, OutboxRelay
 from conseils_runtime.settings import ServiceSettings
@@ -46,6 +46,9 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         acks="all",
         graceful_timeout=15.0,
         log_level=logging.DEBUG,  # FastStream logs each message at this level: keep it out of INFO
+        # Its own logger writes to stdout past every handler; ours goes where the logs go (a file
+        # under `conseils up`: logs.logs_to_file).
+        logger=logging.getLogger(BROKER_LOGGER),
         **settings.kafka_security().faststream_kwargs(),  # SASL: CONSEILS_KAFKA_* (kafka_security.py)
     )
 

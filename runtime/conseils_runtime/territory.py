@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from conseils_runtime.territory_attending import ClaimsSettings, NeedsSettings
 from conseils_runtime.territory_bodies import ParticipationBody
+from conseils_runtime.territory_staff import resolve_cities
 
 _SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -105,6 +106,7 @@ class StaffAccount(_Strict):
     organisation: str
     kind: Literal["territory", "city", "state"]
     role: Literal["staff", "operator"] = "staff"
+    cities: list[str] = []  # city and State agents: the cities whose alerts she gets (territory_staff.py)
 
 
 class MailSettings(_Strict):
@@ -275,6 +277,14 @@ class TerritoryConfig(_Strict):
                 problems.append(f"la fiche {entry.slug} de l'annuaire cite une ville inconnue ({entry.city})")
             if any(theme not in themes for theme in entry.themes):
                 problems.append(f"la fiche {entry.slug} de l'annuaire cite une thématique inconnue")
+        for account in self.staff:
+            unknown = resolve_cities(account.cities, {code: city.name for code, city in cities.items()})[1]
+            if account.cities and account.kind == "territory":
+                problems.append(
+                    f"l'agent {account.email} du territoire voit toutes les villes (pas de cities)"
+                )
+            elif unknown:
+                problems.append(f"l'agent {account.email} cite une ville inconnue ({', '.join(unknown)})")
         kinds = {kind.slug for kind in self.instance_types}
         for slug, periods in self.participation.items():
             if slug not in kinds:
@@ -289,6 +299,14 @@ class TerritoryConfig(_Strict):
         if problems:
             raise ValueError(" ; ".join(problems))
         return self
+
+    def staff_cities(self, email: str) -> frozenset[str] | None:
+        """INSEE codes of the cities a staff account is limited to; None: every city."""
+        address = email.strip().lower()
+        account = next((a for a in self.staff if a.email.lower() == address), None)
+        if account is None or not account.cities:
+            return None
+        return resolve_cities(account.cities, {city.code: city.name for city in self.cities})[0]
 
     def scenario_on(self, instance_type: str, day: date) -> Scenario:
         """The participation scenario of an instance type on a day (referent per theme by default)."""

@@ -73,4 +73,8 @@ ALERT_KIND_LABELS: Final[dict[str, str]] = {
     "theme_without_referent": "Thématique sans référent·e",
     "council_over_quota": "Conseil au-delà de ses places",
     "nobody_registered": "Aucun inscrit",
+    "webhook_disabled": "Webhook désactivé",
+    "webhook_failed": "Envoi de webhook abandonné",
+    "participation_changed": "Participation d'un conseil changée",
+    "rota_without_member": "Tour de rôle sans membre disponible",
 }

@@ -65,14 +65,7 @@ CATEGORY_LABELS = {
     "reminder": "Rappels avant les instances",
     "minutes": "Comptes rendus",
 }
-ALERT_KIND_LABELS = {
-    **CONTRACT_ALERT_KIND_LABELS,
-    # Alerts the notifications service keeps for its own webhooks (not on the alerts topic).
-    "webhook_disabled": "Webhook désactivé",
-    "webhook_failed": "Envoi de webhook abandonné",
-    "participation_changed": "Participation d'un conseil changée",
-    "rota_without_member": "Tour de rôle sans membre disponible",
-}
+ALERT_KIND_LABELS = CONTRACT_ALERT_KIND_LABELS
 DELIVERY_STATUS_LABELS = {
     "sent": "envoyé",
     "pending": "en attente",

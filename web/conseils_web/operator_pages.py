@@ -9,6 +9,9 @@ one instance or correlation id.
 
 from __future__ import annotations
 
+import asyncio
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,6 +27,35 @@ router = APIRouter(prefix="/exploitation")
 def _bootstrap(request: Request) -> str:
     bootstrap: str = request.app.state.kafka_bootstrap
     return bootstrap
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """The topics' message counts at one view of the page: the next view's rates are measured
+    against it, instead of the page waiting a second to measure them (``conseils ops status``)."""
+
+    at: float
+    messages: dict[str, int]
+
+
+_MAX_RATE_AGE_SECONDS = 3600.0
+"""A previous view older than this says nothing of the recent rate: no rate shown."""
+
+
+def _rates(request: Request, topics: list[flows.TopicStats]) -> tuple[dict[str, float], float | None]:
+    """Messages per second of each topic since the previous view (and that view's age), or no
+    rate on a first view. Retention may lower a count: a rate is never below zero."""
+    now = time.monotonic()
+    previous: _Sample | None = getattr(request.app.state, "exploitation_sample", None)
+    request.app.state.exploitation_sample = _Sample(now, {t.topic: t.messages for t in topics})
+    if previous is None or not 0 < now - previous.at <= _MAX_RATE_AGE_SECONDS:
+        return {}, None
+    elapsed = now - previous.at
+    return {
+        t.topic: round(max(t.messages - previous.messages[t.topic], 0) / elapsed, 2)
+        for t in topics
+        if t.topic in previous.messages
+    }, elapsed
 
 
 def _bars(rows: list[tuple[str, float]], unit: str) -> dict[str, Any]:
@@ -44,13 +76,17 @@ async def overview(request: Request) -> HTMLResponse:
     require(request, "operator")
     territory = site(request).territory.territory.slug
     try:
-        status = await flows.collect_status(_bootstrap(request), territory, window=1.0)
-        dead_letters = await flows.list_dead_letters(_bootstrap(request), territory, last=3)
+        # Both at once, and no measuring window: the rates are those since the previous view.
+        status, dead_letters = await asyncio.gather(
+            flows.collect_status(_bootstrap(request), territory, window=0),
+            flows.list_dead_letters(_bootstrap(request), territory, last=3),
+        )
     except flows.OpsError as error:
         return render(
             request, "exploitation.html", title="Exploitation", active="exploitation", error=str(error)
         )
     topics = [t for t in status.topics if t.exists and not t.dead_letter]
+    rates, rate_seconds = _rates(request, topics)
     lags: dict[str, int] = {}
     for lag in status.groups:
         lags[lag.group] = lags.get(lag.group, 0) + lag.lag_messages
@@ -61,6 +97,8 @@ async def overview(request: Request) -> HTMLResponse:
         active="exploitation",
         status=status,
         topics=topics,
+        rates=rates,
+        rate_seconds=rate_seconds,
         groups=status.groups,
         volume_chart=_bars([(t.topic.removeprefix(f"{territory}."), t.messages) for t in topics], "messages"),
         lag_chart=_bars(sorted(lags.items()), "messages en retard"),

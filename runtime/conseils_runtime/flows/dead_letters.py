@@ -21,6 +21,7 @@ from conseils_runtime.flows.clients import (
     Progress,
     ScannedRecord,
     connect_admin,
+    log_bounds,
     new_consumer,
     new_producer,
     scan,
@@ -151,9 +152,7 @@ async def list_dead_letters(
     consumer = new_consumer(bootstrap)
     await start_consumer(consumer)
     try:
-        every = [tp for tps in partitions.values() for tp in tps]
-        beginning: dict[TopicPartition, int] = await consumer.beginning_offsets(every) if every else {}
-        end: dict[TopicPartition, int] = await consumer.end_offsets(every) if every else {}
+        beginning, end = await log_bounds(consumer, [tp for tps in partitions.values() for tp in tps])
     finally:
         await consumer.stop()
     for dlq in dlqs:

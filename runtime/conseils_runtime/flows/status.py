@@ -15,6 +15,7 @@ from aiokafka.structs import OffsetAndMetadata
 from conseils_runtime.flows.clients import (
     POLL_MS,
     connect_admin,
+    log_bounds,
     new_consumer,
     start_consumer,
     topic_partitions,
@@ -162,8 +163,7 @@ async def collect_status(bootstrap: str, territory: str, *, window: float = 2.0)
     await start_consumer(consumer)
     try:
         every = [tp for tps in partitions.values() for tp in tps]
-        beginning: dict[TopicPartition, int] = await consumer.beginning_offsets(every) if every else {}
-        end: dict[TopicPartition, int] = await consumer.end_offsets(every) if every else {}
+        beginning, end = await log_bounds(consumer, every)
         if window > 0 and every:
             started = time.monotonic()
             await asyncio.sleep(window)

@@ -82,7 +82,12 @@ class StaffAlertRaised(Event):
         "easy_read_missing",
         "participation_changed",
         "rota_without_member",
+        "webhook_disabled",
+        "webhook_failed",
     ]
-    subject_id: UUID = Field(description="Id of the instance, council or member concerned.")
+    subject_id: UUID = Field(
+        description="Id of the instance, council or member concerned (of the webhook endpoint for "
+        "webhook_disabled and webhook_failed)."
+    )
     message_fr: str
     raised_at: AwareDatetime

@@ -10,6 +10,7 @@ from uuid import UUID
 from conseils_notifications.alert_rules import (
     DIGEST_LOOKBACK,
     StaffRecipient,
+    concerns,
     digest_day_due,
     staff_recipients,
     told_at_once,
@@ -27,12 +28,16 @@ class AlertMails(NotificationsCore):
 
     async def _recipients(self, unit: Unit) -> list[StaffRecipient]:
         modes = await unit.repo.staff_alert_modes()
-        return staff_recipients(((a.email, a.role) for a in self.territory.staff), modes)
+        staff = self.territory.staff
+        cities = {a.email.lower(): self.territory.staff_cities(a.email) for a in staff}
+        return staff_recipients(((a.email, a.role) for a in staff), modes, cities)
 
     async def _tell_at_once(self, unit: Unit, alert: StaffAlertRecord) -> int:
         now = self.clock()
         planned = 0
-        for email in told_at_once(await self._recipients(unit), alert.kind, alert.raised_at, now):
+        recipients = await self._recipients(unit)
+        concerned = (await unit.repo.alert_cities([alert]))[alert.alert_id]
+        for email in told_at_once(recipients, alert.kind, alert.raised_at, now, concerned):
             if await unit.repo.add_staff_alert_mail(f"alert:{alert.alert_id}", email, [alert.alert_id], now):
                 planned += 1
         if planned:
@@ -47,9 +52,10 @@ class AlertMails(NotificationsCore):
         days); a second run the same day adds nothing."""
         now = self.clock()
         candidates = await unit.repo.open_alerts_since(now - DIGEST_LOOKBACK, DIGEST_MAX_ALERTS)
+        concerned = await unit.repo.alert_cities(candidates)
         planned = 0
         for recipient in await self._recipients(unit):
-            ids = [alert.alert_id for alert in candidates]
+            ids = [a.alert_id for a in candidates if concerns(concerned[a.alert_id], recipient.cities)]
             if ids and await unit.repo.add_staff_alert_mail(
                 f"digest:{day.isoformat()}", recipient.email, ids, now
             ):

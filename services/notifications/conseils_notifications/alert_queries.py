@@ -14,7 +14,14 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_notifications import tables as t
-from conseils_notifications.alert_rules import AlertAction, AlertState, StaffAlertMode, validate_mode
+from conseils_notifications.alert_rules import (
+    AlertAction,
+    AlertCities,
+    AlertState,
+    StaffAlertMode,
+    subject_type,
+    validate_mode,
+)
 from conseils_notifications.records import StaffAlertMailRecord, StaffAlertRecord, StaffAlertView
 
 _ACTIONS = t.staff_alert_actions
@@ -82,6 +89,51 @@ class StaffAlertQueries:
         states = await self.alert_states(alert.alert_id for alert in alerts)
         ordered = sorted(alerts, key=lambda alert: alert.raised_at)
         return [StaffAlertView(alert, states[alert.alert_id]) for alert in ordered]
+
+    async def alert_cities(self, alerts: Iterable[StaffAlertRecord]) -> dict[UUID, AlertCities]:
+        """The cities each alert concerns, from what it names (an instance: its city, else its
+        councils' cities, else the whole territory; a council; a member's council); None for an
+        alert that names nothing of a city (a webhook endpoint), empty for an instance or a
+        council not known here yet (the read models may come after the alert)."""
+        alerts = list(alerts)
+        ids = {alert.subject_id for alert in alerts}
+        found: dict[UUID, AlertCities] = {}
+        council_of: dict[UUID, UUID | None] = {}
+        if ids:
+            query = select(t.instances.c.instance_id, t.instances.c.city_code, t.instances.c.council_ids)
+            instance_councils: dict[UUID, list[UUID]] = {}
+            for row in await self.session.execute(query.where(t.instances.c.instance_id.in_(ids))):
+                if row.city_code:
+                    found[row.instance_id] = frozenset({row.city_code})
+                elif row.council_ids:
+                    instance_councils[row.instance_id] = [UUID(str(c)) for c in row.council_ids]
+                else:
+                    found[row.instance_id] = None  # the whole territory
+            members = select(t.members.c.member_id, t.members.c.council_id)
+            for member in await self.session.execute(
+                members.where(t.members.c.member_id.in_(ids - set(found)))
+            ):
+                council_of[member.member_id] = member.council_id
+            wanted: set[UUID] = ids | {c for cs in instance_councils.values() for c in cs}
+            wanted |= {c for c in council_of.values() if c is not None}
+            codes = select(t.councils.c.council_id, t.councils.c.city_code)
+            city = {
+                council.council_id: council.city_code
+                for council in await self.session.execute(codes.where(t.councils.c.council_id.in_(wanted)))
+            }
+            for instance_id, councils in instance_councils.items():
+                found[instance_id] = frozenset(city[c] for c in councils if c in city)
+            for member_id, council_id in council_of.items():
+                found[member_id] = frozenset({city[council_id]} if council_id in city else ())
+            found.update(
+                {council_id: frozenset({code}) for council_id, code in city.items() if council_id in ids}
+            )
+        return {
+            alert.alert_id: found[alert.subject_id]
+            if alert.subject_id in found
+            else (frozenset() if subject_type(alert.kind) is not None else None)
+            for alert in alerts
+        }
 
     @staticmethod
     def _resolved() -> Any:

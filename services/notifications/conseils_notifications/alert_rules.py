@@ -43,8 +43,9 @@ SUBJECT_OF_KIND: Final[dict[str, SubjectType]] = {
 }
 """What the alert's `subject_id` names, by kind (the staff page links it)."""
 
-URGENT_KINDS: Final = frozenset({"dossier_late", "short_notice", "nobody_registered"})
-"""An instance is near and something is missing: a day's wait may be too late."""
+URGENT_KINDS: Final = frozenset({"dossier_late", "short_notice", "nobody_registered", "webhook_disabled"})
+"""An instance is near and something is missing: a day's wait may be too late; or a webhook
+endpoint is disabled: its receiver gets nothing more until staff act."""
 
 FRESH_FOR_IMMEDIATE: Final = timedelta(hours=24)
 """An urgent alert older than this (a topic read again from its start) waits for no email."""
@@ -94,12 +95,34 @@ def actions_to_record(state: AlertState, action: AlertAction) -> list[AlertActio
 class StaffRecipient:
     email: str
     mode: StaffAlertMode
+    cities: frozenset[str] | None = None
+    """INSEE codes of the cities she is limited to (the territory file's `cities`); None: all."""
+
+
+AlertCities = frozenset[str] | None
+"""The cities an alert concerns (INSEE codes); None: the whole territory (a territory-wide
+instance, a webhook). Empty: its instance or council is not known here (yet)."""
+
+
+def concerns(alert_cities: AlertCities, agent_cities: frozenset[str] | None, *, unknown: bool = True) -> bool:
+    """Whether an agent limited to `agent_cities` (None: not limited) is told of an alert: one of
+    her cities is concerned, or the alert concerns the whole territory. An alert whose instance or
+    council is not known here is not limited (`unknown`), except for the urgent email sent as the
+    alert arrives: the read models may come after it, so she gets it in the digest instead."""
+    if agent_cities is None or alert_cities is None:
+        return True
+    if not alert_cities:
+        return unknown
+    return bool(alert_cities & agent_cities)
 
 
 def staff_recipients(
-    accounts: Iterable[tuple[str, str]], modes: Mapping[str, StaffAlertMode]
+    accounts: Iterable[tuple[str, str]],
+    modes: Mapping[str, StaffAlertMode],
+    cities: Mapping[str, frozenset[str] | None] | None = None,
 ) -> list[StaffRecipient]:
-    """(email, role) of the territory's staff accounts -> those told of alerts, with their mode."""
+    """(email, role) of the territory's staff accounts -> those told of alerts, with their mode
+    and the cities each is limited to (`cities`, by address: none for an address not in it)."""
     recipients: dict[str, StaffRecipient] = {}
     for email, role in accounts:
         address = email.strip().lower()
@@ -107,17 +130,26 @@ def staff_recipients(
             continue
         mode = modes.get(address, DEFAULT_MODE)
         if mode != "none":
-            recipients[address] = StaffRecipient(address, mode)
+            recipients[address] = StaffRecipient(address, mode, (cities or {}).get(address))
     return list(recipients.values())
 
 
 def told_at_once(
-    recipients: Iterable[StaffRecipient], kind: str, raised_at: datetime, now: datetime
+    recipients: Iterable[StaffRecipient],
+    kind: str,
+    raised_at: datetime,
+    now: datetime,
+    alert_cities: AlertCities = None,
 ) -> list[str]:
-    """The addresses an alert just kept is emailed to at once (urgent, recent, mode immediate)."""
+    """The addresses an alert just kept is emailed to at once (urgent, recent, mode immediate,
+    and concerning her cities)."""
     if not is_urgent(kind) or now - raised_at > FRESH_FOR_IMMEDIATE:
         return []
-    return [r.email for r in recipients if r.mode == "immediate"]
+    return [
+        r.email
+        for r in recipients
+        if r.mode == "immediate" and concerns(alert_cities, r.cities, unknown=False)
+    ]
 
 
 def digest_day_due(now: datetime, timezone: str) -> date | None:

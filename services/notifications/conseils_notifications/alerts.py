@@ -12,6 +12,7 @@ from conseils_notifications.alert_rules import (
     AlertAction,
     StaffAlertMode,
     actions_to_record,
+    concerns,
     validate_mode,
 )
 from conseils_notifications.records import StaffAlertRecord, StaffAlertView
@@ -90,10 +91,20 @@ class Alerts(AlertMails):
             (view,) = await unit.repo.staff_alerts_by_ids([alert_id])
             return view
 
-    async def staff_alerts(self, limit: int = 100, *, unresolved_only: bool = False) -> list[StaffAlertView]:
-        """Newest first; `limit` is kept between 1 and 500."""
+    async def staff_alerts(
+        self, limit: int = 100, *, unresolved_only: bool = False, cities: frozenset[str] | None = None
+    ) -> list[StaffAlertView]:
+        """Newest first; `limit` is kept between 1 and 500. `cities` (INSEE codes): only the
+        alerts concerning one of them or the whole territory (a city or State agent's)."""
+        limit = min(max(limit, 1), 500)
         async with self.units.reading() as repo:
-            return await repo.staff_alerts(min(max(limit, 1), 500), unresolved_only=unresolved_only)
+            views = await repo.staff_alerts(
+                500 if cities is not None else limit, unresolved_only=unresolved_only
+            )
+            if cities is None:
+                return views
+            concerned = await repo.alert_cities(view.alert for view in views)
+        return [view for view in views if concerns(concerned[view.alert.alert_id], cities)][:limit]
 
     async def staff_alert_mode(self, staff_id: UUID) -> StaffAlertMode:
         async with self.units.reading() as repo:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from conseils_notifications.alert_rules import MODE_LABELS, StaffAlertMode, is_urgent, subject_type
@@ -88,12 +88,25 @@ class StaffAlertItem(BaseModel):
 
 @router.get("", response_model=list[StaffAlertItem])
 async def staff_alerts(
-    _principal: Reader, service: Service, limit: int = 100, unresolved: bool = False
+    _principal: Reader,
+    service: Service,
+    limit: int = 100,
+    unresolved: bool = False,
+    cities: Annotated[
+        str,
+        Query(
+            max_length=400,
+            description="INSEE codes, comma-separated: only the alerts concerning one of these cities "
+            "or the whole territory (what a city or State agent of these cities sees)",
+        ),
+    ] = "",
 ) -> list[StaffAlertItem]:
     """Alerts for territory staff (late dossier, daytime political instance, short notice, theme
     without referent, council over its places, nobody registered), newest first, from every
     service; `unresolved=true`: those nobody resolved yet."""
-    return [StaffAlertItem.of(view) for view in await service.staff_alerts(limit, unresolved_only=unresolved)]
+    codes = frozenset(code.strip() for code in cities.split(",") if code.strip()) or None
+    views = await service.staff_alerts(limit, unresolved_only=unresolved, cities=codes)
+    return [StaffAlertItem.of(view) for view in views]
 
 
 @router.post("/{alert_id}/acknowledge", response_model=StaffAlertItem)

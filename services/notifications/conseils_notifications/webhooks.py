@@ -12,11 +12,13 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Literal
 from uuid import UUID
 
+from conseils_notifications.alert_mails import AlertMails
 from conseils_notifications.records import StaffAlertRecord
 from conseils_notifications.repository import NotificationsRepository
-from conseils_notifications.use_cases import NotificationsCore, Unit
+from conseils_notifications.use_cases import Unit
 from conseils_notifications.webhook_addresses import destination_refusal
 from conseils_notifications.webhook_domain import (
     WEBHOOK_EVENT_TYPES,
@@ -32,8 +34,11 @@ from conseils_notifications.webhook_domain import (
 from conseils_notifications.webhook_records import AttemptRecord, EndpointRecord, MessageRecord
 from conseils_notifications.webhook_repository import WebhooksRepository
 from conseils_runtime.errors import NotFound
-from conseils_runtime.unit_of_work import UnitsOfWork
-from conseils_schemas import Event, EventMetadata
+from conseils_runtime.unit_of_work import UnitOfWork, UnitsOfWork
+from conseils_schemas import Event, EventMetadata, StaffAlertRaised
+
+WebhookUnit = UnitOfWork[WebhooksRepository]
+WebhookAlertKind = Literal["webhook_disabled", "webhook_failed"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class LoggedMessage:
     attempts: list[AttemptRecord]
 
 
-class Webhooks(NotificationsCore):
+class Webhooks(AlertMails):
     """Endpoints, their messages and the outcome of each attempt."""
 
     @cached_property
@@ -128,7 +133,7 @@ class Webhooks(NotificationsCore):
         async with self.webhook_units.begin() as unit:
             endpoint = await self._endpoint(unit.repo, endpoint_id, lock=True)
             if endpoint.status != "disabled":
-                await self._disable(unit.repo, endpoint, reason)
+                await self._disable(unit, endpoint, reason)
             found = await unit.repo.endpoint(endpoint_id)
         assert found is not None
         return found
@@ -244,25 +249,25 @@ class Webhooks(NotificationsCore):
             await repo.update_message(message.message_id, status="failed", **seen)
             if outcome == "gone":
                 await self._disable(
-                    repo, endpoint, "le destinataire a répondu 410 Gone : il ne veut plus d'envois"
+                    unit, endpoint, "le destinataire a répondu 410 Gone : il ne veut plus d'envois"
                 )
                 return "failed"
-            await self._given_up(repo, endpoint, message, attempt)
+            await self._given_up(unit, endpoint, message, attempt)
             return "failed"
 
     async def _given_up(
-        self, repo: WebhooksRepository, endpoint: EndpointRecord, message: MessageRecord, attempts: int
+        self, unit: WebhookUnit, endpoint: EndpointRecord, message: MessageRecord, attempts: int
     ) -> None:
         """The whole schedule failed: a staff alert; the endpoint is disabled too when nothing
         got through to it since this message was queued (days of failures)."""
-        current = await repo.endpoint(endpoint.endpoint_id, lock=True)
+        current = await unit.repo.endpoint(endpoint.endpoint_id, lock=True)
         if current is None or current.status != "active":
             return
         if current.last_success_at is None or current.last_success_at < message.created_at:
-            await self._disable(repo, current, f"aucun envoi réussi pendant {attempts} tentatives")
+            await self._disable(unit, current, f"aucun envoi réussi pendant {attempts} tentatives")
             return
         await self._webhook_alert(
-            repo,
+            unit,
             endpoint,
             "webhook_failed",
             f"Un envoi vers le point de réception {endpoint.url} a échoué {attempts} fois "
@@ -279,28 +284,35 @@ class Webhooks(NotificationsCore):
             raise NotFound("Ce point de réception n'existe pas.")
         return endpoint
 
-    async def _disable(self, repo: WebhooksRepository, endpoint: EndpointRecord, reason: str) -> None:
-        await repo.update_endpoint(
+    async def _disable(self, unit: WebhookUnit, endpoint: EndpointRecord, reason: str) -> None:
+        await unit.repo.update_endpoint(
             endpoint.endpoint_id, status="disabled", disabled_reason=reason, disabled_at=self.clock()
         )
-        await repo.cancel_open_messages(endpoint.endpoint_id, f"point de réception désactivé : {reason}")
+        await unit.repo.cancel_open_messages(endpoint.endpoint_id, f"point de réception désactivé : {reason}")
         await self._webhook_alert(
-            repo,
+            unit,
             endpoint,
             "webhook_disabled",
             f"Le point de réception {endpoint.url} est désactivé : {reason}.",
         )
 
     async def _webhook_alert(
-        self, repo: WebhooksRepository, endpoint: EndpointRecord, kind: str, text: str
+        self, unit: WebhookUnit, endpoint: EndpointRecord, kind: WebhookAlertKind, text: str
     ) -> None:
-        """On the staff's alerts page (kept by this service, in the same transaction)."""
-        await NotificationsRepository(repo.session).keep_staff_alert(
-            StaffAlertRecord(
-                alert_id=uuid.uuid4(),
-                kind=kind,
-                subject_id=endpoint.endpoint_id,
-                message_fr=text,
-                raised_at=self.clock(),
-            )
+        """A staff alert like every other: published on the alerts topic with this transaction,
+        and kept and emailed at once (urgent: per each agent's choice) in it too, so that the
+        page shows it at once; when the fact comes back from the topic it is kept already and
+        adds nothing. The daily digest tells it like the others."""
+        alert = StaffAlertRecord(
+            alert_id=uuid.uuid4(),
+            kind=kind,
+            subject_id=endpoint.endpoint_id,
+            message_fr=text,
+            raised_at=self.clock(),
         )
+        await unit.emit(StaffAlertRaised(**alert.__dict__))
+        alerts = UnitOfWork(
+            unit.session, NotificationsRepository(unit.session), unit.outbox, unit.correlation_id
+        )
+        if await alerts.repo.keep_staff_alert(alert):
+            await self._tell_at_once(alerts, alert)

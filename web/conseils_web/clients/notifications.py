@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field, TypeAdapter
 
@@ -99,10 +100,18 @@ class NotificationsClient(ServiceClient):
     )
     NEW_FEED = Endpoint("POST", "/notifications/members/{member_id}/feed-token", TypeAdapter(FeedToken))
 
-    async def alerts(self, token: Caller, *, unresolved: bool = False, limit: int = 200) -> list[Alert]:
-        return await self.call(
-            self.ALERTS, token, query={"unresolved": "true" if unresolved else "false", "limit": limit}
-        )
+    async def alerts(
+        self,
+        token: Caller,
+        *,
+        unresolved: bool = False,
+        limit: int = 200,
+        cities: frozenset[str] | None = None,
+    ) -> list[Alert]:
+        query: dict[str, Any] = {"unresolved": "true" if unresolved else "false", "limit": limit}
+        if cities is not None:
+            query["cities"] = ",".join(sorted(cities))
+        return await self.call(self.ALERTS, token, query=query)
 
     async def acknowledge_alert(self, token: Caller, alert_id: object) -> Alert:
         return await self.call(self.ACKNOWLEDGE, token, path={"alert_id": alert_id})

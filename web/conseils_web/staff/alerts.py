@@ -60,8 +60,12 @@ async def alerts_page(request: Request) -> HTMLResponse:
     ctx, token = site(request), user_token(request)
     error, rows, mode = None, [], None
     try:
-        alerts = await ctx.notifications.alerts(token, unresolved=not everything)
-        names = {account.id: account.name for account in await _staff_accounts(request)}
+        accounts = await _staff_accounts(request)
+        # A city or State agent sees her cities' alerts (and the territory's), never another city's.
+        mine = [a for a in accounts if str(a.id) == principal.subject]
+        cities = ctx.territory.staff_cities(mine[0].email) if mine else None
+        alerts = await ctx.notifications.alerts(token, unresolved=not everything, cities=cities)
+        names = {account.id: account.name for account in accounts}
         rows = [_row(alert, names) for alert in alerts]
         if principal.role == "staff":
             mode = (await ctx.notifications.alert_emails(token)).mode
