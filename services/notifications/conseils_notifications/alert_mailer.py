@@ -23,6 +23,7 @@ from conseils_runtime import Database
 from conseils_runtime.logs import get_logger
 from conseils_runtime.mail import encoded_subject, finish_message
 from conseils_runtime.tasks import WorkerLoop
+from conseils_runtime.times import FRENCH_MONTHS
 from conseils_schemas.labels import ALERT_KIND_LABELS
 
 log = get_logger(__name__)
@@ -38,8 +39,6 @@ _SUBJECT_PAGES = {
     "instance": ("/equipe/instances/", "l'instance"),
     "council": ("/equipe/conseils/", "le conseil"),
 }
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre")  # fmt: skip
 
 
 def _item(base_url: str, view: StaffAlertView) -> dict[str, Any]:
@@ -64,7 +63,7 @@ def alert_subject(
         when = day or date.fromisoformat(mail.source.removeprefix("digest:"))
         count = len(views)
         plural = "s" if count > 1 else ""
-        return f"Alertes du {when.day} {_MONTHS[when.month - 1]} : {count} alerte{plural} à traiter"
+        return f"Alertes du {when.day} {FRENCH_MONTHS[when.month - 1]} : {count} alerte{plural} à traiter"
     alert = views[0].alert
     return f"Alerte urgente : {ALERT_KIND_LABELS.get(alert.kind, alert.kind)} — {alert.message_fr}"[:200]
 

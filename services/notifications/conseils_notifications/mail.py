@@ -21,6 +21,7 @@ from conseils_notifications import calendar
 from conseils_notifications.domain import REASON_LABELS, unsubscribe_token
 from conseils_runtime.action_links import Action, sign_action
 from conseils_runtime.mail import DkimKey, encoded_subject, finish_message, list_unsubscribe
+from conseils_runtime.times import FRENCH_DAYS, FRENCH_MONTHS
 from conseils_schemas.labels import MODE_LABELS
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -31,11 +32,6 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 _PARIS = ZoneInfo(calendar.TIMEZONE)
 
 
@@ -48,8 +44,8 @@ def french_datetime(value: Any, space: str = " ") -> str:
     when = datetime.fromisoformat(str(value)) if not isinstance(value, datetime) else value
     when = when.astimezone(_PARIS)
     day = "1er" if when.day == 1 else str(when.day)
-    month = f"{day}{space}{_MONTHS[when.month - 1]}{space}{when.year}"
-    return f"{_DAYS[when.weekday()]} {month} à {french_time(when, space)}"
+    month = f"{day}{space}{FRENCH_MONTHS[when.month - 1]}{space}{when.year}"
+    return f"{FRENCH_DAYS[when.weekday()]} {month} à {french_time(when, space)}"
 
 
 def french_time(value: Any, space: str = " ") -> str:
