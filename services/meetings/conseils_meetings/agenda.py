@@ -43,7 +43,11 @@ class Agenda(MeetingsCore):
         period: AgendaPeriod = "upcoming",
         starts_from: datetime | None = None,
         starts_before: datetime | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[AgendaEntry]:
+        """`limit`/`offset`: one page of the list (in SQL: only that page's councils and seats
+        are loaded)."""
         now = self.clock()
         if instance_type is not None:
             self.instance_type(instance_type)  # unknown type: a French 422
@@ -64,6 +68,8 @@ class Agenda(MeetingsCore):
                 city_code=city_code,
                 instance_type=instance_type,
                 newest_first=period == "past",
+                limit=limit,
+                offset=offset,
             )
             ids = [row.id for row in rows]
             concerned, seats = await repo.concerned_of(ids), await repo.seats_of(ids)

@@ -110,6 +110,8 @@ class Repository(ReadModelQueries, VoiceQueries):
         city_code: str | None = None,
         instance_type: str | None = None,
         newest_first: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[InstanceRecord]:
         """A councillor's agenda (never drafts): the instances that concern `council_id`, OR are
         on one of `themes`, OR are in `city_code` (those given; none given: all of them), of
@@ -138,6 +140,10 @@ class Repository(ReadModelQueries, VoiceQueries):
             conditions.append(table.c.city_code == city_code)
         if conditions:
             query = query.where(or_(*conditions))
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         return [InstanceRecord.of(row) for row in (await self.session.execute(query)).mappings()]
 
     async def concerned_of(self, instance_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
@@ -160,11 +166,12 @@ class Repository(ReadModelQueries, VoiceQueries):
         found: dict[uuid.UUID, list[Seat]] = {instance_id: [] for instance_id in instance_ids}
         if not instance_ids:
             return found
+        seats = tables.registrations.c
         result = await self.session.execute(
-            select(tables.registrations).where(
-                tables.registrations.c.instance_id.in_(list(instance_ids)),
-                tables.registrations.c.status != "cancelled",
-            )
+            # only the seat's columns: no member id, dates or texts parsed for nothing
+            select(
+                seats.instance_id, seats.id, seats.council_id, seats.mode, seats.status, seats.waitlist_seq
+            ).where(seats.instance_id.in_(list(instance_ids)), seats.status != "cancelled")
         )
         for row in result:
             found[row.instance_id].append(
