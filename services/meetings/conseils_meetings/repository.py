@@ -146,20 +146,18 @@ class Repository(ReadModelQueries, VoiceQueries):
             query = query.offset(offset)
         return [InstanceRecord.of(row) for row in (await self.session.execute(query)).mappings()]
 
-    async def concerned_of(self, instance_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-        """The councils concerned by each of these instances (ids sorted)."""
-        found: dict[uuid.UUID, list[uuid.UUID]] = {instance_id: [] for instance_id in instance_ids}
+    async def concerning(self, instance_ids: Sequence[uuid.UUID], council_id: uuid.UUID) -> set[uuid.UUID]:
+        """Which of these instances concern `council_id` (by the council's index: a
+        territory-wide instance's 1,200 councils are not read)."""
         if not instance_ids:
-            return found
+            return set()
         links = tables.instance_councils
         result = await self.session.execute(
-            select(links.c.instance_id, links.c.council_id)
-            .where(links.c.instance_id.in_(list(instance_ids)))
-            .order_by(links.c.council_id)
+            select(links.c.instance_id).where(
+                links.c.council_id == council_id, links.c.instance_id.in_(list(instance_ids))
+            )
         )
-        for instance_id, council_id in result:
-            found[instance_id].append(council_id)
-        return found
+        return set(result.scalars())
 
     async def seats_of(self, instance_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Seat]]:
         """The active registrations (seats) of each of these instances."""
