@@ -33,6 +33,7 @@ HTTP_ENDPOINTS = (
     "page_bilan_page",
     # the services' APIs beneath them
     "api_meetings_agenda",
+    "api_meetings_agenda_page",  # as the /agenda page asks it: one page of the territory
     "api_meetings_instance",
     "api_meetings_my_registrations",
     "api_meetings_my_council",

@@ -170,7 +170,7 @@ async def test_a_councillor_of_another_city_finds_the_clip_and_may_observe_it(
     # The symptom: the agenda asked for "mine" only, so the Saint-Denis CLIP was not there.
     client, fake = site
     html = main_of((await client.get("/agenda")).text)
-    assert fake.queries[-1] == {"scope": ["all"], "when": ["upcoming"]}
+    assert fake.queries[-1] == {"scope": ["all"], "when": ["upcoming"], "limit": ["31"]}
     clip = card(html, "CLIP de Saint-Denis")
     text = visible(clip)
     assert "Commission locale inter-partenariale (CLIP) · Saint-Denis" in text
@@ -203,7 +203,7 @@ async def test_the_filters_are_a_real_form_that_works_without_javascript(
 ) -> None:
     client, fake = site
     html = main_of((await client.get("/agenda?voir=ville&type=clip&quand=passees")).text)
-    assert fake.queries[-1] == {"scope": ["city"], "type": ["clip"], "when": ["past"]}
+    assert fake.queries[-1] == {"scope": ["city"], "type": ["clip"], "when": ["past"], "limit": ["31"]}
     assert '<form method="get" action="/agenda"' in html
     for control in ("voir", "type"):
         assert f'<label for="{control}">' in html
@@ -219,7 +219,7 @@ async def test_the_filters_are_a_real_form_that_works_without_javascript(
         assert label in html
     # Unknown values fall back to the defaults; nothing unknown reaches the service.
     await client.get("/agenda?voir=partout&type=%3Cscript%3E&quand=demain")
-    assert fake.queries[-1] == {"scope": ["all"], "when": ["upcoming"]}
+    assert fake.queries[-1] == {"scope": ["all"], "when": ["upcoming"], "limit": ["31"]}
 
 
 async def test_registering_from_the_agenda_keeps_its_filters_and_says_why_when_refused(

@@ -45,6 +45,16 @@ AGENDA_SCOPES = {
 }
 AGENDA_PERIODS = {"a-venir": ("upcoming", "À venir"), "passees": ("past", "Passées")}
 AGENDA_DEFAULTS = {"voir": "toutes", "type": "", "quand": "a-venir"}
+AGENDA_PAGE = 30
+"""Instances per page of the agenda: the territory's whole year would be hundreds of cards (and
+as many access computations in the meetings service); the page asks for one more to know
+whether another page follows."""
+
+
+def agenda_page_number(request: Request) -> int:
+    """The agenda's page in the address (`page`, from 1); anything else is the first page."""
+    raw = str(request.query_params.get("page") or "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 10_000 else 1
 
 
 def agenda_filters(request: Request, params: Mapping[str, object] | None = None) -> dict[str, str]:
@@ -72,14 +82,19 @@ async def agenda(request: Request) -> HTMLResponse:
     require_councillor(request)
     ctx, token = site(request), user_token(request)
     filters = agenda_filters(request)
+    page = agenda_page_number(request)
     query = AgendaQuery(
         scope=AGENDA_SCOPES[filters["voir"]][0],
         type=filters["type"] or None,
         when=AGENDA_PERIODS[filters["quand"]][0],
+        limit=AGENDA_PAGE + 1,
+        offset=(page - 1) * AGENDA_PAGE or None,
     )
     instances, mine = await asyncio.gather(
         ctx.meetings.agenda(token, query), ctx.meetings.my_registrations(token)
     )
+    has_next = len(instances) > AGENDA_PAGE
+    instances = instances[:AGENDA_PAGE]
     now = ctx.clock()
     return render(
         request,
@@ -94,9 +109,27 @@ async def agenda(request: Request) -> HTMLResponse:
         periods=[(key, label) for key, (_value, label) in AGENDA_PERIODS.items()],
         kinds=[(kind.slug, kind.name) for kind in ctx.territory.instance_types],
         back_to=agenda_url(filters),
+        pages=_pages(filters, page, has_next, len(instances)),
         public_feed=agendas.territory_feed(ctx.public_base_url, ctx.territory.territory.name),
         feeds=agenda_feeds(request)[1:],
     )
+
+
+def _pages(filters: Mapping[str, str], page: int, has_next: bool, shown: int) -> dict[str, Any]:
+    """The agenda's page links (none when everything fits on one page)."""
+
+    def url(number: int) -> str:
+        base = agenda_url(filters)
+        return base if number == 1 else f"{base}{'&' if '?' in base else '?'}page={number}"
+
+    first = (page - 1) * AGENDA_PAGE + 1
+    return {
+        "paged": page > 1 or has_next,
+        "first": first,
+        "last": first + shown - 1,
+        "previous": url(page - 1) if page > 1 else None,
+        "next": url(page + 1) if has_next else None,
+    }
 
 
 def agenda_feeds(request: Request) -> list[agendas.FeedLink]:

@@ -4,9 +4,14 @@ call the typed clients of `conseils_web.clients`, which do."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 
 class ServiceUnavailable(Exception):
@@ -35,10 +40,56 @@ def _detail(response: httpx.Response) -> tuple[str, Any]:
     return (str(detail) if detail else "La demande n'a pas abouti."), body
 
 
+class ShortCache:
+    """What rarely changes and every page of a kind asks for (the territory's councils), kept a
+    few seconds per key: one load shared by the requests that arrive meanwhile, none while
+    fresh. `forget` drops a service's entries (the site changed something there)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
+        self._loading: dict[tuple[str, str], asyncio.Future[Any]] = {}
+
+    async def get(self, service: str, key: str, ttl: float, load: Callable[[], Awaitable[T]]) -> T:
+        slot = (service, key)
+        entry = self._entries.get(slot)
+        if entry is not None and self.clock() - entry[0] < ttl:
+            value: T = entry[1]
+            return value
+        pending = self._loading.get(slot)
+        if pending is not None:
+            shared: T = await asyncio.shield(pending)
+            return shared
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._loading[slot] = future
+        started = self.clock()
+        try:
+            loaded = await load()
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        else:
+            future.set_result(loaded)
+            if self._loading.get(slot) is future:  # not forgotten while loading
+                self._entries[slot] = (started, loaded)
+            return loaded
+        finally:
+            if self._loading.get(slot) is future:
+                del self._loading[slot]
+
+    def forget(self, service: str) -> None:
+        for slot in [slot for slot in self._entries if slot[0] == service]:
+            del self._entries[slot]
+        for slot in [slot for slot in self._loading if slot[0] == service]:
+            del self._loading[slot]
+
+
 class Services:
     def __init__(self, client: httpx.AsyncClient, urls: dict[str, str]) -> None:
         self.client = client
         self.urls = urls
+        self.cache = ShortCache()
 
     async def request(
         self,
@@ -52,6 +103,8 @@ class Services:
         if base is None:
             raise ServiceUnavailable(service)
         headers = {"Authorization": f"Bearer {token}"}
+        if method.upper() not in {"GET", "HEAD"}:
+            self.cache.forget(service)  # the site changes something there: read it afresh
         try:
             response = await self.client.request(method, f"{base}{path}", headers=headers, **kwargs)
         except httpx.HTTPError as error:

@@ -126,6 +126,13 @@ def endpoints(data: Dataset, seed: int = 7, count: int = 400) -> list[Endpoint]:
         ),
         Endpoint(
             "api",
+            "meetings_agenda_page",
+            "meetings",
+            each(lambda _m, t: ("/instances?scope=all&when=upcoming&limit=31", bearer(t))),
+            "GET /instances?scope=all&limit=31 (ce que demande la page /agenda)",
+        ),
+        Endpoint(
+            "api",
             "meetings_instance",
             "meetings",
             each(lambda m, t: (f"/instances/{instance_for(m).id}", bearer(t))),

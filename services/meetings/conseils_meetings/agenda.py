@@ -43,7 +43,11 @@ class Agenda(MeetingsCore):
         period: AgendaPeriod = "upcoming",
         starts_from: datetime | None = None,
         starts_before: datetime | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[AgendaEntry]:
+        """`limit`/`offset`: one page of the list (in SQL: only that page's councils and seats
+        are loaded)."""
         now = self.clock()
         if instance_type is not None:
             self.instance_type(instance_type)  # unknown type: a French 422
@@ -64,14 +68,22 @@ class Agenda(MeetingsCore):
                 city_code=city_code,
                 instance_type=instance_type,
                 newest_first=period == "past",
+                limit=limit,
+                offset=offset,
             )
             ids = [row.id for row in rows]
-            concerned, seats = await repo.concerned_of(ids), await repo.seats_of(ids)
+            # Her access needs only whether her council is concerned, not the councils' list
+            # (1,200 of them for a territory-wide instance).
+            council = member.council_id
+            concerning = set() if council is None else await repo.concerning(ids, council)
+            seats = await repo.seats_of(ids)
         return [
             AgendaEntry(
                 instance=row,
-                concerned_council_ids=concerned[row.id],
-                access=self._access(row, member, concerned[row.id], seats[row.id], now),
+                her_council_concerned=row.id in concerning,
+                access=self._access(
+                    row, member, [council] if council and row.id in concerning else [], seats[row.id], now
+                ),
             )
             for row in rows
         ]

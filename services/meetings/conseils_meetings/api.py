@@ -128,7 +128,8 @@ async def cancel(instance_id: uuid.UUID, body: CancelIn, service: Service, _staf
         "son conseil ; all : tout le territoire), `type` un type d'instance, `when` à venir (par "
         "défaut, de la plus proche à la plus lointaine) ou passées (de la plus récente à la plus "
         "ancienne) ; chacune dit, dans `access`, si elle peut s'inscrire comme participant·e et "
-        "comme observateur·rice, et pourquoi. Pour l'équipe : `from` et `to` seulement."
+        "comme observateur·rice, et pourquoi. Pour l'équipe : `from` et `to` seulement. "
+        "`limit` et `offset` (facultatifs) donnent une page de la liste, dans le même ordre."
     ),
 )
 async def list_instances(
@@ -140,10 +141,13 @@ async def list_instances(
     scope: Annotated[AgendaScope, Query()] = "mine",
     instance_type: Annotated[str | None, Query(alias="type", max_length=64)] = None,
     when: Annotated[AgendaPeriod, Query()] = "upcoming",
+    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[InstanceSummary]:
     if user.is_staff:
         rows = await service.list_instances(starts_from=starts_from, starts_before=starts_before)
-        return [_summary(service, row) for row in rows]
+        end = None if limit is None else offset + limit
+        return [_summary(service, row) for row in rows[offset:end]]
     entries = await service.agenda(
         member_id_of(user),
         scope=scope,
@@ -151,6 +155,8 @@ async def list_instances(
         period=when,
         starts_from=starts_from,
         starts_before=starts_before,
+        limit=limit,
+        offset=offset,
     )
     return [_summary(service, entry.instance, entry.access) for entry in entries]
 

@@ -405,16 +405,17 @@ class MemberHistory:
 
 @dataclass(frozen=True)
 class AgendaEntry:
-    """An instance of a councillor's agenda: the councils it concerns and who may register how."""
+    """An instance of a councillor's agenda: whether it concerns her council and who may
+    register how."""
 
     instance: InstanceRecord
-    concerned_council_ids: list[uuid.UUID]
+    her_council_concerned: bool
     access: RegistrationAccess
 
     def as_dict(self) -> dict[str, Any]:
         return {
             **self.instance.as_dict(),
-            "concerned_council_ids": self.concerned_council_ids,
+            "her_council_concerned": self.her_council_concerned,
             "access": self.access,
         }
 

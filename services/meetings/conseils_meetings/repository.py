@@ -110,6 +110,8 @@ class Repository(ReadModelQueries, VoiceQueries):
         city_code: str | None = None,
         instance_type: str | None = None,
         newest_first: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[InstanceRecord]:
         """A councillor's agenda (never drafts): the instances that concern `council_id`, OR are
         on one of `themes`, OR are in `city_code` (those given; none given: all of them), of
@@ -138,33 +140,36 @@ class Repository(ReadModelQueries, VoiceQueries):
             conditions.append(table.c.city_code == city_code)
         if conditions:
             query = query.where(or_(*conditions))
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         return [InstanceRecord.of(row) for row in (await self.session.execute(query)).mappings()]
 
-    async def concerned_of(self, instance_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-        """The councils concerned by each of these instances (ids sorted)."""
-        found: dict[uuid.UUID, list[uuid.UUID]] = {instance_id: [] for instance_id in instance_ids}
+    async def concerning(self, instance_ids: Sequence[uuid.UUID], council_id: uuid.UUID) -> set[uuid.UUID]:
+        """Which of these instances concern `council_id` (by the council's index: a
+        territory-wide instance's 1,200 councils are not read)."""
         if not instance_ids:
-            return found
+            return set()
         links = tables.instance_councils
         result = await self.session.execute(
-            select(links.c.instance_id, links.c.council_id)
-            .where(links.c.instance_id.in_(list(instance_ids)))
-            .order_by(links.c.council_id)
+            select(links.c.instance_id).where(
+                links.c.council_id == council_id, links.c.instance_id.in_(list(instance_ids))
+            )
         )
-        for instance_id, council_id in result:
-            found[instance_id].append(council_id)
-        return found
+        return set(result.scalars())
 
     async def seats_of(self, instance_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Seat]]:
         """The active registrations (seats) of each of these instances."""
         found: dict[uuid.UUID, list[Seat]] = {instance_id: [] for instance_id in instance_ids}
         if not instance_ids:
             return found
+        seats = tables.registrations.c
         result = await self.session.execute(
-            select(tables.registrations).where(
-                tables.registrations.c.instance_id.in_(list(instance_ids)),
-                tables.registrations.c.status != "cancelled",
-            )
+            # only the seat's columns: no member id, dates or texts parsed for nothing
+            select(
+                seats.instance_id, seats.id, seats.council_id, seats.mode, seats.status, seats.waitlist_seq
+            ).where(seats.instance_id.in_(list(instance_ids)), seats.status != "cancelled")
         )
         for row in result:
             found[row.instance_id].append(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Response
+from pydantic import TypeAdapter
 
 from conseils_registry import api_directory, api_members, api_substitutes
 from conseils_registry.api_access import (
@@ -60,11 +61,15 @@ async def list_cities(_principal: Anyone, service: Service) -> list[CityOut]:
 
 # ------------------------------------------------------------------ councils
 @router.get("/councils", response_model=list[CouncilOut], tags=["conseils"])
-async def list_councils(
-    _principal: Anyone, service: Service, city_code: str | None = None
-) -> list[CouncilOut]:
+async def list_councils(_principal: Anyone, service: Service, city_code: str | None = None) -> Response:
     """Every council of the territory (their names are public)."""
-    return [council_out(council) for council in await service.list_councils(city_code=city_code)]
+    councils = [council_out(council) for council in await service.list_councils(city_code=city_code)]
+    # Serialised once by pydantic-core (1,200 councils at national size): the same JSON as the
+    # response model gives, without FastAPI validating the list a second time.
+    return Response(COUNCILS_JSON.dump_json(councils), media_type="application/json")
+
+
+COUNCILS_JSON: TypeAdapter[list[CouncilOut]] = TypeAdapter(list[CouncilOut])
 
 
 @router.get("/councils/overview", response_model=list[CouncilOverviewOut], tags=["conseils"])

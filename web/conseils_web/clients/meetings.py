@@ -58,6 +58,8 @@ class AgendaQuery(RequestModel):
     scope: str = "mine"
     type: str | None = None
     when: str = "upcoming"
+    limit: int | None = None  # one page of the agenda (None: all of it)
+    offset: int | None = None
 
 
 class Instance(InstanceSummary):
@@ -207,7 +209,10 @@ class MeetingsClient(ServiceClient):
 
     INSTANCES = Endpoint("GET", "/instances", TypeAdapter(list[InstanceSummary]), query=("from",))
     AGENDA = Endpoint(
-        "GET", "/instances", TypeAdapter(list[InstanceSummary]), query=("scope", "type", "when")
+        "GET",
+        "/instances",
+        TypeAdapter(list[InstanceSummary]),
+        query=("scope", "type", "when", "limit", "offset"),
     )
     PREVIEW = Endpoint("POST", "/instances", TypeAdapter(Preview), body=NewInstance)
     SCHEDULE = Endpoint("POST", "/instances", TypeAdapter(Instance), body=NewInstance)

@@ -139,8 +139,18 @@ class RegistryClient(ServiceClient):
     MEMBER_DATA = Endpoint("GET", "/members/{member_id}/data", DOWNLOAD, raw=True)
     STAFF_ACCOUNTS = Endpoint("GET", "/staff-accounts", TypeAdapter(list[StaffAccount]), query=("email",))
 
+    COUNCILS_TTL_SECONDS = 30.0
+    """How long the site reuses the list of councils (public names, the same for every caller):
+    1,200 councils at national size, asked by every instance page. A change made through the
+    site is seen at once (any write to the registry empties the cache), one made elsewhere
+    within this time."""
+
     async def councils(self, token: Caller) -> list[Council]:
-        return await self.call(self.COUNCILS, token)
+        if token.role is None:  # nobody signed in: the registry answers (401), never the cache
+            return await self.call(self.COUNCILS, token)
+        return await self._transport.cache.get(
+            self.service, "councils", self.COUNCILS_TTL_SECONDS, lambda: self.call(self.COUNCILS, token)
+        )
 
     async def councils_overview(self, token: Caller) -> list[CouncilOverview]:
         return await self.call(self.COUNCILS_OVERVIEW, token)

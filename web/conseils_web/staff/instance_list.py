@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -21,6 +22,27 @@ from conseils_web.staff import forms
 
 router = APIRouter(prefix="/equipe")
 FILTERS = ("type", "ville", "theme", "etat", "du", "au")
+LIST_PAGE = 50
+"""Instances shown per page of the list: at national size the 90 past days and what is
+scheduled are thousands of cards; the count says how many match the filters."""
+
+
+def _page_links(filters: dict[str, str], page: int, total: int) -> dict[str, Any]:
+    """The list's page (from 1) and the links to its neighbours, the filters kept."""
+    pages = max(1, -(-total // LIST_PAGE))
+    page = min(page, pages)
+    kept = {name: value for name, value in filters.items() if value}
+
+    def url(number: int) -> str:
+        query = urlencode({**kept, **({"page": number} if number > 1 else {})})
+        return f"/equipe/instances{'?' + query if query else ''}#liste"
+
+    return {
+        "page": page,
+        "pages": pages,
+        "previous": url(page - 1) if page > 1 else None,
+        "next": url(page + 1) if page < pages else None,
+    }
 
 
 def meetings_staff(request: Request) -> MeetingsStaffClient:
@@ -94,13 +116,21 @@ async def instances_page(request: Request, status_code: int = 200, **context: An
         except ApiError:
             pass
     context.setdefault("values", dict.fromkeys(forms.INSTANCE_FIELDS, ""))
+    listed = [row for row in shown if row.status != "draft"]
+    raw_page = str(request.query_params.get("page", ""))
+    paging = _page_links(
+        filters, int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1, len(listed)
+    )
+    first = (paging["page"] - 1) * LIST_PAGE
     return render(
         request,
         "equipe/instances.html",
         status_code=status_code,
         title="Instances",
         active="equipe-instances",
-        instances=[row for row in shown if row.status != "draft"],
+        instances=listed[first : first + LIST_PAGE],
+        listed=len(listed),
+        paging=paging,
         drafts=[row for row in shown if row.status == "draft"],
         filters=filters,
         filtered=any(filters.values()),
