@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import structlog.testing
 from fastapi.routing import APIRoute
 
 from conseils_runtime.auth import Role
@@ -158,8 +159,15 @@ async def test_a_service_that_does_not_answer_gives_a_french_page_without_stack_
 ) -> None:
     client, _routes = site
     client.cookies.set(SESSION_COOKIE, session_for("councillor"))
-    response = await client.get("/agenda")
+    with structlog.testing.capture_logs() as logs:
+        response = await client.get("/agenda")
     assert response.status_code == 503
+    # ... and the operator finds why in the log (which service, what kind of failure)
+    unavailable = [entry for entry in logs if entry["event"] == "service unavailable"]
+    assert unavailable, logs
+    assert unavailable[0]["path"] == "/agenda"
+    assert unavailable[0]["service"] in {"registry", "meetings", "notifications"}
+    assert unavailable[0]["cause"] == "ConnectError"
     assert "Service momentanément indisponible" in response.text
     assert "Traceback" not in response.text
     assert "httpx" not in response.text

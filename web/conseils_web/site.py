@@ -328,6 +328,8 @@ def create_site(
     @app.exception_handler(ApiError)
     async def api_refused(request: Request, error: ApiError) -> HTMLResponse:
         status = error.status_code if error.status_code in {400, 403, 404, 409, 410, 413, 422} else 502
+        if status == 502:  # a service failed: its French detail stays out of the log (it may quote a value)
+            log.error("service answered an error", path=request.url.path, service_status=error.status_code)
         titles = {403: "Accès refusé", 404: "Introuvable"}
         return page(
             request,
@@ -338,7 +340,14 @@ def create_site(
         )
 
     @app.exception_handler(ServiceUnavailable)
-    async def unavailable(request: Request, _error: ServiceUnavailable) -> HTMLResponse:
+    async def unavailable(request: Request, error: ServiceUnavailable) -> HTMLResponse:
+        cause = error.__cause__
+        log.error(
+            "service unavailable",
+            path=request.url.path,
+            service=str(error),
+            cause=type(cause).__name__ if cause else "no address configured",
+        )
         return page(
             request,
             "erreur.html",
