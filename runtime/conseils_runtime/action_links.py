@@ -149,7 +149,7 @@ def read_short_action(secret: str, token: str, now: datetime) -> ActionLink:
         raise ActionLinkInvalid
     payload, signature = raw[:_SHORT_PAYLOAD], raw[_SHORT_PAYLOAD:]
     mac = hmac.new(secret.encode(), _SHORT_DOMAIN + payload, hashlib.sha256).digest()[:_SHORT_SIGNATURE]
-    if not hmac.compare_digest(mac, signature):
+    if not constant_time_equal(mac, signature):
         raise ActionLinkInvalid
     if payload[0] >> 4 != _SHORT_VERSION or payload[0] & 0x0F >= len(ACTIONS):
         raise ActionLinkInvalid
