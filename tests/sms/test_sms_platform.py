@@ -33,6 +33,7 @@ from conseils_notifications.settings import NotificationsSettings
 from conseils_notifications.sms_rules import report_signature
 from conseils_notifications.sms_settings import SmsSettings
 from conseils_notifications.transport import PermanentFailure
+from conseils_runtime.action_links import read_any_action
 from conseils_runtime.auth import issue_token
 from conseils_schemas import (
     Event,
@@ -252,6 +253,16 @@ async def test_sms_through_kannel_quiet_hours_reports_stop_fallbacks_and_gateway
             await eventually(lambda: _received_to(gateway, NADIA, 3), "her J-1 reminder by SMS")
             reminder = texts_to(gateway, NADIA)[-1]
             assert reminder.startswith("Rappel : demain jeu. 5/3 18h30, Mairie de Saint-Denis")
+            # Her « Je viens » (issue 19): the short signed confirm link, in the one segment.
+            assert len(reminder) <= 160
+            assert " Je viens : https://conseils.example/action/" in reminder
+            token = reminder.rsplit("/", 1)[1]
+            link = read_any_action(settings.auth_secret, token, clock.now)
+            assert (link.member_id, link.instance_id, link.action) == (
+                nadia.member_id,
+                instance.instance_id,
+                "confirm",
+            )
 
             # STOP: honoured at once, confirmed by SMS; the next message reaches her by email.
             gateway.answer(NADIA, "Stop")

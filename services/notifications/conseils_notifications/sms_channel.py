@@ -3,7 +3,14 @@ SMS delivery, just before sending, is she still reachable by SMS (consent, a num
 is it quiet hours (deferred to their end, not dropped), is the number valid; then the
 one-segment GSM-7 text with its short signed link, through the gateway with a delivery report.
 The presence prompt's link is hers (`presence_short_link`: the short form of the signed action
-link, straight to the page where she types the attendance code), the others the instance's."""
+link, straight to the page where she types the attendance code), and so is the J-1 reminder's
+to a registrant (`confirm_short_link`: « Je viens », the email's first button); the others the
+instance's.
+
+Why only « Je viens » in the J-1 SMS: two short action links (about 90 characters each with
+the site's address) cannot share one 160-character segment, no SMS answer cancels, and the
+« Je viens » page is one action's credential (it offers no cancel button). She cancels as
+before from the site (the page links to the instance once she signs in, by SMS code too)."""
 
 from __future__ import annotations
 
@@ -23,7 +30,7 @@ from conseils_notifications.sms_rules import (
     short_link_token,
 )
 from conseils_notifications.sms_settings import SmsSettings, territory_sms_rules
-from conseils_notifications.sms_text import septets, sms_body
+from conseils_notifications.sms_text import SEGMENT, septets, sms_body
 from conseils_notifications.transport import PermanentFailure, SmsGateway, TemporaryFailure
 from conseils_runtime.action_links import sign_short_action
 from conseils_runtime.errors import DomainError
@@ -49,6 +56,34 @@ def presence_short_link(public_base_url: str, secret: str, row: DeliveryRecord) 
     until = ends_at + timedelta(days=PRESENCE_ANSWER_DAYS)
     token = sign_short_action(secret, row.member_id, UUID(str(instance["instance_id"])), "present", until)
     return f"{public_base_url}/presence/{token}"
+
+
+CONFIRM_LABEL = "Je viens :"
+CONFIRM_ROOM = 40
+"""Septets the J-1 SMS keeps for what and when besides « Je viens : <link> »: a longer public
+address gets the instance's short link instead (never a text that says nothing)."""
+
+
+def confirm_short_link(public_base_url: str, secret: str, row: DeliveryRecord, now: datetime) -> str | None:
+    """The J-1 reminder's « Je viens » for a registrant, in one segment: the short form of the
+    email's link (`/action/`, the same page and button, valid until the instance starts, to the
+    end of that day), labelled; None when it is not that reminder, the instance has started, or
+    the address is too long to leave room for the date."""
+    instance = row.context.get("instance")
+    if row.kind != "reminder" or row.reason != "registered" or row.context.get("days_before") != 1:
+        return None
+    if (
+        not isinstance(instance, dict)
+        or instance.get("status") == "cancelled"
+        or not instance.get("starts_at")
+    ):
+        return None
+    starts_at = datetime.fromisoformat(str(instance["starts_at"]))
+    if now >= starts_at:
+        return None
+    token = sign_short_action(secret, row.member_id, UUID(str(instance["instance_id"])), "confirm", starts_at)
+    labelled = f"{CONFIRM_LABEL} {public_base_url}/action/{token}"
+    return labelled if septets(labelled) <= SEGMENT - CONFIRM_ROOM else None
 
 
 def short_link(public_base_url: str, secret: str, instance_id: str | None) -> str:
@@ -78,7 +113,11 @@ class SmsChannel:
         instance = row.context.get("instance")
         instance_id = str(instance["instance_id"]) if isinstance(instance, dict) else None
         secret = self._service.settings.auth_secret
-        link = presence_short_link(self._base, secret, row) or short_link(self._base, secret, instance_id)
+        link = (
+            presence_short_link(self._base, secret, row)
+            or confirm_short_link(self._base, secret, row, self._service.clock())
+            or short_link(self._base, secret, instance_id)
+        )
         return sms_body(row.kind, row.context, link=link, timezone=self._service.territory.territory.timezone)
 
     def report_url(self, row: DeliveryRecord) -> str:
