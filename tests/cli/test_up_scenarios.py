@@ -69,6 +69,9 @@ def test_a_past_scenario_change_is_refused_in_french_before_anything_starts(
     assert "conseils territory check" in output
     assert "Traceback" not in result.output
     assert "Kafka prêt" not in result.output
+    # the services' start-up lines (a warning of notifications) stay off the console (in the log:
+    # tests/e2e/test_up_quiet.py runs `conseils up` as a person runs it)
+    assert "DKIM" not in result.output
 
 
 def test_the_same_file_or_a_future_change_passes_and_each_service_checks_its_own(tmp_path: Path) -> None:
