@@ -16,6 +16,7 @@ from rich.table import Table
 
 from conseils_cli.kafka import launcher
 from conseils_cli.kafka.grants import OPS, SERVICE_GRANTS
+from conseils_cli.up_scenarios import scenario_refusal
 from conseils_runtime.kafka_security import KafkaSecurity
 from conseils_runtime.logs import logs_to_file
 
@@ -73,6 +74,12 @@ def up_command(  # noqa: PLR0917 - typer options
     except PortError as error:
         err.print(f"[bold red]{escape(str(error))}[/]")
         raise typer.Exit(2) from error
+    log_file = data_dir / LOG_FILE
+    with logs_to_file(log_file):  # the services' start-up lines go to the log, as when they start
+        refusal = scenario_refusal(territory, path, data_dir)  # meetings' and notifications' own check
+    if refusal is not None:
+        err.print(f"[bold red]{escape(refusal)}[/]")
+        raise typer.Exit(2)
 
     external = bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS"))
     running = None if external else launcher.status()
@@ -137,7 +144,6 @@ def up_command(  # noqa: PLR0917 - typer options
         demo_year=demo_year,
         kafka_security=principals,
     )
-    log_file = data_dir / LOG_FILE
     err.print(f"Journal de la plateforme (Kafka, services, site) : {escape(str(log_file))}")
     try:
         # The console keeps this command's own lines; every log line goes to the file.

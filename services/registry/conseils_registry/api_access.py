@@ -11,9 +11,11 @@ may download everything held about them.
 
 Contact data (email, phone, the members CSV, personal data downloads, staff
 accounts' addresses) is for the `staff` role only (`ContactReader`): the
-`operator` runs the platform (flows, lag, dead letters, traces) and sees
-members as councillors do, without contact data; the people routes that
-answer contact data are not theirs.
+`operator` runs the platform (flows, lag, dead letters, traces) and never sees
+contact data, names included (the event schemas put names on the contacts topic
+only): the member lists and cards she may open answer her without the names
+(`display_name` empty), and the people routes that answer contact data are not
+hers.
 """
 
 from __future__ import annotations
@@ -54,10 +56,16 @@ def reads_contacts(principal: Principal) -> bool:
     return principal.role == "staff"
 
 
+def reads_names(principal: Principal) -> bool:
+    """Who may see members' names: everyone signed in but the operator (flows, not people)."""
+    return principal.role != "operator"
+
+
 def member_out(member: MemberRecord, principal: Principal) -> MemberOut | MemberPublic:
     if reads_contacts(principal) or principal.member_id == member.id:
         return MemberOut.model_validate(member)
-    return MemberPublic.model_validate(member)
+    public = MemberPublic.model_validate(member)
+    return public if reads_names(principal) else public.model_copy(update={"display_name": None})
 
 
 def check_reads_council(principal: Principal, council_id: uuid.UUID) -> None:
