@@ -122,3 +122,14 @@ def test_the_schedule_form_names_the_field_of_each_error(
     if not errors:
         assert body["starts_at"] == "2026-12-22T17:30:00+00:00"  # 18:30 in Paris, sent in UTC
         assert body["title"] == "Comité technique thématique — Emploi, insertion et développement économique"
+
+
+def test_every_kind_of_delivery_has_french_words_for_the_staff_page() -> None:
+    """A delivery still being sent has no subject yet: the staff instance page names its kind
+    (found by the pages' French crawl: « cancelled » shown raw while the emails were going)."""
+    from typing import get_args
+
+    from conseils_notifications.domain import Kind
+    from conseils_web.labels import DELIVERY_KIND_LABELS
+
+    assert set(get_args(Kind)) <= set(DELIVERY_KIND_LABELS)

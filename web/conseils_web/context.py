@@ -42,6 +42,7 @@ def label_globals() -> dict[str, Any]:
         "open_statuses": labels.OPEN_STATUSES,
         "outcome_statuses": labels.OUTCOME_STATUS_LABELS,
         "delivery_status_label": labels.DELIVERY_STATUS_LABELS,
+        "delivery_kind_label": labels.DELIVERY_KIND_LABELS,
         "member_role_label": labels.MEMBER_ROLE_LABELS,
         "college_label": labels.COLLEGE_LABELS,
         "category_label": labels.CATEGORY_LABELS,

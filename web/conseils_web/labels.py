@@ -75,6 +75,21 @@ DELIVERY_STATUS_LABELS = {
     "digested": "dans le récapitulatif",
     "no_consent": "pas de consentement",
 }
+# Notifications: what a delivery tells (shown while its subject is not written yet).
+DELIVERY_KIND_LABELS = {
+    "scheduled": "Invitation",
+    "rescheduled": "Changement de date",
+    "cancelled": "Annulation",
+    "dossier": "Dossier publié",
+    "reminder": "Rappel",
+    "minutes": "Compte rendu",
+    "digest": "Récapitulatif",
+    "registered": "Inscription confirmée",
+    "waitlisted": "Liste d'attente",
+    "promoted": "Place libérée",
+    "unregistered": "Désinscription",
+    "presence": "Étiez-vous présent·e ?",
+}
 
 # Proposals and commitments counted by status (« 2 propositions réalisées », « 1 engagement
 # en cours »): the status word agrees with the kind's gender and the number.
