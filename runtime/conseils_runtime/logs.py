@@ -102,7 +102,10 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
         logger_factory=structlog.PrintLoggerFactory(_CurrentStderr()),  # type: ignore[arg-type]
-        cache_logger_on_first_use=True,
+        # Not cached: one process may configure again (the three services and the site of
+        # `conseils up`, a test after the bench's WARNING runs), and a logger cached at its first
+        # use would keep the first level for good.
+        cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
     for library in ("faststream", "aiokafka", BROKER_LOGGER):
