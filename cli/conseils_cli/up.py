@@ -101,10 +101,9 @@ def up_command(  # noqa: PLR0917 - typer options
     mode = " (externe)" if external else " (SASL/SCRAM et ACL)" if secure else " (en clair)"
     err.print(f"[green]Kafka prêt[/] : {broker.bootstrap}{mode}")
     if secure:
-        err.print(
-            "Un principal Kafka par service ; pour « conseils ops » : "
-            '[bold]eval "$(conseils kafka credentials ops --env)"[/]'
-        )
+        err.print("Un principal Kafka par service ; pour « conseils ops » :")
+        # the command alone on its line, so that an 80-column terminal never splits it
+        err.print('  [bold]eval "$(conseils kafka credentials ops --env)"[/]', soft_wrap=True)
     if running is not None and not secure and not kafka_plaintext:
         err.print(
             "Broker en clair déjà lancé : « conseils kafka stop » puis « conseils up » pour le sécuriser."

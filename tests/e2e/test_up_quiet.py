@@ -90,6 +90,9 @@ def test_conseils_up_keeps_library_logs_off_the_console(secured_kafka: SecuredKa
     noisy = [line for line in console.splitlines() if LIBRARY_LINE.search(line)]
     assert noisy == [], noisy
     assert "Traceback" not in console
+    # the operator's command is whole on one line of an 80-column terminal, ready to copy
+    command = 'eval "$(conseils kafka credentials ops --env)"'
+    assert any(line.strip() == command for line in console.splitlines()), console
 
     log = (data_dir / "conseils.log").read_text(encoding="utf-8")
     assert "TopicAuthorizationFailed" not in log, log
