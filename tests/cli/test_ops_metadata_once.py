@@ -38,8 +38,9 @@ async def test_status_and_dead_letters_ask_the_metadata_once(metadata_updates: l
     metadata_updates.clear()
     status = await flows.collect_status(bootstrap, territory, window=0)
     assert sum(t.exists for t in status.topics) == 2 * len(ALL_TOPICS)  # every topic and its dead letters
-    # one consumer: one metadata update for all its topics (a few more at most), not one per topic
-    assert len(metadata_updates) <= 3, len(metadata_updates)
+    # one consumer: one metadata update for all its topics (a few more when the brand-new topics'
+    # leaders are still being elected: 4 seen in CI), never one per topic (40 before the fix)
+    assert len(metadata_updates) <= 6 < len(ALL_TOPICS), len(metadata_updates)
     metadata_updates.clear()
     await flows.list_dead_letters(bootstrap, territory, last=3)
-    assert len(metadata_updates) <= 3, len(metadata_updates)
+    assert len(metadata_updates) <= 6, len(metadata_updates)
