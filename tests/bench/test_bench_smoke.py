@@ -175,6 +175,28 @@ def test_results_json_and_svg(tmp_path: Path) -> None:
     assert "bilan" in svg
 
 
+def test_chart_shows_each_figure_against_its_goal_and_the_bare_library() -> None:
+    """A bar for the goal (red when missed), a diamond for the bare library; a figure with only a
+    baseline still gets its diamond, one with neither is left out."""
+    import xml.etree.ElementTree as ET
+
+    results = [
+        Result("fanout", value=40, unit="emails/s", baseline=100, target=0.8, target_on="ratio"),
+        Result("hop_p50", value=6, unit="ms", baseline=2, higher_is_better=False),
+        Result("alone", value=1, unit="u"),
+    ]
+    root = ET.fromstring(render_svg(results))  # noqa: S314 (our own output)
+    ns = "{http://www.w3.org/2000/svg}"
+    bars = [r for r in root.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]
+    diamonds = [p.find(f"{ns}title").text for p in root.iter(f"{ns}polygon")]  # type: ignore[union-attr]
+    assert [b.get("fill") for b in bars] == ["#c0392b"]
+    assert sum("ratio 0.400" in (d or "") for d in diamonds) == 1
+    assert sum("ratio 0.333" in (d or "") for d in diamonds) == 1
+    labels = [t.text for t in root.iter(f"{ns}text")]
+    assert "hop_p50" in labels
+    assert "alone" not in labels
+
+
 @pytest.mark.postgres
 async def test_seeding_writes_each_service_database(database_url: str, tmp_path: Path) -> None:
     """Bulk inserts through each service's tables, on SQLite and PostgreSQL (one database per service)."""
@@ -228,6 +250,8 @@ async def test_every_scenario_runs_at_a_tiny_size(kafka_bootstrap: str, tmp_path
             "fanout_10_members_sqlite",
             "consumer_throughput_meetings_sqlite",
             "consumer_throughput_notifications_sqlite",
+            "peak_rss_meetings_sqlite",
+            "peak_rss_notifications_sqlite",
             "bilan_year_sqlite",
             "digest_20_members_sqlite",
             *[
@@ -241,6 +265,7 @@ async def test_every_scenario_runs_at_a_tiny_size(kafka_bootstrap: str, tmp_path
     assert all(r.details["errors"] == 0 for r in http_rows)
     assert all(r.details["requests"] > 0 for r in http_rows)
     assert all(r.details["peak_rss_mib"] > 0 for r in results if r.scenario.startswith("consumer_"))
+    assert all(r.unit == "MiB" and r.target == 200.0 for r in results if r.scenario.startswith("peak_rss_"))
 
 
 @pytest.mark.kafka

@@ -234,6 +234,21 @@ async def run_all(
                             "raw_peak_rss_mib": round(raw_tp["peak_rss_mib"], 1),
                             "seconds_with_start": round(ours_tp["seconds_total"], 1),
                         },
+                        target=3000.0,
+                        target_label="≥ 3 000 événements/s",
+                    )
+                )
+                results.append(
+                    Result(
+                        scenario=f"peak_rss_{service}_{database}",
+                        value=round(ours_tp["peak_rss_mib"], 1),
+                        unit="MiB",
+                        baseline=round(raw_tp["peak_rss_mib"], 1),
+                        baseline_label="consommateur aiokafka brut (même processus séparé)",
+                        higher_is_better=False,
+                        details={"during": f"{sizes.consumer_events} MemberJoined consommés"},
+                        target=200.0,
+                        target_label="< 200 Mo",
                     )
                 )
 
@@ -271,8 +286,8 @@ async def run_all(
                         baseline_label="3 agrégats SQL GROUP BY (par conseil seulement)",
                         higher_is_better=False,
                         details={**scale, "held": ours_bilan["held"]},
-                        target=5.0,
-                        target_label="< 5 s",
+                        target=2.0,
+                        target_label="< 2 s",
                     )
                 )
 
