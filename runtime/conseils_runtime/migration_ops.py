@@ -17,6 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from conseils_runtime.database import UtcDateTime
+
 
 def create_runtime_tables_v1(op: Any) -> None:
     """``outbox_messages`` (with its pending index) and ``processed_events``."""
@@ -84,3 +86,20 @@ def create_registry_history_tables_v1(op: Any) -> tuple[sa.Table, sa.Table]:
     with op.batch_alter_table("referent_terms", schema=None) as batch_op:
         batch_op.create_index("ix_referent_terms_member", ["member_id"], unique=False)
     return periods, terms
+
+
+def create_participation_timeline_v1(op: Any) -> None:
+    """``participation_timeline``: the participation periods a service last started with
+    (:mod:`conseils_runtime.territory_timeline`), one row per start that changed them."""
+    op.create_table(
+        "participation_timeline",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("periods", sa.JSON(), nullable=False),
+        sa.Column("recorded_at", UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+def drop_participation_timeline_v1(op: Any) -> None:
+    """The downgrade of :func:`create_participation_timeline_v1`."""
+    op.drop_table("participation_timeline")

@@ -11,10 +11,9 @@ recorded here and refuses a change of a scenario already in force on a past day
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
-import conseils_runtime.database
+from conseils_runtime.migration_ops import create_participation_timeline_v1, drop_participation_timeline_v1
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -23,14 +22,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "participation_timeline",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("periods", sa.JSON(), nullable=False),
-        sa.Column("recorded_at", conseils_runtime.database.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
+    create_participation_timeline_v1(op)
 
 
 def downgrade() -> None:
-    op.drop_table("participation_timeline")
+    drop_participation_timeline_v1(op)
