@@ -9,15 +9,12 @@ model), so it works the same on a database rebuilt by replaying the events.
 from __future__ import annotations
 
 import uuid
-from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from operator import attrgetter
-from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
@@ -29,14 +26,13 @@ from conseils_meetings.bilan import (
     Vacancy,
     compute_bilan,
 )
+from conseils_meetings.bilan_history import Ids, load_history, raw, rows
 from conseils_meetings.domain import time_slot
-from conseils_meetings.projection import registry_view_of
 from conseils_meetings.repository import Repository
 from conseils_meetings.representative_queries import representatives
 from conseils_meetings.scenario_figures import scenario_periods, scenario_rows
 from conseils_meetings.voice_figures import opinion_figures
 from conseils_runtime.http import DomainError
-from conseils_runtime.registry_view import RegistryHistory
 from conseils_runtime.territory import TerritoryConfig
 from conseils_runtime.times import as_utc
 
@@ -110,38 +106,38 @@ async def load_bilan(
     registrations: dict[uuid.UUID, list[BilanRegistration]] = defaultdict(list)
     present: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID | None]] = defaultdict(dict)
     convened: dict[uuid.UUID, dict[uuid.UUID, set[uuid.UUID]]] = defaultdict(lambda: defaultdict(set))
+    uid = Ids()  # each distinct id parsed once (hundreds of thousands of rows, a few thousand ids)
     if ids:
-        uid = _Ids()  # each distinct id parsed once (hundreds of thousands of rows, a few thousand ids)
         ic, r, a, cv = tables.instance_councils, tables.registrations, tables.attendance, tables.convened
-        for instance_id, council_id in await _rows(
-            session, select(_raw(ic.c.instance_id), _raw(ic.c.council_id)).where(ic.c.instance_id.in_(ids))
+        for instance_id, council_id in await rows(
+            session, select(raw(ic.c.instance_id), raw(ic.c.council_id)).where(ic.c.instance_id.in_(ids))
         ):
             concerned[uid[instance_id]].append(uid[council_id])
-        for instance_id, member_id, council_id, mode, status in await _rows(
+        for instance_id, member_id, council_id, mode, status in await rows(
             session,
-            select(
-                _raw(r.c.instance_id), _raw(r.c.member_id), _raw(r.c.council_id), r.c.mode, r.c.status
-            ).where(r.c.instance_id.in_(ids)),
+            select(raw(r.c.instance_id), raw(r.c.member_id), raw(r.c.council_id), r.c.mode, r.c.status).where(
+                r.c.instance_id.in_(ids)
+            ),
         ):
             registrations[uid[instance_id]].append(
                 BilanRegistration(uid[member_id], uid[council_id], mode, status)
             )
-        for instance_id, member_id, council_id in await _rows(
+        for instance_id, member_id, council_id in await rows(
             session,
-            select(_raw(a.c.instance_id), _raw(a.c.member_id), _raw(a.c.council_id)).where(
+            select(raw(a.c.instance_id), raw(a.c.member_id), raw(a.c.council_id)).where(
                 a.c.instance_id.in_(ids)
             ),
         ):
             present[uid[instance_id]][uid[member_id]] = uid.optional(council_id)
-        for instance_id, council_id, member_id in await _rows(
+        for instance_id, council_id, member_id in await rows(
             session,
-            select(_raw(cv.c.instance_id), _raw(cv.c.council_id), _raw(cv.c.member_id)).where(
+            select(raw(cv.c.instance_id), raw(cv.c.council_id), raw(cv.c.member_id)).where(
                 cv.c.instance_id.in_(ids)
             ),
         ):
             convened[uid[instance_id]][uid[council_id]].add(uid[member_id])
-    history = await registry_view_of(territory).history(session)
-    members_on = await _MemberCounts.load(session, territory, history)
+    loaded = await load_history(session, territory, uid)
+    history, members_on = loaded.history, loaded.members_on
     councils = {council_id: info[0] for council_id, info in history.councils.items()}
     cities = {council_id: (info[2], info[1]) for council_id, info in history.councils.items()}
 
@@ -196,10 +192,7 @@ async def load_bilan(
             )
         )
     vacancies: list[Vacancy] = []
-    terms = registry_view_of(territory).t.referent_terms
-    ever_referent: dict[str, set[uuid.UUID]] = defaultdict(set)  # only these can have one on a day
-    for council_id, theme_slug in await _rows(session, select(terms.c.council_id, terms.c.theme).distinct()):
-        ever_referent[theme_slug].add(council_id)
+    ever_referent = loaded.ever_referent  # only these can have a referent on a day
     for day in vacancy_days(period_from, period_to):
         existing = {c for c in history.councils if history.council_exists_on(c, day)}
         vacancies.extend(
@@ -244,73 +237,8 @@ async def load_bilan(
     return bilan
 
 
-async def _rows(session: AsyncSession, query: Select[Any]) -> Sequence[tuple[Any, ...]]:
-    """All the rows at once (one fetchall, not a fetchone per row through the async adapter)."""
-    return cast("Sequence[tuple[Any, ...]]", (await session.execute(query)).all())
-
-
 _UUID_ORDER = attrgetter("int")
 """UUIDs sort by their integer (what `UUID.__lt__` compares), in C rather than in Python."""
-
-
-def _raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """An id column as the driver returns it (hex text on SQLite), for `_Ids` to parse once."""
-    return type_coerce(column, String)
-
-
-class _Ids(dict[Any, uuid.UUID]):
-    """Ids read as raw values, each distinct value turned into a UUID once: `ids[raw]` is a plain
-    dict lookup (no Python call) once the value was seen, `__missing__` parses it the first time."""
-
-    def __missing__(self, raw: Any) -> uuid.UUID:
-        value = self[raw] = raw if type(raw) is uuid.UUID else uuid.UUID(str(raw))
-        return value
-
-    def optional(self, raw: Any) -> uuid.UUID | None:
-        return None if raw is None else self[raw]
-
-
-class _MemberCounts:
-    """How many members a council had on a day, by bisection over its periods' sorted bounds:
-    the same count as `len(history.members_on(council, day))`, without a scan per question.
-    A council where one member has several periods (they could overlap) is asked of `history`."""
-
-    def __init__(self, periods: list[tuple[Any, Any, date, date | None]], history: RegistryHistory) -> None:
-        self._history = history
-        starts: dict[Any, list[date]] = defaultdict(list)
-        ends: dict[Any, list[date]] = defaultdict(list)
-        seen: set[tuple[Any, Any]] = set()
-        self._exact: set[Any] = set()
-        for member_id, council_id, since, until in periods:
-            if (member_id, council_id) in seen:
-                self._exact.add(council_id)
-            seen.add((member_id, council_id))
-            if until is not None and until <= since:
-                continue  # an empty interval [since, until) covers no day
-            starts[council_id].append(since)
-            if until is not None:
-                ends[council_id].append(until)
-        self._starts = {key: sorted(days) for key, days in starts.items()}
-        self._ends = {key: sorted(days) for key, days in ends.items()}
-
-    @classmethod
-    async def load(
-        cls, session: AsyncSession, territory: TerritoryConfig, history: RegistryHistory
-    ) -> _MemberCounts:
-        p = registry_view_of(territory).t.member_periods
-        uid = _Ids()
-        rows = await _rows(session, select(_raw(p.c.member_id), _raw(p.c.council_id), p.c.since, p.c.until))
-        return cls(
-            [(member_id, uid[council_id], since, until) for member_id, council_id, since, until in rows],
-            history,
-        )
-
-    def __call__(self, council_id: uuid.UUID, day: date) -> int:
-        """Periods started on or before `day` minus those ended on or before it ([since, until))."""
-        if council_id in self._exact:
-            return len(self._history.members_on(council_id, day))
-        started = bisect_right(self._starts.get(council_id, ()), day)
-        return started - bisect_right(self._ends.get(council_id, ()), day)
 
 
 async def _outcomes_at(
