@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from conseils_meetings.bilan_shares import (
     COMMON_FIELDS,
@@ -34,11 +34,15 @@ if TYPE_CHECKING:
 
 HELD = frozenset({"held", "minutes_published"})
 
+Id: TypeAlias = "uuid.UUID | int"
+"""A council's or a member's id: its UUID, or its integer (`bilan_history.Keys`: what the loader
+hashes, `compute_bilan(ids=...)` gives the UUIDs back). An instance's own id is always its UUID."""
+
 
 @dataclass(frozen=True)
 class BilanRegistration:
-    member_id: uuid.UUID
-    council_id: uuid.UUID
+    member_id: Id
+    council_id: Id
     mode: str
     status: str
 
@@ -53,11 +57,11 @@ class BilanInstance:
     starts_at: datetime
     status: str
     is_evening: bool
-    concerned: tuple[uuid.UUID, ...]
-    invited_by_council: dict[uuid.UUID, int]
+    concerned: tuple[Id, ...]
+    invited_by_council: dict[Id, int]
     registrations: tuple[BilanRegistration, ...]
-    present: dict[uuid.UUID, uuid.UUID | None]  # member id -> council id (None: unknown to the read model)
-    referents: tuple[tuple[uuid.UUID, uuid.UUID], ...]  # (council id, member id) for the instance's theme
+    present: dict[Id, Id | None]  # member id -> council id (None: unknown to the read model)
+    referents: tuple[tuple[Id, Id], ...]  # (council id, member id) for the instance's theme
     dossier_published_at: datetime | None
     dossier_notice_required_days: int
     day: date | None = None  # the territory's calendar date of the start (default: the UTC date)
@@ -120,7 +124,7 @@ class Row:
     dossier_notice_days: list[float] = field(default_factory=list)
     dossiers_missing: int = 0
     others_present: int = 0  # elected officials, city, territory and State staff, partners
-    _councils: set[uuid.UUID] = field(default_factory=set, repr=False)
+    _councils: set[Id] = field(default_factory=set, repr=False)
 
     @property
     def referent_presence_rate(self) -> float | None:
@@ -292,10 +296,10 @@ def compute_bilan(
     period_to: date,
     instances: Sequence[BilanInstance],
     *,
-    councils: dict[uuid.UUID, str],
+    councils: Mapping[Any, str],
     themes: dict[str, str],
     outcomes: Sequence[BilanOutcome],
-    cities: dict[uuid.UUID, tuple[str, str]] | None = None,
+    cities: Mapping[Any, tuple[str, str]] | None = None,
     vacancies: Sequence[Vacancy] = (),
     ids: Mapping[Any, uuid.UUID] | None = None,
 ) -> Bilan:

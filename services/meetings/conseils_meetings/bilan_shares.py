@@ -7,7 +7,6 @@ dataclass per pair; the rows get their fields once, at the end (`Accumulator.fol
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from operator import add
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +107,7 @@ class Accumulator:
         self.common = [0] * len(COMMON_FIELDS)
         self.share = [0] * len(SHARE_FIELDS)
         self.notices: list[float] = []
-        self.councils: set[Hashable] = set()
+        self.councils: set[Any] = set()
 
     def add(self, common: list[int], notice: float | None, share: list[int] | tuple[int, ...]) -> None:
         self.common[:] = map(add, self.common, common)

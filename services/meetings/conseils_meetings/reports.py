@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from operator import attrgetter
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,14 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
 from conseils_meetings.bilan import (
+    HELD,
     Bilan,
     BilanInstance,
     BilanOutcome,
     BilanRegistration,
+    Id,
     Vacancy,
     compute_bilan,
 )
-from conseils_meetings.bilan_history import Ids, load_history, raw, rows
+from conseils_meetings.bilan_history import Keys, load_history, raw, rows
 from conseils_meetings.domain import time_slot
 from conseils_meetings.repository import Repository
 from conseils_meetings.representative_queries import representatives
@@ -102,21 +106,28 @@ async def load_bilan(
         ).mappings()
     )
     ids = [row["id"] for row in instance_rows]
-    concerned: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    registrations: dict[uuid.UUID, list[BilanRegistration]] = defaultdict(list)
-    present: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID | None]] = defaultdict(dict)
-    convened: dict[uuid.UUID, dict[uuid.UUID, set[uuid.UUID]]] = defaultdict(lambda: defaultdict(set))
-    uid = Ids()  # each distinct id parsed once (hundreds of thousands of rows, a few thousand ids)
+    # ids keyed by their integers (`Keys`): hashed, compared and sorted in C; UUIDs again in the Bilan
+    uid = Keys()
+    concerned: dict[int, list[int]] = defaultdict(list)
+    registrations: dict[int, list[BilanRegistration]] = defaultdict(list)
+    present: dict[int, dict[Id, Id | None]] = defaultdict(dict)
+    convened: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
     if ids:
         ic, r, a, cv = tables.instance_councils, tables.registrations, tables.attendance, tables.convened
+        i = tables.instances
+        # the period's instances as a subquery (not 5,000 bound ids per query); only the held ones
+        # count registrations and presences (`compute_bilan`), and only confirmed registrations
+        in_period = select(i.c.id).where(i.c.starts_at >= start, i.c.starts_at < end)
+        held = in_period.where(i.c.status.in_(sorted(HELD)))
         for instance_id, council_id in await rows(
-            session, select(raw(ic.c.instance_id), raw(ic.c.council_id)).where(ic.c.instance_id.in_(ids))
+            session,
+            select(raw(ic.c.instance_id), raw(ic.c.council_id)).where(ic.c.instance_id.in_(in_period)),
         ):
             concerned[uid[instance_id]].append(uid[council_id])
         for instance_id, member_id, council_id, mode, status in await rows(
             session,
             select(raw(r.c.instance_id), raw(r.c.member_id), raw(r.c.council_id), r.c.mode, r.c.status).where(
-                r.c.instance_id.in_(ids)
+                r.c.instance_id.in_(held), r.c.status == "confirmed"
             ),
         ):
             registrations[uid[instance_id]].append(
@@ -125,14 +136,14 @@ async def load_bilan(
         for instance_id, member_id, council_id in await rows(
             session,
             select(raw(a.c.instance_id), raw(a.c.member_id), raw(a.c.council_id)).where(
-                a.c.instance_id.in_(ids)
+                a.c.instance_id.in_(held)
             ),
         ):
             present[uid[instance_id]][uid[member_id]] = uid.optional(council_id)
         for instance_id, council_id, member_id in await rows(
             session,
             select(raw(cv.c.instance_id), raw(cv.c.council_id), raw(cv.c.member_id)).where(
-                cv.c.instance_id.in_(ids)
+                cv.c.instance_id.in_(in_period)
             ),
         ):
             convened[uid[instance_id]][uid[council_id]].add(uid[member_id])
@@ -149,7 +160,8 @@ async def load_bilan(
         kind = kinds.get(instance_row["instance_type"])
         starts_at = _aware(instance_row["starts_at"])
         day = starts_at.astimezone(zone).date()
-        instance_concerned = sorted(set(concerned[instance_row["id"]]), key=_UUID_ORDER)
+        key = instance_row["id"].int
+        instance_concerned = sorted(set(concerned[key]))  # integers: the order of the UUIDs
         theme = instance_row["theme"]
         theme_referents = tuple(
             (council_id, member_id)
@@ -157,7 +169,8 @@ async def load_bilan(
             if theme is not None
             for member_id in sorted(history.referents_on(council_id, theme, day))
         )
-        frozen = convened.get(instance_row["id"])
+        frozen = convened.get(key)
+        invited: dict[Id, int]
         if frozen is not None:
             invited = {c: len(frozen.get(c, ())) for c in instance_concerned}
         elif instance_row["scope"] == "theme" and by_referent(instance_row["instance_type"], day):
@@ -178,8 +191,8 @@ async def load_bilan(
                 is_evening=instance_row["is_evening"],
                 concerned=tuple(instance_concerned),
                 invited_by_council=invited,
-                registrations=tuple(registrations[instance_row["id"]]),
-                present=present[instance_row["id"]],
+                registrations=tuple(registrations[key]),
+                present=present[key],
                 referents=theme_referents,
                 dossier_published_at=_aware(published) if published is not None else None,
                 dossier_notice_required_days=kind.dossier_notice_days if kind else 0,
@@ -219,17 +232,21 @@ async def load_bilan(
         outcomes=await _outcomes_at(session, period_from, period_to, end),
         cities=cities,
         vacancies=vacancies,
+        ids=uid.uuids,
     )
+    by_uuid = {uid.uuids[council_id]: name for council_id, name in councils.items()}
     opinions = await Repository(session).opinion_outcomes(ids)
-    bilan.opinions_by_council = opinion_figures(opinions, councils)
-    bilan.by_scenario = scenario_rows(period_from, period_to, instances, territory)
-    substitutes, turns = await representatives(session, instances)  # who stood for whom
+    bilan.opinions_by_council = opinion_figures(opinions, by_uuid)
+    # the scenario figures read only the instance types with dated scenarios, with their UUIDs
+    dated = [_with_uuids(i, uid.uuids) for i in instances if i.instance_type in territory.participation]
+    bilan.by_scenario = scenario_rows(period_from, period_to, dated, territory)
+    substitutes, turns = await representatives(session, dated)  # who stood for whom
     bilan.scenario_periods = scenario_periods(
         period_from,
         period_to,
-        instances,
+        dated,
         territory,
-        councils=councils,
+        councils=by_uuid,
         opinions=opinions,
         substitutes=substitutes,
         turns=turns,
@@ -237,8 +254,19 @@ async def load_bilan(
     return bilan
 
 
-_UUID_ORDER = attrgetter("int")
-"""UUIDs sort by their integer (what `UUID.__lt__` compares), in C rather than in Python."""
+def _with_uuids(instance: BilanInstance, uuids: Mapping[Any, uuid.UUID]) -> BilanInstance:
+    """The instance with the UUIDs of its councils and members instead of their `Keys`."""
+    return replace(
+        instance,
+        concerned=tuple(uuids[c] for c in instance.concerned),
+        invited_by_council={uuids[c]: n for c, n in instance.invited_by_council.items()},
+        registrations=tuple(
+            BilanRegistration(uuids[r.member_id], uuids[r.council_id], r.mode, r.status)
+            for r in instance.registrations
+        ),
+        present={uuids[m]: None if c is None else uuids[c] for m, c in instance.present.items()},
+        referents=tuple((uuids[c], uuids[m]) for c, m in instance.referents),
+    )
 
 
 async def _outcomes_at(
