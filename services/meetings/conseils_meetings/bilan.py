@@ -14,11 +14,19 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from conseils_meetings.bilan_shares import (
+    COMMON_FIELDS,
+    NOTHING,
+    SHARE_FIELDS,
+    Accumulator,
+    common_of,
+    council_shares,
+)
 from conseils_meetings.voice_figures import OpinionFigure
 
 if TYPE_CHECKING:
@@ -26,11 +34,15 @@ if TYPE_CHECKING:
 
 HELD = frozenset({"held", "minutes_published"})
 
+Id: TypeAlias = "uuid.UUID | int"
+"""A council's or a member's id: its UUID, or its integer (`bilan_history.Keys`: what the loader
+hashes, `compute_bilan(ids=...)` gives the UUIDs back). An instance's own id is always its UUID."""
+
 
 @dataclass(frozen=True)
 class BilanRegistration:
-    member_id: uuid.UUID
-    council_id: uuid.UUID
+    member_id: Id
+    council_id: Id
     mode: str
     status: str
 
@@ -45,11 +57,11 @@ class BilanInstance:
     starts_at: datetime
     status: str
     is_evening: bool
-    concerned: tuple[uuid.UUID, ...]
-    invited_by_council: dict[uuid.UUID, int]
+    concerned: tuple[Id, ...]
+    invited_by_council: dict[Id, int]
     registrations: tuple[BilanRegistration, ...]
-    present: dict[uuid.UUID, uuid.UUID | None]  # member id -> council id (None: unknown to the read model)
-    referents: tuple[tuple[uuid.UUID, uuid.UUID], ...]  # (council id, member id) for the instance's theme
+    present: dict[Id, Id | None]  # member id -> council id (None: unknown to the read model)
+    referents: tuple[tuple[Id, Id], ...]  # (council id, member id) for the instance's theme
     dossier_published_at: datetime | None
     dossier_notice_required_days: int
     day: date | None = None  # the territory's calendar date of the start (default: the UTC date)
@@ -112,7 +124,7 @@ class Row:
     dossier_notice_days: list[float] = field(default_factory=list)
     dossiers_missing: int = 0
     others_present: int = 0  # elected officials, city, territory and State staff, partners
-    _councils: set[uuid.UUID] = field(default_factory=set, repr=False)
+    _councils: set[Id] = field(default_factory=set, repr=False)
 
     @property
     def referent_presence_rate(self) -> float | None:
@@ -235,111 +247,37 @@ class Bilan:
         return [self.total, *self.by_type, *self.by_theme, *self.by_city, *self.by_council]
 
 
-@dataclass(frozen=True)
-class _CouncilShare:
-    """One instance's figures for one council, computed once per instance (not once per council row)."""
-
-    invited: int = 0
-    registered: int = 0
-    registered_participants: int = 0
-    registered_observers: int = 0
-    registered_absent: int = 0
-    present: int = 0
-    present_unregistered: int = 0
-    referents_expected: int = 0
-    referents_present: int = 0
-
-
-_NOTHING = _CouncilShare()
-
-
-def _council_shares(instance: BilanInstance) -> tuple[dict[uuid.UUID | None, _CouncilShare], _CouncilShare]:
-    """The instance's figures per council and for the whole instance, in one pass over its rows.
-    Fields in `_CouncilShare` order; the `None` council (present, unknown council) keeps only its
-    presences, while the whole instance counts everything."""
-    counts: dict[uuid.UUID | None, list[int]] = {
-        key: [n, 0, 0, 0, 0, 0, 0, 0, 0] for key, n in instance.invited_by_council.items()
-    }
-    present = instance.present
-
-    def of(key: uuid.UUID | None) -> list[int]:
-        found = counts.get(key)
-        if found is None:
-            found = counts[key] = [0] * 9
-        return found
-
-    registered_ids = set()
-    for registration in instance.registrations:
-        if registration.status != "confirmed":
-            continue
-        registered_ids.add(registration.member_id)
-        row = of(registration.council_id)
-        row[1] += 1
-        row[2] += registration.mode == "participant"
-        row[3] += registration.mode == "observer"
-        row[4] += registration.member_id not in present
-    for member_id, council_id in present.items():
-        row = of(council_id)
-        row[5] += 1
-        row[6] += member_id not in registered_ids
-    for council_id, member_id in instance.referents:
-        row = of(council_id)
-        row[7] += 1
-        row[8] += member_id in present
-    whole = (
-        _CouncilShare(*(sum(column) for column in zip(*counts.values(), strict=True))) if counts else _NOTHING
+def _whole_rows(
+    instance: BilanInstance, total: Row, by_type: dict[str, Row], by_theme: dict[str, Row]
+) -> list[Row]:
+    """The rows an instance counts in with all its councils: the total, its type's, its theme's."""
+    type_row = by_type.setdefault(
+        instance.instance_type, Row("type", instance.instance_type, instance.type_name)
     )
-    unknown = counts.get(None)
-    if unknown is not None:
-        counts[None] = [0, 0, 0, 0, 0, unknown[5], unknown[6], 0, 0]
-    return {key: _CouncilShare(*values) for key, values in counts.items()}, whole
+    type_row.dossier_notice_required_days = instance.dossier_notice_required_days
+    if instance.theme is None:
+        return [total, type_row]
+    return [
+        total,
+        type_row,
+        by_theme.setdefault(instance.theme, Row("thematique", instance.theme, instance.theme)),
+    ]
 
 
-def _add_common(row: Row, instance: BilanInstance) -> None:
-    row.instances_held += 1
-    if instance.political:
-        row.political_held += 1
-        slot = instance.time_slot
-        row.political_evening += int(slot == "weekday_evening")
-        row.political_saturday += int(slot == "saturday")
-        row.political_sunday += int(slot == "sunday")
-    if instance.dossier_published_at is None:
-        row.dossiers_missing += 1
-    else:
-        notice = (instance.starts_at - instance.dossier_published_at).total_seconds() / 86400
-        row.dossier_notice_days.append(round(notice, 1))
-
-
-def _add_instance(row: Row, instance: BilanInstance, whole: _CouncilShare) -> None:
-    """Add one held instance to a row covering all its councils (`whole`: its figures)."""
-    _add_common(row, instance)
+def _add_instance(row: Row, instance: BilanInstance, common: list[int], notice: float | None) -> None:
+    """Add one held instance to a row covering all its councils (`common`, `notice`: `common_of`)."""
+    for name, value in zip(COMMON_FIELDS, common, strict=True):
+        setattr(row, name, getattr(row, name) + value)
+    if notice is not None:
+        row.dossier_notice_days.append(notice)
     row._councils.update(instance.concerned)
     row.councils_concerned = len(row._councils)
     row.others_present += sum(count for _category, count in instance.others)
-    _add_share(row, whole)
 
 
-def _add_council_share(
-    row: Row, instance: BilanInstance, councils: Sequence[uuid.UUID], shares: Sequence[_CouncilShare]
-) -> None:
-    """Add one held instance to a council's (or a city's) row, narrowed to those councils."""
-    _add_common(row, instance)
-    row._councils.update(councils)
-    row.councils_concerned = len(row._councils)
-    for share in shares:
-        _add_share(row, share)
-
-
-def _add_share(row: Row, share: _CouncilShare) -> None:
-    row.invited += share.invited
-    row.registered += share.registered
-    row.registered_participants += share.registered_participants
-    row.registered_observers += share.registered_observers
-    row.registered_absent += share.registered_absent
-    row.present_unregistered += share.present_unregistered
-    row.present += share.present
-    row.referents_expected += share.referents_expected
-    row.referents_present += share.referents_present
+def _add_share(row: Row, share: list[int]) -> None:
+    for name, value in zip(SHARE_FIELDS, share, strict=True):
+        setattr(row, name, getattr(row, name) + value)
 
 
 OTHER_CATEGORIES: dict[str, str] = {
@@ -358,16 +296,19 @@ def compute_bilan(
     period_to: date,
     instances: Sequence[BilanInstance],
     *,
-    councils: dict[uuid.UUID, str],
+    councils: Mapping[Any, str],
     themes: dict[str, str],
     outcomes: Sequence[BilanOutcome],
-    cities: dict[uuid.UUID, tuple[str, str]] | None = None,
+    cities: Mapping[Any, tuple[str, str]] | None = None,
     vacancies: Sequence[Vacancy] = (),
+    ids: Mapping[Any, uuid.UUID] | None = None,
 ) -> Bilan:
     """Figures for the instances that started in [period_from, period_to] (local dates, inclusive).
 
     `cities` maps a council to (city code, city name); `vacancies` are the themes left
     without a referent, sampled over the period (the last sample is the period's end).
+    `ids`: when the councils' and members' ids are given as other keys (the loader's raw values,
+    cheaper to hash than `UUID`s), the UUID of each; the `Bilan` has UUIDs either way.
     """
     in_period = [i for i in instances if period_from <= i.local_day <= period_to]
     held = [i for i in in_period if i.status in HELD]
@@ -375,41 +316,47 @@ def compute_bilan(
     total = Row("total", "total", "Ensemble du territoire")
     by_type: dict[str, Row] = {}
     by_theme: dict[str, Row] = {slug: Row("thematique", slug, name) for slug, name in themes.items()}
-    by_council: dict[uuid.UUID, Row] = {
-        cid: Row("conseil", str(cid), name) for cid, name in sorted(councils.items(), key=lambda c: c[1])
+    by_council: dict[Any, Row] = {
+        cid: Row("conseil", str(ids[cid]) if ids is not None else str(cid), name)
+        for cid, name in sorted(councils.items(), key=lambda c: c[1])
     }
     by_city: dict[str, Row] = {
         code: Row("ville", code, name) for code, name in sorted(set(cities.values()), key=lambda c: c[1])
     }
     others: Counter[str] = Counter()
+    council_sums: dict[Any, Accumulator] = {}
+    city_sums: dict[str, Accumulator] = {}
     for instance in held:
         for category, count in instance.others:
             others[category] += count
-        shares, whole = _council_shares(instance)
-        _add_instance(total, instance, whole)
-        type_row = by_type.setdefault(
-            instance.instance_type, Row("type", instance.instance_type, instance.type_name)
-        )
-        type_row.dossier_notice_required_days = instance.dossier_notice_required_days
-        _add_instance(type_row, instance, whole)
-        if instance.theme is not None:
-            theme_row = by_theme.setdefault(instance.theme, Row("thematique", instance.theme, instance.theme))
-            _add_instance(theme_row, instance, whole)
+        shares, whole = council_shares(instance)
+        common, notice = common_of(instance)
+        for row in _whole_rows(instance, total, by_type, by_theme):
+            _add_instance(row, instance, common, notice)
+            _add_share(row, whole)
+        per_city: dict[str, Accumulator] = {}
         for council_id in instance.concerned:
-            council_row = by_council.get(council_id)
-            if council_row is None:  # not built on every call: a national year asks 80,000 times
-                council_row = by_council[council_id] = Row(
-                    "conseil", str(council_id), councils.get(council_id, str(council_id))
-                )
-            _add_council_share(council_row, instance, [council_id], [shares.get(council_id, _NOTHING)])
-        per_city: dict[str, list[uuid.UUID]] = {}
-        for council_id in instance.concerned:
-            if council_id in cities:
-                per_city.setdefault(cities[council_id][0], []).append(council_id)
-        for code, city_councils in per_city.items():
-            _add_council_share(
-                by_city[code], instance, city_councils, [shares.get(c, _NOTHING) for c in city_councils]
-            )
+            share = shares.get(council_id, NOTHING)
+            sums = council_sums.get(council_id)
+            if sums is None:
+                sums = council_sums[council_id] = Accumulator()
+                sums.councils.add(council_id)
+                if council_id not in by_council:  # not built on every call: a national year asks 80,000 times
+                    label = str(ids[council_id]) if ids is not None else str(council_id)
+                    by_council[council_id] = Row("conseil", label, councils.get(council_id, label))
+            sums.add(common, notice, share)
+            city = cities.get(council_id)
+            if city is not None:
+                city_row = per_city.get(city[0])
+                if city_row is None:
+                    city_row = per_city[city[0]] = city_sums.setdefault(city[0], Accumulator())
+                    city_row.add(common, notice, NOTHING)
+                city_row.add_share(share)
+                city_row.councils.add(council_id)
+    for council_id, sums in council_sums.items():
+        sums.fold(by_council[council_id])
+    for code, sums in city_sums.items():
+        sums.fold(by_city[code])
     for instance in in_period:
         for council_id in instance.concerned:
             if council_id in by_council:
@@ -427,6 +374,9 @@ def compute_bilan(
     for slug, vacancy in last_vacancy.items():
         if slug in by_theme:
             by_theme[slug].councils_without_referent = vacancy.without_referent
+    if ids is not None:
+        for row in (total, *by_type.values(), *by_theme.values(), *by_council.values(), *by_city.values()):
+            row._councils = {ids[c] for c in row._councils}
     outcome_counts: dict[str, dict[str, int]] = {}
     for kind in ("proposal", "commitment"):
         counts = Counter(o.status for o in outcomes if o.kind == kind)

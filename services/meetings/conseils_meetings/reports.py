@@ -9,34 +9,34 @@ model), so it works the same on a database rebuilt by replaying the events.
 from __future__ import annotations
 
 import uuid
-from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from operator import attrgetter
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
 from conseils_meetings.bilan import (
+    HELD,
     Bilan,
     BilanInstance,
     BilanOutcome,
     BilanRegistration,
+    Id,
     Vacancy,
     compute_bilan,
 )
+from conseils_meetings.bilan_history import Keys, load_history, raw, rows
 from conseils_meetings.domain import time_slot
-from conseils_meetings.projection import registry_view_of
 from conseils_meetings.repository import Repository
 from conseils_meetings.representative_queries import representatives
 from conseils_meetings.scenario_figures import scenario_periods, scenario_rows
 from conseils_meetings.voice_figures import opinion_figures
 from conseils_runtime.http import DomainError
-from conseils_runtime.registry_view import RegistryHistory
 from conseils_runtime.territory import TerritoryConfig
 from conseils_runtime.times import as_utc
 
@@ -106,42 +106,49 @@ async def load_bilan(
         ).mappings()
     )
     ids = [row["id"] for row in instance_rows]
-    concerned: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    registrations: dict[uuid.UUID, list[BilanRegistration]] = defaultdict(list)
-    present: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID | None]] = defaultdict(dict)
-    convened: dict[uuid.UUID, dict[uuid.UUID, set[uuid.UUID]]] = defaultdict(lambda: defaultdict(set))
+    # ids keyed by their integers (`Keys`): hashed, compared and sorted in C; UUIDs again in the Bilan
+    uid = Keys()
+    concerned: dict[int, list[int]] = defaultdict(list)
+    registrations: dict[int, list[BilanRegistration]] = defaultdict(list)
+    present: dict[int, dict[Id, Id | None]] = defaultdict(dict)
+    convened: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
     if ids:
-        uid = _Ids()  # each distinct id parsed once (hundreds of thousands of rows, a few thousand ids)
         ic, r, a, cv = tables.instance_councils, tables.registrations, tables.attendance, tables.convened
-        for instance_id, council_id in await _rows(
-            session, select(_raw(ic.c.instance_id), _raw(ic.c.council_id)).where(ic.c.instance_id.in_(ids))
+        i = tables.instances
+        # the period's instances as a subquery (not 5,000 bound ids per query); only the held ones
+        # count registrations and presences (`compute_bilan`), and only confirmed registrations
+        in_period = select(i.c.id).where(i.c.starts_at >= start, i.c.starts_at < end)
+        held = in_period.where(i.c.status.in_(sorted(HELD)))
+        for instance_id, council_id in await rows(
+            session,
+            select(raw(ic.c.instance_id), raw(ic.c.council_id)).where(ic.c.instance_id.in_(in_period)),
         ):
             concerned[uid[instance_id]].append(uid[council_id])
-        for instance_id, member_id, council_id, mode, status in await _rows(
+        for instance_id, member_id, council_id, mode, status in await rows(
             session,
-            select(
-                _raw(r.c.instance_id), _raw(r.c.member_id), _raw(r.c.council_id), r.c.mode, r.c.status
-            ).where(r.c.instance_id.in_(ids)),
+            select(raw(r.c.instance_id), raw(r.c.member_id), raw(r.c.council_id), r.c.mode, r.c.status).where(
+                r.c.instance_id.in_(held), r.c.status == "confirmed"
+            ),
         ):
             registrations[uid[instance_id]].append(
                 BilanRegistration(uid[member_id], uid[council_id], mode, status)
             )
-        for instance_id, member_id, council_id in await _rows(
+        for instance_id, member_id, council_id in await rows(
             session,
-            select(_raw(a.c.instance_id), _raw(a.c.member_id), _raw(a.c.council_id)).where(
-                a.c.instance_id.in_(ids)
+            select(raw(a.c.instance_id), raw(a.c.member_id), raw(a.c.council_id)).where(
+                a.c.instance_id.in_(held)
             ),
         ):
             present[uid[instance_id]][uid[member_id]] = uid.optional(council_id)
-        for instance_id, council_id, member_id in await _rows(
+        for instance_id, council_id, member_id in await rows(
             session,
-            select(_raw(cv.c.instance_id), _raw(cv.c.council_id), _raw(cv.c.member_id)).where(
-                cv.c.instance_id.in_(ids)
+            select(raw(cv.c.instance_id), raw(cv.c.council_id), raw(cv.c.member_id)).where(
+                cv.c.instance_id.in_(in_period)
             ),
         ):
             convened[uid[instance_id]][uid[council_id]].add(uid[member_id])
-    history = await registry_view_of(territory).history(session)
-    members_on = await _MemberCounts.load(session, territory, history)
+    loaded = await load_history(session, territory, uid)
+    history, members_on = loaded.history, loaded.members_on
     councils = {council_id: info[0] for council_id, info in history.councils.items()}
     cities = {council_id: (info[2], info[1]) for council_id, info in history.councils.items()}
 
@@ -153,7 +160,8 @@ async def load_bilan(
         kind = kinds.get(instance_row["instance_type"])
         starts_at = _aware(instance_row["starts_at"])
         day = starts_at.astimezone(zone).date()
-        instance_concerned = sorted(set(concerned[instance_row["id"]]), key=_UUID_ORDER)
+        key = instance_row["id"].int
+        instance_concerned = sorted(set(concerned[key]))  # integers: the order of the UUIDs
         theme = instance_row["theme"]
         theme_referents = tuple(
             (council_id, member_id)
@@ -161,7 +169,8 @@ async def load_bilan(
             if theme is not None
             for member_id in sorted(history.referents_on(council_id, theme, day))
         )
-        frozen = convened.get(instance_row["id"])
+        frozen = convened.get(key)
+        invited: dict[Id, int]
         if frozen is not None:
             invited = {c: len(frozen.get(c, ())) for c in instance_concerned}
         elif instance_row["scope"] == "theme" and by_referent(instance_row["instance_type"], day):
@@ -182,8 +191,8 @@ async def load_bilan(
                 is_evening=instance_row["is_evening"],
                 concerned=tuple(instance_concerned),
                 invited_by_council=invited,
-                registrations=tuple(registrations[instance_row["id"]]),
-                present=present[instance_row["id"]],
+                registrations=tuple(registrations[key]),
+                present=present[key],
                 referents=theme_referents,
                 dossier_published_at=_aware(published) if published is not None else None,
                 dossier_notice_required_days=kind.dossier_notice_days if kind else 0,
@@ -196,10 +205,7 @@ async def load_bilan(
             )
         )
     vacancies: list[Vacancy] = []
-    terms = registry_view_of(territory).t.referent_terms
-    ever_referent: dict[str, set[uuid.UUID]] = defaultdict(set)  # only these can have one on a day
-    for council_id, theme_slug in await _rows(session, select(terms.c.council_id, terms.c.theme).distinct()):
-        ever_referent[theme_slug].add(council_id)
+    ever_referent = loaded.ever_referent  # only these can have a referent on a day
     for day in vacancy_days(period_from, period_to):
         existing = {c for c in history.councils if history.council_exists_on(c, day)}
         vacancies.extend(
@@ -226,17 +232,21 @@ async def load_bilan(
         outcomes=await _outcomes_at(session, period_from, period_to, end),
         cities=cities,
         vacancies=vacancies,
+        ids=uid.uuids,
     )
+    by_uuid = {uid.uuids[council_id]: name for council_id, name in councils.items()}
     opinions = await Repository(session).opinion_outcomes(ids)
-    bilan.opinions_by_council = opinion_figures(opinions, councils)
-    bilan.by_scenario = scenario_rows(period_from, period_to, instances, territory)
-    substitutes, turns = await representatives(session, instances)  # who stood for whom
+    bilan.opinions_by_council = opinion_figures(opinions, by_uuid)
+    # the scenario figures read only the instance types with dated scenarios, with their UUIDs
+    dated = [_with_uuids(i, uid.uuids) for i in instances if i.instance_type in territory.participation]
+    bilan.by_scenario = scenario_rows(period_from, period_to, dated, territory)
+    substitutes, turns = await representatives(session, dated)  # who stood for whom
     bilan.scenario_periods = scenario_periods(
         period_from,
         period_to,
-        instances,
+        dated,
         territory,
-        councils=councils,
+        councils=by_uuid,
         opinions=opinions,
         substitutes=substitutes,
         turns=turns,
@@ -244,73 +254,19 @@ async def load_bilan(
     return bilan
 
 
-async def _rows(session: AsyncSession, query: Select[Any]) -> Sequence[tuple[Any, ...]]:
-    """All the rows at once (one fetchall, not a fetchone per row through the async adapter)."""
-    return cast("Sequence[tuple[Any, ...]]", (await session.execute(query)).all())
-
-
-_UUID_ORDER = attrgetter("int")
-"""UUIDs sort by their integer (what `UUID.__lt__` compares), in C rather than in Python."""
-
-
-def _raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """An id column as the driver returns it (hex text on SQLite), for `_Ids` to parse once."""
-    return type_coerce(column, String)
-
-
-class _Ids(dict[Any, uuid.UUID]):
-    """Ids read as raw values, each distinct value turned into a UUID once: `ids[raw]` is a plain
-    dict lookup (no Python call) once the value was seen, `__missing__` parses it the first time."""
-
-    def __missing__(self, raw: Any) -> uuid.UUID:
-        value = self[raw] = raw if type(raw) is uuid.UUID else uuid.UUID(str(raw))
-        return value
-
-    def optional(self, raw: Any) -> uuid.UUID | None:
-        return None if raw is None else self[raw]
-
-
-class _MemberCounts:
-    """How many members a council had on a day, by bisection over its periods' sorted bounds:
-    the same count as `len(history.members_on(council, day))`, without a scan per question.
-    A council where one member has several periods (they could overlap) is asked of `history`."""
-
-    def __init__(self, periods: list[tuple[Any, Any, date, date | None]], history: RegistryHistory) -> None:
-        self._history = history
-        starts: dict[Any, list[date]] = defaultdict(list)
-        ends: dict[Any, list[date]] = defaultdict(list)
-        seen: set[tuple[Any, Any]] = set()
-        self._exact: set[Any] = set()
-        for member_id, council_id, since, until in periods:
-            if (member_id, council_id) in seen:
-                self._exact.add(council_id)
-            seen.add((member_id, council_id))
-            if until is not None and until <= since:
-                continue  # an empty interval [since, until) covers no day
-            starts[council_id].append(since)
-            if until is not None:
-                ends[council_id].append(until)
-        self._starts = {key: sorted(days) for key, days in starts.items()}
-        self._ends = {key: sorted(days) for key, days in ends.items()}
-
-    @classmethod
-    async def load(
-        cls, session: AsyncSession, territory: TerritoryConfig, history: RegistryHistory
-    ) -> _MemberCounts:
-        p = registry_view_of(territory).t.member_periods
-        uid = _Ids()
-        rows = await _rows(session, select(_raw(p.c.member_id), _raw(p.c.council_id), p.c.since, p.c.until))
-        return cls(
-            [(member_id, uid[council_id], since, until) for member_id, council_id, since, until in rows],
-            history,
-        )
-
-    def __call__(self, council_id: uuid.UUID, day: date) -> int:
-        """Periods started on or before `day` minus those ended on or before it ([since, until))."""
-        if council_id in self._exact:
-            return len(self._history.members_on(council_id, day))
-        started = bisect_right(self._starts.get(council_id, ()), day)
-        return started - bisect_right(self._ends.get(council_id, ()), day)
+def _with_uuids(instance: BilanInstance, uuids: Mapping[Any, uuid.UUID]) -> BilanInstance:
+    """The instance with the UUIDs of its councils and members instead of their `Keys`."""
+    return replace(
+        instance,
+        concerned=tuple(uuids[c] for c in instance.concerned),
+        invited_by_council={uuids[c]: n for c, n in instance.invited_by_council.items()},
+        registrations=tuple(
+            BilanRegistration(uuids[r.member_id], uuids[r.council_id], r.mode, r.status)
+            for r in instance.registrations
+        ),
+        present={uuids[m]: None if c is None else uuids[c] for m, c in instance.present.items()},
+        referents=tuple((uuids[c], uuids[m]) for c, m in instance.referents),
+    )
 
 
 async def _outcomes_at(
