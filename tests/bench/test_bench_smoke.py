@@ -266,6 +266,7 @@ async def test_every_scenario_runs_at_a_tiny_size(kafka_bootstrap: str, tmp_path
     assert all(r.details["requests"] > 0 for r in http_rows)
     assert all(r.details["peak_rss_mib"] > 0 for r in results if r.scenario.startswith("consumer_"))
     assert all(r.unit == "MiB" and r.target == 200.0 for r in results if r.scenario.startswith("peak_rss_"))
+    assert all(r.details["cpu_seconds"] >= 0 for r in results if r.scenario.startswith("bilan_"))
 
 
 @pytest.mark.kafka

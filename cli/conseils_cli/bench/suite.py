@@ -285,7 +285,11 @@ async def run_all(
                         baseline=round(raw_bilan, 3),
                         baseline_label="3 agrégats SQL GROUP BY (par conseil seulement)",
                         higher_is_better=False,
-                        details={**scale, "held": ours_bilan["held"]},
+                        details={
+                            **scale,
+                            "held": ours_bilan["held"],
+                            "cpu_seconds": round(ours_bilan["cpu_seconds"], 2),
+                        },
                         target=2.0,
                         target_label="< 2 s",
                     )
