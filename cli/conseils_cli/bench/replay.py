@@ -129,10 +129,11 @@ async def _raw(bootstrap: str, territory: str) -> dict[str, Any]:
     await consumer.start()
     received = 0
     try:
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)  # the steps of replay.read_log, without its parsing and sort
+        await consumer.beginning_offsets(partitions)
         for tp in partitions:
             consumer.seek(tp, 0)
+        ends = await consumer.end_offsets(partitions)
         remaining = {tp for tp in partitions if ends[tp] > 0}
         while remaining:
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
@@ -164,7 +165,9 @@ async def _child(*args: str) -> dict[str, Any]:
     )
     stdout, stderr = await process.communicate()
     if process.returncode != 0:
-        raise RuntimeError(f"replay {args[0]} failed ({process.returncode}): {stderr.decode()[-2000:]}")
+        text = stderr.decode()
+        shown = text if len(text) <= 6000 else f"{text[:3000]}\n…\n{text[-3000:]}"
+        raise RuntimeError(f"replay {args[0]} failed ({process.returncode}): {shown}")
     answer: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
     return answer
 
@@ -182,12 +185,12 @@ def compare(seeded: dict[str, Any], rebuilt: dict[str, Any]) -> None:
 
 
 async def prepare(
-    bootstrap: str, databases: Databases, work_dir: Path, scale: Scale
+    bootstrap: str, databases: Databases, work_dir: Path, scale: Scale, prefix: str = "bench-replay"
 ) -> tuple[Dataset, Path, dict[str, Any], int]:
     """The dataset, its territory file, the seeded database's figures, the events published."""
     from conseils_runtime.topics import ensure_topics
 
-    data = generate(scale, slug=f"bench-replay-{uuid.uuid4().hex[:6]}")
+    data = generate(scale, slug=f"{prefix}-{uuid.uuid4().hex[:6]}")
     territory_file = write_territory_file(data, work_dir / f"{data.slug}.yaml")
     seeded_url = await databases.url(f"{data.slug}-meetings")
     await seed_meetings(seeded_url, data)
@@ -197,14 +200,25 @@ async def prepare(
     return data, territory_file, seeded, published
 
 
-async def replay_year(bootstrap: str, databases: Databases, work_dir: Path, scale: Scale) -> Result:
-    """The ``replay_year_sqlite`` row: events/s of the rebuild beside the raw consumer's records/s."""
-    data, territory_file, seeded, published = await prepare(bootstrap, databases, work_dir, scale)
-    with tempfile.TemporaryDirectory(prefix="conseils-replay-", dir=work_dir) as scratch:
-        url = f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
-        period = [data.year_from.isoformat(), data.year_to.isoformat()]
-        ours = await _child("rebuild", bootstrap, str(territory_file), url, *period)
-    raw = await _child("raw", bootstrap, data.slug)
+async def replay_year(
+    bootstrap: str, databases: Databases, work_dir: Path, scale: Scale, prefix: str = "bench-replay"
+) -> Result:
+    """The ``replay_year_sqlite`` row: events/s of the rebuild beside the raw consumer's records/s.
+    The territory's topics are deleted afterwards (``prefix``: the start of their names)."""
+    from conseils_cli.bench.kafka_tools import delete_topics, list_topics
+
+    before = await list_topics(bootstrap)
+    try:
+        data, territory_file, seeded, published = await prepare(bootstrap, databases, work_dir, scale, prefix)
+        with tempfile.TemporaryDirectory(prefix="conseils-replay-", dir=work_dir) as scratch:
+            url = f"sqlite+aiosqlite:///{Path(scratch) / 'replay.db'}"
+            period = [data.year_from.isoformat(), data.year_to.isoformat()]
+            ours = await _child("rebuild", bootstrap, str(territory_file), url, *period)
+        raw = await _child("raw", bootstrap, data.slug)
+    finally:
+        await delete_topics(
+            bootstrap, {n for n in await list_topics(bootstrap) - before if n.startswith(prefix)}
+        )
     compare(seeded, ours)
     return Result(
         scenario="replay_year_sqlite",
