@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conseils_cli.bench.dataset import Scale, generate
-from conseils_cli.bench.replay import ReplayMismatch, compare
+from conseils_cli.bench.kafka_tools import list_topics
+from conseils_cli.bench.replay import REPLAY_PREFIX, ReplayMismatch, compare
 from conseils_cli.bench.replay_events import year_of_events
 from conseils_cli.bench.suite import Sizes, run_all
 
@@ -51,9 +52,12 @@ def test_a_rebuilt_read_model_that_differs_is_refused() -> None:
 @pytest.mark.kafka
 @pytest.mark.slow
 async def test_the_replay_scenario_runs_at_a_tiny_size(kafka_bootstrap: str, tmp_path: Path) -> None:
+    before = await list_topics(kafka_bootstrap)
     results = await run_all(
         kafka_bootstrap, tmp_path, sizes=Sizes.tiny(), progress=lambda *_args: None, only={"replay"}
     )
+    left = {name for name in await list_topics(kafka_bootstrap) - before if name.startswith(REPLAY_PREFIX)}
+    assert not left  # the scenario deletes its territory's topics
     assert [result.scenario for result in results] == ["replay_year_sqlite"]
     (row,) = results
     assert row.unit == "events/s"

@@ -34,6 +34,9 @@ from conseils_cli.bench.seeders import Databases, seed_meetings
 from conseils_cli.bench.throughput import peak_rss_mib
 
 GOAL_SECONDS = 120.0
+# Not "bench…": a bench run deletes at its end every "bench…" topic created while it ran, and on a
+# shared broker that would take this scenario's log away from under it; it deletes its own topics.
+REPLAY_PREFIX = "banc-rejeu"
 COUNTED = ("councils", "members", "referent_terms", "instances", "instance_councils", "registrations")
 TOTALS = ("instances_concerned", "instances_held", "registered", "registered_participants", "present")
 
@@ -185,7 +188,7 @@ def compare(seeded: dict[str, Any], rebuilt: dict[str, Any]) -> None:
 
 
 async def prepare(
-    bootstrap: str, databases: Databases, work_dir: Path, scale: Scale, prefix: str = "bench-replay"
+    bootstrap: str, databases: Databases, work_dir: Path, scale: Scale, prefix: str = REPLAY_PREFIX
 ) -> tuple[Dataset, Path, dict[str, Any], int]:
     """The dataset, its territory file, the seeded database's figures, the events published."""
     from conseils_runtime.topics import ensure_topics
@@ -201,7 +204,7 @@ async def prepare(
 
 
 async def replay_year(
-    bootstrap: str, databases: Databases, work_dir: Path, scale: Scale, prefix: str = "bench-replay"
+    bootstrap: str, databases: Databases, work_dir: Path, scale: Scale, prefix: str = REPLAY_PREFIX
 ) -> Result:
     """The ``replay_year_sqlite`` row: events/s of the rebuild beside the raw consumer's records/s.
     The territory's topics are deleted afterwards (``prefix``: the start of their names)."""
