@@ -223,6 +223,8 @@ async def replay_year(
             bootstrap, {n for n in await list_topics(bootstrap) - before if n.startswith(prefix)}
         )
     compare(seeded, ours)
+    # The goal is a national year: at a smaller scale, the rate it needs (events grow with the scale).
+    national_events = round(published * Scale.national().registrations / max(1, scale.registrations))
     return Result(
         scenario="replay_year_sqlite",
         value=round(ours["events"] / ours["seconds"], 1),
@@ -240,14 +242,15 @@ async def replay_year(
             "cpu_seconds": round(ours["cpu_seconds"], 2),
             "bilan_seconds": round(ours["bilan_seconds"], 3),
             "goal_seconds": GOAL_SECONDS,
-            "seconds_target_met": ours["seconds"] < GOAL_SECONDS,
+            "national_events": national_events,
+            "national_seconds_estimate": round(national_events * ours["seconds"] / ours["events"], 1),
             "peak_rss_mib": round(ours["peak_rss_mib"], 1),
             "raw_seconds": round(raw["seconds"], 2),
             "raw_peak_rss_mib": round(raw["peak_rss_mib"], 1),
             "same_figures": True,
         },
-        target=published / GOAL_SECONDS,
-        target_label=f"< {GOAL_SECONDS:g} s pour l'année ({published} événements)",
+        target=round(national_events / GOAL_SECONDS, 1),
+        target_label=f"une année nationale (≈ {national_events} événements) en moins de {GOAL_SECONDS:g} s",
     )
 
 
