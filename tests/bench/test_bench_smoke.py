@@ -252,6 +252,7 @@ async def test_every_scenario_runs_at_a_tiny_size(kafka_bootstrap: str, tmp_path
             "consumer_throughput_notifications_sqlite",
             "peak_rss_meetings_sqlite",
             "peak_rss_notifications_sqlite",
+            "replay_year_sqlite",
             "bilan_year_sqlite",
             "digest_20_members_sqlite",
             *[

@@ -21,7 +21,7 @@ from conseils_cli.kafka import launcher
 err = Console(stderr=True)
 if not err.is_terminal:
     err = Console(stderr=True, width=200)
-SCENARIOS = ("hop", "fanout", "consumers", "bilan", "digest", "http")
+SCENARIOS = ("hop", "fanout", "consumers", "replay", "bilan", "digest", "http")
 
 
 def bench_command(  # noqa: PLR0917 - typer options

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conseils_cli.bench import fanout, http, national, throughput
+from conseils_cli.bench import fanout, http, national, replay, throughput
 from conseils_cli.bench.dataset import Member, Scale, generate, write_territory_file
 from conseils_cli.bench.kafka_tools import delete_topics, list_topics
 from conseils_cli.bench.results import Result, summary
@@ -34,12 +34,13 @@ class Sizes:
     scale: Scale
     http: Load
     digest_members: int
+    replay_fraction: float = 1.0  # of ``scale``, for the rebuild of the meetings read model
 
     @classmethod
     def quick(cls) -> Sizes:
         # National data is cheap to seed (about 10 s on SQLite), so quick mode keeps it for
         # the bilan and the pages; the costly scenarios (fan-out, consumers, digest) shrink.
-        return cls(200, 50.0, 1_000, 1_000, Scale.national(), Load(seconds=5, warmup_seconds=2), 10_000)
+        return cls(200, 50.0, 1_000, 1_000, Scale.national(), Load(seconds=5, warmup_seconds=2), 10_000, 0.1)
 
     @classmethod
     def full(cls) -> Sizes:
@@ -142,7 +143,7 @@ async def run_all(
     say = say or _say
     results: list[Result] = []
     databases = Databases(database, work_dir, postgres_url)
-    steps = ["hop", "fanout", "consumers", "seed", "bilan", "digest", "http"]
+    steps = ["hop", "fanout", "consumers", "replay", "seed", "bilan", "digest", "http"]
     wanted = [step for step in steps if only is None or step in only]
     total = len(wanted)
 
@@ -251,6 +252,13 @@ async def run_all(
                         target_label="< 200 Mo",
                     )
                 )
+
+        if step("replay", "Reconstruction du modèle de lecture des rencontres depuis une année d'événements"):
+            results.append(
+                await replay.replay_year(
+                    bootstrap, databases, work_dir, sizes.scale.scaled(sizes.replay_fraction)
+                )
+            )
 
         national_needed = any(name in wanted for name in ("bilan", "digest", "http"))
         if national_needed:

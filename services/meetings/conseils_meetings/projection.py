@@ -28,7 +28,7 @@ Aggregates and what each event changes:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,9 +36,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import attending_projection, tables
 from conseils_meetings.confirmation_projection import CONFIRMATION_APPLY, forgets_confirmation
+from conseils_meetings.instance_batch import INSTANCE_FACTS, apply_instance_facts
 from conseils_meetings.outcomes import apply_outcome_event
 from conseils_meetings.presence_projection import PRESENCE_APPLY
 from conseils_meetings.records import AttendanceRecord
+from conseils_meetings.registration_batch import REGISTRATION_STATUS, apply_registrations
 from conseils_meetings.repository import Repository
 from conseils_meetings.rota_projection import ROTA_APPLY
 from conseils_meetings.voice_projection import VOICE_APPLY
@@ -137,17 +139,9 @@ async def _attendance(
         )
 
 
-_REGISTRATION_STATUS: dict[type[Event], str] = {
-    RegistrationConfirmed: "confirmed",
-    RegistrationPromoted: "confirmed",
-    RegistrationWaitlisted: "waitlisted",
-    RegistrationCancelled: "cancelled",
-}
-
-
 async def _registration(event: Any, session: AsyncSession, at: datetime, territory: TerritoryConfig) -> None:
     del territory
-    status = _REGISTRATION_STATUS[type(event)]
+    status = REGISTRATION_STATUS[type(event)]
     repo = Repository(session)
     existing = await repo.registration_or_none(event.registration_id)
     values: dict[str, Any] = {
@@ -219,3 +213,43 @@ async def apply(session: AsyncSession, event: Event, at: datetime, territory: Te
     handler = APPLY.get(type(event))
     if handler is not None:
         await handler(event, session, at, territory)
+
+
+def _lane(event: Event) -> str:
+    if isinstance(event, REGISTRY_VIEW_EVENTS):
+        return "registry"
+    if type(event) in REGISTRATION_STATUS:
+        return "registrations"
+    if type(event) in INSTANCE_FACTS:
+        return "instances"
+    return ""
+
+
+async def apply_many(
+    session: AsyncSession, facts: Sequence[tuple[Event, datetime]], territory: TerritoryConfig
+) -> None:
+    """Apply facts in their order, with the result of one `apply` each: a run of consecutive
+    registry facts goes to `RegistryView.apply_many`, a run of registration facts to
+    `registration_batch.apply_registrations`, a run of instance facts and attendance records to
+    `instance_batch.apply_instance_facts` (a few statements a run), every other fact to `apply`."""
+    start = 0
+    while start < len(facts):
+        lane = _lane(facts[start][0])
+        end = start + 1
+        if lane:
+            while end < len(facts) and _lane(facts[end][0]) == lane:
+                end += 1
+        run = facts[start:end]
+        if lane == "registry":
+            await registry_view_of(territory).apply_many(session, run)
+        elif lane == "registrations":
+            await apply_registrations(session, run)
+        elif lane == "instances":
+            view = registry_view_of(territory)
+            await apply_instance_facts(
+                session, run, territory.territory.timezone, view.local_date, _draft_values
+            )
+        else:
+            event, at = run[0]
+            await apply(session, event, at, territory)
+        start = end

@@ -67,9 +67,7 @@ async def read_log(bootstrap_servers: str, territory_slug: str) -> list[tuple[da
     await consumer.start()
     events: list[tuple[datetime, int, Event]] = []
     try:
-        partitions = await _partitions(
-            bootstrap_servers, [topic_name(territory_slug, b) for b in REPLAYED_TOPICS]
-        )
+        partitions = await replayed_partitions(bootstrap_servers, territory_slug)
         if not partitions:
             return []
         consumer.assign(partitions)
@@ -101,7 +99,9 @@ async def read_log(bootstrap_servers: str, territory_slug: str) -> list[tuple[da
     return [(time, event) for time, _offset, event in events]
 
 
-async def _partitions(bootstrap_servers: str, topics: list[str]) -> list[TopicPartition]:
+async def replayed_partitions(bootstrap_servers: str, territory_slug: str) -> list[TopicPartition]:
+    """The partitions of the territory's replayed topics that exist (a missing topic is not created)."""
+    topics = [topic_name(territory_slug, base) for base in REPLAYED_TOPICS]
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap_servers, client_id="conseils-replay", **aiokafka_kwargs()
     )
@@ -139,6 +139,7 @@ async def rebuild(
 ) -> int:
     """Apply the events to the (empty) database; returns how many were applied."""
     async with database.sessionmaker() as session, session.begin():
-        for occurred_at, event in events:
-            await projection.apply(session, event, occurred_at, territory)
+        await projection.apply_many(
+            session, [(event, occurred_at) for occurred_at, event in events], territory
+        )
     return len(events)
