@@ -296,3 +296,17 @@ async def test_postgres_scenarios_at_a_tiny_size(kafka_bootstrap: str, tmp_path:
             "digest_20_members_postgres",
         ],
     )
+
+
+def test_a_run_deletes_only_the_topics_it_named() -> None:
+    """Two benches on one broker: each deletes its own topics at its end, never the other's
+    (a bench once deleted a concurrent run's topics because both started with ``bench``)."""
+    from conseils_cli.bench.kafka_tools import is_own_topic, own_name
+
+    territory = own_name("bench-tp-meet-")
+    raw = own_name("bench-raw-", 8)
+    assert is_own_topic(f"{territory}.registry.members")
+    assert is_own_topic(f"{territory}.registry.members.dlq")
+    assert is_own_topic(raw)
+    assert not is_own_topic("bench-tp-meet-0a1b2c.registry.members")  # another run's territory
+    assert not is_own_topic(f"{raw}x")

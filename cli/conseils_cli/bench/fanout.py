@@ -15,7 +15,7 @@ import httpx
 
 from conseils_cli.bench.dataset import Scale, generate
 from conseils_cli.bench.dataset import write_territory_file as write_territory
-from conseils_cli.bench.kafka_tools import produce_events, wait_rows
+from conseils_cli.bench.kafka_tools import own_name, produce_events, wait_rows
 from conseils_cli.bench.seeders import Databases, seed_meetings, seed_notifications
 
 
@@ -58,7 +58,7 @@ async def fan_out(
     from conseils_notifications.settings import NotificationsSettings
     from conseils_runtime.auth import issue_token
 
-    slug = f"bench-fan-{uuid.uuid4().hex[:6]}"
+    slug = own_name("bench-fan-")
     data = generate(
         Scale(
             councils=max(1, members // 20),

@@ -57,6 +57,25 @@ async def wait_rows(
     return time.perf_counter() - started
 
 
+OWN_NAMES: set[str] = set()
+"""Every territory slug or topic name this process's benchmarks made (``own_name``): the run
+deletes only their topics at its end, never those of another run on the same broker."""
+
+
+def own_name(prefix: str, length: int = 6) -> str:
+    """A fresh name (``prefix`` + random hex) recorded as this process's own."""
+    import uuid
+
+    name = f"{prefix}{uuid.uuid4().hex[:length]}"
+    OWN_NAMES.add(name)
+    return name
+
+
+def is_own_topic(topic: str) -> bool:
+    """A topic named by ``own_name``: the name itself, or one of that territory's topics."""
+    return any(topic == name or topic.startswith(f"{name}.") for name in OWN_NAMES)
+
+
 async def list_topics(bootstrap: str) -> set[str]:
     from aiokafka.admin import AIOKafkaAdminClient
 

@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import Column, MetaData, String, Table, insert
 
+from conseils_cli.bench.kafka_tools import own_name
 from conseils_runtime.kafka_security import aiokafka_kwargs
 
 Progress = Callable[[str, int, int], None]
@@ -35,7 +36,7 @@ async def _create_topic(bootstrap: str, topic: str, partitions: int = 3) -> None
 
 async def raw_kafka_round_trip(bootstrap: str, count: int, rate: float) -> list[float]:
     """aiokafka alone: idempotent producer (acks=all) to a consumer, latency per message."""
-    topic = f"bench-raw-{uuid.uuid4().hex[:8]}"
+    topic = own_name("bench-raw-", 8)
     await _create_topic(bootstrap, topic)
     consumer = AIOKafkaConsumer(
         topic,
@@ -79,7 +80,7 @@ async def event_hop(
     from conseils_runtime import EventContext, ServiceRuntime, ServiceSettings
     from conseils_schemas import CouncilRegistered
 
-    territory = f"bench{uuid.uuid4().hex[:8]}"
+    territory = own_name("bench", 8)
     committed: dict[str, float] = {}
     latencies: list[float] = []
     done = asyncio.Event()

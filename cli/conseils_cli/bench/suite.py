@@ -15,7 +15,7 @@ from typing import Any
 
 from conseils_cli.bench import fanout, http, national, replay, throughput
 from conseils_cli.bench.dataset import Member, Scale, generate, write_territory_file
-from conseils_cli.bench.kafka_tools import delete_topics, list_topics
+from conseils_cli.bench.kafka_tools import delete_topics, is_own_topic, list_topics, own_name
 from conseils_cli.bench.results import Result, summary
 from conseils_cli.bench.scenarios import event_hop, raw_kafka_round_trip, raw_smtp_throughput, sample_parts
 from conseils_cli.bench.seeders import Databases, seed_meetings, seed_notifications, seed_registry
@@ -263,7 +263,7 @@ async def run_all(
         national_needed = any(name in wanted for name in ("bilan", "digest", "http"))
         if national_needed:
             step("seed", "Génération des données nationales (écriture directe dans les bases)")
-            data = generate(sizes.scale, slug=f"bench-nat-{uuid.uuid4().hex[:6]}")
+            data = generate(sizes.scale, slug=own_name("bench-nat-"))
             territory_file = write_territory_file(data, work_dir / f"{data.slug}.yaml")
             meetings_url = await databases.url(f"{data.slug}-meetings")
             notifications_url = await databases.url(f"{data.slug}-notifications")
@@ -336,7 +336,7 @@ async def run_all(
     finally:
         await databases.drop_all()
         progress("Suppression des topics du banc d'essai", total, total)
-        created = {name for name in await list_topics(bootstrap) - topics_before if name.startswith("bench")}
+        created = {name for name in await list_topics(bootstrap) - topics_before if is_own_topic(name)}
         await delete_topics(bootstrap, created)
     progress("Terminé", total, total)
     return results

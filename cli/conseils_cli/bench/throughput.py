@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from conseils_cli.bench.dataset import Scale, generate, write_territory_file
-from conseils_cli.bench.kafka_tools import count_rows, produce_events
+from conseils_cli.bench.kafka_tools import count_rows, own_name, produce_events
 from conseils_cli.bench.seeders import Databases
 
 # The tables whose row count is each service's read model of MemberJoined.
@@ -186,7 +186,7 @@ async def consumer_throughput(
     """(service figures, raw aiokafka figures) for ``count`` MemberJoined events."""
     from conseils_schemas import REGISTRY_MEMBERS, topic_name
 
-    territory = f"bench-tp-{service[:4]}-{uuid.uuid4().hex[:6]}"
+    territory = own_name(f"bench-tp-{service[:4]}-")
     data = generate(Scale(councils=2, members=2, instances=0, registrations=0, cities=1), slug=territory)
     territory_file = write_territory_file(data, work_dir / f"{territory}.yaml")
     await prepare_events(bootstrap, territory, count)
