@@ -13,18 +13,22 @@ import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faststream.kafka import KafkaBroker
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import RowMapping, Select, delete, func, insert, make_url, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from conseils_runtime import metrics
 from conseils_runtime.database import Database, RuntimeTables, after_commit
 from conseils_runtime.logs import correlation_id_var, get_logger
 from conseils_runtime.tasks import WorkerLoop
+from conseils_runtime.write_queue import write_queue
 from conseils_schemas import Event, EventMetadata, to_kafka_headers, topic_name
 from conseils_schemas.jsonschema import schema_filename, schema_id
+
+if TYPE_CHECKING:
+    from conseils_runtime.unit_of_work import UnitOfWork
 
 log = get_logger(__name__)
 
@@ -69,6 +73,25 @@ class Outbox:
         *,
         correlation_id: str | None = None,
     ) -> EventMetadata:
+        metadata, values = self._row(event, correlation_id)
+        await self._insert(session, [values])
+        return metadata
+
+    async def add_many(
+        self,
+        session: AsyncSession,
+        events: Sequence[Event],
+        *,
+        correlation_id: str | None = None,
+    ) -> list[EventMetadata]:
+        """`add` for each event, in order, the rows written by one executemany (one round trip
+        to the database): same rows, same `seq` order, same headers as one `add` each."""
+        rows = [self._row(event, correlation_id) for event in events]
+        if rows:
+            await self._insert(session, [values for _, values in rows])
+        return [metadata for metadata, _ in rows]
+
+    def _row(self, event: Event, correlation_id: str | None) -> tuple[EventMetadata, dict[str, Any]]:
         if self._declared and event.event_type not in self._declared:
             raise ValueError(f"{event.event_type} is not declared in this service's `produces`")
         metadata = EventMetadata(
@@ -78,25 +101,27 @@ class Outbox:
             correlationid=correlation_id or correlation_id_var.get() or str(uuid.uuid4()),
             dataschema=self.dataschema(event.event_type),
         )
-        await self._insert(
-            session,
-            event_id=metadata.id,
-            topic=topic_name(self.territory, event.topic),
-            key=event.partition_key(),
-            headers=[[name, value.decode()] for name, value in to_kafka_headers(metadata)],
-            payload=event.model_dump_json().encode(),
-        )
-        return metadata
+        return metadata, {
+            "event_id": metadata.id,
+            "topic": topic_name(self.territory, event.topic),
+            "key": event.partition_key(),
+            "headers": [[name, value.decode()] for name, value in to_kafka_headers(metadata)],
+            "payload": event.model_dump_json().encode(),
+        }
 
     async def add_tombstone(self, session: AsyncSession, base_topic: str, key: str) -> None:
         """A null value for `key` on a compacted topic: Kafka drops the key's history."""
         await self._insert(
             session,
-            event_id=f"tombstone-{uuid.uuid4()}",
-            topic=topic_name(self.territory, base_topic),
-            key=key,
-            headers=[],
-            payload=None,
+            [
+                {
+                    "event_id": f"tombstone-{uuid.uuid4()}",
+                    "topic": topic_name(self.territory, base_topic),
+                    "key": key,
+                    "headers": [],
+                    "payload": None,
+                }
+            ],
         )
 
     async def purge(self, session: AsyncSession, base_topic: str, key: str) -> None:
@@ -108,10 +133,32 @@ class Outbox:
             )
         )
 
-    async def _insert(self, session: AsyncSession, **values: Any) -> None:
-        await session.execute(insert(self._table).values(created_at=datetime.now(UTC), attempts=0, **values))
+    async def _insert(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        now = datetime.now(UTC)
+        if len(rows) == 1:
+            await session.execute(insert(self._table).values(created_at=now, attempts=0, **rows[0]))
+        else:  # executemany: one statement, the rows in their order
+            await session.execute(
+                insert(self._table), [{"created_at": now, "attempts": 0, **row} for row in rows]
+            )
         for callback in self._wake_callbacks:
             after_commit(session, callback)
+
+
+def _is_sqlite_file(url: str) -> bool:
+    database = make_url(url).database
+    return bool(database) and database != ":memory:" and "mode=memory" not in url
+
+
+async def emit_all(unit: UnitOfWork[Any], events: Sequence[Event]) -> list[EventMetadata]:
+    """`unit.emit(event)` for each event, the outbox rows written by one executemany
+    (`Outbox.add_many`): same rows and correlation id; a unit with an `on_emit` projection
+    emits them one at a time, so each event is applied right after its own row as before."""
+    if unit.on_emit is not None:
+        return [await unit.emit(event) for event in events]
+    metadata = await unit.outbox.add_many(unit.session, events, correlation_id=unit.correlation_id)
+    unit.events.extend(events)
+    return metadata
 
 
 class OutboxRelay(WorkerLoop):
@@ -133,6 +180,13 @@ class OutboxRelay(WorkerLoop):
         self._table = tables.outbox
         self._broker = broker
         self._batch_size = batch_size
+        self._reader: AsyncEngine | None = None  # SQLite file: reads without the writer lock
+
+    async def stop(self) -> None:
+        await super().stop()
+        if self._reader is not None:
+            await self._reader.dispose()
+            self._reader = None
 
     async def run_once(self) -> int:
         return await self.relay_once()
@@ -149,13 +203,19 @@ class OutboxRelay(WorkerLoop):
             .limit(self._batch_size)
         )
         if self._database.is_sqlite:
-            # One process writes a SQLite file: read, publish, then mark, in
-            # separate short transactions so producers are never blocked by Kafka.
-            async with self._database.sessionmaker() as session, session.begin():
-                rows = (await session.execute(query)).mappings().all()
+            # One process writes a SQLite file: read, publish, then mark, in separate short steps
+            # so producers are never blocked by Kafka. The read takes no lock (`_read_pending`):
+            # only the mark is a write, so the relay that every commit wakes no longer takes the
+            # writer lock twice per batch (a writer that finds it taken sleeps in SQLite's busy
+            # handler: 1, 2, 5, 10 ms...).
+            rows = await self._read_pending(query)
             if rows:
                 await self._publish(rows)
-                async with self._database.sessionmaker() as session, session.begin():
+                async with (
+                    write_queue(self._database),
+                    self._database.sessionmaker() as session,
+                    session.begin(),
+                ):
                     await self._mark_published(session, [row["seq"] for row in rows])
         else:
             # Several replicas may relay one PostgreSQL outbox: lock the batch.
@@ -167,6 +227,21 @@ class OutboxRelay(WorkerLoop):
         if rows:
             metrics.OUTBOX_RELAYED.inc(len(rows))
         return len(rows)
+
+    async def _read_pending(self, query: Select[Any]) -> Sequence[RowMapping]:
+        """The pending rows of a SQLite database, read outside any write transaction: on a file
+        (WAL) through an engine of the relay's own whose SELECT runs in autocommit (a snapshot
+        of what is committed, no lock taken); in memory (one connection) as before."""
+        if self._reader is None and _is_sqlite_file(self._database.url):
+            self._reader = create_async_engine(self._database.url, connect_args={"timeout": 30})
+        rows: Sequence[RowMapping]
+        if self._reader is None:
+            async with self._database.sessionmaker() as session, session.begin():
+                rows = (await session.execute(query)).mappings().all()
+        else:
+            async with self._reader.connect() as connection:
+                rows = (await connection.execute(query)).mappings().all()
+        return rows
 
     async def _publish(self, rows: Any) -> None:
         futures = []

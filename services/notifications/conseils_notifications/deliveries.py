@@ -10,9 +10,12 @@ from datetime import timedelta
 from uuid import UUID
 
 from conseils_notifications.records import ContactRecord, DeliveryRecord
+from conseils_notifications.sent_rows import SentRows
 from conseils_notifications.sms import plan_fallback
 from conseils_notifications.use_cases import NotificationsCore
 from conseils_runtime.auth import Role
+from conseils_runtime.outbox import emit_all
+from conseils_runtime.write_queue import write_queue
 from conseils_schemas import NotificationFailed, NotificationSent
 
 
@@ -32,7 +35,7 @@ class Deliveries(NotificationsCore):
         `lock` (PostgreSQL): the rows are claimed `FOR UPDATE SKIP LOCKED`, so a row is never
         claimed by two senders at once: an email goes out at most once per event and recipient."""
         now = self.clock()
-        async with self.units.begin() as unit:
+        async with write_queue(self.units.database), self.units.begin() as unit:
             return await unit.repo.claim_due_deliveries(
                 now=now, lease_until=now + lease, limit=limit, lock=lock
             )
@@ -49,30 +52,25 @@ class Deliveries(NotificationsCore):
         """`sent` and its NotificationSent for each delivery, all in one transaction (the sender's
         group commit): each delivery row is still recorded exactly once, with its own event."""
         now = self.clock()
-        async with self.units.begin() as unit:
-            for delivery, subject in sent:
-                await unit.repo.update_delivery(
-                    delivery.delivery_id,
-                    status="sent",
-                    sent_at=now,
-                    attempts=delivery.attempts + 1,
-                    last_error=None,
-                    subject=subject,
-                )
-                await unit.emit(
-                    NotificationSent(
-                        delivery_id=delivery.delivery_id,
-                        member_id=delivery.member_id,
-                        channel=delivery.channel,
-                        category=delivery.category,
-                        source_event_id=delivery.source_event_id,
-                        sent_at=now,
-                    )
-                )
+        events = [
+            NotificationSent(
+                delivery_id=delivery.delivery_id,
+                member_id=delivery.member_id,
+                channel=delivery.channel,
+                category=delivery.category,
+                source_event_id=delivery.source_event_id,
+                sent_at=now,
+            )
+            for delivery, _ in sent
+        ]
+        async with write_queue(self.units.database), self.units.begin() as unit:
+            # One UPDATE and one outbox INSERT for the whole group (executemany), not one per row.
+            await SentRows(unit.session).mark_sent(sent, sent_at=now)
+            await emit_all(unit, events)
 
     async def mark_without_consent(self, delivery: DeliveryRecord) -> None:
         """She did not agree to be contacted: nothing goes out, staff see "pas de consentement"."""
-        async with self.units.begin() as unit:
+        async with write_queue(self.units.database), self.units.begin() as unit:
             await unit.repo.update_delivery(
                 delivery.delivery_id, status="no_consent", last_error="pas de consentement"
             )
@@ -80,7 +78,7 @@ class Deliveries(NotificationsCore):
     async def retry_later(
         self, delivery: DeliveryRecord, *, attempts: int, delay: timedelta, error: str
     ) -> None:
-        async with self.units.begin() as unit:
+        async with write_queue(self.units.database), self.units.begin() as unit:
             await unit.repo.update_delivery(
                 delivery.delivery_id,
                 status="pending",
@@ -91,7 +89,7 @@ class Deliveries(NotificationsCore):
 
     async def mark_failed(self, delivery: DeliveryRecord, error: str, *, permanent: bool) -> None:
         now = self.clock()
-        async with self.units.begin() as unit:
+        async with write_queue(self.units.database), self.units.begin() as unit:
             await unit.repo.update_delivery(
                 delivery.delivery_id, status="failed", attempts=delivery.attempts + 1, last_error=error[:2000]
             )
