@@ -13,6 +13,7 @@ replay refuses (`TruncatedLog`) rather than print a bilan that would be wrong.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from conseils_runtime import Database
 from conseils_runtime.kafka_security import aiokafka_kwargs
 from conseils_runtime.territory import TerritoryConfig
 from conseils_schemas import (
+    EVENT_TYPES,
     Event,
     InvalidEnvelope,
     UnknownEventType,
@@ -41,6 +43,9 @@ from conseils_schemas.topics import (
 )
 
 APPLIED = frozenset(projection.APPLIED_EVENTS)
+APPLIED_TYPES = frozenset(name for name, model in EVENT_TYPES.items() if model in APPLIED)
+SLICE = 2_000
+"""Events parsed and applied together: the log keeps raw bytes, only a slice is ever parsed."""
 
 REPLAYED_TOPICS = (
     REGISTRY_COUNCILS,
@@ -56,8 +61,42 @@ class TruncatedLog(RuntimeError):
     """A replayed topic no longer starts at offset 0: its beginning was deleted (retention)."""
 
 
-async def read_log(bootstrap_servers: str, territory_slug: str) -> list[tuple[datetime, Event]]:
-    """Every replayable event of the territory, oldest first."""
+class ReplayLog:
+    """The replayable records of a territory, oldest first (``ce_time``, then offset), kept as
+    their raw bytes: each is parsed by pydantic only when it is applied, a slice at a time, so a
+    national year's log holds its bytes rather than 150,000 models (the rebuild's peak RSS was
+    422 MB when the whole log was parsed first). ``len`` counts the records of a replayed type;
+    iterating yields ``(ce_time, event)`` and skips a body that does not parse (it was
+    dead-lettered at the time, as the live consumer did)."""
+
+    def __init__(self, entries: list[tuple[datetime, int, str, bytes]]) -> None:
+        entries.sort(key=lambda entry: (entry[0], entry[1]))
+        self._entries = entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[tuple[datetime, Event]]:
+        for occurred_at, _offset, event_type, value in self._entries:
+            try:
+                event = parse_event(event_type, value)
+            except (UnknownEventType, ValueError):
+                continue
+            yield occurred_at, event
+
+    def slices(self, size: int = SLICE) -> Iterator[list[tuple[datetime, Event]]]:
+        batch: list[tuple[datetime, Event]] = []
+        for item in self:
+            batch.append(item)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+async def read_log(bootstrap_servers: str, territory_slug: str) -> ReplayLog:
+    """Every replayable record of the territory, oldest first (parsed when applied)."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         enable_auto_commit=False,
@@ -65,11 +104,11 @@ async def read_log(bootstrap_servers: str, territory_slug: str) -> list[tuple[da
         **aiokafka_kwargs(),  # SASL from CONSEILS_KAFKA_* on a secured broker
     )
     await consumer.start()
-    events: list[tuple[datetime, int, Event]] = []
+    entries: list[tuple[datetime, int, str, bytes]] = []
     try:
         partitions = await replayed_partitions(bootstrap_servers, territory_slug)
         if not partitions:
-            return []
+            return ReplayLog([])
         consumer.assign(partitions)
         starts = await consumer.beginning_offsets(partitions)
         truncated = sorted(
@@ -89,14 +128,13 @@ async def read_log(bootstrap_servers: str, territory_slug: str) -> list[tuple[da
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
             for records in batch.values():
                 for record in records:
-                    event = _parse(record)
-                    if event is not None:
-                        events.append((event[0], record.offset, event[1]))
+                    entry = _entry(record)
+                    if entry is not None:
+                        entries.append(entry)
             remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
     finally:
         await consumer.stop()
-    events.sort(key=lambda item: (item[0], item[1]))
-    return [(time, event) for time, _offset, event in events]
+    return ReplayLog(entries)
 
 
 async def replayed_partitions(bootstrap_servers: str, territory_slug: str) -> list[TopicPartition]:
@@ -121,25 +159,29 @@ async def replayed_partitions(bootstrap_servers: str, territory_slug: str) -> li
     ]
 
 
-def _parse(record: Any) -> tuple[datetime, Event] | None:
+def _entry(record: Any) -> tuple[datetime, int, str, bytes] | None:
     if record.value is None:
         return None
     try:
         metadata = from_kafka_headers(record.headers)
-        event = parse_event(metadata.type, record.value)
-    except (InvalidEnvelope, UnknownEventType, ValueError):
+    except (InvalidEnvelope, ValueError):
         return None  # not ours to replay (or dead-lettered at the time)
-    if type(event) not in APPLIED:
+    if metadata.type not in APPLIED_TYPES:
         return None
-    return metadata.time, event
+    return metadata.time, record.offset, metadata.type, bytes(record.value)
 
 
 async def rebuild(
-    database: Database, territory: TerritoryConfig, events: list[tuple[datetime, Event]]
+    database: Database, territory: TerritoryConfig, events: ReplayLog | list[tuple[datetime, Event]]
 ) -> int:
-    """Apply the events to the (empty) database; returns how many were applied."""
+    """Apply the events to the (empty) database, in one transaction, a slice at a time; returns
+    how many were applied."""
+    slices = events.slices() if isinstance(events, ReplayLog) else [events]
+    applied = 0
     async with database.sessionmaker() as session, session.begin():
-        await projection.apply_many(
-            session, [(event, occurred_at) for occurred_at, event in events], territory
-        )
-    return len(events)
+        for part in slices:
+            await projection.apply_many(
+                session, [(event, occurred_at) for occurred_at, event in part], territory
+            )
+            applied += len(part)
+    return applied
