@@ -39,7 +39,7 @@ def _outcome(read: Any, headers: list[tuple[Any, Any]]) -> tuple[str, Any]:
     try:
         metadata = read(headers)
     except Exception as error:  # the exact error is part of the answer
-        return "error", (type(error), str(error))
+        return "error", (type(error), str(error), type(error.__cause__))
     return "metadata", (metadata, metadata.__dict__, metadata.model_fields_set, metadata.model_dump_json())
 
 
