@@ -30,9 +30,9 @@ from conseils_schemas import (
     EventMetadata,
     InvalidEnvelope,
     UnknownEventType,
-    from_kafka_headers,
     parse_event,
 )
+from conseils_schemas.envelope_fast import read_kafka_headers
 
 log = get_logger("conseils_runtime.consumer")
 
@@ -49,8 +49,11 @@ async def _parse_batch(
     """FastStream's batch parser decodes every header as strict UTF-8: one malformed header would
     fail the whole poll before the consumer sees it, and the records after it would be committed
     past it. It gets the records without headers; the consumer reads the envelope from the records
-    themselves (and dead-letters an invalid one)."""
-    message = await default(tuple(dataclasses.replace(record, headers=()) for record in records))
+    themselves (and dead-letters an invalid one). Only the first and the last record are handed
+    to it, for the message's id and path: the consumer reads the bodies from `raw_message`, so
+    copying and decoding every record of the poll would be work thrown away."""
+    ends = records if len(records) <= 2 else (records[0], records[-1])
+    message = await default(tuple(dataclasses.replace(record, headers=()) for record in ends))
     message.raw_message = records
     return message
 
@@ -149,7 +152,7 @@ class BatchPath(ConsumerCore):
         if record.value is None and record.topic in self._tombstone_handlers:
             return _Pending(message, "tombstone")
         try:
-            metadata = from_kafka_headers(record.headers)
+            metadata = read_kafka_headers(record.headers)
         except InvalidEnvelope:
             return None
         handler = self._handlers.get(metadata.type)
@@ -268,13 +271,19 @@ class BatchPath(ConsumerCore):
                     await session.execute(insert(processed), new_rows)
         else:
             outcomes = ["ignored"] * len(chunk)
-        for seconds in durations:
-            metrics.HANDLER_SECONDS.labels(self.name).observe(seconds)
+        if durations:
+            handler_seconds = metrics.HANDLER_SECONDS.labels(self.name)
+            for seconds in durations:
+                handler_seconds.observe(seconds)
+        counts: dict[tuple[str, str], int] = {}
+        done = self._done_offsets
         for pending, outcome in zip(chunk, outcomes, strict=True):
             event_type = "tombstone" if pending.kind == "tombstone" else pending.metadata.type  # type: ignore[union-attr]
-            metrics.EVENTS_CONSUMED.labels(self.name, event_type, outcome).inc()
+            counts[event_type, outcome] = counts.get((event_type, outcome), 0) + 1
             record = pending.record
-            self._done_offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+            done[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        for (event_type, outcome), count in counts.items():  # one increment per kind of the poll
+            metrics.EVENTS_CONSUMED.labels(self.name, event_type, outcome).inc(count)
         self._done_count += len(chunk)
         if (
             self._commit_every <= 1

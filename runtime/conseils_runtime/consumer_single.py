@@ -26,9 +26,9 @@ from conseils_schemas import (
     EventMetadata,
     InvalidEnvelope,
     UnknownEventType,
-    from_kafka_headers,
     parse_event,
 )
+from conseils_schemas.envelope_fast import read_kafka_headers
 
 log = get_logger("conseils_runtime.consumer")
 
@@ -43,7 +43,7 @@ class SinglePath(ConsumerCore):
             await self._handle_tombstone(message, record, failed_once=failed_once)
             return
         try:
-            metadata = from_kafka_headers(record.headers)
+            metadata = read_kafka_headers(record.headers)
         except InvalidEnvelope as error:
             await self._dead_letter(
                 message, record, f"invalid envelope: {describe_error(error)}", attempts=1, reason="invalid"
