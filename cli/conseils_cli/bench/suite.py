@@ -234,6 +234,12 @@ async def run_all(
                             "peak_rss_mib": round(ours_tp["peak_rss_mib"], 1),
                             "raw_peak_rss_mib": round(raw_tp["peak_rss_mib"], 1),
                             "seconds_with_start": round(ours_tp["seconds_total"], 1),
+                            "cpu_us_per_event": round(ours_tp["cpu_us_per_event"], 1)
+                            if ours_tp.get("cpu_us_per_event")
+                            else None,
+                            "raw_cpu_us_per_event": round(raw_tp["cpu_us_per_event"], 1)
+                            if raw_tp.get("cpu_us_per_event")
+                            else None,
                         },
                         target=3000.0,
                         target_label="≥ 3 000 événements/s",
