@@ -261,3 +261,25 @@ async def test_urgent_alert_emailed_at_once_and_the_rest_in_the_daily_digest(ale
     assert str(city_mail["Subject"]) == "Alertes du 3 mars : 3 alertes à traiter"
     alerts.mailer._digest_done = None  # another process, or a restart, the same day
     assert await alerts.mailer.plan_digest_if_due() == 0
+
+
+async def test_the_alert_mailer_claim_waits_its_turn_with_the_other_sqlite_writers(alerts: Alerts) -> None:
+    """On SQLite the mailer's claim (every `sender_poll_seconds`) queues in the process with the
+    delivery sender's and the relay's writes (`write_queue`) instead of meeting them in SQLite's
+    busy handler (issue 17: those busy waits were 31 ms a commit in the fan-out)."""
+    import asyncio
+    from datetime import timedelta
+
+    from conseils_runtime.write_queue import write_queue
+
+    service = alerts.service
+    if not service.units.database.is_sqlite:
+        assert await service.claim_staff_alert_mails(limit=5, lease=timedelta(seconds=30), lock=True) == []
+        return
+    async with write_queue(service.units.database):
+        claim = asyncio.create_task(
+            service.claim_staff_alert_mails(limit=5, lease=timedelta(seconds=30), lock=False)
+        )
+        await asyncio.sleep(0.2)
+        assert not claim.done()  # waiting for the writer ahead of it, not in SQLite's lock
+    assert await asyncio.wait_for(claim, 5) == []

@@ -18,6 +18,7 @@ from conseils_notifications.alert_rules import (
 from conseils_notifications.records import StaffAlertMailRecord, StaffAlertRecord, StaffAlertView
 from conseils_notifications.use_cases import NotificationsCore, Unit
 from conseils_runtime.database import after_commit
+from conseils_runtime.write_queue import write_queue
 
 DIGEST_MAX_ALERTS = 200
 """A digest lists at most this many alerts (the page has them all)."""
@@ -76,7 +77,9 @@ class AlertMails(NotificationsCore):
         """Due mails with the alerts they tell (as they are now: one resolved since is left out
         of a digest; an urgent one is still told, marked resolved)."""
         now = self.clock()
-        async with self.units.begin() as unit:
+        # Polled every `sender_poll_seconds`: on SQLite it waits its turn with the delivery
+        # sender's and the relay's writes instead of meeting them in SQLite's busy handler.
+        async with write_queue(self.units.database), self.units.begin() as unit:
             mails = await unit.repo.claim_staff_alert_mails(
                 now=now, lease_until=now + lease, limit=limit, lock=lock
             )

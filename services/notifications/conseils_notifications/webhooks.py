@@ -35,6 +35,7 @@ from conseils_notifications.webhook_records import AttemptRecord, EndpointRecord
 from conseils_notifications.webhook_repository import WebhooksRepository
 from conseils_runtime.errors import NotFound
 from conseils_runtime.unit_of_work import UnitOfWork, UnitsOfWork
+from conseils_runtime.write_queue import write_queue
 from conseils_schemas import Event, EventMetadata, StaffAlertRaised
 
 WebhookUnit = UnitOfWork[WebhooksRepository]
@@ -209,7 +210,7 @@ class Webhooks(AlertMails):
         self, *, limit: int, lease: timedelta, lock: bool
     ) -> list[tuple[MessageRecord, EndpointRecord]]:
         now = self.clock()
-        async with self.webhook_units.begin() as unit:
+        async with write_queue(self.webhook_units.database), self.webhook_units.begin() as unit:
             return await unit.repo.claim_due(now=now, lease_until=now + lease, limit=limit, lock=lock)
 
     async def webhook_attempted(
