@@ -289,6 +289,7 @@ async def http_load(
                     connections=endpoint.connections,
                 )
                 await _settle(client, [registry, meetings])
+            cpu_before = {name: one.cpu_seconds() for name, one in servers.items()}
             figures: dict[str, Any] = await wrk.run(
                 wrk_path,
                 server.base_url,
@@ -299,6 +300,7 @@ async def http_load(
                 seconds=max(load.seconds, SLOW_MIN_SECONDS) if endpoint.slow else None,
                 connections=endpoint.connections,
             )
+            figures["cpu_ms_per_request"] = _cpu_per_request(servers, cpu_before, figures["count"])
             if not figures["count"]:  # nothing answered within the run: the latency is at least its length
                 for quantile in ("p50", "p90", "p99", "max", "mean"):
                     figures[quantile] = load.seconds * 1000.0
@@ -309,7 +311,33 @@ async def http_load(
             figures["server"] = endpoint.server
             results[endpoint.key] = figures
             say(_line(figures))
+        # Item 6 of issue 17: each server's peak resident set after the whole national load.
+        peaks = {name: _rounded(one.peak_rss_mib()) for name, one in servers.items()}
+        say(
+            "  RSS max après la charge (objectif < 200 Mo) : "
+            + ", ".join(f"{n} {v} Mo" for n, v in peaks.items())
+        )
+        for figures in results.values():
+            figures["peak_rss_mib"] = peaks
     return results, baseline
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _cpu_per_request(
+    servers: dict[str, Server], before: dict[str, float | None], count: float
+) -> dict[str, float | None]:
+    """CPU ms per answered request of each server during the run (wrk's own CPU apart). Other
+    endpoints' leftovers are settled before the run; background work (consumers) is included."""
+    spent: dict[str, float | None] = {}
+    for name, server in servers.items():
+        now, then = server.cpu_seconds(), before[name]
+        spent[name] = (
+            None if now is None or then is None or not count else round((now - then) * 1000 / count, 2)
+        )
+    return spent
 
 
 __all__ = [
