@@ -212,8 +212,9 @@ async def _check(client: httpx.AsyncClient, base_url: str, endpoint: Endpoint) -
 
 
 async def _settle(client: httpx.AsyncClient, servers: Sequence[Server], budget: float = 180.0) -> float:
-    """Wait until every backend answers its readiness check about as fast as when idle: requests
-    that wrk left unanswered when it stopped (slow bilans) keep running in the server and must not
+    """Wait until every server (the site too: its home page calls no service) answers its readiness
+    check about as fast as when idle: requests that wrk left unanswered when it stopped (slow bilans,
+    the pages still waiting for their calls) keep running in the server and must not
     weigh on the next endpoint. Returns the seconds waited."""
     started = time.perf_counter()
     for server in servers:
@@ -288,7 +289,7 @@ async def http_load(
                     seconds=load.warmup_seconds,
                     connections=endpoint.connections,
                 )
-                await _settle(client, [registry, meetings])
+                await _settle(client, [registry, meetings, site])
             cpu_before = {name: one.cpu_seconds() for name, one in servers.items()}
             figures: dict[str, Any] = await wrk.run(
                 wrk_path,
@@ -306,7 +307,7 @@ async def http_load(
                     figures[quantile] = load.seconds * 1000.0
                 figures["latency_lower_bound"] = True
             budget = 900.0 if endpoint.slow else 180.0
-            figures["settle_seconds"] = round(await _settle(client, [registry, meetings], budget), 1)
+            figures["settle_seconds"] = round(await _settle(client, [registry, meetings, site], budget), 1)
             figures["path"] = endpoint.description
             figures["server"] = endpoint.server
             results[endpoint.key] = figures
