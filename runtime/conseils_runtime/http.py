@@ -7,12 +7,15 @@ Every error body is `{"detail": "<message en français>", "code": "<stable code>
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conseils_runtime.errors import Conflict, DomainError, Forbidden, NotFound
 from conseils_runtime.logs import describe_error, get_logger
@@ -23,6 +26,7 @@ __all__ = [
     "DomainError",
     "Forbidden",
     "NotFound",
+    "ResponseHeaders",
     "install_error_handlers",
     "limit_request_bodies",
 ]
@@ -210,10 +214,44 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=500,
         )
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    app.add_middleware(ResponseHeaders, defaults=lambda _scope: SERVICE_SECURITY_HEADERS)
+
+
+SERVICE_SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+)
+
+HeadersOf = Callable[[Scope], Iterable[tuple[str, str]]]
+
+
+class ResponseHeaders:
+    """Adds headers to every HTTP response: each of ``defaults(scope)`` unless the response has it
+    already, then each of ``appended(scope)`` (a ``Set-Cookie``). Both are asked when the response
+    starts, after the endpoint ran (so they may read what it left in ``scope["state"]``).
+
+    A plain ASGI middleware: the same headers as a ``@app.middleware("http")`` function setting
+    them with ``response.headers.setdefault``, without the task, the memory streams and the body
+    re-streamed chunk by chunk that Starlette's ``BaseHTTPMiddleware`` costs on every request."""
+
+    def __init__(self, app: ASGIApp, defaults: HeadersOf, appended: HeadersOf | None = None) -> None:
+        self.app = app
+        self.defaults = defaults
+        self.appended = appended
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.defaults(scope):
+                    headers.setdefault(name, value)
+                for name, value in self.appended(scope) if self.appended is not None else ():
+                    headers.append(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

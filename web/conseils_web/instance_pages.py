@@ -17,7 +17,7 @@ from conseils_web.clients.meetings import (
     MyRegistration,
 )
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
-from conseils_web.needs_pages import instance_extras
+from conseils_web.needs_pages import easy_read_of, instance_extras
 from conseils_web.security import (
     COUNCILLOR_ROLES,
     STAFF_ROLES,
@@ -104,16 +104,21 @@ async def instance_page(request: Request, instance_id: str) -> Response:
     if principal.role in STAFF_ROLES:
         return redirect(request, f"/equipe/instances/{instance_id}")
     ctx, token = site(request), user_token(request)
-    instance, mine, councils, my_council = await asyncio.gather(
+    # Every call that needs nothing from another at once; her needs and claims depend on her
+    # registration and on the instance being past (instance_extras).
+    instance, mine, councils, my_council, easy_read = await asyncio.gather(
         ctx.meetings.instance(token, instance_id),
         ctx.meetings.my_registrations(token),
         ctx.registry.councils(token),
         _council_registrations(request, instance_id),
+        easy_read_of(request, instance_id),
     )
     council_names = {str(council.id): council.name for council in councils}
     state = registration_state(instance, ctx.clock())
     registration = active_registrations(mine).get(instance_id)
-    extras = await instance_extras(request, instance_id, registration is not None, state["phase"] == "past")
+    extras = await instance_extras(
+        request, instance_id, registration is not None, state["phase"] == "past", easy_read
+    )
     return render(
         request,
         "instance.html",

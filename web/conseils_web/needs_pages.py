@@ -32,11 +32,26 @@ NEED_CHOICES: tuple[tuple[str, str, str], ...] = (
 KINDS = {kind for kind, _label, _hint in NEED_CHOICES}
 
 
-async def instance_extras(request: Request, instance_id: str, registered: bool, past: bool) -> dict[str, Any]:
-    """What the instance page adds: her needs (when registered), the easy-to-read documents, and
-    after the instance her claims for it. A service that does not answer leaves them out."""
+async def easy_read_of(request: Request, instance_id: str) -> list[Any] | None:
+    """The easy-to-read documents of an instance, or None when the service does not answer (the
+    instance page then leaves its extras out). Fetched with the page's first calls."""
+    try:
+        return list(await site(request).attending.easy_read(user_token(request), instance_id))
+    except ApiError:
+        return None
+
+
+async def instance_extras(
+    request: Request, instance_id: str, registered: bool, past: bool, easy_read: list[Any] | None
+) -> dict[str, Any]:
+    """What the instance page adds: her needs (when registered), the easy-to-read documents
+    (`easy_read_of`, already fetched), and after the instance her claims for it. A service that
+    does not answer leaves them out."""
     ctx, token = site(request), user_token(request)
     attending = ctx.attending
+    nothing: dict[str, Any] = {"my_needs": [], "easy_read": [], "my_claims": []}
+    if easy_read is None:
+        return nothing
 
     async def needs() -> list[Need]:
         return await attending.my_needs(token, instance_id) if registered and not past else []
@@ -47,11 +62,9 @@ async def instance_extras(request: Request, instance_id: str, registered: bool, 
         return [line for line in await attending.my_claims(token) if str(line.instance_id) == instance_id]
 
     try:
-        my_needs, easy_read, my_claims = await asyncio.gather(
-            needs(), attending.easy_read(token, instance_id), claims()
-        )
+        my_needs, my_claims = await asyncio.gather(needs(), claims())
     except ApiError:
-        return {"my_needs": [], "easy_read": [], "my_claims": []}
+        return nothing
     return {"my_needs": my_needs, "easy_read": easy_read, "my_claims": my_claims}
 
 

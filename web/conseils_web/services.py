@@ -5,6 +5,8 @@ call the typed clients of `conseils_web.clients`, which do."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -12,6 +14,21 @@ from typing import Any, TypeVar
 import httpx
 
 T = TypeVar("T")
+
+
+def remember_missing_sniffio() -> bool:
+    """httpcore imports ``sniffio`` anew for every request it sends (to tell asyncio from trio) and
+    falls back to asyncio when it is missing. anyio 4 no longer installs it, and a failed import is
+    not cached: each call searched the whole ``sys.path`` again (9 % of the site's CPU per page in
+    the profile of issue 17). Recording it as absent (what Python's import system itself does with
+    ``None`` in ``sys.modules``) makes the same ``ImportError`` immediate. Returns whether it did."""
+    if "sniffio" in sys.modules or importlib.util.find_spec("sniffio") is not None:
+        return False
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
+    return True
+
+
+remember_missing_sniffio()
 
 
 class ServiceUnavailable(Exception):

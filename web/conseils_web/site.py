@@ -22,8 +22,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
-from conseils_runtime.http import limit_request_bodies
+from conseils_runtime.http import ResponseHeaders, limit_request_bodies
 from conseils_runtime.logs import describe_error, get_logger
 from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
@@ -369,30 +370,45 @@ def create_site(
         secure_headers(response)  # this handler runs outside the middleware
         return response
 
-    def secure_headers(response: Response) -> None:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    def security_headers() -> list[tuple[str, str]]:
+        headers = [
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "SAMEORIGIN"),
+            ("Referrer-Policy", "same-origin"),
+            ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+            ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ]
         if app.state.site.secure_cookies:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            headers.append(("Strict-Transport-Security", "max-age=31536000"))
+        return headers
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        secure_headers(response)
-        if request.url.path not in {"/", "/etat"} and not request.url.path.startswith("/static"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        if getattr(request.state, "csrf_new", False):
-            response.set_cookie(
-                CSRF_COOKIE,
-                request.state.csrf_seed,
-                httponly=True,
-                samesite="lax",
-                secure=app.state.site.secure_cookies,
-                path="/",
-            )
-        return response
+    def secure_headers(response: Response) -> None:
+        for name, value in security_headers():
+            response.headers.setdefault(name, value)
+
+    def page_headers(scope: Scope) -> list[tuple[str, str]]:
+        headers = security_headers()
+        path = Request(scope).url.path
+        if path not in {"/", "/etat"} and not path.startswith("/static"):
+            headers.append(("Cache-Control", "no-store"))
+        return headers
+
+    def csrf_cookie(scope: Scope) -> list[tuple[str, str]]:
+        state = scope.get("state") or {}
+        if not state.get("csrf_new", False):
+            return []
+        cookie = Response()  # Starlette's own cookie formatting
+        cookie.set_cookie(
+            CSRF_COOKIE,
+            state["csrf_seed"],
+            httponly=True,
+            samesite="lax",
+            secure=app.state.site.secure_cookies,
+            path="/",
+        )
+        return [("set-cookie", value) for name, value in cookie.headers.items() if name == "set-cookie"]
+
+    # A plain ASGI middleware (not @app.middleware("http"): a task and a re-streamed body a request)
+    app.add_middleware(ResponseHeaders, defaults=page_headers, appended=csrf_cookie)
 
     return app

@@ -212,8 +212,9 @@ async def _check(client: httpx.AsyncClient, base_url: str, endpoint: Endpoint) -
 
 
 async def _settle(client: httpx.AsyncClient, servers: Sequence[Server], budget: float = 180.0) -> float:
-    """Wait until every backend answers its readiness check about as fast as when idle: requests
-    that wrk left unanswered when it stopped (slow bilans) keep running in the server and must not
+    """Wait until every server (the site too: its home page calls no service) answers its readiness
+    check about as fast as when idle: requests that wrk left unanswered when it stopped (slow bilans,
+    the pages still waiting for their calls) keep running in the server and must not
     weigh on the next endpoint. Returns the seconds waited."""
     started = time.perf_counter()
     for server in servers:
@@ -288,7 +289,8 @@ async def http_load(
                     seconds=load.warmup_seconds,
                     connections=endpoint.connections,
                 )
-                await _settle(client, [registry, meetings])
+                await _settle(client, [registry, meetings, site])
+            cpu_before = {name: one.cpu_seconds() for name, one in servers.items()}
             figures: dict[str, Any] = await wrk.run(
                 wrk_path,
                 server.base_url,
@@ -299,17 +301,44 @@ async def http_load(
                 seconds=max(load.seconds, SLOW_MIN_SECONDS) if endpoint.slow else None,
                 connections=endpoint.connections,
             )
+            figures["cpu_ms_per_request"] = _cpu_per_request(servers, cpu_before, figures["count"])
             if not figures["count"]:  # nothing answered within the run: the latency is at least its length
                 for quantile in ("p50", "p90", "p99", "max", "mean"):
                     figures[quantile] = load.seconds * 1000.0
                 figures["latency_lower_bound"] = True
             budget = 900.0 if endpoint.slow else 180.0
-            figures["settle_seconds"] = round(await _settle(client, [registry, meetings], budget), 1)
+            figures["settle_seconds"] = round(await _settle(client, [registry, meetings, site], budget), 1)
             figures["path"] = endpoint.description
             figures["server"] = endpoint.server
             results[endpoint.key] = figures
             say(_line(figures))
+        # Item 6 of issue 17: each server's peak resident set after the whole national load.
+        peaks = {name: _rounded(one.peak_rss_mib()) for name, one in servers.items()}
+        say(
+            "  RSS max après la charge (objectif < 200 Mo) : "
+            + ", ".join(f"{n} {v} Mo" for n, v in peaks.items())
+        )
+        for figures in results.values():
+            figures["peak_rss_mib"] = peaks
     return results, baseline
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _cpu_per_request(
+    servers: dict[str, Server], before: dict[str, float | None], count: float
+) -> dict[str, float | None]:
+    """CPU ms per answered request of each server during the run (wrk's own CPU apart). Other
+    endpoints' leftovers are settled before the run; background work (consumers) is included."""
+    spent: dict[str, float | None] = {}
+    for name, server in servers.items():
+        now, then = server.cpu_seconds(), before[name]
+        spent[name] = (
+            None if now is None or then is None or not count else round((now - then) * 1000 / count, 2)
+        )
+    return spent
 
 
 __all__ = [

@@ -41,6 +41,35 @@ def _die_with_parent() -> None:
         pass
 
 
+def _stat(pid: int | str) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (which may hold spaces)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """utime + stime of ``pid`` and of its direct children (uvicorn workers), from ``/proc``."""
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        pids = [pid]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and entry.name != str(pid):
+                try:
+                    if int(_stat(entry.name)[1]) == pid:
+                        pids.append(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+        total = 0
+        for one in pids:
+            try:
+                fields = _stat(one)
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / ticks
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Server:
     """A server in a child process (``args`` after ``python``); stopped with SIGTERM (by pid) on exit.
 
@@ -114,6 +143,25 @@ class Server:
             await client.get(self.settle_path)
             timings.append(time.perf_counter() - started)
         self.idle_seconds = sorted(timings)[2]
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds (user + system) spent so far by the server's process and its children
+        (Linux ``/proc``; None elsewhere): the figure that holds on a loaded machine."""
+        if self.process is None:
+            return None
+        return process_cpu_seconds(self.process.pid)
+
+    def peak_rss_mib(self) -> float | None:
+        """The server process's peak resident set (VmHWM), in MiB; None without ``/proc``."""
+        if self.process is None:
+            return None
+        try:
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            return None
+        return None
 
     async def __aexit__(self, *_exc: object) -> None:
         if self.process is not None and self.process.returncode is None:

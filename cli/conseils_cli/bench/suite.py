@@ -94,6 +94,8 @@ def http_results(
             "clients": load.connections,
             "seconds": load.seconds,
             "settle_seconds": ours["settle_seconds"],
+            "cpu_ms_per_request": ours.get("cpu_ms_per_request"),  # per server process
+            "peak_rss_mib": ours.get("peak_rss_mib"),  # each server after the whole load (< 200 MB)
         }
         if ours.get("latency_lower_bound"):
             details["latency_lower_bound"] = True  # no answer within the run: latency ≥ its length

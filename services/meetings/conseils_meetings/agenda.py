@@ -134,9 +134,13 @@ class Agenda(MeetingsCore):
         async with self.units.reading() as repo:
             row = await self._instance(repo, instance_id)
             member = await repo.member(member_id)
-            access = self._access(
-                row, member, await repo.concerned(instance_id), await repo.seats(instance_id), now
-            )
+            # Whether her council is concerned, by its index: not the 1,200 councils of a
+            # territory-wide instance (the instance's detail reads them once already).
+            council = None if member is None else member.council_id
+            concerned: list[uuid.UUID] = []
+            if council is not None and await repo.concerning([instance_id], council):
+                concerned = [council]
+            access = self._access(row, member, concerned, await repo.seats(instance_id), now)
             present = None
             if row.status in domain.ATTENDANCE_RECORDED:
                 present = instance_id in await repo.attendance_of_member(member_id)

@@ -1,0 +1,76 @@
+"""Issue 17 (pages at national size): the instance page asks the services for everything that
+does not depend on another answer at once: the easy-to-read documents go with the instance, her
+registrations and her council's, not after them (one round trip less per page)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
+from tests.web.helpers import CSRF_SEED, build_site, session_for
+from tests.web.test_instance_states import BEFORE_CLOSING, INSTANCE_ID, fake_services, stored_row
+
+
+async def test_the_easy_read_documents_are_asked_with_the_instance(tmp_path: Path) -> None:
+    answer = fake_services(stored_row(), None, [])
+    easy_read_asked = asyncio.Event()
+    order: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == f"/instances/{INSTANCE_ID}/easy-read":
+            easy_read_asked.set()
+            order.append("easy-read asked")
+            return httpx.Response(200, json=[])
+        if path == f"/instances/{INSTANCE_ID}":
+            # the instance answers only once the easy-read call is under way (or after 2 s)
+            try:
+                await asyncio.wait_for(easy_read_asked.wait(), timeout=2)
+            except TimeoutError:
+                pass
+            order.append("instance answered")
+        return answer(request)
+
+    app = build_site(tmp_path, handler)  # type: ignore[arg-type]  # MockTransport awaits it
+    app.state.site.clock = lambda: BEFORE_CLOSING
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        client.cookies.set(SESSION_COOKIE, session_for("councillor"))
+        client.cookies.set(CSRF_COOKIE, CSRF_SEED)
+        page = await client.get(f"/instances/{INSTANCE_ID}")
+    assert page.status_code == 200, page.text
+    assert "Comité technique mobilités" in page.text
+    assert order == ["easy-read asked", "instance answered"]
+
+
+async def test_the_easy_read_documents_fetched_first_are_shown(tmp_path: Path) -> None:
+    answer = fake_services(stored_row(), None, [])
+    document = {
+        "id": "00000000-0000-0000-0000-0000000017e1",
+        "instance_id": str(INSTANCE_ID),
+        "filename": "dossier-facile.pdf",
+        "media_type": "application/pdf",
+        "size_bytes": 2048,
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == f"/instances/{INSTANCE_ID}/easy-read":
+            return httpx.Response(200, json=[document])
+        return answer(request)
+
+    app = build_site(tmp_path, handler)
+    app.state.site.clock = lambda: BEFORE_CLOSING
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        client.cookies.set(SESSION_COOKIE, session_for("councillor"))
+        client.cookies.set(CSRF_COOKIE, CSRF_SEED)
+        page = await client.get(f"/instances/{INSTANCE_ID}")
+    assert page.status_code == 200, page.text
+    assert "Lire la version facile à lire</a> (dossier-facile.pdf" in page.text
