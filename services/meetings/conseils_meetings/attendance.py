@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain, reports
 from conseils_meetings.bilan import Bilan
+from conseils_meetings.bilan_flights import SharedComputations
 from conseils_meetings.projection import registry_view_of
 from conseils_meetings.records import AttendanceRecord, InstanceDetail, InstanceRecord
 from conseils_meetings.use_cases import (
@@ -85,7 +86,13 @@ class Attendance(MeetingsCore):
             return await repo.attendance_of_instance(instance_id)
 
     async def bilan(self, period_from: date, period_to: date) -> Bilan:
-        """The participation bilan of a period (`reports.load_bilan`), read from one snapshot."""
+        """The participation bilan of a period (`reports.load_bilan`), read from one snapshot;
+        requests for a period already being computed share that computation
+        (`bilan_flights.SharedComputations`)."""
+        flights: SharedComputations[Bilan] = self.__dict__.setdefault("_bilan_flights", SharedComputations())
+        return await flights.get((period_from, period_to), lambda: self._load_bilan(period_from, period_to))
+
+    async def _load_bilan(self, period_from: date, period_to: date) -> Bilan:
         async with self.units.reading() as repo:
             return await reports.load_bilan(repo.session, self.territory, period_from, period_to)
 
