@@ -124,6 +124,8 @@ attendance = Table(
     Column("member_id", Uuid, primary_key=True),
     Column("council_id", Uuid, nullable=True),
     Column("registered", Boolean, nullable=False),
+    # her attendance (every GET /me/registrations): without it a scan of every attendance row
+    Index("ix_attendance_member", "member_id"),
 )
 
 convened = Table(
