@@ -53,7 +53,7 @@ def bench_command(  # noqa: PLR0917 - typer options
     ] = None,
 ) -> None:
     """Mesure les performances (Kafka réel, SMTP local) et les compare aux bibliothèques brutes."""
-    from conseils_cli.bench.plot import write_svg
+    from conseils_cli.bench.plot import TITLE, write_svg
     from conseils_cli.bench.suite import Sizes, run_all
     from conseils_cli.bench.wrk import LoadGeneratorMissing, ensure_wrk
 
@@ -111,7 +111,9 @@ def bench_command(  # noqa: PLR0917 - typer options
     err.print(render(results))
     err.print(f"Résultats écrits dans {out}")
     if svg is not None:
-        write_svg(results, svg)
+        base = "PostgreSQL" if database == "postgres" else "SQLite"
+        title = TITLE.replace("conseils", f"conseils ({base}{', --quick' if quick else ''})", 1)
+        write_svg(results, svg, title=title)
         err.print(f"Graphique écrit dans {svg}")
 
 

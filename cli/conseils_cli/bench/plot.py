@@ -56,9 +56,10 @@ def _row(index: int, top: int, result: Result) -> list[str]:
     return parts
 
 
-def render_svg(
-    results: list[Result], title: str = "conseils — figures / objectifs / bibliothèque brute"
-) -> str:
+TITLE = "conseils — figures / objectifs / bibliothèque brute"
+
+
+def render_svg(results: list[Result], title: str = TITLE) -> str:
     rows = [r for r in results if r.score is not None or r.ratio is not None]
     top = 88
     bottom = top + ROW * max(1, len(rows))
