@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import TypeAdapter
 
 from conseils_meetings import api_dossiers, bilan_outputs, domain
 from conseils_meetings.agenda import AgendaPeriod, AgendaScope
@@ -120,6 +121,7 @@ async def cancel(instance_id: uuid.UUID, body: CancelIn, service: Service, _staf
 
 @router.get(
     "/instances",
+    response_model=list[InstanceSummary],
     tags=["instances"],
     summary="Instances : toutes pour l'équipe ; l'agenda du territoire pour un conseiller",
     description=(
@@ -143,11 +145,11 @@ async def list_instances(
     when: Annotated[AgendaPeriod, Query()] = "upcoming",
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[InstanceSummary]:
+) -> Response:
     if user.is_staff:
         rows = await service.list_instances(starts_from=starts_from, starts_before=starts_before)
         end = None if limit is None else offset + limit
-        return [_summary(service, row) for row in rows[offset:end]]
+        return _json(SUMMARIES_JSON, [_summary(service, row) for row in rows[offset:end]])
     entries = await service.agenda(
         member_id_of(user),
         scope=scope,
@@ -158,7 +160,18 @@ async def list_instances(
         limit=limit,
         offset=offset,
     )
-    return [_summary(service, entry.instance, entry.access) for entry in entries]
+    return _json(SUMMARIES_JSON, [_summary(service, entry.instance, entry.access) for entry in entries])
+
+
+SUMMARIES_JSON: TypeAdapter[list[InstanceSummary]] = TypeAdapter(list[InstanceSummary])
+INSTANCE_JSON: TypeAdapter[InstanceOut] = TypeAdapter(InstanceOut)
+
+
+def _json(adapter: TypeAdapter[Any], value: Any) -> Response:
+    """Serialised once by pydantic-core: the same bytes as the response model gives (checked by
+    tests/meetings/test_api_json.py), without FastAPI validating the answer again and then
+    encoding it a second time (2,400 summaries: 33 → 7 ms of CPU)."""
+    return Response(adapter.dump_json(value), media_type="application/json")
 
 
 def _summary(
@@ -173,15 +186,22 @@ def _summary(
     )
 
 
-@router.get("/instances/{instance_id}", tags=["instances"], summary="Détail d'une instance")
-async def get_instance(instance_id: uuid.UUID, service: Service, user: AnyUser) -> InstanceOut:
+@router.get(
+    "/instances/{instance_id}",
+    response_model=InstanceOut,
+    tags=["instances"],
+    summary="Détail d'une instance",
+)
+async def get_instance(instance_id: uuid.UUID, service: Service, user: AnyUser) -> Response:
     detail = await service.get_instance(instance_id)
     if detail.status == "draft" and not user.is_staff:
         raise DomainError("Instance introuvable.", code="introuvable", status_code=404)
     mine = None
     if not user.is_staff and user.member_id is not None:
         mine = await service.member_view(instance_id, user.member_id)
-    return InstanceOut.of(detail, staff=user.is_staff, timezone=service.timezone, mine=mine)
+    return _json(
+        INSTANCE_JSON, InstanceOut.of(detail, staff=user.is_staff, timezone=service.timezone, mine=mine)
+    )
 
 
 # --------------------------------------------------------------------------- registrations
