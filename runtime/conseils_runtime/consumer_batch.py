@@ -12,7 +12,7 @@ from typing import Any
 from aiokafka import ConsumerRecord, TopicPartition
 from faststream.message import StreamMessage
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_runtime import metrics
@@ -25,6 +25,7 @@ from conseils_runtime.consumer_context import (
     _is_infrastructure_error,
 )
 from conseils_runtime.logs import correlation_id_var, describe_error, get_logger
+from conseils_runtime.registry_view.driver import executemany
 from conseils_schemas import (
     Event,
     EventMetadata,
@@ -267,8 +268,8 @@ class BatchPath(ConsumerCore):
                                 "processed_at": now,
                             }
                         )
-                if new_rows:
-                    await session.execute(insert(processed), new_rows)
+                if new_rows:  # compiled once, rows in the driver's types (see registry_view.driver)
+                    await executemany(session, ("processed_events", "insert"), processed.insert, new_rows)
         else:
             outcomes = ["ignored"] * len(chunk)
         if durations:

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conseils_runtime.registry_view.driver import executemany
 from conseils_runtime.registry_view.tables import RegistryViewTables
 from conseils_runtime.times import as_utc
 from conseils_schemas import (
@@ -147,24 +148,33 @@ async def _write(
     session: AsyncSession, table: Table, keys: Sequence[str], before: dict[Any, Row], after: dict[Any, Row]
 ) -> None:
     deleted, updated, inserted = _diff(before, after)
-    key_match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys))
+    if not (deleted or updated or inserted):
+        return
+    columns = [column.name for column in table.columns if column.name not in keys]
+
+    def key_match() -> Any:
+        return and_(*(table.c[name] == bindparam(f"k_{name}", type_=table.c[name].type) for name in keys))
+
     if deleted:
         params = [dict(zip((f"k_{name}" for name in keys), key, strict=True)) for key in deleted]
-        await session.execute(delete(table).where(key_match), params)
+        await executemany(session, (table.name, "delete"), lambda: delete(table).where(key_match()), params)
     if updated:
-        columns = [column.name for column in table.columns if column.name not in keys]
-        statement = (
-            update(table)
-            .where(key_match)
-            .values({name: bindparam(f"v_{name}", type_=table.c[name].type) for name in columns})
-        )
         params = [
             {**{f"k_{name}": row[name] for name in keys}, **{f"v_{name}": row[name] for name in columns}}
             for row in updated
         ]
-        await session.execute(statement, params)
+        await executemany(
+            session,
+            (table.name, "update"),
+            lambda: (
+                update(table)
+                .where(key_match())
+                .values({name: bindparam(f"v_{name}", type_=table.c[name].type) for name in columns})
+            ),
+            params,
+        )
     if inserted:
-        await session.execute(table.insert(), inserted)
+        await executemany(session, (table.name, "insert"), table.insert, inserted)
 
 
 def _flat_periods(periods: dict[uuid.UUID, dict[date, Row]]) -> dict[PeriodKey, Row]:
