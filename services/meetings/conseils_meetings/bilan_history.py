@@ -26,8 +26,24 @@ from conseils_runtime.territory import TerritoryConfig
 
 
 async def rows(session: AsyncSession, query: Select[Any]) -> Sequence[tuple[Any, ...]]:
-    """All the rows at once (one fetchall, not a fetchone per row through the async adapter)."""
-    return cast("Sequence[tuple[Any, ...]]", (await session.execute(query)).all())
+    """All the rows at once, as the driver returned them (asyncpg's records, sqlite3's tuples):
+    SQLAlchemy compiles and binds the query in the session's transaction, but builds no `Row`
+    (240,000 of them for a national year). A column whose type converts what the driver returns
+    (a `Date` on SQLite is text) gets its type's result processor, as SQLAlchemy would apply it."""
+    connection = await session.connection()
+    result = await connection.execute(query)
+    try:
+        fetched = cast("Sequence[tuple[Any, ...]]", result.cursor.fetchall())
+    finally:
+        result.close()
+    dialect = connection.dialect
+    processors = [
+        c.type.dialect_impl(dialect).result_processor(dialect, None) for c in query.selected_columns
+    ]
+    if not any(processors):
+        return fetched
+    same = [(lambda value: value) if p is None else p for p in processors]
+    return [tuple(convert(value) for convert, value in zip(same, row, strict=True)) for row in fetched]
 
 
 def raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
