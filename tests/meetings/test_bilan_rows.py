@@ -1,6 +1,6 @@
 """The bilan reads its large queries through the driver's rows (`bilan_history.rows`: no
 SQLAlchemy `Row`): the same values as SQLAlchemy's rows, a `Date` still a `date` on SQLite
-(where the driver returns text) and NULL still `None`, ids as the driver returns them, in the
+(where the driver returns text) and NULL still `None`, ids as text parsed to their UUIDs, in the
 session's transaction (it sees the rows the transaction wrote), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
