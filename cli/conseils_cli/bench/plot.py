@@ -13,10 +13,10 @@ from pathlib import Path
 
 from conseils_cli.bench.results import Result
 
-WIDTH = 980
+WIDTH = 1040
 ROW = 30
 LEFT = 330
-RIGHT = 200
+RIGHT = 250
 LOW, HIGH = 0.001, 100.0  # log scale bounds of the axis
 TICKS = (0.001, 0.01, 0.1, 1, 10, 100)
 MET, MISSED, RAW = "#2a7d2e", "#c0392b", "#1f4e99"
@@ -45,11 +45,11 @@ def _row(index: int, top: int, result: Result) -> list[str]:
             f'<rect x="{min(x0, x1):.1f}" y="{y + 7}" width="{max(abs(x1 - x0), 1):.1f}" '
             f'height="{ROW - 14}" fill="{colour}"><title>{escape(goal)}</title></rect>'
         )
-        figures.append(f"objectif {result.score:.2f}")
+        figures.append(f"objectif {result.score:.2g}")
     if result.ratio is not None:
         raw = f"{result.baseline:g} {result.unit} ({result.baseline_label})" if result.baseline else ""
         parts.append(_diamond(_x(result.ratio), y + ROW / 2, f"brut : {raw}, ratio {result.ratio:.3f}"))
-        figures.append(f"brut {result.ratio:.2f}")
+        figures.append(f"brut {result.ratio:.2g}")
     parts.append(
         f'<text x="{WIDTH - RIGHT + 8}" y="{y + 19}" font-size="11">{escape(" · ".join(figures))}</text>'
     )
