@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_runtime import metrics
+from conseils_runtime.bulk_sql import executemany
 from conseils_runtime.consumer_context import (
     _VERSION_SUFFIX,
     BatchHandler,
@@ -25,7 +26,6 @@ from conseils_runtime.consumer_context import (
     _is_infrastructure_error,
 )
 from conseils_runtime.logs import correlation_id_var, describe_error, get_logger
-from conseils_runtime.registry_view.driver import executemany
 from conseils_schemas import (
     Event,
     EventMetadata,
@@ -268,7 +268,7 @@ class BatchPath(ConsumerCore):
                                 "processed_at": now,
                             }
                         )
-                if new_rows:  # compiled once, rows in the driver's types (see registry_view.driver)
+                if new_rows:  # compiled once, rows in the driver's types (see conseils_runtime.bulk_sql)
                     await executemany(session, ("processed_events", "insert"), processed.insert, new_rows)
         else:
             outcomes = ["ignored"] * len(chunk)

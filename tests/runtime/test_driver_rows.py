@@ -1,4 +1,4 @@
-"""`registry_view.driver.executemany` (statements compiled once, rows in the driver's types) stores
+"""`conseils_runtime.bulk_sql.executemany` (statements compiled once, rows in the driver's types) stores
 byte for byte what SQLAlchemy's own executemany stores, on SQLite and PostgreSQL: the same rows
 written both ways (inserts, then updates and deletes) into each table, read back raw (SQLite's
 stored text and storage class, PostgreSQL's text form of each column) and compared."""
@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import MetaData, Table, and_, bindparam, delete, update
 
 from conseils_runtime import Database
+from conseils_runtime.bulk_sql import executemany
 from conseils_runtime.database import RuntimeTables
 from conseils_runtime.registry_view import registry_view_tables
-from conseils_runtime.registry_view.driver import executemany
 
 pytestmark = pytest.mark.postgres
 

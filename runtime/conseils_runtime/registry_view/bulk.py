@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conseils_runtime.registry_view.driver import executemany
+from conseils_runtime.bulk_sql import executemany
 from conseils_runtime.registry_view.tables import RegistryViewTables
 from conseils_runtime.times import as_utc
 from conseils_schemas import (
