@@ -53,7 +53,7 @@ from conseils_web.clients.voice import VoiceClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
-from conseils_web.services import ApiError, Services, ServiceUnavailable
+from conseils_web.services import ApiError, Services, ServiceUnavailable, services_transport
 from conseils_web.session_events import SessionEndings
 from conseils_web.signin import SigninStore
 
@@ -90,10 +90,7 @@ def create_site(
 ) -> FastAPI:
     """The site. `auth_secret` is the one the services verify tokens with;
     `data_dir` holds site.db (sign-in links); sign-in mails go to `smtp_host:smtp_port`."""
-    # One pool for every page's calls, kept alive: a page makes up to seven calls at once, and
-    # httpx's default (20 kept-alive connections) made 50 concurrent pages reconnect all the time.
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=30)
-    client = httpx.AsyncClient(timeout=30, transport=http_transport, limits=limits)
+    client = httpx.AsyncClient(timeout=30, transport=http_transport or services_transport())
     base_url = (public_base_url or territory.mail.public_base_url).rstrip("/")
     store = SigninStore.in_directory(data_dir or Path(tempfile.mkdtemp(prefix="conseils-site-")))
     endings = SessionEndings(kafka_bootstrap, territory.territory.slug, store.sessions)

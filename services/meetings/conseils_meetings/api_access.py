@@ -15,7 +15,7 @@ from conseils_runtime.http import Forbidden
 # --------------------------------------------------------------------------- dependencies
 
 
-def get_service(request: Request) -> MeetingsService:
+async def get_service(request: Request) -> MeetingsService:
     service: MeetingsService = request.app.state.service
     return service
 

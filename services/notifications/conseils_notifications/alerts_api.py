@@ -19,7 +19,7 @@ from conseils_runtime.errors import DomainError
 router = APIRouter(prefix="/notifications/alerts", tags=["alertes"])
 
 
-def _service(request: Request) -> NotificationsService:
+async def _service(request: Request) -> NotificationsService:
     service: NotificationsService = request.app.state.service
     return service
 

@@ -19,7 +19,7 @@ from conseils_runtime.http import Forbidden
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 
-def _service(request: Request) -> NotificationsService:
+async def _service(request: Request) -> NotificationsService:
     service: NotificationsService = request.app.state.service
     return service
 

@@ -43,7 +43,7 @@ def redact_access_log() -> None:
         access.addFilter(RedactSmsQueries())
 
 
-def _service(request: Request) -> NotificationsService:
+async def _service(request: Request) -> NotificationsService:
     service: NotificationsService = request.app.state.service
     return service
 

@@ -46,7 +46,7 @@ async def _staff(request: Request) -> Principal:
     return await authenticator.require("staff")(request)
 
 
-def _service(request: Request) -> NotificationsService:
+async def _service(request: Request) -> NotificationsService:
     service: NotificationsService = request.app.state.service
     return service
 

@@ -42,7 +42,7 @@ from conseils_runtime.http import DomainError, Forbidden
 # --------------------------------------------------------------------------- helpers
 
 
-def _service(request: Request) -> RegistryService:
+async def _service(request: Request) -> RegistryService:
     service: RegistryService = request.app.state.registry
     return service
 
@@ -132,7 +132,7 @@ async def _anyone(request: Request) -> Principal:
     return await _authenticator(request).require("councillor", "coordinator", "staff", "operator")(request)
 
 
-def _settings(request: Request) -> RegistrySettings:
+async def _settings(request: Request) -> RegistrySettings:
     settings: RegistrySettings = request.app.state.settings
     return settings
 
