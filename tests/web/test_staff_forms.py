@@ -21,6 +21,7 @@ from conseils_meetings.api import InstanceOut
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
 from conseils_web.staff import forms
 from tests.web.helpers import COUNCIL_ID, CSRF_SEED, build_site, csrf_for, session_for
+from tests.web.staff_list_fake import STAFF_LIST, staff_list_answer
 from tests.web.test_instance_states import INSTANCE_ID, STARTS, stored_row
 
 MEMBER = uuid.UUID("00000000-0000-0000-0000-0000000018a1")
@@ -124,7 +125,7 @@ class Fake:
             ("POST", f"/members/{MEMBER}/move"): member(MOVED, OTHER_COUNCIL),
             ("POST", f"/members/{MEMBER}/leave"): member(),
             ("POST", "/members/import"): REPORT_OK,
-            ("GET", "/instances"): [self.instance],
+            ("GET", STAFF_LIST): staff_list_answer([self.instance], request.url.params),
             ("GET", f"/instances/{INSTANCE_ID}"): self.instance,
             ("PATCH", f"/instances/{INSTANCE_ID}"): self.instance,
             ("POST", "/instances"): self.instance,

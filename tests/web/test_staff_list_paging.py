@@ -16,6 +16,7 @@ import pytest
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
 from conseils_web.staff.instance_list import LIST_PAGE
 from tests.web.helpers import CSRF_SEED, build_site, session_for
+from tests.web.staff_list_fake import STAFF_LIST, staff_list_answer
 from tests.web.test_agenda_page import CLIP_STARTS, main_of, summary
 
 TOTAL = 120
@@ -29,8 +30,8 @@ class FakeServices:
         ]
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/instances":
-            return httpx.Response(200, json=self.rows)
+        if request.url.path == STAFF_LIST:
+            return httpx.Response(200, json=staff_list_answer(self.rows, request.url.params))
         if request.url.path == "/councils":
             return httpx.Response(200, json=[])
         return httpx.Response(404, json={"detail": "Introuvable"})

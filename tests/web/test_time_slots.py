@@ -23,6 +23,7 @@ from conseils_meetings.service import Preview
 from conseils_runtime.auth import Role
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.web.helpers import COUNCIL_ID, CSRF_SEED, build_site, csrf_for, session_for
+from tests.web.staff_list_fake import STAFF_LIST, staff_list_answer
 
 PARIS = "Europe/Paris"
 INSTANCE_ID = uuid.UUID("00000000-0000-0000-0000-0000000005a7")
@@ -83,6 +84,8 @@ def fake_services(row: dict[str, Any]) -> Callable[..., Any]:
             return httpx.Response(200, json=PreviewOut.of(preview, starts_at, PARIS).model_dump(mode="json"))
         if path == "/instances":
             return httpx.Response(200, json=[summary])
+        if path == STAFF_LIST:  # the staff's list, shown under the preview
+            return httpx.Response(200, json=staff_list_answer([summary], request.url.params))
         if path == f"/instances/{INSTANCE_ID}":
             return httpx.Response(200, json=detail)
         if path in (

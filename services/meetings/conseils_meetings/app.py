@@ -11,7 +11,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from conseils_meetings import api, api_attending, api_confirmations, api_presence, api_rotation, api_voice
+from conseils_meetings import (
+    api,
+    api_attending,
+    api_confirmations,
+    api_presence,
+    api_rotation,
+    api_staff_list,
+    api_voice,
+)
 from conseils_meetings.consumers import register_consumers
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.settings import MeetingsSettings
@@ -94,6 +102,7 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     limit_request_bodies(app, settings.max_document_bytes + 1024 * 1024)  # a dossier file and its form
     app.include_router(runtime.health_router())
     app.include_router(api.router)
+    app.include_router(api_staff_list.router)
     app.include_router(api_attending.router)
     app.include_router(api_presence.router)
     app.include_router(api_confirmations.router)

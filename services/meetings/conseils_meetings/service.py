@@ -29,6 +29,7 @@ from conseils_meetings.registrations import (
 from conseils_meetings.rotation import Rotation
 from conseils_meetings.scheduling import Scheduling
 from conseils_meetings.staff_edits import InstanceEdit, StaffEdits
+from conseils_meetings.staff_list import StaffList
 from conseils_meetings.use_cases import (
     Clock,
     InstanceDraft,
@@ -62,6 +63,7 @@ class MeetingsService(
     Agenda,
     Registrations,
     StaffEdits,
+    StaffList,
     Dossiers,
     Attendance,
     Forum,
@@ -82,4 +84,5 @@ class MeetingsService(
     confirmations.py (« Je viens »),
     rotation.py (the rotation scenario's rota and turns, how a council is represented),
     staff_edits.py (an instance's title, theme, description; a document removed before
-    publication); what they share is in use_cases.py."""
+    publication), staff_list.py (the staff's list: filtered, counted, paged); what they share
+    is in use_cases.py."""

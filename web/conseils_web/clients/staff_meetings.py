@@ -1,13 +1,14 @@
 """The meetings service as the staff's forms use it, beside the everyday client: an instance's
 title, theme, place and description edited, drafts saved and scheduled, a document removed
-before publication, the attendance sheet with the other participants."""
+before publication, the attendance sheet with the other participants, the staff's list of
+instances (filtered, counted and paged by the service)."""
 
 from __future__ import annotations
 
 from pydantic import Field, TypeAdapter
 
-from conseils_web.clients.base import NO_CONTENT, Caller, Endpoint, RequestModel, ServiceClient
-from conseils_web.clients.meetings import Instance, NewInstance
+from conseils_web.clients.base import NO_CONTENT, ApiModel, Caller, Endpoint, RequestModel, ServiceClient
+from conseils_web.clients.meetings import Instance, InstanceSummary, NewInstance
 
 
 class InstanceEdit(RequestModel):
@@ -37,6 +38,15 @@ class FullAttendance(RequestModel):
     others: list[OtherAttendees] = Field(default_factory=list)
 
 
+class StaffInstanceList(ApiModel):
+    """One page of the staff's list (StaffInstanceList): how many instances (not drafts) match
+    the filters, the page asked, and every draft that matches."""
+
+    total: int
+    instances: list[InstanceSummary]
+    drafts: list[InstanceSummary]
+
+
 class MeetingsStaffClient(ServiceClient):
     service = "meetings"
 
@@ -47,6 +57,18 @@ class MeetingsStaffClient(ServiceClient):
     RECORD_ATTENDANCE = Endpoint(
         "POST", "/instances/{instance_id}/attendance", TypeAdapter(Instance), body=FullAttendance
     )
+    INSTANCE_LIST = Endpoint(
+        "GET",
+        "/staff/instances",
+        TypeAdapter(StaffInstanceList),
+        query=("type", "theme", "status", "city", "from", "to", "limit", "offset"),
+    )
+    FILTER_LENGTH = 64
+    """The longest filter value the service takes (no longer value can match an instance)."""
+
+    async def instance_list(self, token: Caller, query: dict[str, str | int]) -> StaffInstanceList:
+        """The instances that match the filters in `query` (its names are INSTANCE_LIST's)."""
+        return await self.call(self.INSTANCE_LIST, token, query=query)
 
     async def edit(self, token: Caller, instance_id: object, edit: InstanceEdit) -> Instance:
         return await self.call(self.EDIT, token, path={"instance_id": instance_id}, body=edit)

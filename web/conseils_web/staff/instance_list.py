@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from conseils_web.clients.meetings import InstanceSummary, NewInstance
-from conseils_web.clients.staff_meetings import MeetingsStaffClient
+from conseils_web.clients.meetings import NewInstance
+from conseils_web.clients.staff_meetings import MeetingsStaffClient, StaffInstanceList
 from conseils_web.context import SiteContext, parse_uuid, redirect, render, site, user_token
 from conseils_web.security import checked_form, require_staff
 from conseils_web.services import ApiError
@@ -25,6 +25,8 @@ FILTERS = ("type", "ville", "theme", "etat", "du", "au")
 LIST_PAGE = 50
 """Instances shown per page of the list: at national size the 90 past days and what is
 scheduled are thousands of cards; the count says how many match the filters."""
+MAX_PAGE = 1_000_000
+"""A page number past any list (50 million instances): a larger one asks for the last page."""
 
 
 def _page_links(filters: dict[str, str], page: int, total: int) -> dict[str, Any]:
@@ -56,26 +58,45 @@ def _day(value: str) -> date | None:
         return None
 
 
-def _city_of(row: InstanceSummary, council_cities: dict[str, str]) -> str | None:
-    city = getattr(row, "city_code", None)
-    council = getattr(row, "council_id", None)
-    return city or (council_cities.get(str(council)) if council else None)
+SERVICE_FILTERS = (("type", "type"), ("theme", "theme"), ("etat", "status"), ("ville", "city"))
+"""The page's filters and the names the meetings service takes them by (GET /staff/instances):
+the city is the instance's own, else its council's, as the list always filtered it."""
 
 
-def matches(
-    row: InstanceSummary, filters: dict[str, str], council_cities: dict[str, str], tz: ZoneInfo
-) -> bool:
-    """Whether an instance passes the list's filters (an empty filter lets everything through)."""
-    local_day = row.starts_at.astimezone(tz).date()
-    start, end = _day(filters["du"]), _day(filters["au"])
-    return (
-        (not filters["type"] or row.instance_type == filters["type"])
-        and (not filters["theme"] or row.theme == filters["theme"])
-        and (not filters["etat"] or row.status == filters["etat"])
-        and (not filters["ville"] or _city_of(row, council_cities) == filters["ville"])
-        and (start is None or local_day >= start)
-        and (end is None or local_day <= end)
-    )
+def list_query(filters: dict[str, str], tz: ZoneInfo, now: datetime) -> dict[str, str | int] | None:
+    """The service's filters for the page's: the local days `du` (90 days ago when none) and
+    `au` (included) as instants of the territory's time zone; None when a value is one no
+    instance can have (longer than the service's columns, or with a NUL)."""
+    query: dict[str, str | int] = {}
+    for name, param in SERVICE_FILTERS:
+        value = filters[name]
+        if len(value) > MeetingsStaffClient.FILTER_LENGTH or "\x00" in value:
+            return None
+        if value:
+            query[param] = value
+    start = _day(filters["du"]) or (now.astimezone(tz) - timedelta(days=90)).date()
+    query["from"] = datetime.combine(start, time(0), tzinfo=tz).isoformat()
+    end = _day(filters["au"])
+    if end is not None and end < date.max:
+        query["to"] = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz).isoformat()
+    return query
+
+
+async def listed_page(
+    request: Request, query: dict[str, str | int] | None, page: int
+) -> tuple[StaffInstanceList, int]:
+    """The page asked of the list (the last one when it is too far) and its number."""
+    if query is None:
+        return StaffInstanceList(total=0, instances=[], drafts=[]), 1
+    client, token = meetings_staff(request), user_token(request)
+    found = await client.instance_list(token, {**query, "limit": LIST_PAGE, "offset": (page - 1) * LIST_PAGE})
+    last = max(1, -(-found.total // LIST_PAGE))
+    if page > last and found.total:  # a page too far (an old link): the last page, as asked again
+        page = last
+        found = await client.instance_list(
+            token, {**query, "limit": LIST_PAGE, "offset": (page - 1) * LIST_PAGE}
+        )
+    return found, min(page, last)
 
 
 def _copy_values(ctx: SiteContext, row: Any) -> dict[str, str]:
@@ -98,15 +119,11 @@ async def instances_page(request: Request, status_code: int = 200, **context: An
     ctx, token = site(request), user_token(request)
     tz = ZoneInfo(ctx.timezone)
     filters = {name: str(request.query_params.get(name, "")).strip() for name in FILTERS}
-    start = _day(filters["du"]) or (datetime.now(tz) - timedelta(days=90)).date()
-    since = datetime.combine(start, time(0), tzinfo=tz).isoformat()
-    rows, councils = await asyncio.gather(
-        ctx.meetings.instances(token, since=since), ctx.registry.councils(token)
-    )
-    council_cities = {str(c.id): str(getattr(c, "city_code", "")) for c in councils}
-    shown = sorted(
-        (row for row in rows if matches(row, filters, council_cities, tz)),
-        key=lambda row: row.starts_at.isoformat(),
+    raw_page = str(request.query_params.get("page", ""))
+    asked = min(int(raw_page), MAX_PAGE) if raw_page.isdigit() and int(raw_page) > 0 else 1
+    query = list_query(filters, tz, datetime.now(tz))
+    (found, page), councils = await asyncio.gather(
+        listed_page(request, query, asked), ctx.registry.councils(token)
     )
     copy = str(request.query_params.get("copier", ""))
     if "values" not in context and parse_uuid(copy):
@@ -116,22 +133,17 @@ async def instances_page(request: Request, status_code: int = 200, **context: An
         except ApiError:
             pass
     context.setdefault("values", dict.fromkeys(forms.INSTANCE_FIELDS, ""))
-    listed = [row for row in shown if row.status != "draft"]
-    raw_page = str(request.query_params.get("page", ""))
-    paging = _page_links(
-        filters, int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1, len(listed)
-    )
-    first = (paging["page"] - 1) * LIST_PAGE
+    paging = _page_links(filters, page, found.total)
     return render(
         request,
         "equipe/instances.html",
         status_code=status_code,
         title="Instances",
         active="equipe-instances",
-        instances=listed[first : first + LIST_PAGE],
-        listed=len(listed),
+        instances=found.instances,
+        listed=found.total,
         paging=paging,
-        drafts=[row for row in shown if row.status == "draft"],
+        drafts=found.drafts,
         filters=filters,
         filtered=any(filters.values()),
         councils=councils,
