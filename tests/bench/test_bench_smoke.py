@@ -38,6 +38,7 @@ HTTP_ENDPOINTS = (
     "api_meetings_my_registrations",
     "api_meetings_my_council",
     "api_meetings_staff_instances",
+    "api_meetings_staff_list",  # as the /equipe/instances page asks it: one page, counted
     "api_meetings_staff_month",
     "api_meetings_bilan",
     "api_registry_councils",

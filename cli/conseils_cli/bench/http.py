@@ -161,6 +161,13 @@ def endpoints(data: Dataset, seed: int = 7, count: int = 400) -> list[Endpoint]:
         ),
         Endpoint(
             "api",
+            "meetings_staff_list",
+            "meetings",
+            [(f"/staff/instances?from={since}&limit=50", bearer(staff))],
+            "GET /staff/instances?from=(J-90)&limit=50 (ce que demande la page /equipe/instances)",
+        ),
+        Endpoint(
+            "api",
             "meetings_staff_month",
             "meetings",
             [(f"/instances?{month}", bearer(staff))],
