@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import TypeAdapter
 
 from conseils_meetings import api_dossiers, bilan_outputs, domain
@@ -39,6 +39,7 @@ from conseils_meetings.api_participation_models import (
     RegistrationOut,
     RegistrationRow,
 )
+from conseils_meetings.bilan import Bilan
 from conseils_meetings.records import InstanceRecord
 from conseils_meetings.service import MeetingsService
 from conseils_runtime.http import DomainError, Forbidden
@@ -327,23 +328,33 @@ async def bilan(
     period_to: Annotated[date, Query(alias="to")],
     format: Annotated[Literal["json", "csv", "html"], Query()] = "json",  # noqa: A002
 ) -> Response:
-    result = await service.bilan(period_from, period_to)
+    # JSON and CSV: rendered once for each state of the data (`bilan_cache`); the HTML says when
+    # it was produced, so it is rendered at each request from the kept figures
     if format == "csv":
         name = f"bilan-{period_from}-{period_to}.csv"
         return Response(
-            "\ufeff" + bilan_outputs.bilan_csv(result),
+            await service.bilan_output(period_from, period_to, "csv", _bilan_csv),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     if format == "html":
+        result = await service.bilan(period_from, period_to)
         return HTMLResponse(
             bilan_outputs.bilan_html(
                 result, service.territory.territory.name, service.territory.territory.timezone
             )
         )
-    from fastapi.responses import JSONResponse
+    return Response(
+        await service.bilan_output(period_from, period_to, "json", _bilan_json), media_type="application/json"
+    )
 
-    return JSONResponse(result.as_dict())
+
+def _bilan_csv(bilan: Bilan) -> bytes:
+    return ("\ufeff" + bilan_outputs.bilan_csv(bilan)).encode("utf-8")
+
+
+def _bilan_json(bilan: Bilan) -> bytes:
+    return bytes(JSONResponse(bilan.as_dict()).body)  # the bytes JSONResponse sends
 
 
 router.include_router(api_dossiers.router)
