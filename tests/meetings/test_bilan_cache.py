@@ -223,14 +223,13 @@ async def test_a_write_by_another_process_on_the_same_database_is_seen(
         await other_runtime.database.dispose()
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite: one writer at a time
 async def test_a_fact_committed_out_of_id_order_is_seen(
-    harness: Harness, computations: list[tuple[date, date]], database_url: str
+    harness: Harness, computations: list[tuple[date, date]]
 ) -> None:
     """PostgreSQL hands out ids in insert order, not commit order: a transaction that wrote first
     and commits after a bilan was computed must still change the next one (why the fingerprint
     there is the snapshot, not the highest ids). SQLite has one writer at a time."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has one writer at a time: ids are handed out in commit order")
     await held_instance(harness, ["franc-moisin-0", "franc-moisin-1"])
     database = harness.service.database
     outbox = harness.runtime.tables.outbox
@@ -284,3 +283,29 @@ def test_the_cache_keeps_the_figures_of_one_territory_configuration() -> None:
     assert cache.get(YEAR, ("sqlite", 2, 1), territory) is None
     assert cache.put(YEAR, None, territory, bilan=object()) is not None  # type: ignore[arg-type]
     assert cache.get(YEAR, None, territory) is None  # a database we cannot fingerprint: nothing kept
+
+
+async def test_the_html_is_rendered_again_when_its_minute_changes(
+    harness: Harness, computations: list[tuple[date, date]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HTML says when it was produced ("Produit le … à 10 h 00"): kept within the minute only."""
+    from conseils_meetings import api, bilan_outputs
+
+    renders: list[str] = []
+    bilan_html = bilan_outputs.bilan_html
+
+    def counted(*args: Any) -> str:
+        renders.append("html")
+        return bilan_html(*args)
+
+    minute = ["2027-03-01 10:00"]
+    monkeypatch.setattr(bilan_outputs, "bilan_html", counted)
+    monkeypatch.setattr(api, "_minute", lambda _timezone: minute[0])
+    await held_instance(harness, ["franc-moisin-0"])
+    first = await staff_get(harness, URL + "&format=html")
+    assert await staff_get(harness, URL + "&format=html") == first
+    assert renders == ["html"]
+    minute[0] = "2027-03-01 10:01"
+    assert b"Produit le" in await staff_get(harness, URL + "&format=html")
+    assert renders == ["html", "html"]
+    assert computations == [YEAR]

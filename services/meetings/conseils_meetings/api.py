@@ -10,8 +10,9 @@ who may register how and why, register themselves and cancel.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -328,8 +329,8 @@ async def bilan(
     period_to: Annotated[date, Query(alias="to")],
     format: Annotated[Literal["json", "csv", "html"], Query()] = "json",  # noqa: A002
 ) -> Response:
-    # JSON and CSV: rendered once for each state of the data (`bilan_cache`); the HTML says when
-    # it was produced, so it is rendered at each request from the kept figures
+    # rendered once for each state of the data (`bilan_cache`); the HTML says when it was
+    # produced, to the minute: rendered again when the minute changes
     if format == "csv":
         name = f"bilan-{period_from}-{period_to}.csv"
         return Response(
@@ -338,15 +339,21 @@ async def bilan(
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     if format == "html":
-        result = await service.bilan(period_from, period_to)
-        return HTMLResponse(
-            bilan_outputs.bilan_html(
-                result, service.territory.territory.name, service.territory.territory.timezone
-            )
-        )
+        territory = service.territory.territory
+
+        def render(bilan: Bilan) -> bytes:
+            return bilan_outputs.bilan_html(bilan, territory.name, territory.timezone).encode("utf-8")
+
+        minute = _minute(territory.timezone)
+        return HTMLResponse(await service.bilan_output(period_from, period_to, "html", render, minute))
     return Response(
         await service.bilan_output(period_from, period_to, "json", _bilan_json), media_type="application/json"
     )
+
+
+def _minute(timezone: str) -> str:
+    """The minute the HTML says it was produced in ("Produit le … à 18 h 30")."""
+    return datetime.now(UTC).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def _bilan_csv(bilan: Bilan) -> bytes:

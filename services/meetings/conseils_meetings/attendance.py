@@ -91,10 +91,15 @@ class Attendance(MeetingsCore):
         return (await self._bilan_entry(period_from, period_to)).bilan
 
     async def bilan_output(
-        self, period_from: date, period_to: date, name: str, render: Callable[[Bilan], bytes]
+        self,
+        period_from: date,
+        period_to: date,
+        name: str,
+        render: Callable[[Bilan], bytes],
+        variant: str = "",
     ) -> bytes:
-        """`render(bilan)` of the period, rendered once for each state of the data."""
-        return (await self._bilan_entry(period_from, period_to)).output(name, render)
+        """`render(bilan)` of the period, rendered once for each state of the data (and `variant`)."""
+        return (await self._bilan_entry(period_from, period_to)).output(name, render, variant)
 
     async def _bilan_entry(self, period_from: date, period_to: date) -> CachedBilan:
         """The bilan kept for the period if nothing changed since it was read (`bilan_cache`);

@@ -29,7 +29,7 @@ sees what any process wrote (a second worker, the CLI), and it is read *before* 
   changes it, and the next request computes again.
 
 Only the figures (`Bilan`) are kept, never the year's rows; with them, the rendered outputs of
-the route (JSON, CSV) for that fingerprint."""
+the route for that fingerprint (JSON, CSV, and the HTML of the current minute)."""
 
 from __future__ import annotations
 
@@ -68,14 +68,17 @@ class CachedBilan:
     bilan: Bilan
     territory: object
     """The territory configuration it was computed with (a test may swap it; a process never does)."""
-    outputs: dict[str, bytes] = field(default_factory=dict)
+    outputs: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
-    def output(self, name: str, render: Callable[[Bilan], bytes]) -> bytes:
-        """`render(bilan)`, rendered once for this fingerprint (no await in between: two requests
-        never render the same output side by side)."""
-        rendered = self.outputs.get(name)
-        if rendered is None:
-            rendered = self.outputs[name] = render(self.bilan)
+    def output(self, name: str, render: Callable[[Bilan], bytes], variant: str = "") -> bytes:
+        """`render(bilan)`, rendered once for this fingerprint and `variant` (the HTML's minute:
+        it says when it was produced); a new variant replaces the previous one. No await in
+        between: two requests never render the same output side by side."""
+        kept = self.outputs.get(name)
+        if kept is not None and kept[0] == variant:
+            return kept[1]
+        rendered = render(self.bilan)
+        self.outputs[name] = (variant, rendered)
         return rendered
 
 
