@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from conseils_meetings import reports, tables
 from conseils_meetings.app import create_app
-from conseils_meetings.bilan_cache import BilanCache
+from conseils_meetings.bilan_cache import BilanCache, SharedReads
 from conseils_meetings.service import MeetingsService
 from conseils_runtime import ServiceRuntime
 from conseils_schemas import ReferentDesignated, ReferentWithdrawn
@@ -309,3 +309,28 @@ async def test_the_html_is_rendered_again_when_its_minute_changes(
     assert b"Produit le" in await staff_get(harness, URL + "&format=html")
     assert renders == ["html", "html"]
     assert computations == [YEAR]
+
+
+async def test_concurrent_requests_share_a_fingerprint_read_started_after_they_arrived() -> None:
+    """Requests arriving while a read is under way wait for the next one: the one under way may
+    predate a fact committed before they arrived."""
+    reads = SharedReads()
+    database = {"version": 1}
+    reading = asyncio.Event()
+    release = asyncio.Event()
+
+    async def fetch() -> Any:
+        seen = database["version"]
+        reading.set()
+        await release.wait()
+        return ("test", seen)
+
+    first = [asyncio.create_task(reads.read(fetch)) for _ in range(10)]  # all before it starts
+    await reading.wait()
+    database["version"] = 2  # committed while the first read is under way
+    later = [asyncio.create_task(reads.read(fetch)) for _ in range(10)]
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await asyncio.gather(*first) == [("test", 1)] * 10
+    assert await asyncio.gather(*later) == [("test", 2)] * 10
+    assert reads.reads == 2

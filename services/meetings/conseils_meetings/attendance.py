@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain, reports
 from conseils_meetings.bilan import Bilan
-from conseils_meetings.bilan_cache import BilanCache, CachedBilan, data_fingerprint
+from conseils_meetings.bilan_cache import (
+    BilanCache,
+    CachedBilan,
+    Fingerprint,
+    SharedReads,
+    data_fingerprint,
+)
 from conseils_meetings.bilan_flights import SharedComputations
 from conseils_meetings.projection import registry_view_of
 from conseils_meetings.records import AttendanceRecord, InstanceDetail, InstanceRecord
@@ -110,14 +116,18 @@ class Attendance(MeetingsCore):
         flights: SharedComputations[CachedBilan] = self.__dict__.setdefault(
             "_bilan_flights", SharedComputations()
         )
+        reads: SharedReads = self.__dict__.setdefault("_bilan_reads", SharedReads())
         period = (period_from, period_to)
-        async with self.units.reading() as repo:
-            seen = await data_fingerprint(repo.session)
+        seen = await reads.read(self._bilan_fingerprint)
         entry = cache.get(period, seen, self.territory)
         if entry is not None:
             return entry
         key = (period, seen, id(self.territory))
         return await flights.get(key, lambda: self._compute_bilan(cache, period), group=period)
+
+    async def _bilan_fingerprint(self) -> Fingerprint | None:
+        async with self.units.reading() as repo:
+            return await data_fingerprint(repo.session)
 
     async def _compute_bilan(self, cache: BilanCache, period: tuple[date, date]) -> CachedBilan:
         async with self.units.reading() as repo:

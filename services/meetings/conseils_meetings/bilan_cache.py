@@ -33,8 +33,9 @@ the route for that fingerprint (JSON, CSV, and the HTML of the current minute)."
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -58,6 +59,34 @@ async def data_fingerprint(session: AsyncSession) -> Fingerprint | None:
     if dialect == "postgresql":
         return ("postgresql", await session.scalar(_POSTGRES))
     return None
+
+
+class SharedReads:
+    """Concurrent requests share one read of the fingerprint, one started after they arrived.
+
+    A read already started is never joined (it may predate a commit the request must see): the
+    requests that arrive meanwhile wait for it to end and share the next one. Fifty requests at
+    once make two reads, not fifty transactions queueing for SQLite's write lock."""
+
+    def __init__(self) -> None:
+        self._next: asyncio.Task[Fingerprint | None] | None = None
+        self._one_at_a_time = asyncio.Lock()
+        self.reads = 0
+        """How many reads were made (for tests)."""
+
+    async def read(self, fetch: Callable[[], Awaitable[Fingerprint | None]]) -> Fingerprint | None:
+        loop = asyncio.get_running_loop()
+        task = self._next
+        if task is None or task.get_loop() is not loop:
+            task = self._next = loop.create_task(self._read(fetch))
+        return await asyncio.shield(task)
+
+    async def _read(self, fetch: Callable[[], Awaitable[Fingerprint | None]]) -> Fingerprint | None:
+        async with self._one_at_a_time:
+            if self._next is asyncio.current_task():
+                self._next = None  # started: a request arriving from now on waits for the next one
+            self.reads += 1
+            return await fetch()
 
 
 @dataclass
@@ -114,4 +143,4 @@ class BilanCache:
         return entry
 
 
-__all__ = ["BilanCache", "CachedBilan", "Fingerprint", "data_fingerprint"]
+__all__ = ["BilanCache", "CachedBilan", "Fingerprint", "SharedReads", "data_fingerprint"]
