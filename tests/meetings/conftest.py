@@ -82,8 +82,19 @@ def meetings_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Me
 
 
 async def apply_fact(event: Event, session: AsyncSession, at: datetime | None = None) -> None:
-    """A registry fact through the shared read model (what the consumer does)."""
+    """A registry fact through the shared read model, with its processed-event row in the same
+    transaction (what the consumer does: the bilan's cache sees a new fact by that row)."""
     await RegistryView(tables.registry_view).apply(session, event, at or datetime.now(UTC))
+    await session.execute(
+        tables.metadata.tables["processed_events"]
+        .insert()
+        .values(
+            consumer="registry-read-model",
+            event_id=str(uuid.uuid4()),
+            event_type=event.event_type,
+            processed_at=datetime.now(UTC),
+        )
+    )
 
 
 async def seed_world(service: MeetingsService) -> World:

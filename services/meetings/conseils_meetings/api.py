@@ -10,11 +10,12 @@ who may register how and why, register themselves and cancel.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import TypeAdapter
 
 from conseils_meetings import api_dossiers, bilan_outputs, domain
@@ -39,6 +40,7 @@ from conseils_meetings.api_participation_models import (
     RegistrationOut,
     RegistrationRow,
 )
+from conseils_meetings.bilan import Bilan
 from conseils_meetings.records import InstanceRecord
 from conseils_meetings.service import MeetingsService
 from conseils_runtime.http import DomainError, Forbidden
@@ -327,23 +329,39 @@ async def bilan(
     period_to: Annotated[date, Query(alias="to")],
     format: Annotated[Literal["json", "csv", "html"], Query()] = "json",  # noqa: A002
 ) -> Response:
-    result = await service.bilan(period_from, period_to)
+    # rendered once for each state of the data (`bilan_cache`); the HTML says when it was
+    # produced, to the minute: rendered again when the minute changes
     if format == "csv":
         name = f"bilan-{period_from}-{period_to}.csv"
         return Response(
-            "\ufeff" + bilan_outputs.bilan_csv(result),
+            await service.bilan_output(period_from, period_to, "csv", _bilan_csv),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     if format == "html":
-        return HTMLResponse(
-            bilan_outputs.bilan_html(
-                result, service.territory.territory.name, service.territory.territory.timezone
-            )
-        )
-    from fastapi.responses import JSONResponse
+        territory = service.territory.territory
 
-    return JSONResponse(result.as_dict())
+        def render(bilan: Bilan) -> bytes:
+            return bilan_outputs.bilan_html(bilan, territory.name, territory.timezone).encode("utf-8")
+
+        minute = _minute(territory.timezone)
+        return HTMLResponse(await service.bilan_output(period_from, period_to, "html", render, minute))
+    return Response(
+        await service.bilan_output(period_from, period_to, "json", _bilan_json), media_type="application/json"
+    )
+
+
+def _minute(timezone: str) -> str:
+    """The minute the HTML says it was produced in ("Produit le … à 18 h 30")."""
+    return datetime.now(UTC).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _bilan_csv(bilan: Bilan) -> bytes:
+    return ("\ufeff" + bilan_outputs.bilan_csv(bilan)).encode("utf-8")
+
+
+def _bilan_json(bilan: Bilan) -> bytes:
+    return bytes(JSONResponse(bilan.as_dict()).body)  # the bytes JSONResponse sends
 
 
 router.include_router(api_dossiers.router)

@@ -4,13 +4,20 @@ and the participation bilan they make."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain, reports
 from conseils_meetings.bilan import Bilan
+from conseils_meetings.bilan_cache import (
+    BilanCache,
+    CachedBilan,
+    Fingerprint,
+    SharedReads,
+    data_fingerprint,
+)
 from conseils_meetings.bilan_flights import SharedComputations
 from conseils_meetings.projection import registry_view_of
 from conseils_meetings.records import AttendanceRecord, InstanceDetail, InstanceRecord
@@ -86,15 +93,51 @@ class Attendance(MeetingsCore):
             return await repo.attendance_of_instance(instance_id)
 
     async def bilan(self, period_from: date, period_to: date) -> Bilan:
-        """The participation bilan of a period (`reports.load_bilan`), read from one snapshot;
-        requests for a period already being computed share that computation
-        (`bilan_flights.SharedComputations`)."""
-        flights: SharedComputations[Bilan] = self.__dict__.setdefault("_bilan_flights", SharedComputations())
-        return await flights.get((period_from, period_to), lambda: self._load_bilan(period_from, period_to))
+        """The participation bilan of a period (`reports.load_bilan`), read from one snapshot."""
+        return (await self._bilan_entry(period_from, period_to)).bilan
 
-    async def _load_bilan(self, period_from: date, period_to: date) -> Bilan:
+    async def bilan_output(
+        self,
+        period_from: date,
+        period_to: date,
+        name: str,
+        render: Callable[[Bilan], bytes],
+        variant: str = "",
+    ) -> bytes:
+        """`render(bilan)` of the period, rendered once for each state of the data (and `variant`)."""
+        return (await self._bilan_entry(period_from, period_to)).output(name, render, variant)
+
+    async def _bilan_entry(self, period_from: date, period_to: date) -> CachedBilan:
+        """The bilan kept for the period if nothing changed since it was read (`bilan_cache`);
+        otherwise computed, requests for the same state of the data sharing one computation
+        (`bilan_flights.SharedComputations`)."""
+        reports.check_period(period_from, period_to)
+        cache: BilanCache = self.__dict__.setdefault("_bilan_cache", BilanCache())
+        flights: SharedComputations[CachedBilan] = self.__dict__.setdefault(
+            "_bilan_flights", SharedComputations()
+        )
+        reads: SharedReads = self.__dict__.setdefault("_bilan_reads", SharedReads())
+        period = (period_from, period_to)
+        seen = await reads.read(self._bilan_fingerprint)
+        entry = cache.get(period, seen, self.territory)
+        if entry is not None:
+            return entry
+        key = (period, seen, id(self.territory))
+        return await flights.get(key, lambda: self._compute_bilan(cache, period), group=period)
+
+    async def _bilan_fingerprint(self) -> Fingerprint | None:
         async with self.units.reading() as repo:
-            return await reports.load_bilan(repo.session, self.territory, period_from, period_to)
+            return await data_fingerprint(repo.session)
+
+    async def _compute_bilan(self, cache: BilanCache, period: tuple[date, date]) -> CachedBilan:
+        async with self.units.reading() as repo:
+            fingerprint = await data_fingerprint(repo.session)  # first: the figures are as recent
+            territory = self.territory
+            entry = cache.get(period, fingerprint, territory)  # computed while this one waited its slot
+            if entry is None:
+                bilan = await reports.load_bilan(repo.session, territory, *period)
+                entry = cache.put(period, fingerprint, territory, bilan)
+        return entry
 
     async def publish_minutes(self, instance_id: uuid.UUID, summary: str) -> InstanceDetail:
         now = self.clock()
