@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from conseils_runtime.mail import DkimKey
 from conseils_runtime.territory import TerritoryConfig
@@ -29,6 +30,7 @@ from conseils_web.clients import (
 )
 from conseils_web.security import STAFF_ROLES, csrf_token, current_user
 from conseils_web.signin import RateLimiter, SigninStore
+from conseils_web.tagged_cache import TaggedCache
 
 HERE = Path(__file__).parent
 FLASH_COOKIE = "conseils_message"
@@ -76,6 +78,8 @@ class SiteContext:
     ip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(30, 15 * 60))
     # What time it is for the pages' states (registration closed or not); tests set it.
     clock: Callable[[], datetime] = field(default_factory=lambda: utc_now)
+    bilan_figures: TaggedCache[Markup] = field(default_factory=TaggedCache)
+    """The bilan's figures as HTML, per period, with the meetings service's ETag (staff.bilan)."""
 
     @property
     def timezone(self) -> str:

@@ -142,7 +142,7 @@ class Services:
         base = self.urls.get(service)
         if base is None:
             raise ServiceUnavailable(service)
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
         if method.upper() not in {"GET", "HEAD"}:
             self.cache.forget(service)  # the site changes something there: read it afresh
         try:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter
 
 from conseils_meetings import api_dossiers, bilan_outputs, domain
@@ -319,7 +319,10 @@ async def update_outcome(
     "/bilan",
     tags=["bilan"],
     summary="Bilan de participation sur une période (JSON, CSV ou HTML)",
-    responses={200: {"content": {"text/csv": {}, "text/html": {}}}},
+    responses={
+        200: {"content": {"text/csv": {}, "text/html": {}}},
+        304: {"description": "Inchangé : le bilan a toujours l'étiquette (ETag) donnée dans If-None-Match"},
+    },
 )
 async def bilan(
     request: Request,
@@ -330,25 +333,41 @@ async def bilan(
     format: Annotated[Literal["json", "csv", "html"], Query()] = "json",  # noqa: A002
 ) -> Response:
     # rendered once for each state of the data (`bilan_cache`); the HTML says when it was
-    # produced, to the minute: rendered again when the minute changes
+    # produced, to the minute: rendered again when the minute changes. Each answer carries its
+    # entity tag: a client that holds the same bytes (If-None-Match) is answered 304, no body.
+    headers: dict[str, str] = {}
     if format == "csv":
         name = f"bilan-{period_from}-{period_to}.csv"
-        return Response(
-            await service.bilan_output(period_from, period_to, "csv", _bilan_csv),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
-    if format == "html":
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        body, tag = await service.bilan_tagged_output(period_from, period_to, "csv", _bilan_csv)
+        media_type = "text/csv; charset=utf-8"
+    elif format == "html":
         territory = service.territory.territory
 
         def render(bilan: Bilan) -> bytes:
             return bilan_outputs.bilan_html(bilan, territory.name, territory.timezone).encode("utf-8")
 
         minute = _minute(territory.timezone)
-        return HTMLResponse(await service.bilan_output(period_from, period_to, "html", render, minute))
-    return Response(
-        await service.bilan_output(period_from, period_to, "json", _bilan_json), media_type="application/json"
-    )
+        body, tag = await service.bilan_tagged_output(period_from, period_to, "html", render, minute)
+        media_type = "text/html; charset=utf-8"
+    else:
+        body, tag = await service.bilan_tagged_output(period_from, period_to, "json", _bilan_json)
+        media_type = "application/json"
+    headers["ETag"] = tag
+    headers["Cache-Control"] = "private, no-cache"  # staff only; always revalidated
+    if _matches(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _matches(if_none_match: str | None, tag: str) -> bool:
+    """RFC 9110 §13.1.2: `*`, or the tag among the listed ones (weak comparison)."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    listed = {part.strip().removeprefix("W/") for part in if_none_match.split(",")}
+    return tag in listed
 
 
 def _minute(timezone: str) -> str:

@@ -107,6 +107,17 @@ class Attendance(MeetingsCore):
         """`render(bilan)` of the period, rendered once for each state of the data (and `variant`)."""
         return (await self._bilan_entry(period_from, period_to)).output(name, render, variant)
 
+    async def bilan_tagged_output(
+        self,
+        period_from: date,
+        period_to: date,
+        name: str,
+        render: Callable[[Bilan], bytes],
+        variant: str = "",
+    ) -> tuple[bytes, str]:
+        """`bilan_output` and its entity tag (the same bytes, the same tag)."""
+        return (await self._bilan_entry(period_from, period_to)).tagged_output(name, render, variant)
+
     async def _bilan_entry(self, period_from: date, period_to: date) -> CachedBilan:
         """The bilan kept for the period if nothing changed since it was read (`bilan_cache`);
         otherwise computed, requests for the same state of the data sharing one computation

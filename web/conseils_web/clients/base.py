@@ -58,6 +58,9 @@ class Download(BaseModel):
     content: bytes
     media_type: str | None = None
     disposition: str | None = None
+    etag: str | None = None
+    not_modified: bool = False
+    """304: the service says the copy the site holds (`etag` it sent) is still the one."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class Endpoint(Generic[T]):
                     "content": response.content,
                     "media_type": response.headers.get("content-type"),
                     "disposition": response.headers.get("content-disposition"),
+                    "etag": response.headers.get("etag"),
+                    "not_modified": response.status_code == 304,
                 }
             )
         if not response.content:
@@ -113,8 +118,11 @@ class ServiceClient:
         query: Mapping[str, str | int] | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
         kwargs: dict[str, Any] = {}
+        if headers:
+            kwargs["headers"] = dict(headers)
         if body is not None:
             kwargs["json"] = body.model_dump(mode="json", exclude_unset=True)
         if query is not None:

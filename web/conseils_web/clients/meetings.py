@@ -354,5 +354,13 @@ class MeetingsClient(ServiceClient):
             body=StatusChange(status=status, note=note),
         )
 
-    async def bilan(self, token: Caller, start: str, end: str, fmt: str) -> Download:
-        return await self.call(self.BILAN, token, query={"from": start, "to": end, "format": fmt})
+    async def bilan(
+        self, token: Caller, start: str, end: str, fmt: str, *, if_none_match: str | None = None
+    ) -> Download:
+        """The bilan of a period; with `if_none_match` (an ETag it gave), `not_modified` when unchanged."""
+        return await self.call(
+            self.BILAN,
+            token,
+            query={"from": start, "to": end, "format": fmt},
+            headers={"If-None-Match": if_none_match} if if_none_match else None,
+        )

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from conseils_web.context import render, site, user_token
 from conseils_web.security import require_staff
@@ -32,20 +33,35 @@ def _period(request: Request) -> tuple[dict[str, str], bilan_view.Errors]:
 @router.get("/bilan", response_class=HTMLResponse)
 async def bilan(request: Request) -> HTMLResponse:
     require_staff(request)
-    ctx = site(request)
     typed, errors = _period(request)
     page: dict[str, Any] = {"title": "Bilan", "active": "equipe-bilan", "period": typed, "errors": errors}
     if errors:
         return render(request, "equipe/bilan.html", status_code=422, **page)
     try:
-        answer = await ctx.meetings.bilan(user_token(request), typed["from"], typed["to"], "json")
-        figures = json.loads(answer.content)
+        figures_html = await _figures_html(request, typed)
     except ApiError as error:
         return render(request, "equipe/bilan.html", service_error=str(error), **page)
+    return render(request, "equipe/bilan.html", figures_html=figures_html, **page)
+
+
+async def _figures_html(request: Request, typed: dict[str, str]) -> Markup:
+    """The bilan's figures as HTML (equipe/_bilan_chiffres.html), the same for every staff member:
+    rendered once for each ETag of the meetings service's answer and kept (`TaggedCache`); the
+    next request asks with If-None-Match and, on 304, takes what was kept. No await between
+    looking and keeping: concurrent requests that got the same answer render it once."""
+    ctx = site(request)
+    period = (typed["from"], typed["to"])
+    kept = ctx.bilan_figures.tag(period)
+    answer = await ctx.meetings.bilan(user_token(request), *period, "json", if_none_match=kept)
+    tag = kept if answer.not_modified else answer.etag
+    cached = ctx.bilan_figures.get(period, tag)
+    if cached is not None:
+        return cached
+    if answer.not_modified:  # forgotten meanwhile (another period pushed it out): ask in full
+        answer = await ctx.meetings.bilan(user_token(request), *period, "json")
+    figures = json.loads(answer.content)
     themes = {theme.slug: theme.name for theme in ctx.territory.themes}
-    return render(
-        request,
-        "equipe/bilan.html",
+    html = ctx.templates.get_template("equipe/_bilan_chiffres.html").render(
         bilan=figures,
         charts=bilan_view.charts(figures),
         comparisons=bilan_compare.comparisons(figures),
@@ -53,10 +69,10 @@ async def bilan(request: Request) -> HTMLResponse:
         outcomes=bilan_view.outcome_rows(figures),
         percent=bilan_view.percent,
         number=bilan_view.number,
-        csv_url="/equipe/bilan/rapport?"
-        + urlencode({"from": typed["from"], "to": typed["to"], "format": "csv"}),
-        **page,
+        day=ctx.day,
+        csv_url="/equipe/bilan/rapport?" + urlencode({"from": period[0], "to": period[1], "format": "csv"}),
     )
+    return ctx.bilan_figures.put(period, answer.etag, Markup(html))  # noqa: S704 - rendered by Jinja, autoescaped
 
 
 @router.get("/bilan/rapport")
