@@ -139,6 +139,7 @@ POLICY: dict[tuple[str, str, str], frozenset[str]] = {
     ("meetings", "POST", "/outcomes"): STAFF_ONLY,
     ("meetings", "POST", "/outcomes/{outcome_id}/updates"): STAFF_ONLY,
     ("meetings", "GET", "/bilan"): STAFF_ONLY,
+    ("meetings", "GET", "/staff/instances"): STAFF_ONLY,  # the staff list, filtered and paged
     # --- meetings: the barriers to attending (issue 19): needs, cost claims, attestations, easy read
     ("meetings", "PUT", "/instances/{instance_id}/needs/me"): COUNCILLORS,  # my own needs
     ("meetings", "GET", "/instances/{instance_id}/needs/me"): COUNCILLORS,
