@@ -96,17 +96,6 @@ class Attendance(MeetingsCore):
         """The participation bilan of a period (`reports.load_bilan`), read from one snapshot."""
         return (await self._bilan_entry(period_from, period_to)).bilan
 
-    async def bilan_output(
-        self,
-        period_from: date,
-        period_to: date,
-        name: str,
-        render: Callable[[Bilan], bytes],
-        variant: str = "",
-    ) -> bytes:
-        """`render(bilan)` of the period, rendered once for each state of the data (and `variant`)."""
-        return (await self._bilan_entry(period_from, period_to)).output(name, render, variant)
-
     async def bilan_tagged_output(
         self,
         period_from: date,
@@ -115,7 +104,8 @@ class Attendance(MeetingsCore):
         render: Callable[[Bilan], bytes],
         variant: str = "",
     ) -> tuple[bytes, str]:
-        """`bilan_output` and its entity tag (the same bytes, the same tag)."""
+        """`render(bilan)` of the period, rendered once for each state of the data (and `variant`),
+        with its entity tag (the same bytes, the same tag)."""
         return (await self._bilan_entry(period_from, period_to)).tagged_output(name, render, variant)
 
     async def _bilan_entry(self, period_from: date, period_to: date) -> CachedBilan:

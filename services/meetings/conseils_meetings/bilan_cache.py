@@ -100,17 +100,14 @@ class CachedBilan:
     """The territory configuration it was computed with (a test may swap it; a process never does)."""
     outputs: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
 
-    def output(self, name: str, render: Callable[[Bilan], bytes], variant: str = "") -> bytes:
-        """`render(bilan)`, rendered once for this fingerprint and `variant` (the HTML's minute:
-        it says when it was produced); a new variant replaces the previous one. No await in
-        between: two requests never render the same output side by side."""
-        return self.tagged_output(name, render, variant)[0]
-
     def tagged_output(
         self, name: str, render: Callable[[Bilan], bytes], variant: str = ""
     ) -> tuple[bytes, str]:
-        """`output` and its entity tag (RFC 9110 §8.8.3: a strong tag, the digest of the bytes,
-        computed once with them): a client that still holds these bytes is answered 304."""
+        """`render(bilan)`, rendered once for this fingerprint and `variant` (the HTML's minute:
+        it says when it was produced; a new variant replaces the previous one; no await in
+        between, so two requests never render the same output side by side), and its entity tag
+        (RFC 9110 §8.8.3: a strong tag, the digest of the bytes, computed once with them): a
+        client that still holds these bytes is answered 304."""
         kept = self.outputs.get(name)
         if kept is not None and kept[0] == variant:
             return kept[1], kept[2]
