@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 _FONTS = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -27,6 +29,10 @@ class AttestationText:
 
 
 def attestation_pdf(text: AttestationText) -> bytes:
+    # fpdf2 (with Pillow and fontTools) weighs about 30 MiB of the service's memory: imported when
+    # the first attestation is asked for, not by every process that serves the API
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(f"Attestation de présence - {text.instance_title}")
     pdf.set_author(text.territory)
