@@ -1,4 +1,4 @@
-"""The bilan reads its large queries through the driver's rows (`bilan_history.rows`: no
+"""The bilan reads its large queries through the driver's rows (`raw_reads.rows`: no
 SQLAlchemy `Row`): the same values as SQLAlchemy's rows, a `Date` still a `date` on SQLite
 (where the driver returns text) and NULL still `None`, ids as text parsed to their UUIDs, in the
 session's transaction (it sees the rows the transaction wrote), on SQLite and PostgreSQL."""
@@ -15,8 +15,9 @@ from sqlalchemy import insert, select
 from conseils_cli.bench.dataset import Scale, generate, write_territory_file
 from conseils_cli.bench.seeders import seed_meetings
 from conseils_meetings import tables
-from conseils_meetings.bilan_history import Keys, raw, rows
+from conseils_meetings.bilan_history import Keys
 from conseils_meetings.projection import registry_view_of
+from conseils_meetings.raw_reads import raw, rows
 from conseils_runtime import Database
 from conseils_runtime.territory import load_territory
 

@@ -38,10 +38,10 @@ async def _council_registrations(request: Request, instance_id: str) -> list[dic
     if principal is None or principal.council_id is None:
         return []
     token = user_token(request)
-    rows, members = await asyncio.gather(
-        ctx.meetings.council_registrations(token, instance_id),
-        ctx.registry.council_members(token, principal.council_id),
-    )
+    rows = await ctx.meetings.council_registrations(token, instance_id)
+    if not rows:  # most instances at national size: her council's members are not asked for
+        return []
+    members = await ctx.registry.council_members(token, principal.council_id)
     names = {str(member.id): member.display_name or "(nom masqué)" for member in members}
     return [_named(row, names) for row in rows]
 

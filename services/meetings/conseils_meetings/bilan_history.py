@@ -15,44 +15,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, select
-from sqlalchemy import cast as cast_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings.projection import registry_view_of
+from conseils_meetings.raw_reads import raw, rows
 from conseils_runtime.registry_view.history import covers
 from conseils_runtime.territory import TerritoryConfig
-
-
-async def rows(session: AsyncSession, query: Select[Any]) -> Sequence[tuple[Any, ...]]:
-    """All the rows at once, as the driver returned them (asyncpg's records, sqlite3's tuples):
-    SQLAlchemy compiles and binds the query in the session's transaction, but builds no `Row`
-    (240,000 of them for a national year). A column whose type converts what the driver returns
-    (a `Date` on SQLite is text) gets its type's result processor, as SQLAlchemy would apply it."""
-    connection = await session.connection()
-    result = await connection.execute(query)
-    try:
-        fetched = cast("Sequence[tuple[Any, ...]]", result.cursor.fetchall())
-    finally:
-        result.close()
-    dialect = connection.dialect
-    processors = [
-        c.type.dialect_impl(dialect).result_processor(dialect, None) for c in query.selected_columns
-    ]
-    if not any(processors):
-        return fetched
-    same = [(lambda value: value) if p is None else p for p in processors]
-    return [tuple(convert(value) for convert, value in zip(same, row, strict=True)) for row in fetched]
-
-
-def raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """An id column as text (SQLite: the stored hex, unchanged; PostgreSQL: `uuid::varchar`), for
-    `Keys` to parse once per distinct value. On PostgreSQL asyncpg then decodes text, whose `str`
-    hashes in C, instead of building a `UUID` per value whose hash is computed again each lookup
-    (the national bilan's CPU: 3.0-3.6 s with UUIDs, 1.6-2.1 s with text)."""
-    return cast_(column, String)
 
 
 class Keys(dict[Any, int]):

@@ -30,8 +30,9 @@ from conseils_meetings.bilan import (
     Vacancy,
     compute_bilan,
 )
-from conseils_meetings.bilan_history import Keys, load_history, raw, rows
+from conseils_meetings.bilan_history import Keys, load_history
 from conseils_meetings.domain import time_slot
+from conseils_meetings.raw_reads import raw, rows
 from conseils_meetings.repository import Repository
 from conseils_meetings.representative_queries import representatives
 from conseils_meetings.scenario_figures import scenario_periods, scenario_rows

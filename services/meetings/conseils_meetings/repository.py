@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from conseils_meetings import tables
 from conseils_meetings.domain import Seat
 from conseils_meetings.outcomes import latest_position
+from conseils_meetings.raw_reads import Uuids, known_id, raw, rows
 from conseils_meetings.read_model_queries import ReadModelQueries
 from conseils_meetings.records import (
     AttendanceRecord,
@@ -57,12 +58,14 @@ class Repository(ReadModelQueries, VoiceQueries):
         )
 
     async def concerned(self, instance_id: uuid.UUID) -> list[uuid.UUID]:
-        result = await self.session.execute(
-            select(tables.instance_councils.c.council_id)
-            .where(tables.instance_councils.c.instance_id == instance_id)
-            .order_by(tables.instance_councils.c.council_id)
+        # 1,200 councils for a territory-wide instance: driver tuples, each id parsed once a process
+        concerned = tables.instance_councils.c
+        query = (
+            select(raw(concerned.council_id))
+            .where(concerned.instance_id == instance_id)
+            .order_by(concerned.council_id)
         )
-        return [row[0] for row in result]
+        return [known_id(council_id) for (council_id,) in await rows(self.session, query)]
 
     async def set_concerned(self, instance_id: uuid.UUID, council_ids: Sequence[uuid.UUID]) -> None:
         await self.session.execute(
@@ -165,27 +168,28 @@ class Repository(ReadModelQueries, VoiceQueries):
         if not instance_ids:
             return found
         seats = tables.registrations.c
-        result = await self.session.execute(
-            # only the seat's columns: no member id, dates or texts parsed for nothing
+        # only the seat's columns (no member id, dates or texts parsed for nothing), as the
+        # driver's tuples with the ids as text: an instance's or council's id is parsed once
+        ids = Uuids({text: i for i in instance_ids for text in (i.hex, str(i))})  # SQLite's, PostgreSQL's
+        for instance_id, seat_id, council_id, mode, status, waitlist_seq in await rows(
+            self.session,
             select(
-                seats.instance_id, seats.id, seats.council_id, seats.mode, seats.status, seats.waitlist_seq
-            ).where(seats.instance_id.in_(list(instance_ids)), seats.status != "cancelled")
-        )
-        for row in result:
-            found[row.instance_id].append(
-                Seat(row.id, row.council_id, row.mode, row.status, row.waitlist_seq)
+                raw(seats.instance_id),
+                raw(seats.id),
+                raw(seats.council_id),
+                seats.mode,
+                seats.status,
+                seats.waitlist_seq,
+            ).where(seats.instance_id.in_(list(instance_ids)), seats.status != "cancelled"),
+        ):
+            found[ids[instance_id]].append(
+                Seat(uuid.UUID(seat_id), known_id(council_id), mode, status, waitlist_seq)
             )
         return found
 
     # ------------------------------------------------------------------ registrations
     async def seats(self, instance_id: uuid.UUID) -> list[Seat]:
-        result = await self.session.execute(
-            select(tables.registrations).where(
-                tables.registrations.c.instance_id == instance_id,
-                tables.registrations.c.status != "cancelled",
-            )
-        )
-        return [Seat(row.id, row.council_id, row.mode, row.status, row.waitlist_seq) for row in result]
+        return (await self.seats_of([instance_id]))[instance_id]
 
     async def registration(self, instance_id: uuid.UUID, member_id: uuid.UUID) -> RegistrationRecord | None:
         result = await self.session.execute(
