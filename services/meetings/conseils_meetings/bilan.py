@@ -39,7 +39,7 @@ Id: TypeAlias = "uuid.UUID | int"
 hashes, `compute_bilan(ids=...)` gives the UUIDs back). An instance's own id is always its UUID."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BilanRegistration:
     member_id: Id
     council_id: Id
@@ -47,7 +47,7 @@ class BilanRegistration:
     status: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BilanInstance:
     id: uuid.UUID
     instance_type: str
@@ -79,14 +79,14 @@ class BilanInstance:
         return "weekday_evening" if self.is_evening else "working_hours"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BilanOutcome:
     kind: str
     status: str  # as of the end of the period
     theme: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Vacancy:
     """On `day`, how many existing councils had no referent for `theme`."""
 
