@@ -109,11 +109,10 @@ async def instance_page(request: Request, instance_id: str) -> Response:
     instance, mine, councils, my_council, easy_read = await asyncio.gather(
         ctx.meetings.instance(token, instance_id),
         ctx.meetings.my_registrations(token),
-        ctx.registry.councils(token),
+        ctx.registry.council_names(token),
         _council_registrations(request, instance_id),
         easy_read_of(request, instance_id),
     )
-    council_names = {str(council.id): council.name for council in councils}
     state = registration_state(instance, ctx.clock())
     registration = active_registrations(mine).get(instance_id)
     extras = await instance_extras(
@@ -127,7 +126,7 @@ async def instance_page(request: Request, instance_id: str) -> Response:
         instance=instance,
         state=state,
         registration=_with_rank(registration, my_council, str(principal.member_id)),
-        concerned=[council_names.get(str(c), "—") for c in instance.concerned_council_ids],
+        concerned=councils.sorted_names(instance.concerned_council_ids),  # in alphabetical order
         my_council=my_council,
         theme_feed=_theme_feed(request, instance.theme),
         **extras,  # her needs, the easy-to-read dossier, her claims (needs_pages)
