@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -57,6 +57,32 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class TerritoryLabels:
+    """The names of a territory's themes, cities and instance types, by slug or code (the first
+    one wins, as a scan of the territory's lists would find it)."""
+
+    territory: TerritoryConfig
+    themes: dict[str, str]
+    cities: dict[str, str]
+    types: dict[str, str]
+
+    @classmethod
+    def of(cls, territory: TerritoryConfig) -> TerritoryLabels:
+        def first(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+            found: dict[str, str] = {}
+            for key, name in pairs:
+                found.setdefault(key, name)
+            return found
+
+        return cls(
+            territory,
+            first((theme.slug, theme.name) for theme in territory.themes),
+            first((city.code, city.name) for city in territory.cities),
+            first((kind.slug, kind.name) for kind in territory.instance_types),
+        )
+
+
 @dataclass
 class SiteContext:
     territory: TerritoryConfig
@@ -86,22 +112,21 @@ class SiteContext:
         return self.territory.territory.timezone
 
     def theme_name(self, slug: str | None) -> str:
-        for theme in self.territory.themes:
-            if theme.slug == slug:
-                return theme.name
-        return slug or "—"
+        return self._labels().themes.get(slug or "", slug or "—")
 
     def city_name(self, code: str | None) -> str:
-        for city in self.territory.cities:
-            if city.code == code:
-                return city.name
-        return code or "—"
+        return self._labels().cities.get(code or "", code or "—")
 
     def type_name(self, slug: str) -> str:
-        for kind in self.territory.instance_types:
-            if kind.slug == slug:
-                return kind.name
-        return slug
+        return self._labels().types.get(slug, slug)
+
+    def _labels(self) -> TerritoryLabels:
+        """The territory's names by code, indexed once per territory (a national agenda page
+        asks for a city's name a dozen times, among hundreds of cities)."""
+        labels = self.__dict__.get("_territory_labels")
+        if labels is None or labels.territory is not self.territory:
+            labels = self.__dict__["_territory_labels"] = TerritoryLabels.of(self.territory)
+        return labels
 
     def site_token(self) -> Caller:
         """The site itself as the caller (account look-up at sign-in): a staff role, as the
