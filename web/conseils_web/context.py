@@ -28,6 +28,7 @@ from conseils_web.clients import (
     RegistryClient,
     WebhooksClient,
 )
+from conseils_web.option_lists import OptionLists, Options
 from conseils_web.security import STAFF_ROLES, csrf_token, current_user
 from conseils_web.signin import RateLimiter, SigninStore
 from conseils_web.tagged_cache import TaggedCache
@@ -57,7 +58,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (kept per object)
 class TerritoryLabels:
     """The names of a territory's themes, cities and instance types, by slug or code (the first
     one wins, as a scan of the territory's lists would find it)."""
@@ -104,6 +105,8 @@ class SiteContext:
     ip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(30, 15 * 60))
     # What time it is for the pages' states (registration closed or not); tests set it.
     clock: Callable[[], datetime] = field(default_factory=lambda: utc_now)
+    option_lists: OptionLists = field(default_factory=OptionLists)
+    """The long `<select>` lists rendered once per list kept (councils, cities)."""
     bilan_figures: TaggedCache[Markup] = field(default_factory=TaggedCache)
     """The bilan's figures as HTML, per period, with the meetings service's ETag (staff.bilan)."""
 
@@ -119,6 +122,11 @@ class SiteContext:
 
     def type_name(self, slug: str) -> str:
         return self._labels().types.get(slug, slug)
+
+    def city_options(self) -> Options:
+        """The territory's cities as a form's options (value: the city's code)."""
+        labels = self._labels()
+        return self.option_lists.of(labels, "cities", labels.cities.items)
 
     def _labels(self) -> TerritoryLabels:
         """The territory's names by code, indexed once per territory (a national agenda page

@@ -34,7 +34,7 @@ def french_order(name: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (kept per object)
 class CouncilNames:
     """The territory's councils, each with its name and its rank in alphabetical order
     (`french_order`: case and accents aside, "Épinay" before "Saint-Ouen"), keyed by the id's integer (hashed
@@ -42,6 +42,8 @@ class CouncilNames:
 
     names: dict[int, str]
     rank: dict[int, int]
+    ordered: tuple[Council, ...]
+    """The councils in that order (a form's list of councils)."""
 
     @classmethod
     def of(cls, councils: Sequence[Council]) -> CouncilNames:
@@ -49,6 +51,7 @@ class CouncilNames:
         return cls(
             {council.id.int: council.name for council in councils},
             {council.id.int: index for index, council in enumerate(ordered)},
+            tuple(ordered),
         )
 
     def sorted_names(self, ids: Iterable[uuid.UUID], unknown: str = "—") -> list[str]:

@@ -123,7 +123,7 @@ async def instances_page(request: Request, status_code: int = 200, **context: An
     asked = min(int(raw_page), MAX_PAGE) if raw_page.isdigit() and int(raw_page) > 0 else 1
     query = list_query(filters, tz, datetime.now(tz))
     (found, page), councils = await asyncio.gather(
-        listed_page(request, query, asked), ctx.registry.councils(token)
+        listed_page(request, query, asked), ctx.registry.council_names(token)
     )
     copy = str(request.query_params.get("copier", ""))
     if "values" not in context and parse_uuid(copy):
@@ -146,10 +146,12 @@ async def instances_page(request: Request, status_code: int = 200, **context: An
         drafts=found.drafts,
         filters=filters,
         filtered=any(filters.values()),
-        councils=councils,
+        council_options=ctx.option_lists.of(
+            councils, "councils", lambda: ((str(council.id), council.name) for council in councils.ordered)
+        ),
         kinds=ctx.territory.instance_types,
         themes=ctx.territory.themes,
-        cities=ctx.territory.cities,
+        city_options=ctx.city_options(),
         **context,
     )
 
