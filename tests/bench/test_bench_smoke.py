@@ -111,6 +111,17 @@ def test_without_wrk_the_bench_says_so_in_french(monkeypatch: pytest.MonkeyPatch
         wrk.ensure_wrk(lambda _line: None)
 
 
+def test_only_the_tiny_load_skips_the_warm_up_and_the_slow_minimum() -> None:
+    """The smoke test's load measures each endpoint once, without a warm-up run, and the bilans
+    (milliseconds at tiny size) for the load's own second; quick and full runs keep both."""
+    tiny, quick, full = Sizes.tiny().http, Sizes.quick().http, Sizes.full().http
+    assert (tiny.warmup_seconds, tiny.slow_min_seconds) == (0, tiny.seconds)
+    assert "sans échauffement" in tiny.describe()
+    assert (quick.seconds, quick.warmup_seconds, quick.slow_min_seconds) == (5, 2, 5)
+    assert (full.seconds, full.warmup_seconds, full.slow_min_seconds) == (10, 3, 5)
+    assert "échauffement 3 s" in full.describe()
+
+
 @pytest.mark.slow
 async def test_wrk_drives_the_trivial_endpoint(tmp_path: Path) -> None:
     """The load generator end to end on the baseline server (1 s, a few connections)."""

@@ -38,9 +38,6 @@ TOKENS: dict[str, Any] = {
     "session_id": "bench",
 }
 
-SLOW_MIN_SECONDS = 5
-"""The shortest run of a slow endpoint (the bilans): one answer takes seconds at national size."""
-
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -264,7 +261,8 @@ async def http_load(
     async with trivial_server(work_dir) as trivial:
         say(f"Référence : FastAPI trivial GET /ping ({trivial.base_url})")
         requests: list[Request] = [("/ping", {})]
-        await wrk.run(wrk_path, trivial.base_url, requests, load, work_dir, seconds=load.warmup_seconds)
+        if load.warmup_seconds > 0:
+            await wrk.run(wrk_path, trivial.base_url, requests, load, work_dir, seconds=load.warmup_seconds)
         baseline = await wrk.run(wrk_path, trivial.base_url, requests, load, work_dir)
         say(_line(baseline))
     async with (
@@ -286,7 +284,7 @@ async def http_load(
             server = servers[endpoint.server]
             say(f"{endpoint.kind} {endpoint.description} ({server.name} {server.base_url})")
             await _check(client, server.base_url, endpoint)
-            if not endpoint.slow:
+            if not endpoint.slow and load.warmup_seconds > 0:
                 await wrk.run(
                     wrk_path,
                     server.base_url,
@@ -305,7 +303,7 @@ async def http_load(
                 load,
                 work_dir,
                 # a slow page gets the time to answer at least once, even on a busy machine
-                seconds=max(load.seconds, SLOW_MIN_SECONDS) if endpoint.slow else None,
+                seconds=max(load.seconds, load.slow_min_seconds) if endpoint.slow else None,
                 connections=endpoint.connections,
             )
             figures["cpu_ms_per_request"] = _cpu_per_request(servers, cpu_before, figures["count"])

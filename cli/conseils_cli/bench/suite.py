@@ -48,7 +48,9 @@ class Sizes:
 
     @classmethod
     def tiny(cls) -> Sizes:
-        tiny_load = Load(seconds=1, warmup_seconds=1, connections=8, timeout_seconds=10)
+        # A smoke test: every code path once, no figure compared; no warm-up, and the bilans answer
+        # in milliseconds at this size, so they get the load's own second.
+        tiny_load = Load(seconds=1, warmup_seconds=0, connections=8, timeout_seconds=10, slow_min_seconds=1)
         return cls(5, 20.0, 10, 20, Scale.national().scaled(0.004), tiny_load, 20)
 
 

@@ -73,14 +73,18 @@ class Load:
 
     seconds: int = 10
     warmup_seconds: int = 3
+    """0: no warm-up run at all (the smoke test's tiny load, whose figures are not compared)."""
     connections: int = 50
     threads: int = 2
     timeout_seconds: int = 30
+    slow_min_seconds: int = 5
+    """The shortest run of a slow endpoint (the bilans): one answer takes seconds at national size."""
 
     def describe(self) -> str:
+        warmup = f"échauffement {self.warmup_seconds} s" if self.warmup_seconds > 0 else "sans échauffement"
         return (
             f"wrk -t{self.threads} -c{self.connections} -d{self.seconds}s --timeout {self.timeout_seconds}s "
-            f"(échauffement {self.warmup_seconds} s)"
+            f"({warmup})"
         )
 
 
