@@ -51,6 +51,7 @@ from conseils_web.clients import (
 from conseils_web.clients.representation import RotaClient, SubstitutesClient
 from conseils_web.clients.voice import VoiceClient
 from conseils_web.context import SiteContext, label_globals, render
+from conseils_web.mail_view import MAIL_FRAME_SANDBOX, linked_text, mail_date, top_level_links
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
 from conseils_web.services import ApiError, Services, ServiceUnavailable, services_transport
@@ -196,14 +197,17 @@ def create_site(
         if stored is None:
             raise StarletteHTTPException(404)
         attachments = [(name, kind, len(data)) for name, kind, data in stored.attachments()]
+        html, text = stored.part("text/html"), stored.part("text/plain")
         return page(
             request,
             "courriel.html",
             title=stored.subject,
             active="courriels",
             mail=stored,
-            html=stored.part("text/html"),
-            text=stored.part("text/plain"),
+            date=mail_date(stored.message["Date"], request.app.state.site.when),
+            html=top_level_links(html) if html else None,
+            sandbox=MAIL_FRAME_SANDBOX,
+            text=linked_text(text) if text else None,
             attachments=attachments,
         )
 
