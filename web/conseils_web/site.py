@@ -75,6 +75,23 @@ class ServiceEndpoint:
     url: str
 
 
+def demo_member_rows(territory: TerritoryConfig) -> list[dict[str, str]]:
+    """The home page's demo accounts, with the names the territory file gives their council
+    (and its city) and the themes they are referent for, never the slugs."""
+    cities = {city.code: city.name for city in territory.cities}
+    councils = {c.slug: f"{c.name} ({cities.get(c.city, c.city)})" for c in territory.councils}
+    themes = {theme.slug: theme.name for theme in territory.themes}
+    return [
+        {
+            "display_name": member.display_name,
+            "email": member.email,
+            "council": councils.get(member.council, member.council),
+            "referent_for": " ; ".join(themes.get(slug, slug) for slug in member.referent_for) or "—",
+        }
+        for member in territory.demo_members
+    ]
+
+
 def create_site(
     territory: TerritoryConfig,
     services: list[ServiceEndpoint],
@@ -171,7 +188,7 @@ def create_site(
             themes=territory.themes,
             instance_types=territory.instance_types,
             staff=territory.staff,
-            members=territory.demo_members,
+            members=demo_member_rows(territory),
             services=services,
         )
 
