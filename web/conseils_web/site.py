@@ -57,6 +57,7 @@ from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, Sess
 from conseils_web.services import ApiError, Services, ServiceUnavailable, services_transport
 from conseils_web.session_events import SessionEndings
 from conseils_web.signin import SigninStore
+from conseils_web.status_detail import readiness_detail
 
 HERE = Path(__file__).parent
 log = get_logger(__name__)
@@ -246,7 +247,7 @@ def create_site(
             try:
                 response = await client.get(f"{service.url}/readyz", timeout=5)
                 checks = response.json().get("checks", {})
-                detail = ", ".join(f"{name} : {value}" for name, value in checks.items())
+                detail = readiness_detail(checks)
                 return {"label": service.label, "ready": response.status_code == 200, "detail": detail}
             except httpx.HTTPError as error:
                 return {
