@@ -51,6 +51,7 @@ from conseils_web.clients import (
 from conseils_web.clients.representation import RotaClient, SubstitutesClient
 from conseils_web.clients.voice import VoiceClient
 from conseils_web.context import SiteContext, label_globals, render
+from conseils_web.demo_year_file import DEMO_YEAR_FILE
 from conseils_web.mail_view import MAIL_FRAME_SANDBOX, linked_text, mail_date, top_level_links
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
@@ -156,6 +157,7 @@ def create_site(
         public_base_url=base_url,
         secure_cookies=base_url.startswith("https://"),
         dkim_key=dkim_key,
+        demo_year_file=data_dir / DEMO_YEAR_FILE if data_dir and territory.demo else None,
     )
     app.include_router(auth_pages.router)
     app.include_router(my_data.router)
