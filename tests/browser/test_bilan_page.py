@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from conseils_meetings.demo import demo_period
+from conseils_meetings.demo import demo_period, demo_school_year
 from conseils_web.security import SESSION_COOKIE, new_session
 from tests.browser.conftest import accessibility_violations, assert_fits_phone_width, screenshot
 from tests.browser.platform_helpers import running_platform
@@ -60,6 +60,14 @@ async def test_the_bilan_is_a_page_of_the_site_readable_on_a_phone(
 
         start, end = demo_period(date.today())  # the demo's past year
         await page.goto(f"{platform.url}/equipe/bilan")
+        # The page opens on the current school year; the demo's is one click away, with its figures.
+        school_from, school_to = demo_school_year(date.today())
+        demo = f"Année de démonstration ({school_from.year}-{school_to.year})"
+        await page.get_by_role("link", name=demo).click()
+        await expect(page.get_by_label("Du")).to_have_value(school_from.isoformat())
+        await expect(page.get_by_label("Au")).to_have_value(school_to.isoformat())
+        await expect(page.get_by_role("link", name=demo)).to_have_attribute("aria-current", "page")
+        assert await page.locator("main .graphique").count() >= 4
         await page.get_by_label("Du").fill(start.isoformat())
         await page.get_by_label("Au").fill(end.isoformat())
         await page.get_by_role("button", name="Voir le bilan").click()

@@ -1,7 +1,7 @@
 """What a French reader must never see in a page or an email: ISO dates, "None", raw status
 codes, English words, double punctuation, "(s)" plurals, a singular count with a plural noun
-("1 observateur·rices"). `problems(text)` lists them; `visible(html)` is the text a reader
-sees (no tags, scripts, styles or attribute values)."""
+("1 observateur·rices"), « à venirs », « de Aubervilliers ». `problems(text)` lists them;
+`visible(html)` is the text a reader sees (no tags, scripts, styles or attribute values)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ _CHECKS = [
     (re.compile(r"\b(" + "|".join(re.escape(word) for word in ENGLISH) + r")\b"), "mot anglais"),
     (re.compile(r"(?<!\.)\.\.(?!\.)|\s,|,,|\s\.(?!\w)|[!?:;]\s*[.,]"), "double ponctuation"),
     (re.compile(r"\w\(s\)"), "pluriel « (s) »"),
+    (re.compile(r"\bà venirs\b"), "« à venir » est invariable"),
+    # « CLIP de Aubervilliers »: « de » is elided before a vowel (« onze » and « Y » are not).
+    (re.compile(r"\b[Dd]e (?!onze\b)[AEIOUÉÈÊÂÎÔÛaeiouéèêâîôû]\w"), "élision « d' »"),
 ]
 _COUNT = re.compile(r"\b([01])\s+([a-zàâçéèêëîïôûù]+(?:·[a-zé]+)?)\b(?![.\w])")  # not a topic name
 

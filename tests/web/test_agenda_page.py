@@ -196,6 +196,7 @@ async def test_each_card_says_which_mode_and_why_and_the_states_tell_the_truth(
     assert "<button" not in cancelled
     assert "Inscriptions" not in visible(cancelled)
     assert "3 instances à venir" in visible(html)
+    assert "à venirs" not in visible(html)  # « à venir » is invariable
 
 
 async def test_the_filters_are_a_real_form_that_works_without_javascript(

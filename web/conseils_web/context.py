@@ -109,6 +109,8 @@ class SiteContext:
     """The long `<select>` lists rendered once per list kept (councils, cities)."""
     bilan_figures: TaggedCache[Markup] = field(default_factory=TaggedCache)
     """The bilan's figures as HTML, per period, with the meetings service's ETag (staff.bilan)."""
+    demo_year_file: Path | None = None
+    """Where the platform says which school year the demo played (demo_year_file)."""
 
     @property
     def timezone(self) -> str:

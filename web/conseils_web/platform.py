@@ -20,6 +20,7 @@ import signal
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from sqlalchemy import func, select
 
 from conseils_runtime.kafka_security import ENV_CAFILE, KafkaSecurity
 from conseils_runtime.territory import TerritoryConfig
+from conseils_web.demo_year_file import record_demo_year
 from conseils_web.mailbox import MailCatcher
 from conseils_web.site import ServiceEndpoint, create_site
 
@@ -223,6 +225,7 @@ async def _run_platform(options: PlatformOptions) -> None:
                 councils=len(options.territory.councils),
                 members=len(options.territory.demo_members),
                 referent_terms=sum(len(member.referent_for) for member in options.territory.demo_members),
+                played=partial(record_demo_year, options.data_dir),
             )
             if line:
                 print(line, flush=True)

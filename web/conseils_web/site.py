@@ -51,11 +51,14 @@ from conseils_web.clients import (
 from conseils_web.clients.representation import RotaClient, SubstitutesClient
 from conseils_web.clients.voice import VoiceClient
 from conseils_web.context import SiteContext, label_globals, render
+from conseils_web.demo_year_file import DEMO_YEAR_FILE
+from conseils_web.mail_view import MAIL_FRAME_SANDBOX, linked_text, mail_date, top_level_links
 from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
 from conseils_web.services import ApiError, Services, ServiceUnavailable, services_transport
 from conseils_web.session_events import SessionEndings
 from conseils_web.signin import SigninStore
+from conseils_web.status_detail import readiness_detail
 
 HERE = Path(__file__).parent
 log = get_logger(__name__)
@@ -72,6 +75,23 @@ class ServiceEndpoint:
     name: str
     label: str
     url: str
+
+
+def demo_member_rows(territory: TerritoryConfig) -> list[dict[str, str]]:
+    """The home page's demo accounts, with the names the territory file gives their council
+    (and its city) and the themes they are referent for, never the slugs."""
+    cities = {city.code: city.name for city in territory.cities}
+    councils = {c.slug: f"{c.name} ({cities.get(c.city, c.city)})" for c in territory.councils}
+    themes = {theme.slug: theme.name for theme in territory.themes}
+    return [
+        {
+            "display_name": member.display_name,
+            "email": member.email,
+            "council": councils.get(member.council, member.council),
+            "referent_for": " ; ".join(themes.get(slug, slug) for slug in member.referent_for) or "—",
+        }
+        for member in territory.demo_members
+    ]
 
 
 def create_site(
@@ -137,6 +157,7 @@ def create_site(
         public_base_url=base_url,
         secure_cookies=base_url.startswith("https://"),
         dkim_key=dkim_key,
+        demo_year_file=data_dir / DEMO_YEAR_FILE if data_dir and territory.demo else None,
     )
     app.include_router(auth_pages.router)
     app.include_router(my_data.router)
@@ -170,7 +191,7 @@ def create_site(
             themes=territory.themes,
             instance_types=territory.instance_types,
             staff=territory.staff,
-            members=territory.demo_members,
+            members=demo_member_rows(territory),
             services=services,
         )
 
@@ -196,14 +217,17 @@ def create_site(
         if stored is None:
             raise StarletteHTTPException(404)
         attachments = [(name, kind, len(data)) for name, kind, data in stored.attachments()]
+        html, text = stored.part("text/html"), stored.part("text/plain")
         return page(
             request,
             "courriel.html",
             title=stored.subject,
             active="courriels",
             mail=stored,
-            html=stored.part("text/html"),
-            text=stored.part("text/plain"),
+            date=mail_date(stored.message["Date"], request.app.state.site.when),
+            html=top_level_links(html) if html else None,
+            sandbox=MAIL_FRAME_SANDBOX,
+            text=linked_text(text) if text else None,
             attachments=attachments,
         )
 
@@ -225,7 +249,7 @@ def create_site(
             try:
                 response = await client.get(f"{service.url}/readyz", timeout=5)
                 checks = response.json().get("checks", {})
-                detail = ", ".join(f"{name} : {value}" for name, value in checks.items())
+                detail = readiness_detail(checks)
                 return {"label": service.label, "ready": response.status_code == 200, "detail": detail}
             except httpx.HTTPError as error:
                 return {

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -28,12 +28,20 @@ from conseils_meetings.service import MeetingsService
 __all__ = [
     "SEED",
     "demo_period",
+    "demo_school_year",
     "has_instances",
     "members_by_council",
     "play_demo_year",
     "play_on_first_run",
     "wait_for_read_model",
 ]
+
+
+def demo_school_year(today: date) -> tuple[date, date]:
+    """The school year (1 September to 31 August) the demo's past year is played into: what the
+    bilan of the demo covers (its upcoming instances come after, in the current year)."""
+    start = demo_period(today)[0]
+    return start, date(start.year + 1, 8, 31)
 
 
 async def has_instances(service: MeetingsService) -> bool:
@@ -108,10 +116,17 @@ async def _outbox_size(service: MeetingsService) -> int:
 
 
 async def play_on_first_run(
-    service: MeetingsService, *, councils: int, members: int, referent_terms: int, today: date | None = None
+    service: MeetingsService,
+    *,
+    councils: int,
+    members: int,
+    referent_terms: int,
+    today: date | None = None,
+    played: Callable[[date, date], None] | None = None,
 ) -> str | None:
     """What `conseils up` calls: on an empty meetings database, wait for the registry's demo
-    seed in the read model, play the year, and return the French line to print (else None)."""
+    seed in the read model, play the year, and return the French line to print (else None).
+    `played` is told the school year played (`demo_school_year`), for the bilan page."""
     if await has_instances(service):
         return None
     if not await wait_for_read_model(
@@ -122,5 +137,11 @@ async def play_on_first_run(
     facts = await play_demo_year(service, await members_by_council(service), today)
     if not facts:
         return None
-    start, end = demo_period(today)
-    return f"Démo : une année passée rejouée ({facts} faits), du {start:%d/%m/%Y} au {end:%d/%m/%Y}."
+    start, end = demo_school_year(today)
+    if played is not None:
+        played(start, end)
+    return (
+        f"Démo : l'année scolaire {start.year}-{end.year} rejouée ({facts} faits) ; son bilan : "
+        f"conseils bilan --from {start.isoformat()} --to {end.isoformat()}, "
+        "ou « Année de démonstration » sur /equipe/bilan."
+    )

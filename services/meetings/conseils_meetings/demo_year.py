@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from conseils_meetings.service import InstanceDraft, MeetingsService
+from conseils_runtime.french import of_place
 
 SEED = 2014  # loi Lamy: the fixed seed of the demo's choices
 _PDF = b"%PDF-1.4\n% ordre du jour de demonstration\n"
@@ -101,6 +102,8 @@ async def play_year(
     start, _end = demo_period(today)
     y = start.year
     members = p.members
+    # Titles read « Comité technique « Éducation » »: the territory file's name, never the slug.
+    theme_names = {theme.slug: theme.name for theme in p.service.territory.themes}
     councils = list(members)
     hq = "Siège de Plaine Commune, 21 avenue Jules-Rimet, Saint-Denis"
     ids: dict[str, uuid.UUID] = {}
@@ -153,16 +156,16 @@ async def play_year(
     for index, (theme, referent_ids) in enumerate(sorted(referents.items())[:4]):
         month, week = (11, 2 + index) if index < 2 else (12, index - 1)
         day = _weekday(y, month, 3 if index % 2 else 1, week)
-        key = f"technique-{theme}"
+        key, label = f"technique-{theme}", theme_names.get(theme, theme)
         plan(
             start + timedelta(days=20),
             9,
             schedule(
-                key, "comite-technique", f"Comité technique « {theme} »", p.local(day, 18), hq, theme=theme
+                key, "comite-technique", f"Comité technique « {label} »", p.local(day, 18), hq, theme=theme
             ),
         )
         plan(start + timedelta(days=21), 9, register(key, sorted(referent_ids)[:2]))
-        held(key, day, f"Avis du comité technique « {theme} ».", 3 if index % 2 else 12)  # odd: late
+        held(key, day, f"Avis du comité technique « {label} ».", 3 if index % 2 else 12)  # odd: late
 
     # A CLIP per city in January, scheduled in November; the first one is cancelled.
     for index, (city_code, city) in enumerate(sorted(cities.items())):
@@ -174,9 +177,9 @@ async def play_year(
             schedule(
                 key,
                 "clip",
-                f"CLIP de {city}",
+                f"CLIP {of_place(city)}",
                 p.local(day, 18),
-                f"Hôtel de ville de {city}",
+                f"Hôtel de ville {of_place(city)}",
                 city_code=city_code,
             ),
         )
@@ -184,7 +187,7 @@ async def play_year(
         if index == 0:
             plan(day - timedelta(days=7), 11, _cancel(p, ids, key))
         else:
-            held(key, day, f"Relevé de la CLIP de {city}.", 10)
+            held(key, day, f"Relevé de la CLIP {of_place(city)}.", 10)
 
     # The winter COPIL, moved by a week.
     planned = p.local(_weekday(y + 1, 2, 1, 1), 18, 30)
@@ -257,21 +260,21 @@ async def play_year(
     # in May, where every member of the concerned councils may register, not only the referents.
     for index, theme in enumerate(sorted(referents)[:2]):
         day = _weekday(y + 1, 5, 1 if index % 2 else 3, 2 + index)
-        key = f"technique-printemps-{theme}"
+        key, label = f"technique-printemps-{theme}", theme_names.get(theme, theme)
         plan(
             date(y + 1, 4, 15),
             9,
             schedule(
                 key,
                 "comite-technique",
-                f"Comité technique « {theme} » (vivier ouvert)",
+                f"Comité technique « {label} » (vivier ouvert)",
                 p.local(day, 18),
                 hq,
                 theme=theme,
             ),
         )
         plan(date(y + 1, 4, 16), 9, register(key, [members[c][-1] for c in councils[index::2]]))
-        held(key, day, f"Avis du comité technique « {theme} » ouvert à tous les membres.", 10)
+        held(key, day, f"Avis du comité technique « {label} » ouvert à tous les membres.", 10)
 
     # The June COPIL closes the year.
     june = _weekday(y + 1, 6, 1, 4)
@@ -303,7 +306,7 @@ async def play_year(
         await schedule(
             "next-technique",
             "comite-technique",
-            f"Comité technique « {theme} »",
+            f"Comité technique « {theme_names.get(theme, theme)} »",
             p.local(_next_weekday(soon + timedelta(days=28), 3), 18),
             hq,
             theme=theme,
@@ -312,9 +315,9 @@ async def play_year(
     await schedule(
         "next-clip",
         "clip",
-        f"CLIP de {city}",
+        f"CLIP {of_place(city)}",
         p.local(_next_weekday(soon + timedelta(days=42), 0), 18),
-        f"Hôtel de ville de {city}",
+        f"Hôtel de ville {of_place(city)}",
         city_code=city_code,
     )()
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from conseils_web.context import render, site, user_token
+from conseils_web.demo_year_file import read_demo_year
 from conseils_web.security import require_staff
 from conseils_web.services import ApiError
 from conseils_web.staff import bilan_compare, bilan_view
@@ -35,6 +36,7 @@ async def bilan(request: Request) -> HTMLResponse:
     require_staff(request)
     typed, errors = _period(request)
     page: dict[str, Any] = {"title": "Bilan", "active": "equipe-bilan", "period": typed, "errors": errors}
+    page["demo_year"] = read_demo_year(site(request).demo_year_file)
     if errors:
         return render(request, "equipe/bilan.html", status_code=422, **page)
     try:
