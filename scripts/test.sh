@@ -8,17 +8,37 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+# The static checks (about a minute on a fresh clone, mypy without its cache) run beside the
+# start of Kafka, PostgreSQL and the suite, which mostly wait on those servers; their result is
+# read after the tests, and either failing fails the run.
+mkdir -p test-artifacts
+step "ruff, mypy (strict) et import-linter : lancés en parallèle (résultat après les tests)"
+(
+  set -e
+  echo "==> ruff (lint et format)"
+  .venv/bin/ruff check .
+  .venv/bin/ruff format --check .
+  echo "==> mypy (strict)"
+  .venv/bin/mypy schemas/conseils_schemas runtime/conseils_runtime cli/conseils_cli \
+    services/registry/conseils_registry services/meetings/conseils_meetings \
+    services/notifications/conseils_notifications web/conseils_web examples/open_data_agenda/open_data_agenda.py
+  echo "==> graphe des paquets (import-linter : domaine sans framework, services indépendants)"
+  .venv/bin/lint-imports
+) > test-artifacts/static-checks.log 2>&1 &
+checks_pid=$!
+
 started_kafka=""
 started_postgres=""
 cleanup() {
   status=$?
+  if kill -0 "$checks_pid" 2>/dev/null; then kill "$checks_pid" 2>/dev/null || true; fi
   if [ -n "$started_kafka" ]; then .venv/bin/conseils kafka stop --state-dir .var/kafka-test >/dev/null 2>&1 || true; fi
   if [ -n "$started_postgres" ]; then bash scripts/postgres.sh stop || true; fi
   exit $status
 }
 trap cleanup EXIT
-
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   step "Kafka : démarrage d'un broker local"
@@ -54,23 +74,19 @@ if [ ! -d tools/ical-check/node_modules/ical.js ]; then
 fi
 export CONSEILS_CHROMIUM=/usr/bin/chromium
 
-step "ruff (lint et format)"
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
-
-step "mypy (strict)"
-.venv/bin/mypy schemas/conseils_schemas runtime/conseils_runtime cli/conseils_cli \
-  services/registry/conseils_registry services/meetings/conseils_meetings \
-  services/notifications/conseils_notifications web/conseils_web examples/open_data_agenda/open_data_agenda.py
-
-step "graphe des paquets (import-linter : domaine sans framework, services indépendants)"
-.venv/bin/lint-imports
-
 step "contrats d'événements et documents générés à jour"
 .venv/bin/python -m conseils_schemas.export --check
 .venv/bin/python -m conseils_schemas.catalogue --check
 .venv/bin/python -m conseils_cli.contracts --check
 
 step "pytest (Kafka et PostgreSQL réels)"
-mkdir -p test-artifacts
-.venv/bin/pytest --junitxml=test-artifacts/junit.xml --durations=15 "$@"
+tests_status=0
+.venv/bin/pytest --junitxml=test-artifacts/junit.xml --durations=15 "$@" || tests_status=$?
+
+step "ruff, mypy et import-linter (lancés au début)"
+checks_status=0
+wait "$checks_pid" || checks_status=$?
+cat test-artifacts/static-checks.log
+if [ "$checks_status" -ne 0 ]; then echo "Vérifications statiques en échec (code $checks_status)." >&2; fi
+if [ "$tests_status" -ne 0 ]; then echo "Tests en échec (code $tests_status)." >&2; fi
+[ "$tests_status" -eq 0 ] && [ "$checks_status" -eq 0 ]
