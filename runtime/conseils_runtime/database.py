@@ -1,10 +1,14 @@
 """Database handle (SQLAlchemy 2 async) and the runtime's own tables.
 
 The same code runs on SQLite (embedded default, aiosqlite) and PostgreSQL
-(asyncpg). On SQLite every transaction starts with BEGIN IMMEDIATE: the relay
-and the consumers of one process write concurrently, and a deferred
+(asyncpg). On SQLite every transaction that may write starts with BEGIN IMMEDIATE: the
+relay and the consumers of one process write concurrently, and a deferred
 transaction that reads then writes would fail with "database is locked"
-instead of waiting for the lock.
+instead of waiting for the lock. A read-only transaction
+(`Database.read_sessionmaker`, `UnitsOfWork.reading`) starts with a deferred
+BEGIN: in WAL mode it reads one snapshot, taken at its first read, without the
+writer's lock, so the API's reads neither queue behind each other nor hold
+writers back (a national bilan reads for two seconds).
 """
 
 from __future__ import annotations
@@ -123,6 +127,10 @@ class RuntimeTables:
         return cls(outbox=outbox, processed_events=processed)
 
 
+READ_ONLY = "conseils_read_only"
+"""The execution option that marks a read-only transaction (a deferred `BEGIN` on SQLite)."""
+
+
 class Database:
     """One service's database: engine, session factory, readiness probe."""
 
@@ -140,6 +148,11 @@ class Database:
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
+        self.read_sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
+        """Sessions for read-only transactions: on SQLite a deferred `BEGIN` (a WAL snapshot taken
+        at the first read, no lock), so readers neither wait for the writer nor for each other."""
 
     async def create_all(self, metadata: MetaData) -> None:
         async with self.engine.begin() as connection:
@@ -166,4 +179,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # deferred: a snapshot at the first read, no lock
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

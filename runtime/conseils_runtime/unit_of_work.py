@@ -91,8 +91,9 @@ class UnitsOfWork(Generic[R]):
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[R]:
-        """A read-only transaction (one consistent snapshot for the whole block)."""
-        async with self.database.sessionmaker() as session, session.begin():
+        """A read-only transaction (one consistent snapshot for the whole block; on SQLite a
+        deferred BEGIN, without the writer's lock: nothing in the block may write)."""
+        async with self.database.read_sessionmaker() as session, session.begin():
             yield self.repository(session)
 
     def within(self, context: EventContext) -> UnitOfWork[R]:
