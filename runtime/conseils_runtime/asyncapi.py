@@ -27,8 +27,6 @@ payload schemas without headers, which matches records no producer sends.
 from __future__ import annotations
 
 import copy
-import html
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -396,33 +394,3 @@ def build_asyncapi(
             "schemas": dict(sorted(schemas.components.items())),
         },
     }
-
-
-def asyncapi_html(document: dict[str, Any]) -> str:
-    """The AsyncAPI viewer page (the official React component), without any "try it out" endpoint."""
-    from faststream.specification.asyncapi.site import ASYNCAPI_CSS_DEFAULT_URL, ASYNCAPI_JS_DEFAULT_URL
-
-    config = {
-        "schema": document,
-        "config": {
-            "show": dict.fromkeys(("sidebar", "info", "servers", "operations", "messages", "schemas"), True),
-            "sidebar": {"showServers": "byDefault", "showOperations": "byDefault"},
-        },
-    }
-    # `</` inside the JSON would close the script element: escape it.
-    payload = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
-    title = html.escape(str(document.get("info", {}).get("title", "AsyncAPI")))
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title} — AsyncAPI</title>
-<link rel="stylesheet" href="{ASYNCAPI_CSS_DEFAULT_URL}">
-</head>
-<body>
-<div id="asyncapi"></div>
-<script src="{ASYNCAPI_JS_DEFAULT_URL}"></script>
-<script>window.AsyncApiStandalone.render({payload}, document.getElementById("asyncapi"));</script>
-</body>
-</html>
-"""

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from conseils_runtime import metrics
-from conseils_runtime.asyncapi import asyncapi_html
+from conseils_runtime.asyncapi_page import asyncapi_html
 from conseils_runtime.logs import describe_error, get_logger
 
 if TYPE_CHECKING:

@@ -25,6 +25,12 @@ SOME_ID = "5d0b5a62-6a47-4c1b-9a43-2c0f1f0c0d11"
 
 # Who may use each route (path pattern → roles); anything else is public.
 ACCESS: list[tuple[str, set[str]]] = [
+    # people's data and the decisions about them: staff's, never the operator's (page_access;
+    # the services' STAFF_ROLE rows of tests/security/test_authorization_matrix.py)
+    (r"^/equipe/membres(/nouveau|/import|/modele\.csv|/export\.csv|/[^/]+/effacer)?$", {"staff"}),
+    (r"^/equipe/effacements(/[^/]+)?$", {"staff"}),
+    (r"^/equipe/remboursements", {"staff"}),
+    (r"^/equipe/instances/[^/]+/(besoins(/[^/]+)?|inscriptions\.csv)$", {"staff"}),
     (r"^/equipe/", STAFF),
     (r"^/exploitation", {"operator"}),
     (r"^/instances/[^/]+$", COUNCILLORS | STAFF),

@@ -24,6 +24,7 @@ from conseils_runtime.auth import Role
 from conseils_runtime.logs import get_logger
 from conseils_runtime.mail import encoded_subject, finish_message, wire_bytes
 from conseils_web.context import SiteContext, redirect, render, site
+from conseils_web.mailbox_pages import mailbox_url
 from conseils_web.security import (
     COUNCILLOR_ROLES,
     SESSION_COOKIE,
@@ -168,7 +169,13 @@ async def ask_for_link(request: Request) -> HTMLResponse:
         return render(
             request, "connexion-envoyee.html", title="Vérifiez vos SMS", message=SMS_SENT, by_sms=True
         )
-    return render(request, "connexion-envoyee.html", title="Vérifiez vos courriels", message=SENT_MESSAGE)
+    return render(
+        request,
+        "connexion-envoyee.html",
+        title="Vérifiez vos courriels",
+        message=SENT_MESSAGE,
+        mailbox=mailbox_url(address) if ctx.mailbox_dir is not None else None,  # the demo's
+    )
 
 
 @router.get("/connexion/{token}", response_class=HTMLResponse)

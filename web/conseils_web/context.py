@@ -29,6 +29,7 @@ from conseils_web.clients import (
     WebhooksClient,
 )
 from conseils_web.option_lists import OptionLists, Options
+from conseils_web.page_access import may_here
 from conseils_web.security import STAFF_ROLES, csrf_token, current_user
 from conseils_web.signin import RateLimiter, SigninStore
 from conseils_web.tagged_cache import TaggedCache
@@ -192,6 +193,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "user": principal,
             "role_label": labels.ROLE_LABELS.get(principal.role, "") if principal else "",
             "is_staff": bool(principal and principal.role in STAFF_ROLES),
+            "may": may_here(request),  # the staff pages her role may use (page_access)
             "csrf_token": csrf_token(request),
             "flash": flash,
             "when": ctx.when,

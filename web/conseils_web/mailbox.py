@@ -4,6 +4,7 @@ the tests' "mailbox"), and the reader that parses them back for display."""
 from __future__ import annotations
 
 import email
+import email.parser
 import email.policy
 import socket
 import time
@@ -92,12 +93,56 @@ class StoredMail:
         return found
 
 
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class MailboxPage:
+    """One page of the mailbox, newest first: `total` messages match the filter, of which
+    `mails` are numbers `offset + 1` to `offset + len(mails)`."""
+
+    mails: list[StoredMail]
+    total: int
+    offset: int
+    page: int
+    pages: int
+
+
+def _recipients(file: Path) -> str:
+    """The To header of a stored message, its head only parsed (a filter reads every file)."""
+    with file.open("rb") as handle:
+        head = handle.read(64 * 1024)
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        if separator in head:
+            head = head.split(separator, 1)[0] + separator
+            break
+    headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(head)
+    return str(headers.get("To", ""))
+
+
 def read_mailbox(directory: Path, limit: int = 200) -> list[StoredMail]:
-    """The newest messages first."""
+    """The newest messages first (the tests' reader; the page reads `mailbox_page`)."""
     if not directory.exists():
         return []
     files = sorted(directory.glob("*.eml"), reverse=True)[:limit]
     return [load_mail(file) for file in files]
+
+
+def mailbox_page(
+    directory: Path, *, recipient: str = "", page: int = 1, size: int = PAGE_SIZE
+) -> MailboxPage:
+    """The newest messages first, `size` a page; with `recipient`, only the messages whose
+    To header holds it (case ignored), so that one person's mail is not buried under the
+    hundreds the demo year sends. A page past the last one shows the last one."""
+    files = sorted(directory.glob("*.eml"), reverse=True) if directory.exists() else []
+    wanted = recipient.strip().casefold()
+    if wanted:
+        files = [file for file in files if wanted in _recipients(file).casefold()]
+    pages = max(1, -(-len(files) // size))
+    page = min(max(1, page), pages)
+    offset = (page - 1) * size
+    mails = [load_mail(file) for file in files[offset : offset + size]]
+    return MailboxPage(mails=mails, total=len(files), offset=offset, page=page, pages=pages)
 
 
 def load_mail(file: Path) -> StoredMail:

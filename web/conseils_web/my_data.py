@@ -17,7 +17,8 @@ from conseils_web.clients.privacy import (
     RegistryPrivacyClient,
 )
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
-from conseils_web.security import checked_form, require_councillor, require_staff
+from conseils_web.page_access import require_page
+from conseils_web.security import checked_form, require_councillor
 from conseils_web.services import ApiError
 
 router = APIRouter()
@@ -103,7 +104,7 @@ async def ask_erasure(request: Request) -> Response:
 
 @router.get("/equipe/effacements", response_class=HTMLResponse)
 async def pending_erasures(request: Request) -> HTMLResponse:
-    require_staff(request)
+    require_page(request, "effacements")
     requests = await _clients(request)[0].pending_erasures(user_token(request))
     return render(
         request,
@@ -116,7 +117,7 @@ async def pending_erasures(request: Request) -> HTMLResponse:
 
 @router.post("/equipe/effacements/{request_id}")
 async def confirm_erasure(request: Request, request_id: str) -> Response:
-    require_staff(request)
+    require_page(request, "effacements")
     await checked_form(request)
     if parse_uuid(request_id) is None:
         return redirect(request, "/equipe/effacements", "Demande inconnue.")

@@ -10,7 +10,6 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +32,7 @@ from conseils_web import (
     community_pages,
     council_public_page,
     councillor_pages,
+    mailbox_pages,
     my_data,
     open_data_pages,
     operator_pages,
@@ -52,8 +52,6 @@ from conseils_web.clients.representation import RotaClient, SubstitutesClient
 from conseils_web.clients.voice import VoiceClient
 from conseils_web.context import SiteContext, label_globals, render
 from conseils_web.demo_year_file import DEMO_YEAR_FILE
-from conseils_web.mail_view import MAIL_FRAME_SANDBOX, linked_text, mail_date, top_level_links
-from conseils_web.mailbox import find_mail, read_mailbox
 from conseils_web.security import CSRF_COOKIE, CsrfRejected, PageForbidden, SessionMiddleware, SignInRequired
 from conseils_web.services import ApiError, Services, ServiceUnavailable, services_transport
 from conseils_web.session_events import SessionEndings
@@ -160,6 +158,7 @@ def create_site(
         demo_year_file=data_dir / DEMO_YEAR_FILE if data_dir and territory.demo else None,
     )
     app.include_router(auth_pages.router)
+    app.include_router(mailbox_pages.router)  # the demo mailbox (404 without one)
     app.include_router(my_data.router)
     app.include_router(councillor_pages.router)
     app.include_router(community_pages.router)
@@ -193,54 +192,6 @@ def create_site(
             staff=territory.staff,
             members=demo_member_rows(territory),
             services=services,
-        )
-
-    @app.get("/courriels", response_class=HTMLResponse)
-    async def mails(request: Request) -> HTMLResponse:
-        if mailbox_dir is None:  # no demo mailbox outside the local demo
-            raise StarletteHTTPException(404)
-        stored = read_mailbox(mailbox_dir)
-        rows = [
-            {
-                "id": mail.id,
-                "subject": mail.subject,
-                "to": mail.recipients,
-                "received": request.app.state.site.when(datetime.fromtimestamp(mail.received_at, UTC)),
-            }
-            for mail in stored
-        ]
-        return page(request, "courriels.html", title="Courriels reçus", active="courriels", mails=rows)
-
-    @app.get("/courriels/{mail_id}", response_class=HTMLResponse)
-    async def mail(request: Request, mail_id: str) -> HTMLResponse:
-        stored = find_mail(mailbox_dir, mail_id) if mailbox_dir else None
-        if stored is None:
-            raise StarletteHTTPException(404)
-        attachments = [(name, kind, len(data)) for name, kind, data in stored.attachments()]
-        html, text = stored.part("text/html"), stored.part("text/plain")
-        return page(
-            request,
-            "courriel.html",
-            title=stored.subject,
-            active="courriels",
-            mail=stored,
-            date=mail_date(stored.message["Date"], request.app.state.site.when),
-            html=top_level_links(html) if html else None,
-            sandbox=MAIL_FRAME_SANDBOX,
-            text=linked_text(text) if text else None,
-            attachments=attachments,
-        )
-
-    @app.get("/courriels/{mail_id}/pieces/{index}")
-    async def attachment(mail_id: str, index: int) -> Response:
-        stored = find_mail(mailbox_dir, mail_id) if mailbox_dir else None
-        parts = stored.attachments() if stored else []
-        if not 0 <= index < len(parts):
-            raise StarletteHTTPException(404)
-        name, kind, data = parts[index]
-        safe_name = "".join(c for c in name if c.isalnum() or c in "._-") or "piece"
-        return Response(
-            data, media_type=kind, headers={"Content-Disposition": f'attachment; filename="{safe_name}"'}
         )
 
     @app.get("/etat", response_class=HTMLResponse)

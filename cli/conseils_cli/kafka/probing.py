@@ -33,7 +33,7 @@ def run_sync(factory: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
         return pool.submit(lambda: asyncio.run(factory())).result()
 
 
-def _tcp_open(bootstrap: str, timeout: float) -> bool:
+def tcp_open(bootstrap: str, timeout: float) -> bool:
     for server in bootstrap.split(","):
         host, _, port = server.strip().rpartition(":")
         try:
@@ -69,7 +69,7 @@ def probe(bootstrap: str, timeout: float = 5.0, security: KafkaSecurity | None =
     """True when the broker answers an admin metadata request with >= 1 broker.
 
     ``security``: how to authenticate (default: the environment's ``CONSEILS_KAFKA_*``)."""
-    if not _tcp_open(bootstrap, min(timeout, 2.0)):
+    if not tcp_open(bootstrap, min(timeout, 2.0)):
         return False
     return run_sync(lambda: _describe_cluster(bootstrap, timeout, security))
 

@@ -26,6 +26,7 @@ from conseils_meetings.settings import MeetingsSettings
 from conseils_meetings.tables import metadata, participation_timeline
 from conseils_meetings.tasks import AttendingCheck, LateDossierCheck
 from conseils_runtime import ServiceRuntime
+from conseils_runtime.api_docs import install_docs
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
 from conseils_runtime.logs import get_logger
@@ -88,6 +89,8 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     service = MeetingsService(runtime.database, runtime.outbox, settings, settings.territory_config)
     register_consumers(runtime, service)
     app = FastAPI(
+        docs_url=None,  # install_docs: the service's own Swagger UI and ReDoc files, no CDN
+        redoc_url=None,
         title="conseils — rencontres",
         description="Instances du contrat de ville, dossiers, inscriptions, présence, comptes rendus, bilan.",
         version="1.0.0",
@@ -101,6 +104,7 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     limit_request_bodies(app, settings.max_document_bytes + 1024 * 1024)  # a dossier file and its form
     app.include_router(runtime.health_router())
+    install_docs(app)
     app.include_router(api.router)
     app.include_router(api_staff_list.router)
     app.include_router(api_attending.router)

@@ -19,6 +19,7 @@ totals side by side with their difference, then each period), one CSV file
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,9 +37,11 @@ from conseils_meetings.settings import MeetingsSettings
 from conseils_meetings.tables import metadata
 from conseils_runtime import Database
 from conseils_runtime.http import DomainError
+from conseils_runtime.kafka_security import ENV_PASSWORD, ENV_USERNAME, KafkaSecurity
 
 FORMATS = ("html", "csv", "json")
 UP_DATABASE = Path(".var") / "up" / "meetings.db"  # where `conseils up` keeps the meetings database
+CREDENTIALS_COMMAND = 'eval "$(conseils kafka credentials ops --env)"'  # the local broker's operator
 
 bilan_app = typer.Typer(
     name="bilan", help="Bilan de participation des conseils citoyens sur une période.", no_args_is_help=True
@@ -114,13 +117,52 @@ def resolve_bootstrap(
     if recorded is None:
         raise BrokerNotFound(f"Aucun broker Kafka local en marche (aucun enregistré). {how}")
     if not recorded.reachable:
-        raise BrokerNotFound(
-            f"Le broker Kafka local enregistré dans {recorded.state_dir} ({recorded.bootstrap}) "
-            f"ne répond pas. {how}"
-        )
+        where = f"Le broker Kafka local enregistré dans {recorded.state_dir} ({recorded.bootstrap})"
+        if recorded.listening and recorded.secure:  # it runs, but refuses this client
+            raise BrokerNotFound(f"{where} {credentials_problem()} {recorded.credentials_command()}")
+        raise BrokerNotFound(f"{where} ne répond pas. {how}")
     return Source(
         recorded.bootstrap,
         f"broker local de `conseils up` / `conseils kafka start`, dossier d'état {recorded.state_dir}",
+    )
+
+
+def credentials_problem() -> str:
+    """Why a secured broker that runs refuses this client: no credentials in the environment,
+    or credentials it refuses (French, ending with the invitation to the command that gives them)."""
+    try:
+        security: KafkaSecurity | None = KafkaSecurity()
+    except ValueError:
+        security = None
+    if security is None or not security.sasl:
+        return (
+            "est sécurisé (SASL/SCRAM) et aucun identifiant Kafka n'est donné "
+            f"({ENV_USERNAME}, {ENV_PASSWORD}). Donnez ceux du principal ops, puis relancez la commande :"
+        )
+    return (
+        f"refuse les identifiants Kafka de « {security.sasl_username} » ({ENV_USERNAME}, {ENV_PASSWORD}) : "
+        "ce ne sont pas ceux de ce broker (ou il démarre encore). "
+        "Donnez ceux de son principal ops, puis relancez la commande :"
+    )
+
+
+def kafka_failure(bootstrap: str, error: KafkaError) -> str:
+    """A broker named by --bootstrap or KAFKA_BOOTSTRAP_SERVERS failed: stopped, or secured and
+    refusing this client (aiokafka says « Unable to bootstrap » for both)."""
+    try:
+        security: KafkaSecurity | None = KafkaSecurity()
+    except ValueError:
+        security = None
+    if security is None or not security.sasl:
+        return (
+            f"le broker Kafka {bootstrap} n'a pas répondu ({error}) : vérifiez qu'il est démarré ; "
+            f"s'il est sécurisé (SASL/SCRAM, comme celui de `make up`), aucun identifiant Kafka n'est "
+            f"donné ({ENV_USERNAME}, {ENV_PASSWORD}) : {CREDENTIALS_COMMAND}, puis relancez la commande."
+        )
+    return (
+        f"le broker Kafka {bootstrap} ne répond pas ou refuse les identifiants de "
+        f"« {security.sasl_username} » ({error}) : vérifiez qu'il est démarré et que ce sont les siens "
+        f"(broker local : {CREDENTIALS_COMMAND})."
     )
 
 
@@ -227,6 +269,8 @@ def bilan(
         for first, last in periods:
             reports.check_period(first, last)
         if replay:
+            # aiokafka logs each refused connection; the error below says what happened
+            logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
             source = resolve_bootstrap(settings, bootstrap)
             typer.echo(f"Broker Kafka : {source.shown()} ({source.origin}).", err=True)
             bilans = asyncio.run(load_bilans(settings, periods, replay=True, bootstrap=source.value))
@@ -241,7 +285,7 @@ def bilan(
     except TruncatedLog as error:
         raise _fail(str(error), 3) from None
     except KafkaError as error:
-        raise _fail(f"le broker Kafka {source.value} ne répond pas ({error}).", 1) from None
+        raise _fail(kafka_failure(source.value, error), 1) from None
     for result in bilans:
         if result.total.instances_concerned == 0:
             typer.echo(

@@ -103,9 +103,9 @@ async def read_log(bootstrap_servers: str, territory_slug: str) -> ReplayLog:
         auto_offset_reset="earliest",
         **aiokafka_kwargs(),  # SASL from CONSEILS_KAFKA_* on a secured broker
     )
-    await consumer.start()
     entries: list[tuple[datetime, int, str, bytes]] = []
     try:
+        await consumer.start()  # inside: a broker that refuses it still gets the consumer closed
         partitions = await replayed_partitions(bootstrap_servers, territory_slug)
         if not partitions:
             return ReplayLog([])

@@ -20,6 +20,7 @@ from conseils_notifications.transport import LoggingSmsGateway, MailTransport, S
 from conseils_notifications.webhook_consumers import register_webhook_consumer
 from conseils_notifications.webhook_sender import WebhookSender
 from conseils_runtime import ServiceRuntime
+from conseils_runtime.api_docs import install_docs
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
 from conseils_runtime.territory_timeline import guarded_lifespan
@@ -94,6 +95,8 @@ def create_app(
     runtime.add_background(alert_mailer)
 
     app = FastAPI(
+        docs_url=None,  # install_docs: the service's own Swagger UI and ReDoc files, no CDN
+        redoc_url=None,
         title="conseils — notifications",
         lifespan=guarded_lifespan(runtime, participation_timeline, settings.territory_config),
     )
@@ -109,6 +112,7 @@ def create_app(
     install_error_handlers(app)
     limit_request_bodies(app, 256 * 1024)  # preferences and unsubscribe forms only
     app.include_router(runtime.health_router())
+    install_docs(app)
     app.include_router(api.router)
     app.include_router(alerts_api.router)
     app.include_router(webhook_api.router)

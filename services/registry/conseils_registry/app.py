@@ -13,6 +13,7 @@ from conseils_registry.settings import RegistrySettings
 from conseils_registry.tables import metadata
 from conseils_registry.tasks import RetentionSweep
 from conseils_runtime import ServiceRuntime
+from conseils_runtime.api_docs import install_docs
 from conseils_runtime.auth import Authenticator
 from conseils_runtime.http import install_error_handlers, limit_request_bodies
 from conseils_schemas import (
@@ -63,6 +64,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         RetentionSweep(service, settings.retention_months(), settings.retention_check_seconds)
     )
     app = FastAPI(
+        docs_url=None,  # install_docs: the service's own Swagger UI and ReDoc files, no CDN
+        redoc_url=None,
         title="conseils — registre",
         version="1.0.0",
         description=(
@@ -78,6 +81,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     install_error_handlers(app)
     limit_request_bodies(app, settings.import_max_bytes + 64 * 1024)  # a members CSV and its form
     app.include_router(runtime.health_router())
+    install_docs(app)
     app.include_router(api.router)
     app.include_router(api_privacy.router)
     return app

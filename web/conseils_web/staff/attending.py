@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
+from conseils_web.page_access import require_page
 from conseils_web.security import checked_form, require_staff
 from conseils_web.services import ApiError
 from conseils_web.staff import bilan_view
@@ -37,7 +38,7 @@ def _not_found(request: Request, what: str = "Instance introuvable.") -> HTMLRes
 
 @router.get("/instances/{instance_id}/besoins", response_class=HTMLResponse)
 async def checklist(request: Request, instance_id: str) -> Response:
-    require_staff(request)
+    require_page(request, "besoins")
     if parse_uuid(instance_id) is None:
         return _not_found(request)
     ctx, token = site(request), user_token(request)
@@ -60,7 +61,7 @@ async def checklist(request: Request, instance_id: str) -> Response:
 
 @router.post("/instances/{instance_id}/besoins/{need_id}")
 async def toggle(request: Request, instance_id: str, need_id: str) -> Response:
-    require_staff(request)
+    require_page(request, "besoins")
     form = await checked_form(request)
     back = f"/equipe/instances/{instance_id}/besoins"
     if parse_uuid(instance_id) is None or parse_uuid(need_id) is None:
@@ -121,7 +122,7 @@ async def upload_easy_read(request: Request, instance_id: str) -> Response:
 
 @router.get("/remboursements", response_class=HTMLResponse)
 async def claims(request: Request) -> HTMLResponse:
-    require_staff(request)
+    require_page(request, "remboursements")
     status = request.query_params.get("statut")
     status = status if status in CLAIM_FILTERS else None
     ctx, token = site(request), user_token(request)
@@ -143,7 +144,7 @@ async def claims(request: Request) -> HTMLResponse:
 
 @router.post("/remboursements/{claim_id}")
 async def decide(request: Request, claim_id: str) -> Response:
-    require_staff(request)
+    require_page(request, "remboursements")
     form = await checked_form(request)
     if parse_uuid(claim_id) is None:
         return _not_found(request, "Demande introuvable.")
@@ -163,7 +164,7 @@ async def decide(request: Request, claim_id: str) -> Response:
 
 @router.get("/remboursements/{claim_id}/justificatif")
 async def receipt(request: Request, claim_id: str) -> Response:
-    require_staff(request)
+    require_page(request, "remboursements")
     if parse_uuid(claim_id) is None:
         return _not_found(request, "Justificatif introuvable.")
     upstream = await site(request).attending.receipt(user_token(request), claim_id)
@@ -185,7 +186,7 @@ def _typed_period_of(request: Request, start: str | None, end: str | None) -> tu
 
 @router.get("/remboursements.csv")
 async def claims_csv(request: Request) -> Response:
-    require_staff(request)
+    require_page(request, "remboursements")
     start, end = _period(request)
     upstream = await site(request).attending.claims_csv(user_token(request), start, end)
     headers = {"Content-Disposition": f'attachment; filename="remboursements-{start}-{end}.csv"'}

@@ -19,9 +19,11 @@ from conseils_web.clients import Caller
 from conseils_web.clients.confirmations import ConfirmationsClient
 from conseils_web.clients.notifications import Delivery
 from conseils_web.clients.presence import PresenceClient
+from conseils_web.clients.registry import Member
 from conseils_web.clients.staff_meetings import MeetingsStaffClient
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
-from conseils_web.security import checked_form, require_staff
+from conseils_web.page_access import may, require_page
+from conseils_web.security import checked_form, current_user, require_staff
 from conseils_web.services import ApiError, ServiceUnavailable
 from conseils_web.staff import forms, views
 
@@ -42,11 +44,12 @@ async def instance_page(
     if parse_uuid(instance_id) is None:
         return render(request, "erreur.html", 404, title="Introuvable", message="Instance introuvable.")
     ctx, token = site(request), user_token(request)
+    names = may(current_user(request), "membres")  # the operator: the flows, not who registered
     row, registrations, attendance, members, councils = await asyncio.gather(
         ctx.meetings.instance(token, instance_id),
         ctx.meetings.registrations(token, instance_id),
         ctx.meetings.attendance(token, instance_id),
-        ctx.registry.members(token),
+        ctx.registry.members(token) if names else _no_members(),
         ctx.registry.councils(token),
     )
     presence = PresenceClient(ctx.meetings._transport)
@@ -90,6 +93,10 @@ async def instance_page(
         **view,
         **context,
     )
+
+
+async def _no_members() -> list[Member]:
+    return []
 
 
 def _other_rows(others: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -295,7 +302,7 @@ async def minutes(request: Request, instance_id: str) -> Response:
 
 @router.get("/instances/{instance_id}/inscriptions.csv")
 async def registrations_csv(request: Request, instance_id: str) -> Response:
-    require_staff(request)
+    require_page(request, "membres")
     ctx, token = site(request), user_token(request)
     registrations, members, councils = await asyncio.gather(
         ctx.meetings.registrations(token, instance_id),

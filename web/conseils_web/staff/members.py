@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from conseils_web.clients.registry import Member
 from conseils_web.clients.staff_registry import Contact, RegistryStaffClient
 from conseils_web.context import parse_uuid, redirect, render, site, user_token
+from conseils_web.page_access import require_page
 from conseils_web.security import checked_form, require_staff
 from conseils_web.services import ApiError
 from conseils_web.staff import people_forms
@@ -68,14 +69,14 @@ def _values_of(member: Member) -> dict[str, object]:
 
 @router.get("/nouveau", response_class=HTMLResponse)
 async def new_form(request: Request, conseil: str = "") -> HTMLResponse:
-    require_staff(request)
+    require_page(request, "fichiers-membres")
     values = {"council_id": conseil, "college": "habitants", "role": "member", "themes_followed": []}
     return await _form(request, values=values)
 
 
 @router.post("")
 async def add(request: Request) -> Response:
-    require_staff(request)
+    require_page(request, "fichiers-membres")
     form = await checked_form(request)
     values = people_forms.member_values(form)
     body, errors = people_forms.new_member(site(request), values)
@@ -185,7 +186,7 @@ async def move(request: Request, member_id: str) -> Response:
 
 @router.get("/{member_id}/effacer", response_class=HTMLResponse)
 async def erase_form(request: Request, member_id: str) -> HTMLResponse:
-    require_staff(request)
+    require_page(request, "effacements")
     member = await _member(request, member_id)
     if member is None:
         return _missing(request)
@@ -196,7 +197,7 @@ async def erase_form(request: Request, member_id: str) -> HTMLResponse:
 
 @router.post("/{member_id}/effacer", response_class=HTMLResponse)
 async def erase(request: Request, member_id: str) -> HTMLResponse:
-    require_staff(request)
+    require_page(request, "effacements")
     form = await checked_form(request)
     member = await _member(request, member_id)
     if member is None:

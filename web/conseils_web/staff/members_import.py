@@ -14,7 +14,8 @@ from starlette.datastructures import UploadFile
 from conseils_web.clients.base import Download
 from conseils_web.clients.registry import ImportReport
 from conseils_web.context import render, site, user_token
-from conseils_web.security import checked_form, require_staff
+from conseils_web.page_access import require_page
+from conseils_web.security import checked_form
 from conseils_web.services import ApiError
 from conseils_web.staff.members import registry
 
@@ -59,20 +60,20 @@ def _file(download: Download, filename: str) -> Response:
 
 @router.get("/modele.csv")
 async def template(request: Request) -> Response:
-    require_staff(request)
+    require_page(request, "fichiers-membres")
     return _file(await registry(request).template(user_token(request)), "modele-import-membres.csv")
 
 
 @router.get("/export.csv")
 async def export(request: Request, anciens: str = "") -> Response:
-    require_staff(request)
+    require_page(request, "fichiers-membres")
     download = await registry(request).export(user_token(request), include_left=anciens == "oui")
     return _file(download, "membres.csv")
 
 
 @router.get("/import", response_class=HTMLResponse)
 async def import_form(request: Request) -> HTMLResponse:
-    require_staff(request)
+    require_page(request, "fichiers-membres")
     return await _page(request)
 
 
@@ -80,7 +81,7 @@ async def import_form(request: Request) -> HTMLResponse:
 async def import_members(request: Request) -> HTMLResponse:
     """A file is first previewed (dry_run: nothing written); its confirmation sends the same
     content back (kept in the page, not on the server) and applies it."""
-    require_staff(request)
+    require_page(request, "fichiers-membres")
     form = await checked_form(request)
     file, kept = form.get("file"), form.get("contenu")
     confirmed = form.get("confirmer") == "oui" and isinstance(kept, str) and bool(kept)
