@@ -448,3 +448,13 @@ def test_a_truncated_log_exits_3_without_a_bilan(elsewhere: Path, monkeypatch: p
     assert result.exit_code == 3
     assert "Erreur : Le journal ne commence plus au début (rétention)" in result.stderr
     assert result.stdout == ""
+
+
+def test_the_html_templates_are_compiled_once_a_process() -> None:
+    """`bilan_html` reuses one Jinja environment (its compiled templates) across renders."""
+    from conseils_meetings import bilan_html as module
+
+    assert module._environment() is module._environment()
+    assert module._environment().get_template("bilan.html.j2") is module._environment().get_template(
+        "bilan.html.j2"
+    )

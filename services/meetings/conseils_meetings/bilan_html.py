@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -210,7 +211,10 @@ class PeriodView:
         return "Période " + period_label(self.bilan)
 
 
+@cache
 def _environment() -> Environment:
+    """One Jinja environment a process: its templates are compiled once, not at every bilan
+    rendered (Jinja environments are meant to be shared, and renders are thread-safe)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True
     )

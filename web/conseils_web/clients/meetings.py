@@ -207,7 +207,6 @@ class StatusChange(RequestModel):
 class MeetingsClient(ServiceClient):
     service = "meetings"
 
-    INSTANCES = Endpoint("GET", "/instances", TypeAdapter(list[InstanceSummary]), query=("from",))
     AGENDA = Endpoint(
         "GET",
         "/instances",
@@ -257,9 +256,6 @@ class MeetingsClient(ServiceClient):
         "POST", "/outcomes/{outcome_id}/updates", TypeAdapter(Outcome), body=StatusChange
     )
     BILAN = Endpoint("GET", "/bilan", DOWNLOAD, query=("from", "to", "format"), raw=True)
-
-    async def instances(self, token: Caller, *, since: str | None = None) -> list[InstanceSummary]:
-        return await self.call(self.INSTANCES, token, query={"from": since} if since is not None else None)
 
     async def agenda(self, token: Caller, filters: AgendaQuery) -> list[InstanceSummary]:
         """The territory's agenda as a councillor filters it (each instance with her `access`)."""
