@@ -22,7 +22,7 @@ from tests.browser.platform_helpers import RunningPlatform
 FATOU = "fatou.sow@demo.example"
 AICHA = "aicha.diallo@demo.example"
 Check = Callable[[Page, str], Awaitable[None]]
-TITLE = "Comité technique thématique — Emploi, insertion et développement économique"
+TITLE = "Comité technique thématique de Saint-Denis — Emploi, insertion et développement économique"
 
 
 def action_link(mail: StoredMail, label: str) -> str:

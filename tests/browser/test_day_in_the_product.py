@@ -101,14 +101,15 @@ async def test_a_day_in_the_product(
         link = next(word for word in text.split() if word.startswith(f"{platform.url}/instances/"))
         await sign_in(phone, platform, REFERENT, "conseillere", start=link.rstrip(".,)"))
         await expect(phone.get_by_role("heading", level=1)).to_have_text(
-            "Comité technique thématique — Emploi, insertion et développement économique"
+            "Comité technique thématique de Saint-Denis — Emploi, insertion et développement économique"
         )
         await expect(phone.get_by_role("main")).to_contain_text("En soirée")
         await check_page(phone, "conseillere-instance-depuis-le-courriel")
         await phone.get_by_role("link", name="Agenda", exact=True).first.click()
         await expect(phone.get_by_role("heading", level=1)).to_have_text("Agenda")
         card = phone.locator(
-            ".carte", has=phone.get_by_role("link", name="Comité technique thématique — Emploi")
+            ".carte",
+            has=phone.get_by_role("link", name="Comité technique thématique de Saint-Denis — Emploi"),
         )
         starts = datetime(day.year, day.month, day.day, 18, 30, tzinfo=ZoneInfo("Europe/Paris"))
         await expect(card).to_contain_text(f"mardi {day.day}")

@@ -121,7 +121,9 @@ def test_the_schedule_form_names_the_field_of_each_error(
     assert [field for field, _message in errors] == fields
     if not errors:
         assert body["starts_at"] == "2026-12-22T17:30:00+00:00"  # 18:30 in Paris, sent in UTC
-        assert body["title"] == "Comité technique thématique — Emploi, insertion et développement économique"
+        assert body["title"] == (
+            "Comité technique thématique de Saint-Denis — Emploi, insertion et développement économique"
+        )
 
 
 def test_every_kind_of_delivery_has_french_words_for_the_staff_page() -> None:

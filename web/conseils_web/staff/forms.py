@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
 
+from conseils_runtime.french import of_place
 from conseils_web.clients.meetings import NewOutcome, Reschedule
 from conseils_web.clients.staff_meetings import InstanceEdit, OtherAttendees
 from conseils_web.context import SiteContext, parse_uuid
@@ -71,9 +72,7 @@ def instance_body(ctx: SiteContext, values: dict[str, str]) -> tuple[dict[str, A
         errors.append(("end", "L'heure de fin doit être après l'heure de début."))
     if len(values["location"]) < 2:
         errors.append(("location", "Indiquez le lieu (adresse ou salle)."))
-    title = values["title"] or (
-        f"{kind.name}{' — ' + ctx.theme_name(values['theme']) if values['theme'] else ''}" if kind else ""
-    )
+    title = values["title"] or (default_title(ctx, kind.name, values) if kind else "")
     body: dict[str, Any] = {
         "instance_type": values["instance_type"],
         "title": title,
@@ -85,6 +84,17 @@ def instance_body(ctx: SiteContext, values: dict[str, str]) -> tuple[dict[str, A
         "council_id": values["council_id"] or None,
     }
     return body, errors
+
+
+def default_title(ctx: SiteContext, kind_name: str, values: dict[str, str]) -> str:
+    """An instance's name when staff leave the title empty: its type, its city (« de Saint-Denis »,
+    « d'Aubervilliers ») and its theme, as the agenda and the emails show it."""
+    title = kind_name
+    if values.get("city_code"):
+        title += " " + of_place(ctx.city_name(values["city_code"]))
+    if values.get("theme"):
+        title += " — " + ctx.theme_name(values["theme"])
+    return title
 
 
 def move_body(ctx: SiteContext, values: dict[str, str]) -> tuple[Reschedule | None, Errors]:
