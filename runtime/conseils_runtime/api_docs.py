@@ -1,13 +1,11 @@
 """The services' interactive API documentation (/docs: Swagger UI, /redoc: ReDoc) served by
 the service itself, never from a CDN: many territories' intranets have no internet access.
 
-The Swagger UI and ReDoc files come from the `fastapi-offline` package (they ship in it,
-under `fastapi_offline/static`), mounted at /docs-static. Without that package the two pages
-say so in French and link to the raw OpenAPI document instead (still nothing from outside)."""
+The Swagger UI and ReDoc files come from the `fastapi-offline` package (a pinned dependency of
+the runtime; they ship in it, under `fastapi_offline/static`), mounted at /docs-static."""
 
 from __future__ import annotations
 
-import html
 import importlib.util
 from pathlib import Path
 
@@ -19,30 +17,12 @@ from fastapi.staticfiles import StaticFiles
 STATIC_URL = "/docs-static"
 
 
-def bundled_assets() -> Path | None:
-    """The folder of swagger-ui-bundle.js, swagger-ui.css and redoc.standalone.js, if installed."""
+def bundled_assets() -> Path:
+    """The folder of swagger-ui-bundle.js, swagger-ui.css and redoc.standalone.js."""
     spec = importlib.util.find_spec("fastapi_offline")
     if spec is None or spec.origin is None:
-        return None
-    folder = Path(spec.origin).parent / "static"
-    return folder if (folder / "swagger-ui-bundle.js").is_file() else None
-
-
-def _without_viewer(title: str, openapi_url: str) -> HTMLResponse:
-    return HTMLResponse(
-        f"""<!DOCTYPE html>
-<html lang="fr">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title></head>
-<body><main>
-<h1>{html.escape(title)}</h1>
-<p>La documentation interactive n'est pas installée sur ce serveur (paquet <code>fastapi-offline</code>).
-Le document OpenAPI complet reste lisible :
-<a href="{html.escape(openapi_url)}">{html.escape(openapi_url)}</a>.</p>
-</main></body>
-</html>
-"""
-    )
+        raise RuntimeError("fastapi-offline is missing: run `make setup`")
+    return Path(spec.origin).parent / "static"
 
 
 def install_docs(app: FastAPI) -> None:
@@ -50,17 +30,13 @@ def install_docs(app: FastAPI) -> None:
     with `docs_url=None, redoc_url=None` (FastAPI's own pages load their scripts from a CDN)."""
     if app.docs_url is not None or app.redoc_url is not None:
         raise ValueError("build the app with docs_url=None, redoc_url=None")
-    assets = bundled_assets()
-    if assets is not None:
-        app.mount(STATIC_URL, StaticFiles(directory=assets), name="docs-static")
+    app.mount(STATIC_URL, StaticFiles(directory=bundled_assets()), name="docs-static")
     openapi_url = app.openapi_url or "/openapi.json"
     redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        if assets is None:
-            return _without_viewer(f"{app.title} — API", f"{root}{openapi_url}")
         return get_swagger_ui_html(
             openapi_url=f"{root}{openapi_url}",
             title=f"{app.title} — Swagger UI",
@@ -78,8 +54,6 @@ def install_docs(app: FastAPI) -> None:
     @app.get("/redoc", include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        if assets is None:
-            return _without_viewer(f"{app.title} — API", f"{root}{openapi_url}")
         return get_redoc_html(
             openapi_url=f"{root}{openapi_url}",
             title=f"{app.title} — ReDoc",

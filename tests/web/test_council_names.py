@@ -12,9 +12,9 @@ import httpx
 
 from conseils_web.clients.base import Caller
 from conseils_web.clients.registry import Council, CouncilNames
-from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
-from tests.web.helpers import COUNCIL_ID, CSRF_SEED, MEMBER_ID, build_site, session_for
-from tests.web.test_instance_states import BEFORE_CLOSING, INSTANCE_ID, fake_services, stored_row
+from tests.web.helpers import COUNCIL_ID, MEMBER_ID
+from tests.web.test_instance_page_calls import councillor_on_site
+from tests.web.test_instance_states import INSTANCE_ID, fake_services, stored_row
 
 A, B, C, GONE = (uuid.UUID(int=n) for n in (11, 12, 13, 14))
 
@@ -48,14 +48,7 @@ async def test_the_page_lists_them_sorted_and_builds_the_index_once(tmp_path: Pa
             return httpx.Response(200, json=councils)
         return answer(request)
 
-    app = build_site(tmp_path, handler)
-    app.state.site.clock = lambda: BEFORE_CLOSING
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
-    ):
-        client.cookies.set(SESSION_COOKIE, session_for("councillor"))
-        client.cookies.set(CSRF_COOKIE, CSRF_SEED)
+    async with councillor_on_site(tmp_path, handler) as (app, client):
         pages = [await client.get(f"/instances/{INSTANCE_ID}") for _ in range(3)]
         caller = Caller(secret="x" * 32, subject=str(MEMBER_ID), role="councillor")
         first = await app.state.site.registry.council_names(caller)

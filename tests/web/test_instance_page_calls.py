@@ -6,10 +6,14 @@ members (for their names) are asked only when someone of her council is register
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from conseils_web.security import CSRF_COOKIE, SESSION_COOKIE
 from tests.web.helpers import COUNCIL_ID, CSRF_SEED, build_site, session_for
@@ -20,6 +24,23 @@ from tests.web.test_instance_states import (
     registration_row,
     stored_row,
 )
+
+
+@asynccontextmanager
+async def councillor_on_site(
+    tmp_path: Path, handler: Callable[[httpx.Request], Any]
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The site before registrations close, in front of `handler`'s services, and a signed-in
+    councillor's client."""
+    app = build_site(tmp_path, handler)
+    app.state.site.clock = lambda: BEFORE_CLOSING
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        client.cookies.set(SESSION_COOKIE, session_for("councillor"))
+        client.cookies.set(CSRF_COOKIE, CSRF_SEED)
+        yield app, client
 
 
 async def test_the_easy_read_documents_are_asked_with_the_instance(tmp_path: Path) -> None:
@@ -42,14 +63,7 @@ async def test_the_easy_read_documents_are_asked_with_the_instance(tmp_path: Pat
             order.append("instance answered")
         return answer(request)
 
-    app = build_site(tmp_path, handler)  # type: ignore[arg-type]  # MockTransport awaits it
-    app.state.site.clock = lambda: BEFORE_CLOSING
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
-    ):
-        client.cookies.set(SESSION_COOKIE, session_for("councillor"))
-        client.cookies.set(CSRF_COOKIE, CSRF_SEED)
+    async with councillor_on_site(tmp_path, handler) as (_app, client):
         page = await client.get(f"/instances/{INSTANCE_ID}")
     assert page.status_code == 200, page.text
     assert "Comité technique mobilités" in page.text
@@ -71,14 +85,7 @@ async def test_the_easy_read_documents_fetched_first_are_shown(tmp_path: Path) -
             return httpx.Response(200, json=[document])
         return answer(request)
 
-    app = build_site(tmp_path, handler)
-    app.state.site.clock = lambda: BEFORE_CLOSING
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
-    ):
-        client.cookies.set(SESSION_COOKIE, session_for("councillor"))
-        client.cookies.set(CSRF_COOKIE, CSRF_SEED)
+    async with councillor_on_site(tmp_path, handler) as (_app, client):
         page = await client.get(f"/instances/{INSTANCE_ID}")
     assert page.status_code == 200, page.text
     assert "Lire la version facile à lire</a> (dossier-facile.pdf" in page.text
@@ -98,14 +105,7 @@ async def test_her_councils_members_are_asked_only_when_one_of_them_is_registere
         asked.append(request.url.path)
         return answer(request)
 
-    app = build_site(tmp_path, handler)
-    app.state.site.clock = lambda: BEFORE_CLOSING
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
-    ):
-        client.cookies.set(SESSION_COOKIE, session_for("councillor"))
-        client.cookies.set(CSRF_COOKIE, CSRF_SEED)
+    async with councillor_on_site(tmp_path, handler) as (_app, client):
         page = await client.get(f"/instances/{INSTANCE_ID}")
     assert page.status_code == 200, page.text
     assert f"/instances/{INSTANCE_ID}/registrations/my-council" in asked

@@ -106,6 +106,8 @@ class SiteContext:
     ip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(30, 15 * 60))
     # What time it is for the pages' states (registration closed or not); tests set it.
     clock: Callable[[], datetime] = field(default_factory=lambda: utc_now)
+    territory_labels: TerritoryLabels | None = field(default=None, init=False, repr=False)
+    """The names of `territory`'s codes, indexed when first asked (`_labels`)."""
     option_lists: OptionLists = field(default_factory=OptionLists)
     """The long `<select>` lists rendered once per list kept (councils, cities)."""
     bilan_figures: TaggedCache[Markup] = field(default_factory=TaggedCache)
@@ -134,9 +136,9 @@ class SiteContext:
     def _labels(self) -> TerritoryLabels:
         """The territory's names by code, indexed once per territory (a national agenda page
         asks for a city's name a dozen times, among hundreds of cities)."""
-        labels = self.__dict__.get("_territory_labels")
+        labels = self.territory_labels
         if labels is None or labels.territory is not self.territory:
-            labels = self.__dict__["_territory_labels"] = TerritoryLabels.of(self.territory)
+            labels = self.territory_labels = TerritoryLabels.of(self.territory)
         return labels
 
     def site_token(self) -> Caller:

@@ -127,13 +127,18 @@ def resolve_bootstrap(
     )
 
 
+def _given_security() -> KafkaSecurity | None:
+    """The Kafka security settings of the environment (None when they cannot be read)."""
+    try:
+        return KafkaSecurity()
+    except ValueError:
+        return None
+
+
 def credentials_problem() -> str:
     """Why a secured broker that runs refuses this client: no credentials in the environment,
     or credentials it refuses (French, ending with the invitation to the command that gives them)."""
-    try:
-        security: KafkaSecurity | None = KafkaSecurity()
-    except ValueError:
-        security = None
+    security = _given_security()
     if security is None or not security.sasl:
         return (
             "est sécurisé (SASL/SCRAM) et aucun identifiant Kafka n'est donné "
@@ -149,10 +154,7 @@ def credentials_problem() -> str:
 def kafka_failure(bootstrap: str, error: KafkaError) -> str:
     """A broker named by --bootstrap or KAFKA_BOOTSTRAP_SERVERS failed: stopped, or secured and
     refusing this client (aiokafka says « Unable to bootstrap » for both)."""
-    try:
-        security: KafkaSecurity | None = KafkaSecurity()
-    except ValueError:
-        security = None
+    security = _given_security()
     if security is None or not security.sasl:
         return (
             f"le broker Kafka {bootstrap} n'a pas répondu ({error}) : vérifiez qu'il est démarré ; "
