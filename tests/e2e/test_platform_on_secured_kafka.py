@@ -78,10 +78,23 @@ async def test_the_platform_runs_with_one_kafka_principal_per_service(
 
         # the site reads the flows as the operator (its principal while the platform runs)
         assert os.environ.get(ENV_USERNAME) == "ops"
-        status = await flows.collect_status(secured_kafka.bootstrap, territory, window=1.0)
-        groups = {lag.group for lag in status.groups}
-        assert any(g.startswith(f"{territory}.meetings.") for g in groups), groups
-        assert any(g.startswith(f"{territory}.notifications.") for g in groups), groups
+        # Kafka 4's group coordinator answers ListGroups from each coordinator shard's last committed
+        # state and leaves out a shard that is still loading or moving: a group just joined can be
+        # missing from one listing (seen once in CI). The operator's page lists again on each visit.
+        seen: set[str] = set()
+        status: flows.StatusReport | None = None
+
+        async def every_service_group_listed() -> bool:
+            nonlocal status
+            status = await flows.collect_status(secured_kafka.bootstrap, territory, window=1.0)
+            seen.update(lag.group for lag in status.groups)
+            return all(any(g.startswith(f"{territory}.{s}.") for g in seen) for s in ("meetings", "notifications"))
+
+        try:
+            await eventually(every_service_group_listed, timeout=30, what="the operator lists every service's groups")
+        except AssertionError as missing:
+            raise AssertionError(f"{missing}; listed: {sorted(seen)}") from None
+        assert status is not None
         assert not any(status.dead_letters.values()), status.dead_letters  # nothing refused on the way
     finally:
         stop.set()
