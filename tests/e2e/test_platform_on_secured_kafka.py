@@ -88,10 +88,12 @@ async def test_the_platform_runs_with_one_kafka_principal_per_service(
             nonlocal status
             status = await flows.collect_status(secured_kafka.bootstrap, territory, window=1.0)
             seen.update(lag.group for lag in status.groups)
-            return all(any(g.startswith(f"{territory}.{s}.") for g in seen) for s in ("meetings", "notifications"))
+            services = ("meetings", "notifications")
+            return all(any(g.startswith(f"{territory}.{s}.") for g in seen) for s in services)
 
         try:
-            await eventually(every_service_group_listed, timeout=30, what="the operator lists every service's groups")
+            what = "the operator lists every service's groups"
+            await eventually(every_service_group_listed, timeout=30, what=what)
         except AssertionError as missing:
             raise AssertionError(f"{missing}; listed: {sorted(seen)}") from None
         assert status is not None
