@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import tables
 from conseils_meetings.app import create_app
+from conseils_meetings.fact_clock import mark_fact
 from conseils_meetings.service import MeetingsService
 from conseils_meetings.settings import MeetingsSettings
 from conseils_runtime import ServiceRuntime
@@ -83,7 +84,9 @@ def meetings_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Me
 
 async def apply_fact(event: Event, session: AsyncSession, at: datetime | None = None) -> None:
     """A registry fact through the shared read model, with its processed-event row in the same
-    transaction (what the consumer does: the bilan's cache sees a new fact by that row)."""
+    transaction and the transaction marked as recording a fact (what the consumer does: the bilan's
+    cache sees a new fact by that row on SQLite, by the fact clock on PostgreSQL)."""
+    mark_fact(session)
     await RegistryView(tables.registry_view).apply(session, event, at or datetime.now(UTC))
     await session.execute(
         tables.metadata.tables["processed_events"]

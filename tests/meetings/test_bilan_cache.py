@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from conseils_meetings import reports, tables
 from conseils_meetings.app import create_app
@@ -229,7 +230,7 @@ async def test_a_fact_committed_out_of_id_order_is_seen(
 ) -> None:
     """PostgreSQL hands out ids in insert order, not commit order: a transaction that wrote first
     and commits after a bilan was computed must still change the next one (why the fingerprint
-    there is the snapshot, not the highest ids). SQLite has one writer at a time."""
+    there is the fact clock, not the highest ids). SQLite has one writer at a time."""
     await held_instance(harness, ["franc-moisin-0", "franc-moisin-1"])
     database = harness.service.database
     outbox = harness.runtime.tables.outbox
@@ -246,6 +247,32 @@ async def test_a_fact_committed_out_of_id_order_is_seen(
     assert after != meanwhile
     assert after == await uncached(harness.service)
     assert await staff_get(harness) == after  # and kept
+    assert computations == [YEAR, YEAR]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_write_to_another_database_of_the_server_keeps_the_figures(
+    harness: Harness, computations: list[tuple[date, date]], postgres_url: str
+) -> None:
+    """The registry's and notifications' databases usually share the meetings one's server: their
+    writes (a delivery, a reminder, every few milliseconds under load) must not make the next
+    request compute a national bilan again. The transaction snapshot, the fingerprint before the
+    fact clock, moved with any of them."""
+    await held_instance(harness, ["franc-moisin-0", "franc-moisin-1"])
+    before = await staff_get(harness)
+    other = create_async_engine(postgres_url)
+    try:
+        async with other.begin() as connection:
+            await connection.execute(text("CREATE TABLE deliveries (id integer primary key)"))
+        for number in range(3):
+            async with other.begin() as connection:
+                await connection.execute(text("INSERT INTO deliveries VALUES (:id)"), {"id": number})
+    finally:
+        await other.dispose()
+    assert await staff_get(harness) == before
+    assert computations == [YEAR]
+    await _cancelled(harness)  # and a fact of its own still counts
+    assert await staff_get(harness) == await uncached(harness.service)
     assert computations == [YEAR, YEAR]
 
 

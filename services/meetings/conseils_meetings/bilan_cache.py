@@ -22,11 +22,11 @@ sees what any process wrote (a second worker, the CLI), and it is read *before* 
   when the highest row goes, which a pair of maxima could not see.
 - **PostgreSQL**: the ids of a sequence are handed out in insert order, not commit order (a
   transaction holding seq 100 may commit after the one holding 101), and `processed_events` has
-  no id at all, so maxima could miss a fact. The fingerprint is the transaction snapshot
-  (`txid_current_snapshot()`: xmin, xmax, the transactions in progress): two equal snapshots see
-  exactly the same committed transactions, hence the same rows. It is cheap and exact, but
-  coarse: any write committed anywhere on the server (another service's database included)
-  changes it, and the next request computes again.
+  no id at all, so maxima could miss a fact. The fingerprint is the fact clock
+  (`conseils_meetings.fact_clock`): the count of the transactions that recorded a fact, added
+  to one after the other under its row's lock as each commits. Equal counts see the same facts,
+  and a write to another database of the server (the registry's, notifications') leaves it
+  unchanged, which the transaction snapshot used before did not.
 
 Only the figures (`Bilan`) are kept, never the year's rows; with them, the rendered outputs of
 the route for that fingerprint (JSON, CSV, and the HTML of the current minute)."""
@@ -42,12 +42,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conseils_meetings import fact_clock
 from conseils_meetings.bilan import Bilan
 
 Fingerprint = tuple[Hashable, ...]
 
 _SQLITE = text("SELECT (SELECT max(rowid) FROM outbox_messages), (SELECT max(rowid) FROM processed_events)")
-_POSTGRES = text("SELECT txid_current_snapshot()::text")
 
 
 async def data_fingerprint(session: AsyncSession) -> Fingerprint | None:
@@ -58,7 +58,7 @@ async def data_fingerprint(session: AsyncSession) -> Fingerprint | None:
         row = (await session.execute(_SQLITE)).one()
         return ("sqlite", row[0], row[1])
     if dialect == "postgresql":
-        return ("postgresql", await session.scalar(_POSTGRES))
+        return ("postgresql", await session.scalar(fact_clock.READ))
     return None
 
 

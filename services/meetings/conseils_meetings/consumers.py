@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from conseils_meetings import projection
+from conseils_meetings.fact_clock import mark_fact
 from conseils_meetings.service import MeetingsService
 from conseils_runtime import EventContext, ServiceRuntime
 from conseils_runtime.registry_view import REGISTRY_VIEW_EVENTS
@@ -32,6 +33,7 @@ def register_consumers(runtime: ServiceRuntime, service: MeetingsService) -> Non
 
     @consumer.on_batch(*REGISTRY_VIEW_EVENTS)  # consecutive facts of a poll in a few statements
     async def apply(items: Sequence[tuple[Event, EventContext]]) -> None:
+        mark_fact(items[0][1].session)  # the bilan's fingerprint moves when the poll commits
         run: list[tuple[Event, datetime]] = []
         for event, ctx in items:
             run.append((event, ctx.metadata.time))
@@ -45,8 +47,10 @@ def register_consumers(runtime: ServiceRuntime, service: MeetingsService) -> Non
 
     @consumer.on(SubstituteDesignated)  # the referents' substitutes, for the bilan (rota_projection)
     async def substitute_designated(event: SubstituteDesignated, ctx: EventContext) -> None:
+        mark_fact(ctx.session)
         await projection.apply(ctx.session, event, ctx.metadata.time, territory)
 
     @consumer.on(SubstituteWithdrawn)
     async def substitute_withdrawn(event: SubstituteWithdrawn, ctx: EventContext) -> None:
+        mark_fact(ctx.session)
         await projection.apply(ctx.session, event, ctx.metadata.time, territory)

@@ -178,3 +178,8 @@ from conseils_meetings import rota_tables as _rota_tables  # noqa: E402,F401  (r
 from conseils_runtime.territory_timeline import participation_timeline_table  # noqa: E402
 
 participation_timeline = participation_timeline_table(metadata)
+
+# How many transactions recorded a fact here (the bilan's fingerprint on PostgreSQL: `fact_clock`).
+from conseils_meetings.fact_clock import fact_clock_table  # noqa: E402
+
+fact_clock = fact_clock_table(metadata)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conseils_meetings import domain, projection
+from conseils_meetings.fact_clock import mark_fact
 from conseils_meetings.records import DocumentRecord, InstanceDetail, InstanceRecord
 from conseils_meetings.repository import Repository
 from conseils_meetings.settings import MeetingsSettings
@@ -91,6 +92,7 @@ class MeetingsCore:
     async def _apply_own_fact(self, session: AsyncSession, event: Event) -> None:
         """Every fact this service emits is applied to its tables by `projection.apply`, in the
         same transaction (`ce_time` is now), as the replay applies it from the log."""
+        mark_fact(session)  # the bilan's fingerprint moves when it commits
         await projection.apply(session, event, self.clock(), self.territory)
 
     @property
