@@ -79,9 +79,16 @@ step "contrats d'événements et documents générés à jour"
 .venv/bin/python -m conseils_schemas.catalogue --check
 .venv/bin/python -m conseils_cli.contracts --check
 
-step "pytest (Kafka et PostgreSQL réels)"
+# Two pytest processes (pytest-xdist), a test file each at a time: the suite mostly waits on the
+# servers (Kafka, PostgreSQL, SMTP, Chromium), so two halve its time on two cores. Every test makes
+# its own territory, database and ports; each process starts its own secured broker.
+# CONSEILS_TEST_WORKERS=0 runs it in this process, one test after the other.
+workers="${CONSEILS_TEST_WORKERS:-2}"
+parallel=()
+if [ "$workers" != "0" ]; then parallel=(-n "$workers" --dist loadfile); fi
+step "pytest (Kafka et PostgreSQL réels ; ${workers:-0} processus)"
 tests_status=0
-.venv/bin/pytest --junitxml=test-artifacts/junit.xml --durations=15 "$@" || tests_status=$?
+.venv/bin/pytest "${parallel[@]}" --junitxml=test-artifacts/junit.xml --durations=15 "$@" || tests_status=$?
 
 step "ruff, mypy et import-linter (lancés au début)"
 checks_status=0
